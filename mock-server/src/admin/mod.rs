@@ -1,0 +1,265 @@
+//! The admin API under `/__admin` (never routed to a vendor). Its errors use its own small
+//! body: `{"error": {"code": "...", "message": "..."}}`.
+
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::platform::extract::{parse_object, QueryPairs};
+use crate::platform::surface::client_base;
+use crate::platform::RateOverride;
+use crate::AppState;
+
+/// An admin error.
+pub struct AdminError(StatusCode, &'static str, String);
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        (
+            self.0,
+            Json(json!({"error": {"code": self.1, "message": self.2}})),
+        )
+            .into_response()
+    }
+}
+
+fn bad_request(msg: impl Into<String>) -> AdminError {
+    AdminError(StatusCode::BAD_REQUEST, "bad_request", msg.into())
+}
+
+fn not_found(msg: impl Into<String>) -> AdminError {
+    AdminError(StatusCode::NOT_FOUND, "not_found", msg.into())
+}
+
+type AdminResult = Result<Response, AdminError>;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/reset", post(reset))
+        .route("/state/{vendor}", get(dump_state))
+        .route("/requests", get(list_requests).delete(clear_requests))
+        .route("/rate-limits", get(list_rate_limits))
+        .route("/rate-limits/{surface}", put(set_rate_limit))
+        .route("/surfaces", get(surfaces))
+        .route("/openapi/{surface}", get(openapi))
+        .route("/clock", get(get_clock).post(set_clock))
+        .fallback(unknown)
+        .method_not_allowed_fallback(wrong_method)
+        .with_state(state)
+}
+
+async fn unknown(req: Request) -> AdminError {
+    not_found(format!("no admin endpoint at {}", req.uri().path()))
+}
+
+async fn wrong_method(req: Request) -> AdminError {
+    AdminError(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} is not allowed on {}", req.method(), req.uri().path()),
+    )
+}
+
+async fn health(State(st): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "status": "ok",
+        "surfaces": st.surfaces().len(),
+        "clock_ms": st.platform.clock.now_ms(),
+    }))
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct ResetBody {
+    vendor: Option<String>,
+    account: Option<String>,
+}
+
+/// `POST /__admin/reset` — body or query `{vendor?, account?}`: back to the seed, and the
+/// matching rate-limit budgets restored.
+async fn reset(State(st): State<AppState>, q: QueryPairs, body: axum::body::Bytes) -> AdminResult {
+    let obj = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    let mut sel: ResetBody =
+        serde_json::from_value(Value::Object(obj)).map_err(|e| bad_request(e.to_string()))?;
+    sel.vendor = sel.vendor.or_else(|| q.get("vendor").map(str::to_string));
+    sel.account = sel.account.or_else(|| q.get("account").map(str::to_string));
+    let backends: Vec<_> = st
+        .backends
+        .iter()
+        .filter(|b| sel.vendor.as_deref().is_none_or(|v| v == b.vendor()))
+        .collect();
+    if backends.is_empty() {
+        return Err(not_found(format!(
+            "no vendor named {}",
+            sel.vendor.unwrap_or_default()
+        )));
+    }
+    let mut done = Vec::new();
+    for b in backends {
+        b.reset(sel.account.as_deref());
+        for s in st.dialects.iter().filter(|d| d.info().vendor == b.vendor()) {
+            st.platform
+                .limiter
+                .clear(Some(s.info().budget), sel.account.as_deref());
+        }
+        done.push(b.vendor());
+    }
+    Ok(Json(json!({"reset": done, "account": sel.account})).into_response())
+}
+
+async fn dump_state(State(st): State<AppState>, Path(vendor): Path<String>) -> AdminResult {
+    let b = st
+        .backends
+        .iter()
+        .find(|b| b.vendor() == vendor)
+        .ok_or_else(|| not_found(format!("no vendor named {vendor}")))?;
+    Ok(Json(json!({"vendor": vendor, "accounts": b.dump()})).into_response())
+}
+
+async fn list_requests(State(st): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "capacity": st.platform.journal.capacity(),
+        "requests": st.platform.journal.list(),
+    }))
+}
+
+async fn clear_requests(State(st): State<AppState>) -> StatusCode {
+    st.platform.journal.clear();
+    StatusCode::NO_CONTENT
+}
+
+fn rate_view(st: &AppState) -> Value {
+    let list: Vec<Value> = st
+        .dialects
+        .iter()
+        .map(|d| {
+            let info = d.info();
+            json!({
+                "surface": info.id,
+                "budget": info.budget,
+                "documented": d.documented_policy(),
+                "override": st.platform.override_for(info.id),
+                "effective": st.platform.effective_policy(info.id, d.documented_policy()),
+            })
+        })
+        .collect();
+    json!({"mode": st.platform.mode(), "surfaces": list})
+}
+
+async fn list_rate_limits(State(st): State<AppState>) -> Json<Value> {
+    Json(rate_view(&st))
+}
+
+/// `PUT /__admin/rate-limits/{surface}` with `{"mode": "off" | "documented" | "default"}` or
+/// `{"mode": "custom", "windows": [{"limit": 5, "seconds": 60}]}`; `default` removes the
+/// override. Counters of the surface's budget restart.
+async fn set_rate_limit(
+    State(st): State<AppState>,
+    Path(surface): Path<String>,
+    body: axum::body::Bytes,
+) -> AdminResult {
+    let d = st
+        .dialects
+        .iter()
+        .find(|d| d.info().id == surface)
+        .ok_or_else(|| not_found(format!("no surface named {surface}")))?;
+    let obj = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    let value = Value::Object(obj);
+    let o = if value.get("mode") == Some(&json!("default")) {
+        None
+    } else {
+        let o: RateOverride = serde_json::from_value(value).map_err(|e| {
+            bad_request(format!(
+                "expected {{\"mode\": off|documented|default|custom}}: {e}"
+            ))
+        })?;
+        if let RateOverride::Custom { windows } = &o {
+            if windows.iter().any(|w| w.seconds == 0) {
+                return Err(bad_request("a window must last at least one second"));
+            }
+        }
+        Some(o)
+    };
+    st.platform.set_override(&surface, o);
+    st.platform.limiter.clear(Some(d.info().budget), None);
+    Ok(Json(rate_view(&st)).into_response())
+}
+
+async fn surfaces(State(st): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    let list: Vec<Value> = st
+        .dialects
+        .iter()
+        .map(|d| {
+            let info = d.info();
+            let token = st
+                .backends
+                .iter()
+                .find(|b| b.vendor() == info.vendor)
+                .map(|b| b.default_token());
+            json!({
+                "id": info.id,
+                "vendor": info.vendor,
+                "base_url": client_base(&headers, &info.prefix()),
+                "prefix": info.prefix(),
+                "real_base_url": info.real_base_url,
+                "hosts": info.hosts,
+                "own_port": st.ports.iter().find(|p| p.surface == info.id).map(|p| p.port),
+                "default_token": token,
+                "source": info.source,
+                "rate_limit": d.documented_policy(),
+            })
+        })
+        .collect();
+    Json(json!({"surfaces": list}))
+}
+
+async fn openapi(State(st): State<AppState>, Path(surface): Path<String>) -> AdminResult {
+    let d = st
+        .dialects
+        .iter()
+        .find(|d| d.info().id == surface)
+        .ok_or_else(|| not_found(format!("no surface named {surface}")))?;
+    let doc: Value = serde_json::from_str(d.openapi()).map_err(|_| {
+        AdminError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "schema unreadable".into(),
+        )
+    })?;
+    Ok(Json(doc).into_response())
+}
+
+async fn get_clock(State(st): State<AppState>) -> Json<Value> {
+    Json(json!({"now_ms": st.platform.clock.now_ms(), "frozen": st.platform.clock.is_frozen()}))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockBody {
+    advance_ms: Option<i64>,
+    freeze_at_ms: Option<i64>,
+    #[serde(default)]
+    unfreeze: bool,
+}
+
+/// `POST /__admin/clock` with `{"advance_ms": N}`, `{"freeze_at_ms": T}` or `{"unfreeze": true}`.
+async fn set_clock(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
+    let obj = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    let b: ClockBody =
+        serde_json::from_value(Value::Object(obj)).map_err(|e| bad_request(e.to_string()))?;
+    let clock = &st.platform.clock;
+    if b.unfreeze {
+        clock.unfreeze();
+    }
+    if let Some(t) = b.freeze_at_ms {
+        clock.freeze_at_ms(t);
+    }
+    if let Some(d) = b.advance_ms {
+        clock.advance_ms(d);
+    }
+    Ok(get_clock(State(st)).await.into_response())
+}

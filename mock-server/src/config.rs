@@ -1,0 +1,196 @@
+//! Run-time configuration. Every flag is also an environment variable (`MOCKDESK_*`); list
+//! flags take comma-separated values in their variable.
+
+use std::net::SocketAddr;
+
+use crate::platform::rate_limit::Window;
+use crate::platform::{RateLimitMode, RateOverride};
+
+/// A surface served at the root of its own port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurfacePort {
+    pub surface: String,
+    pub port: u16,
+}
+
+/// An extra token, mapped to its own account unless an account is named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraToken {
+    pub vendor: String,
+    pub token: String,
+    pub account: Option<String>,
+}
+
+/// A per-surface rate-limit override given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurfaceRate {
+    pub surface: String,
+    pub rate: RateOverride,
+}
+
+fn split_pair(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, got `{s}`"))?;
+    if k.trim().is_empty() || v.trim().is_empty() {
+        return Err(format!("expected NAME=VALUE, got `{s}`"));
+    }
+    Ok((k.trim().to_string(), v.trim().to_string()))
+}
+
+fn parse_port(s: &str) -> Result<SurfacePort, String> {
+    let (surface, port) = split_pair(s)?;
+    let port = port
+        .parse()
+        .map_err(|_| format!("`{port}` is not a port number"))?;
+    Ok(SurfacePort { surface, port })
+}
+
+fn parse_token(s: &str) -> Result<ExtraToken, String> {
+    let (vendor, rest) = split_pair(s)?;
+    let (token, account) = match rest.split_once('@') {
+        Some((t, a)) if !t.is_empty() && !a.is_empty() => (t.to_string(), Some(a.to_string())),
+        Some(_) => return Err(format!("expected VENDOR=TOKEN[@ACCOUNT], got `{s}`")),
+        None => (rest, None),
+    };
+    Ok(ExtraToken {
+        vendor,
+        token,
+        account,
+    })
+}
+
+/// `off`, `documented`, or `LIMIT/SECONDS[+LIMIT/SECONDS…]`.
+pub fn parse_rate_spec(spec: &str) -> Result<RateOverride, String> {
+    match spec {
+        "off" => Ok(RateOverride::Off),
+        "documented" => Ok(RateOverride::Documented),
+        custom => {
+            let mut windows = Vec::new();
+            for part in custom.split('+') {
+                let (l, s) = part.split_once('/').ok_or_else(|| {
+                    format!("expected off, documented or LIMIT/SECONDS, got `{custom}`")
+                })?;
+                let limit = l.parse().map_err(|_| format!("bad limit `{l}`"))?;
+                let seconds: u64 = s.parse().map_err(|_| format!("bad seconds `{s}`"))?;
+                if seconds == 0 {
+                    return Err("a window must last at least one second".into());
+                }
+                windows.push(Window { limit, seconds });
+            }
+            Ok(RateOverride::Custom { windows })
+        }
+    }
+}
+
+fn parse_rate(s: &str) -> Result<SurfaceRate, String> {
+    let (surface, spec) = split_pair(s)?;
+    Ok(SurfaceRate {
+        surface,
+        rate: parse_rate_spec(&spec)?,
+    })
+}
+
+/// Options of the emulator.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Address of the main port: every surface under its path prefix, plus /__admin.
+    #[arg(long, env = "MOCKDESK_LISTEN", default_value = "127.0.0.1:4010")]
+    pub listen: SocketAddr,
+
+    /// Seed of the generated records (documented example records never change).
+    #[arg(long, env = "MOCKDESK_SEED", default_value_t = 42)]
+    pub seed: u64,
+
+    /// Also serve a surface at the root of its own port with the vendor's own paths,
+    /// e.g. `--port hipcall=4013` (repeatable).
+    #[arg(long = "port", env = "MOCKDESK_PORT", value_delimiter = ',', value_parser = parse_port)]
+    pub ports: Vec<SurfacePort>,
+
+    /// Extra token `VENDOR=TOKEN[@ACCOUNT]`; without an account the token gets an isolated
+    /// account of its own (repeatable).
+    #[arg(long = "token", env = "MOCKDESK_TOKEN", value_delimiter = ',', value_parser = parse_token)]
+    pub tokens: Vec<ExtraToken>,
+
+    /// Rate limits of every surface: the documented ones, or none.
+    #[arg(
+        long,
+        env = "MOCKDESK_RATE_LIMITS",
+        value_enum,
+        default_value = "documented"
+    )]
+    pub rate_limits: RateLimitMode,
+
+    /// Per-surface override `SURFACE=off|documented|LIMIT/SECONDS[+LIMIT/SECONDS]`,
+    /// e.g. `hipcall=5/60` (repeatable).
+    #[arg(long = "rate-limit", env = "MOCKDESK_RATE_LIMIT", value_delimiter = ',', value_parser = parse_rate)]
+    pub rate_limit_overrides: Vec<SurfaceRate>,
+
+    /// How many requests the journal (`GET /__admin/requests`) keeps.
+    #[arg(long, env = "MOCKDESK_JOURNAL_CAPACITY", default_value_t = 1000)]
+    pub journal_capacity: usize,
+
+    /// Largest request body accepted, in bytes (larger ones get the vendor's 413).
+    #[arg(long, env = "MOCKDESK_MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    /// The defaults of the command line, without reading the environment.
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4010)),
+            seed: 42,
+            ports: vec![],
+            tokens: vec![],
+            rate_limits: RateLimitMode::Documented,
+            rate_limit_overrides: vec![],
+            journal_capacity: 1000,
+            max_body_bytes: 1 << 20,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Flag values parse into their parts and bad ones are refused with a message.
+    #[test]
+    fn parsers() {
+        assert_eq!(
+            parse_port("hipcall=4013").unwrap(),
+            SurfacePort {
+                surface: "hipcall".into(),
+                port: 4013
+            }
+        );
+        assert!(parse_port("hipcall").is_err());
+        assert!(parse_port("hipcall=x").is_err());
+        let t = parse_token("hipcall=abc@team").unwrap();
+        assert_eq!(
+            (t.token.as_str(), t.account.as_deref()),
+            ("abc", Some("team"))
+        );
+        assert_eq!(parse_token("hipcall=abc").unwrap().account, None);
+        assert!(parse_token("hipcall=abc@").is_err());
+        assert_eq!(parse_rate_spec("off").unwrap(), RateOverride::Off);
+        assert_eq!(
+            parse_rate_spec("1/1+5000/86400").unwrap(),
+            RateOverride::Custom {
+                windows: vec![
+                    Window {
+                        limit: 1,
+                        seconds: 1
+                    },
+                    Window {
+                        limit: 5000,
+                        seconds: 86400
+                    }
+                ]
+            }
+        );
+        assert!(parse_rate_spec("5/0").is_err());
+        assert!(parse_rate_spec("fast").is_err());
+    }
+}

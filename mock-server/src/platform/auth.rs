@@ -1,0 +1,182 @@
+//! Credentials -> account. A token belongs to one vendor: the same string never opens another
+//! vendor's surfaces. Each account has isolated state and its own rate-limit budget.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use serde::Serialize;
+
+use super::error::ApiError;
+
+/// The account a request was authenticated as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub vendor: String,
+    pub id: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Account {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Account>()
+            .cloned()
+            .ok_or(ApiError::Unauthenticated { missing: true })
+    }
+}
+
+/// How a surface carries its credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AuthScheme {
+    /// `Authorization: Bearer <token>` (scheme name case-insensitive).
+    Bearer,
+}
+
+/// What the request presented, before looking it up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    Missing,
+    Token(String),
+}
+
+/// Reads the credential of `scheme` from the headers. A header in another scheme, or an empty
+/// token, counts as missing.
+pub fn credential(headers: &HeaderMap, scheme: AuthScheme) -> Credential {
+    match scheme {
+        AuthScheme::Bearer => {
+            let Some(value) = headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+            else {
+                return Credential::Missing;
+            };
+            let value = value.trim();
+            let Some((kind, token)) = value.split_once(' ') else {
+                return Credential::Missing;
+            };
+            let token = token.trim();
+            if !kind.eq_ignore_ascii_case("bearer") || token.is_empty() {
+                return Credential::Missing;
+            }
+            Credential::Token(token.to_string())
+        }
+    }
+}
+
+/// One token as listed by the admin API.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TokenEntry {
+    pub vendor: String,
+    pub token: String,
+    pub account: String,
+}
+
+/// The token registry: (vendor, token) -> account id.
+#[derive(Debug, Default)]
+pub struct Accounts {
+    tokens: RwLock<HashMap<(String, String), String>>,
+}
+
+impl Accounts {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&self, vendor: &str, token: &str, account: &str) {
+        self.tokens
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((vendor.to_string(), token.to_string()), account.to_string());
+    }
+
+    /// Authenticates a credential for `vendor`.
+    pub fn authenticate(&self, vendor: &str, cred: &Credential) -> Result<Account, ApiError> {
+        match cred {
+            Credential::Missing => Err(ApiError::Unauthenticated { missing: true }),
+            Credential::Token(t) => self
+                .tokens
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&(vendor.to_string(), t.clone()))
+                .map(|id| Account {
+                    vendor: vendor.to_string(),
+                    id: id.clone(),
+                })
+                .ok_or(ApiError::Unauthenticated { missing: false }),
+        }
+    }
+
+    /// Every registered token, sorted by vendor then account.
+    pub fn list(&self) -> Vec<TokenEntry> {
+        let mut out: Vec<TokenEntry> = self
+            .tokens
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|((v, t), a)| TokenEntry {
+                vendor: v.clone(),
+                token: t.clone(),
+                account: a.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (&a.vendor, &a.account, &a.token).cmp(&(&b.vendor, &b.account, &b.token))
+        });
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("authorization", HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    /// Bearer parsing: case-insensitive scheme; other schemes and empty tokens are "missing".
+    #[test]
+    fn bearer_parsing() {
+        assert_eq!(
+            credential(&headers("bearer abc"), AuthScheme::Bearer),
+            Credential::Token("abc".into())
+        );
+        assert_eq!(
+            credential(&headers("Basic abc"), AuthScheme::Bearer),
+            Credential::Missing
+        );
+        assert_eq!(
+            credential(&headers("Bearer   "), AuthScheme::Bearer),
+            Credential::Missing
+        );
+        assert_eq!(
+            credential(&HeaderMap::new(), AuthScheme::Bearer),
+            Credential::Missing
+        );
+    }
+
+    /// A token only authenticates for its own vendor; unknown tokens are "invalid", not missing.
+    #[test]
+    fn tokens_are_per_vendor() {
+        let a = Accounts::new();
+        a.add("v1", "t", "acct");
+        let t = Credential::Token("t".into());
+        assert_eq!(a.authenticate("v1", &t).unwrap().id, "acct");
+        assert_eq!(
+            a.authenticate("v2", &t),
+            Err(ApiError::Unauthenticated { missing: false })
+        );
+        assert_eq!(
+            a.authenticate("v1", &Credential::Missing),
+            Err(ApiError::Unauthenticated { missing: true })
+        );
+    }
+}

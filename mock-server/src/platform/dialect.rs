@@ -1,0 +1,78 @@
+//! What a surface tells the shared machinery. Differences between vendors are values returned
+//! here (auth scheme, rate-limit policy and header style, error rendering), never
+//! `if vendor == …` in shared code.
+
+use axum::http::StatusCode;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::auth::AuthScheme;
+use super::error::ApiError;
+use super::rate_limit::Policy;
+
+/// Which rate-limit headers a surface sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RateHeaders {
+    /// None on success; only `Retry-After` on a 429.
+    RetryAfterOnly,
+    /// `x-ratelimit-limit` and `x-ratelimit-remaining` on every response that passed auth,
+    /// and `Retry-After` on a 429.
+    XRateLimit,
+}
+
+/// Static facts about one API surface.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurfaceInfo {
+    /// Surface id used in flags and the admin API, e.g. `hipcall`.
+    pub id: &'static str,
+    /// Vendor id: tokens and state are per vendor, shared by its surfaces.
+    pub vendor: &'static str,
+    /// The vendor's real base URL.
+    pub real_base_url: &'static str,
+    /// Path of the real base URL on the vendor's host (e.g. `/api/v20211124`); the mock serves
+    /// the surface at `/{vendor}{real_path}` on the main port.
+    pub real_path: &'static str,
+    /// Hosts whose `Host` header routes to this surface without the prefix.
+    pub hosts: &'static [&'static str],
+    /// Rate-limit budget name; surfaces sharing one name share one budget per account.
+    pub budget: &'static str,
+    pub auth: AuthScheme,
+    pub rate_headers: RateHeaders,
+    /// Where the emulated behaviour comes from.
+    pub source: &'static str,
+}
+
+impl SurfaceInfo {
+    /// The path prefix on the main port, e.g. `/hipcall/api/v20211124`.
+    pub fn prefix(&self) -> String {
+        format!("/{}{}", self.vendor, self.real_path)
+    }
+}
+
+/// A surface's behaviour as data plus its error renderer.
+pub trait Dialect: Send + Sync + 'static {
+    fn info(&self) -> &SurfaceInfo;
+
+    /// The documented rate limit (used in `documented` mode).
+    fn documented_policy(&self) -> Policy;
+
+    /// The vendor's status and JSON body for a neutral error.
+    fn render_error(&self, err: &ApiError) -> (StatusCode, Value);
+
+    /// The surface's OpenAPI document (`fixtures/schemas/<surface>.openapi.json`).
+    fn openapi(&self) -> &'static str;
+}
+
+/// What a vendor tells the admin API about its state, without HTTP types.
+pub trait Backend: Send + Sync + 'static {
+    fn vendor(&self) -> &'static str;
+
+    /// The built-in token of the default account.
+    fn default_token(&self) -> &'static str;
+
+    /// Brings one account (or all) back to the seed.
+    fn reset(&self, account: Option<&str>);
+
+    /// A JSON dump of every account's state, keyed by account id. No side effects.
+    fn dump(&self) -> Value;
+}

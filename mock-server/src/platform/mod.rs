@@ -1,0 +1,115 @@
+//! Vendor-neutral machinery. Nothing in here knows a vendor's name: vendors describe
+//! themselves through [`dialect::Dialect`] and [`dialect::Backend`].
+
+pub mod auth;
+pub mod clock;
+pub mod dialect;
+pub mod error;
+pub mod extract;
+pub mod input;
+pub mod journal;
+pub mod pagination;
+pub mod rate_limit;
+pub mod store;
+pub mod surface;
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use serde::{Deserialize, Serialize};
+
+use auth::Accounts;
+use clock::Clock;
+use journal::Journal;
+use rate_limit::{Policy, RateLimiter};
+
+/// Global rate-limit mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum RateLimitMode {
+    /// Each surface enforces its documented limit.
+    Documented,
+    /// No limits (headers still show the documented limit where a surface sends them).
+    Off,
+}
+
+/// A per-surface override of the global mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "lowercase")]
+pub enum RateOverride {
+    Off,
+    Documented,
+    Custom { windows: Vec<rate_limit::Window> },
+}
+
+/// Shared services every surface uses.
+#[derive(Debug)]
+pub struct Platform {
+    pub clock: Clock,
+    pub accounts: Accounts,
+    pub limiter: RateLimiter,
+    pub journal: Journal,
+    pub max_body_bytes: usize,
+    mode: RwLock<RateLimitMode>,
+    overrides: RwLock<HashMap<String, RateOverride>>,
+}
+
+impl Platform {
+    pub fn new(
+        clock: Clock,
+        mode: RateLimitMode,
+        journal_capacity: usize,
+        max_body_bytes: usize,
+    ) -> Self {
+        Self {
+            clock,
+            accounts: Accounts::new(),
+            limiter: RateLimiter::new(),
+            journal: Journal::new(journal_capacity),
+            max_body_bytes,
+            mode: RwLock::new(mode),
+            overrides: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn mode(&self) -> RateLimitMode {
+        *self.mode.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn set_mode(&self, mode: RateLimitMode) {
+        *self.mode.write().unwrap_or_else(|p| p.into_inner()) = mode;
+    }
+
+    pub fn set_override(&self, surface: &str, o: Option<RateOverride>) {
+        let mut m = self.overrides.write().unwrap_or_else(|p| p.into_inner());
+        match o {
+            Some(o) => {
+                m.insert(surface.to_string(), o);
+            }
+            None => {
+                m.remove(surface);
+            }
+        }
+    }
+
+    pub fn override_for(&self, surface: &str) -> Option<RateOverride> {
+        self.overrides
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(surface)
+            .cloned()
+    }
+
+    /// The policy in force for a surface given its documented one.
+    pub fn effective_policy(&self, surface: &str, documented: Policy) -> Policy {
+        match self.override_for(surface) {
+            Some(RateOverride::Off) => Policy::unlimited(),
+            Some(RateOverride::Documented) => documented,
+            Some(RateOverride::Custom { windows }) => Policy { windows },
+            None => match self.mode() {
+                RateLimitMode::Documented => documented,
+                RateLimitMode::Off => Policy::unlimited(),
+            },
+        }
+    }
+}

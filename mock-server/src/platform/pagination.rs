@@ -1,0 +1,383 @@
+//! Pagination styles. Each style is a request parser plus an envelope renderer; the page
+//! arithmetic ([`Window`]) is shared, so the store never knows how a vendor pages.
+//!
+//! Implemented now: the Laravel page/per_page paginator in its two forms (length-aware
+//! "full" and "simple"). Offset/limit, cursor and opaque-token styles reuse [`Window`] and
+//! [`slice`].
+
+use serde_json::{json, Map, Value};
+
+use super::error::{ApiError, FieldError, Problem};
+
+/// A contiguous window of an ordered collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// The records of `items` inside `window` (empty when the window starts past the end).
+pub fn slice<T>(items: &[T], window: Window) -> &[T] {
+    let start = window.offset.min(items.len());
+    let end = window.offset.saturating_add(window.limit).min(items.len());
+    &items[start..end]
+}
+
+/// Limits a vendor puts on page/per_page requests.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRules {
+    pub default_per_page: usize,
+    pub max_per_page: usize,
+}
+
+/// A parsed `page` / `per_page` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: usize,
+    pub per_page: usize,
+    /// Query parameters other than `page`, in the order the client sent them; page links
+    /// carry them so a client following `next` keeps its filters and page size.
+    pub carried_query: Vec<(String, String)>,
+}
+
+impl PageRequest {
+    /// Parses Laravel-style paging: a `page` that is not a positive integer falls back to 1
+    /// (as Laravel's paginator does); a `per_page` that is not an integer within the rules is a
+    /// validation error on `per_page`.
+    pub fn parse(query: &[(String, String)], rules: PageRules) -> Result<Self, ApiError> {
+        let mut page = 1usize;
+        let mut per_page = rules.default_per_page;
+        let mut carried = Vec::new();
+        for (k, v) in query {
+            match k.as_str() {
+                "page" => {
+                    page = v
+                        .trim()
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|p| *p >= 1)
+                        .unwrap_or(1)
+                }
+                "per_page" => {
+                    let n = v.trim().parse::<i64>().map_err(|_| {
+                        ApiError::Validation(vec![FieldError::new(
+                            "per_page",
+                            Problem::Type {
+                                expected: "integer",
+                            },
+                        )])
+                    })?;
+                    if n < 1 || n as usize > rules.max_per_page {
+                        return Err(ApiError::Validation(vec![FieldError::new(
+                            "per_page",
+                            Problem::Range {
+                                min: 1,
+                                max: rules.max_per_page as i64,
+                            },
+                        )]));
+                    }
+                    per_page = n as usize;
+                    carried.push((k.clone(), v.clone()));
+                }
+                _ => carried.push((k.clone(), v.clone())),
+            }
+        }
+        Ok(Self {
+            page,
+            per_page,
+            carried_query: carried,
+        })
+    }
+
+    pub fn window(&self) -> Window {
+        Window {
+            offset: (self.page - 1).saturating_mul(self.per_page),
+            limit: self.per_page,
+        }
+    }
+}
+
+/// Which Laravel paginator a list endpoint uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaravelPaginator {
+    /// `paginate()`: knows the total; meta has `last_page`, `links[]`, `total`; `per_page` is
+    /// an integer.
+    Full,
+    /// `simplePaginate()`: no total; meta has neither `last_page`, `links` nor `total`;
+    /// `links.last` is null and `per_page` is echoed as a string.
+    Simple,
+}
+
+/// Renders Laravel's JSON resource-collection envelope.
+pub struct LaravelPage<'a> {
+    /// Absolute URL of the list endpoint as the client reached it (no query string).
+    pub path: &'a str,
+    pub request: &'a PageRequest,
+    pub total: usize,
+    pub style: LaravelPaginator,
+    pub previous_label: &'a str,
+    pub next_label: &'a str,
+}
+
+impl LaravelPage<'_> {
+    fn url(&self, page: usize) -> String {
+        let mut parts: Vec<String> = self
+            .request
+            .carried_query
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        parts.push(format!("page={page}"));
+        format!("{}?{}", self.path, parts.join("&"))
+    }
+
+    pub fn last_page(&self) -> usize {
+        self.total.div_ceil(self.request.per_page).max(1)
+    }
+
+    /// Builds `{data, links, meta}` around `data` (the records of the current page).
+    pub fn render(&self, data: Vec<Value>) -> Value {
+        let page = self.request.page;
+        let count = data.len();
+        let offset = self.request.window().offset;
+        let (from, to) = if count == 0 {
+            (Value::Null, Value::Null)
+        } else {
+            (json!(offset + 1), json!(offset + count))
+        };
+        let has_more = offset + count < self.total;
+        let prev = if page > 1 {
+            json!(self.url(page - 1))
+        } else {
+            Value::Null
+        };
+        let next = if has_more {
+            json!(self.url(page + 1))
+        } else {
+            Value::Null
+        };
+        let mut links = Map::new();
+        links.insert("first".into(), json!(self.url(1)));
+        let mut meta = Map::new();
+        meta.insert("current_page".into(), json!(page));
+        meta.insert("from".into(), from);
+        match self.style {
+            LaravelPaginator::Full => {
+                let last = self.last_page();
+                links.insert("last".into(), json!(self.url(last)));
+                links.insert("prev".into(), prev.clone());
+                links.insert("next".into(), next.clone());
+                meta.insert("last_page".into(), json!(last));
+                meta.insert("links".into(), Value::Array(self.link_list(prev, next)));
+                meta.insert("path".into(), json!(self.path));
+                meta.insert("per_page".into(), json!(self.request.per_page));
+                meta.insert("to".into(), to);
+                meta.insert("total".into(), json!(self.total));
+            }
+            LaravelPaginator::Simple => {
+                links.insert("last".into(), Value::Null);
+                links.insert("prev".into(), prev);
+                links.insert("next".into(), next);
+                meta.insert("path".into(), json!(self.path));
+                meta.insert("per_page".into(), json!(self.request.per_page.to_string()));
+                meta.insert("to".into(), to);
+            }
+        }
+        json!({ "data": data, "links": links, "meta": meta })
+    }
+
+    /// The `meta.links` list: previous, the page window (with "..." gaps), next.
+    fn link_list(&self, prev: Value, next: Value) -> Vec<Value> {
+        let mut out = vec![json!({"url": prev, "label": self.previous_label, "active": false})];
+        for item in page_window(self.request.page, self.last_page()) {
+            match item {
+                Some(p) => out.push(json!({
+                    "url": self.url(p),
+                    "label": p.to_string(),
+                    "active": p == self.request.page,
+                })),
+                None => out.push(json!({"url": null, "label": "...", "active": false})),
+            }
+        }
+        out.push(json!({"url": next, "label": self.next_label, "active": false}));
+        out
+    }
+}
+
+/// Laravel's `UrlWindow` with three links on each side: every page when there are fewer than
+/// 14, otherwise a slider with `None` for each "..." gap.
+pub fn page_window(current: usize, last: usize) -> Vec<Option<usize>> {
+    const EACH_SIDE: usize = 3;
+    const WINDOW: usize = EACH_SIDE + 4;
+    if last < EACH_SIDE * 2 + 8 {
+        return (1..=last).map(Some).collect();
+    }
+    let mut out = Vec::new();
+    if current <= WINDOW {
+        out.extend((1..=WINDOW + EACH_SIDE).map(Some));
+        out.push(None);
+        out.extend((last - 1..=last).map(Some));
+    } else if current > last - WINDOW {
+        out.extend((1..=2).map(Some));
+        out.push(None);
+        out.extend((last - (WINDOW + EACH_SIDE - 1)..=last).map(Some));
+    } else {
+        out.extend((1..=2).map(Some));
+        out.push(None);
+        out.extend((current - EACH_SIDE..=current + EACH_SIDE).map(Some));
+        out.push(None);
+        out.extend((last - 1..=last).map(Some));
+    }
+    out
+}
+
+/// Percent-encodes a query component (RFC 3986 unreserved characters stay as they are).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(page: usize, per_page: usize) -> PageRequest {
+        PageRequest {
+            page,
+            per_page,
+            carried_query: vec![],
+        }
+    }
+
+    /// A bad page number falls back to 1; a bad per_page is a validation error.
+    #[test]
+    fn parse_rules() {
+        let rules = PageRules {
+            default_per_page: 10,
+            max_per_page: 100,
+        };
+        let q = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        assert_eq!(PageRequest::parse(&q("page", "x"), rules).unwrap().page, 1);
+        assert_eq!(PageRequest::parse(&q("page", "0"), rules).unwrap().page, 1);
+        assert_eq!(PageRequest::parse(&q("page", "3"), rules).unwrap().page, 3);
+        assert!(PageRequest::parse(&q("per_page", "abc"), rules).is_err());
+        assert!(PageRequest::parse(&q("per_page", "101"), rules).is_err());
+        assert!(PageRequest::parse(&q("per_page", "0"), rules).is_err());
+        let r = PageRequest::parse(&q("per_page", "25"), rules).unwrap();
+        assert_eq!(r.per_page, 25);
+        assert_eq!(r.carried_query, q("per_page", "25"));
+    }
+
+    /// The full paginator reproduces the documented 11-task first page exactly.
+    #[test]
+    fn full_paginator_matches_documented_shape() {
+        let r = req(1, 10);
+        let page = LaravelPage {
+            path: "https://x/tasks",
+            request: &r,
+            total: 11,
+            style: LaravelPaginator::Full,
+            previous_label: "« Previous",
+            next_label: "Next »",
+        };
+        let v = page.render(vec![json!(1); 10]);
+        assert_eq!(v["links"]["last"], "https://x/tasks?page=2");
+        assert_eq!(v["links"]["next"], "https://x/tasks?page=2");
+        assert_eq!(v["links"]["prev"], Value::Null);
+        assert_eq!(v["meta"]["last_page"], 2);
+        assert_eq!(v["meta"]["to"], 10);
+        assert_eq!(v["meta"]["total"], 11);
+        let labels: Vec<_> = v["meta"]["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["label"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(labels, vec!["« Previous", "1", "2", "Next »"]);
+        assert_eq!(v["meta"]["links"][3]["url"], "https://x/tasks?page=2");
+    }
+
+    /// The simple paginator has a string per_page, a null last link and no total.
+    #[test]
+    fn simple_paginator_shape() {
+        let r = req(2, 10);
+        let page = LaravelPage {
+            path: "https://x/cdrs",
+            request: &r,
+            total: 15,
+            style: LaravelPaginator::Simple,
+            previous_label: "p",
+            next_label: "n",
+        };
+        let v = page.render(vec![json!(1); 5]);
+        assert_eq!(v["meta"]["per_page"], "10");
+        assert_eq!(v["links"]["last"], Value::Null);
+        assert_eq!(v["links"]["next"], Value::Null);
+        assert_eq!(v["links"]["prev"], "https://x/cdrs?page=1");
+        assert!(v["meta"].get("total").is_none());
+        assert_eq!(v["meta"]["from"], 11);
+        assert_eq!(v["meta"]["to"], 15);
+    }
+
+    /// Laravel's slider windows at the beginning, middle and end of many pages.
+    #[test]
+    fn page_window_slider() {
+        assert_eq!(page_window(1, 13).len(), 13);
+        let w = page_window(1, 20);
+        assert_eq!(w[..10], (1..=10).map(Some).collect::<Vec<_>>()[..]);
+        assert_eq!(w[10], None);
+        assert_eq!(w[11..], [Some(19), Some(20)]);
+        let w = page_window(10, 20);
+        assert_eq!(
+            w,
+            vec![
+                Some(1),
+                Some(2),
+                None,
+                Some(7),
+                Some(8),
+                Some(9),
+                Some(10),
+                Some(11),
+                Some(12),
+                Some(13),
+                None,
+                Some(19),
+                Some(20)
+            ]
+        );
+        let w = page_window(20, 20);
+        assert_eq!(w[3], Some(11));
+        assert_eq!(*w.last().unwrap(), Some(20));
+    }
+
+    /// Carried query parameters come before the page number in links, percent-encoded.
+    #[test]
+    fn links_carry_query() {
+        let r = PageRequest {
+            page: 1,
+            per_page: 5,
+            carried_query: vec![("per_page".into(), "5".into()), ("q".into(), "a b".into())],
+        };
+        let page = LaravelPage {
+            path: "/t",
+            request: &r,
+            total: 6,
+            style: LaravelPaginator::Full,
+            previous_label: "p",
+            next_label: "n",
+        };
+        assert_eq!(
+            page.render(vec![])["links"]["next"],
+            "/t?per_page=5&q=a%20b&page=2"
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! Per-account rate limiting with fixed windows.
+//!
+//! Why not `governor`: the vendors we emulate document fixed-window counters (Laravel's
+//! throttle: `x-ratelimit-remaining` counts 29, 28, … within a minute and the whole budget
+//! comes back when the window ends; "5000 per day"). GCRA, which governor implements,
+//! replenishes continuously, so the remaining counts and the `Retry-After` values a client sees
+//! would differ from the vendor's. A fixed-window counter is a few lines, reads the injectable
+//! clock, and reproduces the documented numbers exactly.
+//!
+//! A policy is a list of windows; a request must fit in all of them. Counters are kept per
+//! (budget, account): surfaces that share a budget (one vendor's two APIs) name the same budget.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use super::clock::Clock;
+
+/// One fixed window: at most `limit` requests per `seconds`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub limit: u32,
+    pub seconds: u64,
+}
+
+/// What a surface allows; an empty list means unlimited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Policy {
+    pub windows: Vec<Window>,
+}
+
+impl Policy {
+    pub fn unlimited() -> Self {
+        Self::default()
+    }
+
+    pub fn per(limit: u32, seconds: u64) -> Self {
+        Self {
+            windows: vec![Window { limit, seconds }],
+        }
+    }
+
+    pub fn is_unlimited(&self) -> bool {
+        self.windows.is_empty()
+    }
+}
+
+/// The outcome of one check, enough for any header style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    /// The limit of the tightest window (the one with the fewest requests left).
+    pub limit: u32,
+    /// Requests left in the tightest window after this one.
+    pub remaining: u32,
+    /// Seconds until the blocking window resets (only meaningful when not allowed),
+    /// or until the tightest window resets when allowed.
+    pub reset_after: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Counter {
+    window_start_ms: i64,
+    count: u32,
+}
+
+/// Counters for every (budget, account, window) seen so far.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    counters: Mutex<HashMap<(String, String, usize), Counter>>,
+}
+
+impl RateLimiter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Counts one request against every window of `policy`. A rejected request does not
+    /// consume budget in any window.
+    pub fn check(&self, clock: &Clock, budget: &str, account: &str, policy: &Policy) -> Decision {
+        if policy.is_unlimited() {
+            return Decision {
+                allowed: true,
+                limit: u32::MAX,
+                remaining: u32::MAX,
+                reset_after: 0,
+            };
+        }
+        let now = clock.now_ms();
+        let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        // First pass: roll expired windows and find whether any window is full.
+        let mut blocked: Option<u64> = None;
+        let mut current = Vec::with_capacity(policy.windows.len());
+        for (i, w) in policy.windows.iter().enumerate() {
+            let key = (budget.to_string(), account.to_string(), i);
+            let span = (w.seconds as i64) * 1000;
+            let c = counters.entry(key).or_insert(Counter {
+                window_start_ms: now,
+                count: 0,
+            });
+            if now - c.window_start_ms >= span || now < c.window_start_ms {
+                *c = Counter {
+                    window_start_ms: now,
+                    count: 0,
+                };
+            }
+            let reset_ms = c.window_start_ms + span - now;
+            let reset_s = ((reset_ms + 999) / 1000).max(1) as u64;
+            if c.count >= w.limit {
+                blocked = Some(blocked.map_or(reset_s, |b| b.max(reset_s)));
+            }
+            current.push((i, *w, reset_s));
+        }
+        if let Some(retry_after) = blocked {
+            let tightest = current
+                .iter()
+                .min_by_key(|(_, w, _)| w.limit)
+                .map(|(_, w, _)| w.limit)
+                .unwrap_or(0);
+            return Decision {
+                allowed: false,
+                limit: tightest,
+                remaining: 0,
+                reset_after: retry_after,
+            };
+        }
+        let mut best: Option<Decision> = None;
+        for (i, w, reset_s) in current {
+            let key = (budget.to_string(), account.to_string(), i);
+            if let Some(c) = counters.get_mut(&key) {
+                c.count += 1;
+                let d = Decision {
+                    allowed: true,
+                    limit: w.limit,
+                    remaining: w.limit.saturating_sub(c.count),
+                    reset_after: reset_s,
+                };
+                if best.is_none_or(|b| d.remaining < b.remaining) {
+                    best = Some(d);
+                }
+            }
+        }
+        best.unwrap_or(Decision {
+            allowed: true,
+            limit: u32::MAX,
+            remaining: u32::MAX,
+            reset_after: 0,
+        })
+    }
+
+    /// Forgets every counter of one account in one budget (or all, with `None`).
+    pub fn clear(&self, budget: Option<&str>, account: Option<&str>) {
+        let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        counters.retain(|(b, a, _), _| {
+            let budget_match = budget.is_none_or(|x| x == b);
+            let account_match = account.is_none_or(|x| x == a);
+            !(budget_match && account_match)
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The limit+1st request inside a window is refused; remaining counts down; a new window
+    /// restores the budget.
+    #[test]
+    fn fixed_window_counts_down_and_resets() {
+        let clock = Clock::frozen_at_ms(0);
+        let rl = RateLimiter::new();
+        let p = Policy::per(3, 60);
+        let rem: Vec<u32> = (0..3)
+            .map(|_| rl.check(&clock, "b", "a", &p).remaining)
+            .collect();
+        assert_eq!(rem, vec![2, 1, 0]);
+        let d = rl.check(&clock, "b", "a", &p);
+        assert!(!d.allowed);
+        assert_eq!(d.reset_after, 60);
+        clock.advance_ms(59_000);
+        let d = rl.check(&clock, "b", "a", &p);
+        assert!(!d.allowed);
+        assert_eq!(d.reset_after, 1);
+        clock.advance_ms(1_000);
+        assert!(rl.check(&clock, "b", "a", &p).allowed);
+    }
+
+    /// Accounts and budgets have separate counters.
+    #[test]
+    fn accounts_are_isolated() {
+        let clock = Clock::frozen_at_ms(0);
+        let rl = RateLimiter::new();
+        let p = Policy::per(1, 1);
+        assert!(rl.check(&clock, "b", "a1", &p).allowed);
+        assert!(rl.check(&clock, "b", "a2", &p).allowed);
+        assert!(rl.check(&clock, "c", "a1", &p).allowed);
+        assert!(!rl.check(&clock, "b", "a1", &p).allowed);
+    }
+
+    /// With two windows (per second and per day) both must have room, and a refused request
+    /// consumes nothing.
+    #[test]
+    fn all_windows_must_have_room() {
+        let clock = Clock::frozen_at_ms(0);
+        let rl = RateLimiter::new();
+        let p = Policy {
+            windows: vec![
+                Window {
+                    limit: 1,
+                    seconds: 1,
+                },
+                Window {
+                    limit: 2,
+                    seconds: 86_400,
+                },
+            ],
+        };
+        assert!(rl.check(&clock, "b", "a", &p).allowed);
+        assert!(!rl.check(&clock, "b", "a", &p).allowed);
+        clock.advance_ms(1_000);
+        let d = rl.check(&clock, "b", "a", &p);
+        assert!(d.allowed);
+        assert_eq!(d.remaining, 0);
+        clock.advance_ms(1_000);
+        let d = rl.check(&clock, "b", "a", &p);
+        assert!(!d.allowed);
+        assert!(d.reset_after > 80_000);
+    }
+
+    /// Clearing an account restores its budget at once.
+    #[test]
+    fn clear_restores_budget() {
+        let clock = Clock::frozen_at_ms(0);
+        let rl = RateLimiter::new();
+        let p = Policy::per(1, 60);
+        rl.check(&clock, "b", "a", &p);
+        assert!(!rl.check(&clock, "b", "a", &p).allowed);
+        rl.clear(Some("b"), Some("a"));
+        assert!(rl.check(&clock, "b", "a", &p).allowed);
+    }
+}

@@ -1,0 +1,177 @@
+//! In-memory, tenant-scoped storage with no HTTP types.
+//!
+//! [`Collection`] is an ordered id -> record map (insertion order, like rows by primary key).
+//! [`Tenants`] holds one state per account, created from the vendor's seed function the first
+//! time the account is used, so every account starts from the same deterministic seed and a
+//! reset just drops the account's state.
+
+use std::collections::BTreeMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, RwLock};
+
+use indexmap::IndexMap;
+use serde::{Serialize, Serializer};
+
+/// Ordered records keyed by id.
+#[derive(Debug, Clone)]
+pub struct Collection<K: Hash + Eq, T> {
+    items: IndexMap<K, T>,
+}
+
+impl<K: Hash + Eq, T> Default for Collection<K, T> {
+    fn default() -> Self {
+        Self {
+            items: IndexMap::new(),
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone, T> Collection<K, T> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn insert(&mut self, id: K, item: T) {
+        self.items.insert(id, item);
+    }
+
+    pub fn get(&self, id: &K) -> Option<&T> {
+        self.items.get(id)
+    }
+
+    pub fn get_mut(&mut self, id: &K) -> Option<&mut T> {
+        self.items.get_mut(id)
+    }
+
+    pub fn contains(&self, id: &K) -> bool {
+        self.items.contains_key(id)
+    }
+
+    /// Removes a record keeping the order of the rest.
+    pub fn remove(&mut self, id: &K) -> Option<T> {
+        self.items.shift_remove(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.items.values()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &T)> {
+        self.items.iter()
+    }
+}
+
+impl<K: Hash + Eq + Clone + Ord, T> Collection<K, T> {
+    /// The largest id, for "next id" allocation.
+    pub fn max_id(&self) -> Option<&K> {
+        self.items.keys().max()
+    }
+}
+
+impl<K: Hash + Eq, T: Serialize> Serialize for Collection<K, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.items.values())
+    }
+}
+
+type Shared<S> = Arc<Mutex<S>>;
+
+/// One state per account, seeded lazily. Lock discipline: the map lock is held only to find or
+/// create an account's handle; the account lock only inside [`Tenants::with`], never across
+/// an `.await`.
+pub struct Tenants<S> {
+    seed: Box<dyn Fn() -> S + Send + Sync>,
+    states: RwLock<BTreeMap<String, Shared<S>>>,
+}
+
+impl<S> Tenants<S> {
+    pub fn new(seed: impl Fn() -> S + Send + Sync + 'static) -> Self {
+        Self {
+            seed: Box::new(seed),
+            states: RwLock::new(BTreeMap::new()),
+        }
+    }
+
+    fn handle(&self, account: &str) -> Shared<S> {
+        if let Some(h) = self
+            .states
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(account)
+        {
+            return h.clone();
+        }
+        let mut states = self.states.write().unwrap_or_else(|p| p.into_inner());
+        states
+            .entry(account.to_string())
+            .or_insert_with(|| Arc::new(Mutex::new((self.seed)())))
+            .clone()
+    }
+
+    /// Runs `f` with exclusive access to the account's state.
+    pub fn with<R>(&self, account: &str, f: impl FnOnce(&mut S) -> R) -> R {
+        let h = self.handle(account);
+        let mut guard = h.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    /// Drops one account's state (or all): the next use reseeds it.
+    pub fn reset(&self, account: Option<&str>) {
+        let mut states = self.states.write().unwrap_or_else(|p| p.into_inner());
+        match account {
+            Some(a) => {
+                states.remove(a);
+            }
+            None => states.clear(),
+        }
+    }
+
+    /// Accounts that currently hold state.
+    pub fn accounts(&self) -> Vec<String> {
+        self.states
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Removal keeps the order of the remaining records.
+    #[test]
+    fn collection_keeps_order() {
+        let mut c = Collection::new();
+        for i in [3, 1, 2] {
+            c.insert(i, i * 10);
+        }
+        c.remove(&1);
+        assert_eq!(c.values().copied().collect::<Vec<_>>(), vec![30, 20]);
+        assert_eq!(c.max_id(), Some(&3));
+    }
+
+    /// Accounts are isolated and reset reseeds only the named one.
+    #[test]
+    fn tenants_isolated_and_reset() {
+        let t = Tenants::new(|| vec![1]);
+        t.with("a", |s| s.push(2));
+        t.with("b", |s| s.push(3));
+        assert_eq!(t.with("a", |s| s.clone()), vec![1, 2]);
+        t.reset(Some("a"));
+        assert_eq!(t.with("a", |s| s.clone()), vec![1]);
+        assert_eq!(t.with("b", |s| s.clone()), vec![1, 3]);
+        t.reset(None);
+        assert_eq!(t.with("b", |s| s.clone()), vec![1]);
+    }
+}

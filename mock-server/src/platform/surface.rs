@@ -1,0 +1,305 @@
+//! Mounting a surface: the layers every vendor router gets, and the three ways a request
+//! reaches a surface (path prefix, `Host` header, own port).
+//!
+//! Layers, outermost first:
+//! 1. `edge`: works out the client's base URL, renders any neutral error (or stray plain-text
+//!    error from axum/tower) in the vendor's body, and journals the exchange.
+//! 2. panic catcher: a panic becomes `ApiError::Internal`, rendered by the edge.
+//! 3. body limit.
+//! 4. `guard` (matched routes only, so an unknown path is a 404 even without credentials):
+//!    authentication, then the per-account rate limit and its headers.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts, OriginalUri, Request, State};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{from_fn_with_state, Next};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use super::auth::{credential, Account};
+use super::dialect::{Dialect, RateHeaders, SurfaceInfo};
+use super::error::{ApiError, PendingError};
+use super::journal::Entry;
+use super::rate_limit::Decision;
+use super::Platform;
+
+/// The base URL of the surface as the client addressed it (scheme, host and the prefix the
+/// client used), for links a response hands back (pagination `links`, `path`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientBase(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientBase {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(parts
+            .extensions
+            .get::<ClientBase>()
+            .cloned()
+            .unwrap_or_else(|| ClientBase(String::new())))
+    }
+}
+
+struct SurfaceCtx {
+    platform: Arc<Platform>,
+    dialect: Arc<dyn Dialect>,
+}
+
+/// Wraps a vendor's routes (paths relative to the surface root) with the shared layers.
+pub fn mount(platform: Arc<Platform>, dialect: Arc<dyn Dialect>, routes: Router) -> Router {
+    let limit = platform.max_body_bytes;
+    let ctx = Arc::new(SurfaceCtx { platform, dialect });
+    routes
+        .route_layer(from_fn_with_state(ctx.clone(), guard))
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal.into_response()
+        }))
+        .layer(from_fn_with_state(ctx, edge))
+}
+
+async fn route_not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::RouteNotFound {
+        method: method.to_string(),
+        path: uri.path().trim_start_matches('/').to_string(),
+    }
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed {
+        method: method.to_string(),
+        path: uri.path().trim_start_matches('/').to_string(),
+    }
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) -> Response {
+    let info = ctx.dialect.info();
+    let method = req.method().clone();
+    let original = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map(|o| o.0.clone())
+        .unwrap_or_else(|| req.uri().clone());
+    if req.extensions().get::<ClientBase>().is_none() {
+        let base = client_base(req.headers(), &info.prefix());
+        req.extensions_mut().insert(ClientBase(base));
+    }
+    let relative = req.uri().path().trim_start_matches('/').to_string();
+    let res = next.run(req).await;
+    let res = render(ctx.dialect.as_ref(), res, &method, &relative);
+    ctx.platform.journal.record(Entry {
+        seq: 0,
+        at_ms: ctx.platform.clock.now_ms(),
+        surface: info.id.to_string(),
+        account: res.extensions().get::<Account>().map(|a| a.id.clone()),
+        method: method.to_string(),
+        path: original.path().to_string(),
+        query: original.query().map(str::to_string),
+        status: res.status().as_u16(),
+    });
+    res
+}
+
+/// `scheme://host{path_prefix}` from the request headers.
+pub fn client_base(headers: &HeaderMap, path_prefix: &str) -> String {
+    let host = header_str(headers, HOST.as_str()).unwrap_or("localhost");
+    let scheme = header_str(headers, "x-forwarded-proto").unwrap_or("http");
+    format!("{scheme}://{host}{path_prefix}")
+}
+
+/// Turns a pending neutral error, or any non-JSON error response, into the vendor's body,
+/// keeping the headers already set (rate-limit headers) and the extensions (account).
+fn render(dialect: &dyn Dialect, mut res: Response, method: &Method, path: &str) -> Response {
+    let err = match res.extensions_mut().remove::<PendingError>() {
+        Some(PendingError(e)) => e,
+        None => {
+            let status = res.status();
+            let is_json = header_str(res.headers(), CONTENT_TYPE.as_str())
+                .is_some_and(|c| c.starts_with("application/json"));
+            if status.as_u16() < 400 || is_json {
+                return res;
+            }
+            match status {
+                StatusCode::NOT_FOUND => ApiError::RouteNotFound {
+                    method: method.to_string(),
+                    path: path.to_string(),
+                },
+                StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed {
+                    method: method.to_string(),
+                    path: path.to_string(),
+                },
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit: 0 },
+                s if s.is_client_error() => ApiError::BadRequest {
+                    message: "The request could not be understood.".into(),
+                },
+                _ => ApiError::Internal,
+            }
+        }
+    };
+    let (status, body) = dialect.render_error(&err);
+    let (mut parts, _) = res.into_parts();
+    parts.status = status;
+    parts.headers.remove(CONTENT_LENGTH);
+    if let ApiError::RateLimited { retry_after } = err {
+        parts
+            .headers
+            .insert(RETRY_AFTER, HeaderValue::from(retry_after));
+    }
+    let mut out = Json(body).into_response();
+    let json_type = out.headers().get(CONTENT_TYPE).cloned();
+    *out.status_mut() = status;
+    *out.headers_mut() = parts.headers;
+    if let Some(ct) = json_type {
+        out.headers_mut().insert(CONTENT_TYPE, ct);
+    }
+    *out.extensions_mut() = parts.extensions;
+    out
+}
+
+async fn guard(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) -> Response {
+    let info = ctx.dialect.info();
+    let cred = credential(req.headers(), info.auth);
+    let account = match ctx.platform.accounts.authenticate(info.vendor, &cred) {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let documented = ctx.dialect.documented_policy();
+    let policy = ctx.platform.effective_policy(info.id, documented.clone());
+    let decision = if policy.is_unlimited() {
+        // Limits are off: report the documented budget as untouched.
+        documented
+            .windows
+            .iter()
+            .min_by_key(|w| w.limit)
+            .map(|w| Decision {
+                allowed: true,
+                limit: w.limit,
+                remaining: w.limit,
+                reset_after: w.seconds,
+            })
+    } else {
+        Some(
+            ctx.platform
+                .limiter
+                .check(&ctx.platform.clock, info.budget, &account.id, &policy),
+        )
+    };
+    let mut res = match decision {
+        Some(d) if !d.allowed => ApiError::RateLimited {
+            retry_after: d.reset_after,
+        }
+        .into_response(),
+        _ => {
+            req.extensions_mut().insert(account.clone());
+            next.run(req).await
+        }
+    };
+    if let Some(d) = decision {
+        rate_headers(info, &ctx.platform, &d, res.headers_mut());
+    }
+    res.extensions_mut().insert(account);
+    res
+}
+
+fn rate_headers(info: &SurfaceInfo, platform: &Platform, d: &Decision, headers: &mut HeaderMap) {
+    match info.rate_headers {
+        RateHeaders::RetryAfterOnly => {}
+        RateHeaders::XRateLimit => {
+            headers.insert(
+                HeaderName::from_static("x-ratelimit-limit"),
+                HeaderValue::from(d.limit),
+            );
+            headers.insert(
+                HeaderName::from_static("x-ratelimit-remaining"),
+                HeaderValue::from(d.remaining),
+            );
+            if !d.allowed {
+                let reset = platform.clock.now_ms() / 1000 + d.reset_after as i64;
+                headers.insert(
+                    HeaderName::from_static("x-ratelimit-reset"),
+                    HeaderValue::from(reset),
+                );
+            }
+        }
+    }
+}
+
+/// How a request outside the path-prefix scheme maps onto a surface.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub vendor: &'static str,
+    pub real_path: &'static str,
+    pub hosts: &'static [&'static str],
+}
+
+impl From<&SurfaceInfo> for Route {
+    fn from(i: &SurfaceInfo) -> Self {
+        Self {
+            vendor: i.vendor,
+            real_path: i.real_path,
+            hosts: i.hosts,
+        }
+    }
+}
+
+/// Path prefix reserved for the admin API: never routed to a vendor.
+pub const ADMIN_PREFIX: &str = "/__admin";
+
+fn prepend(req: &mut Request, route: &Route) {
+    let base = client_base(req.headers(), route.real_path);
+    let pq = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let new = format!("/{}{}", route.vendor, pq);
+    if let Ok(uri) = new.parse::<Uri>() {
+        *req.uri_mut() = uri;
+        req.extensions_mut().insert(ClientBase(base));
+    }
+}
+
+/// Routes by `Host`: a request to a vendor's real host (port ignored) is served by that
+/// surface as if it had come with the path prefix. Admin paths are never rewritten.
+pub fn route_by_host(mut req: Request, table: &[Route]) -> Request {
+    if req.uri().path().starts_with(ADMIN_PREFIX) {
+        return req;
+    }
+    let host = header_str(req.headers(), HOST.as_str()).map(|h| {
+        h.rsplit_once(':')
+            .map_or(h, |(name, _)| name)
+            .to_ascii_lowercase()
+    });
+    let Some(host) = host else { return req };
+    let path = req.uri().path().to_string();
+    // The longest matching real path wins (two surfaces may share a host).
+    let found = table
+        .iter()
+        .filter(|r| r.hosts.iter().any(|h| *h == host))
+        .filter(|r| path == r.real_path || path.starts_with(&format!("{}/", r.real_path)))
+        .max_by_key(|r| r.real_path.len())
+        .or_else(|| table.iter().find(|r| r.hosts.iter().any(|h| *h == host)))
+        .cloned();
+    if let Some(route) = found {
+        prepend(&mut req, &route);
+    }
+    req
+}
+
+/// For a surface's own port: every non-admin path is the vendor's own path.
+pub fn route_to_surface(mut req: Request, route: &Route) -> Request {
+    if !req.uri().path().starts_with(ADMIN_PREFIX) {
+        prepend(&mut req, route);
+    }
+    req
+}

@@ -1,0 +1,575 @@
+//! Hipcall v20211124 resources, state and business rules. No HTTP types: handlers in
+//! `routes.rs` call these methods and shape the responses.
+//!
+//! Field order and JSON types follow the seed 004 examples exactly (see `seed.rs`, which loads
+//! the documented records from `fixtures/examples/hipcall/`).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::platform::error::{ApiError, ApiResult, Problem};
+use crate::platform::input::{Input, Presence};
+use crate::platform::store::Collection;
+
+/// Timestamps as the seed prints them: `2023-03-31T08:41:58+0000`.
+pub fn format_ts(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S+0000").to_string()
+}
+
+/// Parses the date inputs the docs and Laravel's `date` rule accept: the docs' own
+/// `20220612 12:12:12`, `2022-06-12 12:12:12`, `2022-06-12`, and ISO 8601 with an offset.
+pub fn parse_date_input(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(t) = DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z") {
+        return Some(t.with_timezone(&Utc));
+    }
+    for f in ["%Y%m%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(t.and_utc());
+        }
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FlowStep {
+    pub action: String,
+    pub detail: Map<String, Value>,
+    pub timestamp: String,
+}
+
+/// A call detail record. `call_flow` is only shown by the detail endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Cdr {
+    pub resource_type: String,
+    pub uuid: String,
+    pub direction: i64,
+    pub user_id: Option<i64>,
+    pub contact_id: i64,
+    pub channel_type: i64,
+    pub channel_id: i64,
+    pub started_at: String,
+    pub answered_at: Option<String>,
+    pub bridged_at: Option<String>,
+    pub ended_at: Option<String>,
+    pub call_duration: i64,
+    pub first_touch_duration: i64,
+    pub missing_call: bool,
+    pub missing_call_reason: i64,
+    pub caller_id: Option<i64>,
+    pub caller_type: i64,
+    pub caller_number: String,
+    pub callee_id: Option<i64>,
+    pub callee_type: Option<i64>,
+    pub callee_number: String,
+    pub record_url: Option<String>,
+    pub hangup_by: i64,
+    pub voicemail_type: Option<i64>,
+    pub voicemail_id: Option<i64>,
+    pub voicemail_url: Option<String>,
+    #[serde(default)]
+    pub call_flow: Vec<FlowStep>,
+}
+
+impl Cdr {
+    /// The `GET /cdrs` item: the detail without `call_flow`.
+    pub fn list_item(&self) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut v {
+            m.shift_remove("call_flow");
+        }
+        v
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Extension {
+    pub resource_type: String,
+    pub id: i64,
+    pub number: String,
+    pub target_id: i64,
+    pub target_type: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Greeting {
+    pub resource_type: String,
+    pub id: i64,
+    pub name: String,
+    pub direct_dial_extension: bool,
+    pub timeout: i64,
+    pub max_input_try_count: i64,
+    pub state: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Number {
+    pub resource_type: String,
+    pub id: i64,
+    pub name: String,
+    pub number: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Team {
+    pub resource_type: String,
+    pub id: i64,
+    pub name: String,
+    pub user_case: String,
+    pub wrap_up_time: i64,
+    pub strategy: String,
+    pub say_line_number: bool,
+    pub say_line_number_in_second: i64,
+    pub callback: bool,
+    pub callback_dtmf: i64,
+    pub callback_action: String,
+    pub state: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Task {
+    pub resource_type: String,
+    pub id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub due_date: Option<String>,
+    pub done: bool,
+    pub done_at: Option<String>,
+    pub assign_to: Option<i64>,
+    pub priority: String,
+    pub task_list_id: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The records a task was created for (not part of the documented task shape; kept in state).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct TaskLinks {
+    pub contact_ids: Vec<i64>,
+    pub company_ids: Vec<i64>,
+    pub deal_ids: Vec<i64>,
+}
+
+/// A user as the list shows it; the detail view drops `full_name` and `status`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct User {
+    pub resource_type: String,
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub full_name: String,
+    pub title: String,
+    pub owner: bool,
+    pub locale: String,
+    pub status: String,
+    pub default_number_id: Option<i64>,
+    pub default_extension_id: Option<i64>,
+    #[serde(rename = "2fa")]
+    pub two_fa: bool,
+    pub last_logged_in: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl User {
+    /// The `GET /users/{id}` shape (seed: no `full_name`, no `status`).
+    pub fn detail(&self) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut v {
+            m.shift_remove("full_name");
+            m.shift_remove("status");
+        }
+        v
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Tag {
+    pub resource_type: String,
+    pub id: i64,
+    pub name: String,
+    pub tag_type: i64,
+    pub color: String,
+    pub description: Option<String>,
+}
+
+/// A company, contact or deal: what comments, tags and task auto-assignment need.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Party {
+    pub id: i64,
+    pub name: String,
+    /// The owning user, used by task auto-assignment.
+    pub owner_id: Option<i64>,
+    pub tag_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Comment {
+    pub resource_type: String,
+    pub id: i64,
+    pub content: String,
+    pub commentable_type: String,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(skip_serializing)]
+    pub commentable_id: i64,
+}
+
+/// The kinds of record a comment or tag can hang on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartyKind {
+    Company,
+    Contact,
+    Deal,
+}
+
+impl PartyKind {
+    pub fn resource(self) -> &'static str {
+        match self {
+            Self::Company => "Company",
+            Self::Contact => "Contact",
+            Self::Deal => "Deal",
+        }
+    }
+}
+
+/// Everything one Hipcall account holds.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct HipcallState {
+    /// The account owner (id 1 in the seed): retrievable and assignable, but not listed by
+    /// `GET /users` (see the known deviations in `mod.rs`).
+    pub owner_id: i64,
+    pub users: Collection<i64, User>,
+    /// Kept newest first, the order `GET /cdrs` lists them.
+    pub cdrs: Collection<String, Cdr>,
+    pub extensions: Collection<i64, Extension>,
+    pub greetings: Collection<i64, Greeting>,
+    pub numbers: Collection<i64, Number>,
+    pub teams: Collection<i64, Team>,
+    pub tasks: Collection<i64, Task>,
+    pub task_links: BTreeMap<i64, TaskLinks>,
+    pub companies: Collection<i64, Party>,
+    pub contacts: Collection<i64, Party>,
+    pub deals: Collection<i64, Party>,
+    pub tags: Collection<i64, Tag>,
+    pub comments: Collection<i64, Comment>,
+}
+
+fn next_id<T>(c: &Collection<i64, T>) -> i64 {
+    c.max_id().copied().unwrap_or(0) + 1
+}
+
+impl HipcallState {
+    fn parties(&self, kind: PartyKind) -> &Collection<i64, Party> {
+        match kind {
+            PartyKind::Company => &self.companies,
+            PartyKind::Contact => &self.contacts,
+            PartyKind::Deal => &self.deals,
+        }
+    }
+
+    fn parties_mut(&mut self, kind: PartyKind) -> &mut Collection<i64, Party> {
+        match kind {
+            PartyKind::Company => &mut self.companies,
+            PartyKind::Contact => &mut self.contacts,
+            PartyKind::Deal => &mut self.deals,
+        }
+    }
+
+    /// Users as `GET /users` lists them: by id, without the account owner.
+    pub fn listed_users(&self) -> Vec<&User> {
+        self.users
+            .values()
+            .filter(|u| u.id != self.owner_id)
+            .collect()
+    }
+
+    /// Extensions as the seed lists them: ordered by extension number as text.
+    pub fn listed_extensions(&self) -> Vec<&Extension> {
+        let mut v: Vec<&Extension> = self.extensions.values().collect();
+        v.sort_by(|a, b| a.number.cmp(&b.number).then(a.id.cmp(&b.id)));
+        v
+    }
+
+    /// `GET /cdrs/{yyyy}/{mm}/{dd}/{uuid}`: the date segments must form a real calendar date;
+    /// the call is found by uuid alone (the documented example's date differs from its
+    /// `started_at`).
+    pub fn cdr_detail(&self, yyyy: &str, mm: &str, dd: &str, uuid: &str) -> ApiResult<&Cdr> {
+        let well_formed = yyyy.len() == 4 && mm.len() == 2 && dd.len() == 2;
+        let date = well_formed
+            .then(|| NaiveDate::parse_from_str(&format!("{yyyy}-{mm}-{dd}"), "%Y-%m-%d").ok())
+            .flatten();
+        let not_found = || ApiError::not_found("Cdr", uuid);
+        date.ok_or_else(not_found)?;
+        self.cdrs
+            .get(&uuid.to_ascii_lowercase())
+            .ok_or_else(not_found)
+    }
+
+    /// `POST /tasks`: validates the body and creates the task, applying the documented
+    /// assignment rules. Returns the new task.
+    pub fn create_task(
+        &mut self,
+        body: &Map<String, Value>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Task> {
+        let mut input = Input::new(body).lenient();
+        let name = input.string("name", Presence::Required, Some(255));
+        let description = input.string("description", Presence::Optional, None);
+        let due_date = match input.string("due_date", Presence::Optional, None) {
+            Some(s) => match parse_date_input(&s) {
+                Some(t) => Some(format_ts(t)),
+                None => {
+                    input.fail("due_date", Problem::Type { expected: "date" });
+                    None
+                }
+            },
+            None => None,
+        };
+        // `assign_to` may be an integer, null or false.
+        let assign_to = match body.get("assign_to") {
+            None | Some(Value::Null) | Some(Value::Bool(false)) => None,
+            Some(_) => input.integer("assign_to", Presence::Optional),
+        };
+        if let Some(uid) = assign_to {
+            if !self.users.contains(&uid) {
+                input.fail("assign_to", Problem::UnknownReference);
+            }
+        }
+        let auto = input
+            .boolean("auto_assign_to_user", Presence::Optional)
+            .unwrap_or(false);
+        let priority = match body.get("priority") {
+            None | Some(Value::Null) => String::new(),
+            Some(_) => input
+                .one_of(
+                    "priority",
+                    Presence::Optional,
+                    &["", "low", "medium", "high"],
+                )
+                .unwrap_or_default(),
+        };
+        let task_list_id = input.integer("task_list", Presence::Optional);
+        let mut links = TaskLinks::default();
+        for (field, kind, out) in [
+            ("contact_ids", PartyKind::Contact, &mut links.contact_ids),
+            ("company_ids", PartyKind::Company, &mut links.company_ids),
+            ("deal_ids", PartyKind::Deal, &mut links.deal_ids),
+        ] {
+            if let Some(ids) = input.integer_list(field, Presence::Optional) {
+                for (i, id) in ids.iter().enumerate() {
+                    if !self.parties(kind).contains(id) {
+                        input.fail(format!("{field}.{i}"), Problem::UnknownReference);
+                    }
+                }
+                *out = ids;
+            }
+        }
+        input.finish()?;
+        let assign_to = assign_to.or_else(|| {
+            if auto {
+                self.auto_assignee(&links)
+            } else {
+                None
+            }
+        });
+        let ts = format_ts(now);
+        let task = Task {
+            resource_type: "task".into(),
+            id: next_id(&self.tasks),
+            name: name.unwrap_or_default(),
+            description,
+            due_date,
+            done: false,
+            done_at: None,
+            assign_to,
+            priority,
+            task_list_id,
+            created_at: ts.clone(),
+            updated_at: ts,
+        };
+        self.task_links.insert(task.id, links);
+        self.tasks.insert(task.id, task.clone());
+        Ok(task)
+    }
+
+    /// The documented auto-assignment: the owner of the first listed company that has one,
+    /// else of the first contact that has one, else of the first deal; none when no listed
+    /// record has an owner (including when no ids were sent).
+    pub fn auto_assignee(&self, links: &TaskLinks) -> Option<i64> {
+        [
+            (PartyKind::Company, &links.company_ids),
+            (PartyKind::Contact, &links.contact_ids),
+            (PartyKind::Deal, &links.deal_ids),
+        ]
+        .into_iter()
+        .find_map(|(kind, ids)| {
+            ids.iter()
+                .find_map(|id| self.parties(kind).get(id).and_then(|p| p.owner_id))
+        })
+    }
+
+    /// `PUT /users/{id}`: sets (or clears, with null) the user's default number. The number
+    /// is read from `default_number_id` or its alias `default_number`.
+    pub fn update_user(
+        &mut self,
+        id: i64,
+        body: &Map<String, Value>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<User> {
+        if !self.users.contains(&id) {
+            return Err(ApiError::not_found("User", id));
+        }
+        let field = ["default_number_id", "default_number"]
+            .into_iter()
+            .find(|f| body.contains_key(*f))
+            .ok_or_else(|| ApiError::invalid("default_number_id", Problem::Required))?;
+        let mut input = Input::new(body).lenient();
+        let number = input.integer(field, Presence::Optional);
+        if let Some(n) = number {
+            if !self.numbers.contains(&n) {
+                input.fail(field, Problem::UnknownReference);
+            }
+        }
+        input.finish()?;
+        let user = self.users.get_mut(&id).ok_or(ApiError::Internal)?;
+        user.default_number_id = number;
+        user.updated_at = format_ts(now);
+        Ok(user.clone())
+    }
+
+    /// `POST /comments`.
+    pub fn create_comment(
+        &mut self,
+        body: &Map<String, Value>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Comment> {
+        let mut input = Input::new(body).lenient();
+        let kind = input.one_of(
+            "commentable_type",
+            Presence::Required,
+            &["company", "contact", "deal", "task"],
+        );
+        let target = input.integer("commentable_id", Presence::Required);
+        let content = input.string("content", Presence::Required, Some(65_535));
+        if let (Some(kind), Some(id)) = (&kind, target) {
+            let exists = match kind.as_str() {
+                "company" => self.companies.contains(&id),
+                "contact" => self.contacts.contains(&id),
+                "deal" => self.deals.contains(&id),
+                _ => self.tasks.contains(&id),
+            };
+            if !exists {
+                input.fail("commentable_id", Problem::UnknownReference);
+            }
+        }
+        input.finish()?;
+        let ts = format_ts(now);
+        let comment = Comment {
+            resource_type: "comment".into(),
+            id: next_id(&self.comments),
+            content: content.unwrap_or_default(),
+            commentable_type: kind.unwrap_or_default(),
+            created_at: ts.clone(),
+            updated_at: ts,
+            commentable_id: target.unwrap_or_default(),
+        };
+        self.comments.insert(comment.id, comment.clone());
+        Ok(comment)
+    }
+
+    /// `POST /{companies|contacts}/{id}/tags` with `{"tags": [names]}`: attaches tags by name,
+    /// creating unknown ones, and returns the record's tags afterwards.
+    pub fn add_tags(
+        &mut self,
+        kind: PartyKind,
+        id: i64,
+        body: &Map<String, Value>,
+    ) -> ApiResult<Vec<Tag>> {
+        if !self.parties(kind).contains(&id) {
+            return Err(ApiError::not_found(kind.resource(), id));
+        }
+        let mut input = Input::new(body);
+        let names = input.string_list("tags", Presence::Required);
+        if let Some(n) = &names {
+            if n.is_empty() {
+                input.fail("tags", Problem::Required);
+            }
+        }
+        input.finish()?;
+        for name in names.unwrap_or_default() {
+            let existing = self.tags.values().find(|t| t.name == name).map(|t| t.id);
+            let tag_id = match existing {
+                Some(id) => id,
+                None => {
+                    let t = Tag {
+                        resource_type: "tag".into(),
+                        id: next_id(&self.tags),
+                        name,
+                        tag_type: 1,
+                        color: "#025196".into(),
+                        description: None,
+                    };
+                    let tid = t.id;
+                    self.tags.insert(tid, t);
+                    tid
+                }
+            };
+            let party = self
+                .parties_mut(kind)
+                .get_mut(&id)
+                .ok_or(ApiError::Internal)?;
+            if !party.tag_ids.contains(&tag_id) {
+                party.tag_ids.push(tag_id);
+            }
+        }
+        Ok(self.tags_of(kind, id))
+    }
+
+    /// `DELETE /{companies|contacts}/{id}/tags/{tag_id}`: detaches the tag (idempotent for a
+    /// known tag that is not attached).
+    pub fn remove_tag(&mut self, kind: PartyKind, id: i64, tag_id: i64) -> ApiResult<()> {
+        if !self.parties(kind).contains(&id) {
+            return Err(ApiError::not_found(kind.resource(), id));
+        }
+        if !self.tags.contains(&tag_id) {
+            return Err(ApiError::not_found("Tag", tag_id));
+        }
+        if let Some(p) = self.parties_mut(kind).get_mut(&id) {
+            p.tag_ids.retain(|t| *t != tag_id);
+        }
+        Ok(())
+    }
+
+    pub fn tags_of(&self, kind: PartyKind, id: i64) -> Vec<Tag> {
+        self.parties(kind)
+            .get(&id)
+            .map(|p| {
+                p.tag_ids
+                    .iter()
+                    .filter_map(|t| self.tags.get(t).cloned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Parses a path id the way route-model binding does: anything but a positive integer is
+/// simply not found.
+pub fn path_id(resource: &'static str, raw: &str) -> ApiResult<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::not_found(resource, raw))
+}

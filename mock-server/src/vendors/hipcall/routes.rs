@@ -1,0 +1,339 @@
+//! Hipcall v20211124 handlers: extract, call the model, shape the documented response.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::models::{path_id, HipcallState, PartyKind};
+use super::Hipcall;
+use crate::platform::auth::Account;
+use crate::platform::error::{ApiError, ApiResult};
+use crate::platform::extract::{JsonObject, QueryPairs};
+use crate::platform::pagination::{slice, LaravelPage, LaravelPaginator, PageRequest, PageRules};
+use crate::platform::surface::ClientBase;
+
+type Hc = State<Arc<Hipcall>>;
+type JsonResult = ApiResult<Json<Value>>;
+type Created = ApiResult<(StatusCode, Json<Value>)>;
+
+/// Page sizes: 10 by default as documented; the maximum is our choice (not documented).
+pub const PAGE_RULES: PageRules = PageRules {
+    default_per_page: 10,
+    max_per_page: 100,
+};
+
+pub fn router(backend: Arc<Hipcall>) -> Router {
+    Router::new()
+        .route("/cdrs", get(list_cdrs))
+        .route("/cdrs/{yyyy}/{mm}/{dd}/{uuid}", get(get_cdr))
+        .route("/comments", post(create_comment))
+        .route("/companies/{id}/tags", post(add_company_tags))
+        .route("/companies/{id}/tags/{tag_id}", delete(remove_company_tag))
+        .route("/contacts/{id}/tags", post(add_contact_tags))
+        .route("/contacts/{id}/tags/{tag_id}", delete(remove_contact_tag))
+        .route("/extensions", get(list_extensions))
+        .route("/extensions/{id}", get(get_extension))
+        .route("/greetings", get(list_greetings))
+        .route("/greetings/{id}", get(get_greeting))
+        .route("/numbers", get(list_numbers))
+        .route("/numbers/{id}", get(get_number))
+        .route("/tasks", get(list_tasks).post(create_task))
+        .route("/tasks/{id}", get(get_task))
+        .route("/teams", get(list_teams))
+        .route("/teams/{id}", get(get_team))
+        .route("/users", get(list_users))
+        .route("/users/{id}", get(get_user).put(update_user))
+        .with_state(backend)
+}
+
+fn to_value<T: Serialize>(t: &T) -> Value {
+    serde_json::to_value(t).unwrap_or(Value::Null)
+}
+
+/// Renders one page of `items` in the Laravel envelope of `style`.
+fn page<T: Serialize>(
+    items: &[&T],
+    query: &QueryPairs,
+    base: &ClientBase,
+    resource: &str,
+    style: LaravelPaginator,
+) -> JsonResult {
+    page_with(items, query, base, resource, style, |t| to_value(*t))
+}
+
+/// Like [`page`], with a custom list-item view; only the records on the page are rendered.
+fn page_with<T>(
+    items: &[&T],
+    query: &QueryPairs,
+    base: &ClientBase,
+    resource: &str,
+    style: LaravelPaginator,
+    view: impl Fn(&&T) -> Value,
+) -> JsonResult {
+    let request = PageRequest::parse(&query.0, PAGE_RULES)?;
+    let data: Vec<Value> = slice(items, request.window()).iter().map(view).collect();
+    let path = format!("{}/{resource}", base.0);
+    let env = LaravelPage {
+        path: &path,
+        request: &request,
+        total: items.len(),
+        style,
+        previous_label: "« Previous",
+        next_label: "Next »",
+    };
+    Ok(Json(env.render(data)))
+}
+
+fn data(v: Value) -> Json<Value> {
+    Json(json!({ "data": v }))
+}
+
+impl Hipcall {
+    fn read<R>(&self, account: &Account, f: impl FnOnce(&HipcallState) -> R) -> R {
+        self.tenants.with(&account.id, |s| f(s))
+    }
+
+    fn write<R>(&self, account: &Account, f: impl FnOnce(&mut HipcallState) -> R) -> R {
+        self.tenants.with(&account.id, f)
+    }
+}
+
+async fn list_cdrs(State(hc): Hc, account: Account, q: QueryPairs, base: ClientBase) -> JsonResult {
+    hc.read(&account, |s| {
+        let items: Vec<_> = s.cdrs.values().collect();
+        page_with(&items, &q, &base, "cdrs", LaravelPaginator::Simple, |c| {
+            c.list_item()
+        })
+    })
+}
+
+async fn get_cdr(
+    State(hc): Hc,
+    account: Account,
+    Path((yyyy, mm, dd, uuid)): Path<(String, String, String, String)>,
+) -> JsonResult {
+    hc.read(&account, |s| {
+        let c = s.cdr_detail(&yyyy, &mm, &dd, &uuid)?;
+        Ok(data(to_value(c)))
+    })
+}
+
+async fn create_comment(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Created {
+    let now = hc.clock.now();
+    let c = hc.write(&account, |s| s.create_comment(&body, now))?;
+    Ok((StatusCode::CREATED, data(to_value(&c))))
+}
+
+async fn add_tags(
+    hc: &Hipcall,
+    account: &Account,
+    kind: PartyKind,
+    id: &str,
+    body: &serde_json::Map<String, Value>,
+) -> JsonResult {
+    let id = path_id(kind.resource(), id)?;
+    let tags = hc.write(account, |s| s.add_tags(kind, id, body))?;
+    Ok(data(to_value(&tags)))
+}
+
+async fn remove_tag(
+    hc: &Hipcall,
+    account: &Account,
+    kind: PartyKind,
+    id: &str,
+    tag_id: &str,
+) -> JsonResult {
+    let id = path_id(kind.resource(), id)?;
+    let tag_id = path_id("Tag", tag_id)?;
+    hc.write(account, |s| s.remove_tag(kind, id, tag_id))?;
+    Ok(Json(json!({})))
+}
+
+async fn add_company_tags(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> JsonResult {
+    add_tags(&hc, &account, PartyKind::Company, &id, &body).await
+}
+
+async fn remove_company_tag(
+    State(hc): Hc,
+    account: Account,
+    Path((id, tag)): Path<(String, String)>,
+) -> JsonResult {
+    remove_tag(&hc, &account, PartyKind::Company, &id, &tag).await
+}
+
+async fn add_contact_tags(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> JsonResult {
+    add_tags(&hc, &account, PartyKind::Contact, &id, &body).await
+}
+
+async fn remove_contact_tag(
+    State(hc): Hc,
+    account: Account,
+    Path((id, tag)): Path<(String, String)>,
+) -> JsonResult {
+    remove_tag(&hc, &account, PartyKind::Contact, &id, &tag).await
+}
+
+async fn list_extensions(
+    State(hc): Hc,
+    account: Account,
+    q: QueryPairs,
+    base: ClientBase,
+) -> JsonResult {
+    hc.read(&account, |s| {
+        page(
+            &s.listed_extensions(),
+            &q,
+            &base,
+            "extensions",
+            LaravelPaginator::Full,
+        )
+    })
+}
+
+/// Shared body of the `GET /{resource}/{id}` handlers.
+fn detail<T: Serialize>(
+    hc: &Hipcall,
+    account: &Account,
+    resource: &'static str,
+    raw_id: &str,
+    pick: impl FnOnce(&HipcallState, i64) -> Option<T>,
+) -> JsonResult {
+    let id = path_id(resource, raw_id)?;
+    hc.read(account, |s| pick(s, id))
+        .map(|t| data(to_value(&t)))
+        .ok_or_else(|| ApiError::not_found(resource, id))
+}
+
+async fn get_extension(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+    detail(&hc, &account, "Extension", &id, |s, id| {
+        s.extensions.get(&id).cloned()
+    })
+}
+
+async fn list_greetings(
+    State(hc): Hc,
+    account: Account,
+    q: QueryPairs,
+    base: ClientBase,
+) -> JsonResult {
+    hc.read(&account, |s| {
+        let items: Vec<_> = s.greetings.values().collect();
+        page(&items, &q, &base, "greetings", LaravelPaginator::Full)
+    })
+}
+
+async fn get_greeting(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+    detail(&hc, &account, "Greeting", &id, |s, id| {
+        s.greetings.get(&id).cloned()
+    })
+}
+
+async fn list_numbers(
+    State(hc): Hc,
+    account: Account,
+    q: QueryPairs,
+    base: ClientBase,
+) -> JsonResult {
+    hc.read(&account, |s| {
+        let items: Vec<_> = s.numbers.values().collect();
+        page(&items, &q, &base, "numbers", LaravelPaginator::Full)
+    })
+}
+
+async fn get_number(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+    detail(&hc, &account, "Number", &id, |s, id| {
+        s.numbers.get(&id).cloned()
+    })
+}
+
+async fn list_tasks(
+    State(hc): Hc,
+    account: Account,
+    q: QueryPairs,
+    base: ClientBase,
+) -> JsonResult {
+    hc.read(&account, |s| {
+        let items: Vec<_> = s.tasks.values().collect();
+        page(&items, &q, &base, "tasks", LaravelPaginator::Full)
+    })
+}
+
+async fn get_task(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+    detail(&hc, &account, "Task", &id, |s, id| {
+        s.tasks.get(&id).cloned()
+    })
+}
+
+async fn create_task(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Created {
+    let now = hc.clock.now();
+    let t = hc.write(&account, |s| s.create_task(&body, now))?;
+    Ok((StatusCode::CREATED, data(to_value(&t))))
+}
+
+async fn list_teams(
+    State(hc): Hc,
+    account: Account,
+    q: QueryPairs,
+    base: ClientBase,
+) -> JsonResult {
+    hc.read(&account, |s| {
+        let items: Vec<_> = s.teams.values().collect();
+        page(&items, &q, &base, "teams", LaravelPaginator::Full)
+    })
+}
+
+async fn get_team(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+    detail(&hc, &account, "Team", &id, |s, id| {
+        s.teams.get(&id).cloned()
+    })
+}
+
+async fn list_users(
+    State(hc): Hc,
+    account: Account,
+    q: QueryPairs,
+    base: ClientBase,
+) -> JsonResult {
+    hc.read(&account, |s| {
+        page(
+            &s.listed_users(),
+            &q,
+            &base,
+            "users",
+            LaravelPaginator::Full,
+        )
+    })
+}
+
+async fn get_user(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+    detail(&hc, &account, "User", &id, |s, id| {
+        s.users.get(&id).map(|u| u.detail())
+    })
+}
+
+async fn update_user(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> JsonResult {
+    let id = path_id("User", &id)?;
+    let now = hc.clock.now();
+    let u = hc.write(&account, |s| s.update_user(id, &body, now))?;
+    Ok(data(u.detail()))
+}

@@ -1,0 +1,23 @@
+//! One folder per vendor, the same files in each (`mod.rs`, `models.rs`, `routes.rs`,
+//! `errors.rs`, `seed.rs`). Adding a vendor = one folder + one line in [`all`].
+
+pub mod hipcall;
+
+use std::sync::Arc;
+
+use axum::Router;
+
+use crate::platform::clock::Clock;
+use crate::platform::dialect::{Backend, Dialect};
+
+/// What a vendor contributes: its state (for the admin API) and its surfaces, each a dialect
+/// plus a router whose paths are relative to the surface root.
+pub struct VendorMount {
+    pub backend: Arc<dyn Backend>,
+    pub surfaces: Vec<(Arc<dyn Dialect>, Router)>,
+}
+
+/// Every vendor, seeded with `seed`.
+pub fn all(seed: u64, clock: &Clock) -> Vec<VendorMount> {
+    vec![hipcall::mount(seed, clock.clone())]
+}
