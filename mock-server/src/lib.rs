@@ -151,7 +151,13 @@ impl AppState {
 pub fn app(state: &AppState) -> Router {
     let mut router = Router::new().nest(ADMIN_PREFIX, admin::router(state.clone()));
     for (dialect, r) in state.dialects.iter().zip(state.routers.iter()) {
-        router = router.nest(&dialect.info().prefix(), r.clone());
+        let prefix = dialect.info().prefix();
+        // `nest` covers `prefix` and `prefix/…`; `prefix/` alone goes to the surface's own
+        // fallback so it, too, gets the vendor's 404 body.
+        router = router.nest(&prefix, r.clone()).route_service(
+            &format!("{prefix}/"),
+            tower::ServiceExt::map_request(r.clone(), |req: Request| req),
+        );
     }
     router
         .fallback(|req: Request| async move {

@@ -1,0 +1,38 @@
+# mockdesk — thin verbs over cargo. `make help` lists them.
+SHELL := /bin/bash
+CARGO ?= cargo
+LISTEN ?= 127.0.0.1:4010
+SURFACE ?=
+BASE_URL ?=
+
+.PHONY: help run test lint fmt contract verify bench tools build
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+tools: ## make sure rustfmt and clippy are installed
+	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
+
+build: ## build the emulator binary (debug)
+	$(CARGO) build -p mock-server --bin mockdesk
+
+run: ## build and start the emulator on $(LISTEN)
+	$(CARGO) run -p mock-server --bin mockdesk -- --listen $(LISTEN)
+
+test: build ## the whole test suite (unit, integration, contract against the in-process mock)
+	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --doc
+
+lint: tools ## formatting and clippy, warnings are errors
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt: ## format the code
+	$(CARGO) fmt --all
+
+contract: build ## only the contract suite (set CONTRACT_<SURFACE>_BASE_URL/_TOKEN to target a real API)
+	$(CARGO) test -p contract-tests
+
+bench: ## release build + load test on loopback; prints req/s, p50/p99, start-up time, RSS
+	bash scripts/bench.sh

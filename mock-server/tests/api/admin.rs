@@ -1,0 +1,205 @@
+//! The admin API.
+
+use mock_server::Config;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+/// Health, surfaces (base URL, token, rate limit) and the OpenAPI document.
+#[tokio::test]
+async fn health_surfaces_openapi() {
+    let s = Server::start().await;
+    let v: Value = s
+        .admin(Method::GET, "/health", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"], "ok");
+    let v: Value = s
+        .admin(Method::GET, "/surfaces", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let hip = v["surfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "hipcall")
+        .unwrap()
+        .clone();
+    assert_eq!(hip["base_url"], s.hipcall_base());
+    assert_eq!(hip["default_token"], TOKEN);
+    assert_eq!(hip["rate_limit"]["windows"][0]["limit"], 30);
+    let r = s.admin(Method::GET, "/openapi/hipcall", None).await;
+    assert_eq!(r.status(), 200);
+    let doc: Value = r.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(doc["paths"]["/tasks"].is_object());
+    assert_eq!(
+        s.admin(Method::GET, "/openapi/nope", None).await.status(),
+        404
+    );
+}
+
+/// The journal records surface requests (not admin ones), stays bounded and can be cleared.
+#[tokio::test]
+async fn journal_is_bounded() {
+    let cfg = Config {
+        journal_capacity: 3,
+        ..config()
+    };
+    let s = Server::start_with(cfg, mock_server::platform::clock::Clock::frozen_at_ms(5)).await;
+    for p in ["/teams", "/numbers", "/greetings", "/users?page=2"] {
+        s.hipcall(Method::GET, p, None).await;
+    }
+    let v: Value = s
+        .admin(Method::GET, "/requests", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["capacity"], 3);
+    let reqs = v["requests"].as_array().unwrap();
+    assert_eq!(reqs.len(), 3);
+    assert_eq!(reqs[0]["path"], format!("{HIPCALL}/numbers"));
+    assert_eq!(reqs[2]["query"], "page=2");
+    assert_eq!(reqs[2]["account"], "default");
+    assert_eq!(reqs[2]["status"], 200);
+    assert_eq!(reqs[2]["seq"], 4);
+    assert_eq!(
+        s.admin(Method::DELETE, "/requests", None).await.status(),
+        204
+    );
+    let v: Value = s
+        .admin(Method::GET, "/requests", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["requests"], json!([]));
+}
+
+/// Rate limits change at run time: a custom window, back to default, off.
+#[tokio::test]
+async fn rate_limit_override_at_runtime() {
+    let s = Server::start().await;
+    let r = s
+        .admin(
+            Method::PUT,
+            "/rate-limits/hipcall",
+            Some(json!({"mode": "custom", "windows": [{"limit": 2, "seconds": 60}]})),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let statuses: Vec<u16> = {
+        let mut v = vec![];
+        for _ in 0..3 {
+            v.push(
+                s.hipcall(Method::GET, "/teams", None)
+                    .await
+                    .status()
+                    .as_u16(),
+            );
+        }
+        v
+    };
+    assert_eq!(statuses, [200, 200, 429]);
+    let r = s
+        .admin(
+            Method::PUT,
+            "/rate-limits/hipcall",
+            Some(json!({"mode": "off"})),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(s.hipcall(Method::GET, "/teams", None).await.status(), 200);
+    let r = s
+        .admin(
+            Method::PUT,
+            "/rate-limits/hipcall",
+            Some(json!({"mode": "sometimes"})),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "bad_request"
+    );
+    let r = s
+        .admin(
+            Method::PUT,
+            "/rate-limits/nope",
+            Some(json!({"mode": "off"})),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let v: Value = s
+        .admin(Method::GET, "/rate-limits", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["surfaces"][0]["override"]["mode"], "off");
+}
+
+/// The state dump shows writes and has no side effects; unknown vendors and routes are JSON
+/// 404s; the clock can be advanced.
+#[tokio::test]
+async fn state_dump_and_errors() {
+    let s = Server::start().await;
+    s.hipcall(
+        Method::POST,
+        "/comments",
+        Some(json!({"commentable_type": "task", "commentable_id": 1, "content": "hi"})),
+    )
+    .await;
+    let a: Value = s
+        .admin(Method::GET, "/state/hipcall", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let b: Value = s
+        .admin(Method::GET, "/state/hipcall", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a["accounts"]["default"]["comments"][0]["content"], "hi");
+    assert_eq!(
+        s.admin(Method::GET, "/state/nope", None).await.status(),
+        404
+    );
+    let r = s.admin(Method::GET, "/nope", None).await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "not_found"
+    );
+    assert_eq!(
+        s.admin(Method::POST, "/reset", Some(json!({"vendor": "nope"})))
+            .await
+            .status(),
+        404
+    );
+    let before: Value = s
+        .admin(Method::GET, "/clock", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let after: Value = s
+        .admin(Method::POST, "/clock", Some(json!({"advance_ms": 1000})))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        after["now_ms"].as_i64().unwrap() - before["now_ms"].as_i64().unwrap(),
+        1000
+    );
+}

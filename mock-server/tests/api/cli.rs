@@ -1,0 +1,104 @@
+//! The `mockdesk` binary: help, environment variables, start-up banner, graceful shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mockdesk");
+
+/// `--help` documents every flag with its environment variable.
+#[test]
+fn help_lists_flags_and_env_vars() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--listen",
+        "--seed",
+        "--port",
+        "--token",
+        "--rate-limits",
+        "--rate-limit",
+        "--journal-capacity",
+        "--max-body-bytes",
+    ] {
+        assert!(text.contains(flag), "missing {flag}");
+    }
+    for env in [
+        "MOCKDESK_LISTEN",
+        "MOCKDESK_SEED",
+        "MOCKDESK_PORT",
+        "MOCKDESK_TOKEN",
+        "MOCKDESK_RATE_LIMITS",
+        "MOCKDESK_RATE_LIMIT",
+        "MOCKDESK_JOURNAL_CAPACITY",
+        "MOCKDESK_MAX_BODY_BYTES",
+    ] {
+        assert!(text.contains(env), "missing {env}");
+    }
+}
+
+/// Bad values are refused with exit code 2 and a message.
+#[test]
+fn bad_flags_are_refused() {
+    let out = Command::new(BIN)
+        .args(["--port", "nosuch=4000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown surface"));
+    let out = Command::new(BIN)
+        .args(["--rate-limits", "sometimes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Started from environment variables, the binary prints its surfaces, serves them, and
+/// exits cleanly on SIGTERM.
+#[test]
+fn env_config_banner_and_sigterm() {
+    let mut child = Command::new(BIN)
+        .env("MOCKDESK_LISTEN", "127.0.0.1:0")
+        .env("MOCKDESK_RATE_LIMITS", "off")
+        .env("MOCKDESK_TOKEN", "hipcall=from-env")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let banner = lines.next().unwrap().unwrap();
+    assert!(
+        banner.contains("/hipcall/api/v20211124") && banner.contains("hipcall-test-token"),
+        "{banner}"
+    );
+    let client = reqwest::blocking::Client::new();
+    let r = client
+        .get(format!("http://{addr}/hipcall/api/v20211124/teams/1"))
+        .bearer_auth("from-env")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not shut down after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,131 @@
+//! Test harness: starts the emulator on 127.0.0.1:0 and talks to it over real HTTP.
+
+use std::net::SocketAddr;
+
+use mock_server::platform::clock::Clock;
+use mock_server::platform::RateLimitMode;
+use mock_server::{run, run_surface, AppState, Config};
+use reqwest::{Method, Response};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub const HIPCALL: &str = "/hipcall/api/v20211124";
+pub const TOKEN: &str = "hipcall-test-token";
+pub const DOC_BASE: &str = "https://api.hipcall.com/api/v20211124";
+
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    _stop: Vec<oneshot::Sender<()>>,
+}
+
+/// The default configuration with rate limits off (tests that need limits turn them on).
+pub fn config() -> Config {
+    Config {
+        rate_limits: RateLimitMode::Off,
+        ..Config::default()
+    }
+}
+
+impl Server {
+    pub async fn start() -> Self {
+        Self::start_with(config(), Clock::frozen_at_ms(1_700_000_000_000)).await
+    }
+
+    pub async fn start_with(config: Config, clock: Clock) -> Self {
+        let state = AppState::with_clock(&config, clock).expect("valid config");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(run(listener, state.clone(), async {
+            let _ = rx.await;
+        }));
+        Self {
+            addr,
+            state,
+            client: reqwest::Client::new(),
+            _stop: vec![tx],
+        }
+    }
+
+    /// Also serves `surface` at the root of a second port; returns that port's address.
+    pub async fn own_port(&mut self, surface: &str) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let (st, s) = (self.state.clone(), surface.to_string());
+        tokio::spawn(async move {
+            run_surface(listener, st, &s, async {
+                let _ = rx.await;
+            })
+            .await
+        });
+        self._stop.push(tx);
+        addr
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// The Hipcall base URL as a client configures it.
+    pub fn hipcall_base(&self) -> String {
+        self.url(HIPCALL)
+    }
+
+    pub async fn hipcall(&self, method: Method, path: &str, body: Option<Value>) -> Response {
+        self.hipcall_as(TOKEN, method, path, body).await
+    }
+
+    pub async fn hipcall_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.hipcall_base(), path))
+            .bearer_auth(token)
+            .header("accept", "application/json");
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let r = self.hipcall(Method::GET, path, None).await;
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+
+    pub async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Response {
+        let mut req = self
+            .client
+            .request(method, self.url(&format!("/__admin{path}")));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.unwrap()
+    }
+}
+
+/// A documented example with its URLs pointed at `base`.
+pub fn documented(name: &str, base: &str) -> Value {
+    let path = format!(
+        "{}/../fixtures/examples/hipcall/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let raw = std::fs::read_to_string(path).unwrap();
+    serde_json::from_str(&raw.replace(DOC_BASE, base)).unwrap()
+}
+
+/// Asserts a body is the Hipcall (Laravel) error shape.
+pub fn assert_error_body(v: &Value) {
+    assert!(v["message"].is_string(), "no message in {v}");
+    assert!(v["errors"].is_object(), "no errors object in {v}");
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the `mockdesk` server over real HTTP on 127.0.0.1.
+
+mod admin;
+mod cli;
+mod common;
+mod fuzz;
+mod hipcall;
+mod routing;
