@@ -1,0 +1,118 @@
+//! proptest strategies: valid and invalid requests per operation.
+
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+
+/// Hipcall v20211124.
+pub mod hipcall {
+    use super::*;
+
+    fn due_date() -> impl Strategy<Value = (String, String)> {
+        // (input, the +0000 form the API answers with)
+        (
+            2000u32..2035,
+            1u32..=12,
+            1u32..=28,
+            0u32..24,
+            0u32..60,
+            0u32..60,
+        )
+            .prop_flat_map(|(y, mo, d, h, mi, s)| {
+                let canonical = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}+0000");
+                prop::sample::select(vec![
+                    format!("{y:04}{mo:02}{d:02} {h:02}:{mi:02}:{s:02}"),
+                    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}"),
+                    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z"),
+                ])
+                .prop_map(move |input| (input, canonical.clone()))
+            })
+    }
+
+    /// A valid `POST /tasks` body that references no other record (so it is valid on any
+    /// account), with the task fields it must produce.
+    pub fn valid_task() -> impl Strategy<Value = (Value, Map<String, Value>)> {
+        (
+            // No leading/trailing blanks: a framework may trim them.
+            "[A-Za-z][A-Za-z0-9.,'-]{0,60}",
+            prop::option::of("[A-Za-z0-9]([ -~]{0,100}[A-Za-z0-9])?"),
+            prop::option::of(due_date()),
+            prop::sample::select(vec!["", "low", "medium", "high"]),
+            prop::option::of(1i64..1000),
+        )
+            .prop_map(|(name, description, due, priority, task_list)| {
+                let mut body = Map::new();
+                let mut expect = Map::new();
+                body.insert("name".into(), json!(name));
+                expect.insert("name".into(), json!(name));
+                if let Some(d) = &description {
+                    body.insert("description".into(), json!(d));
+                }
+                expect.insert("description".into(), json!(description));
+                if let Some((input, canonical)) = &due {
+                    body.insert("due_date".into(), json!(input));
+                    expect.insert("due_date".into(), json!(canonical));
+                } else {
+                    expect.insert("due_date".into(), Value::Null);
+                }
+                body.insert("priority".into(), json!(priority));
+                expect.insert("priority".into(), json!(priority));
+                if let Some(t) = task_list {
+                    body.insert("task_list".into(), json!(t));
+                }
+                expect.insert("task_list_id".into(), json!(task_list));
+                expect.insert("done".into(), json!(false));
+                expect.insert("assign_to".into(), Value::Null);
+                (Value::Object(body), expect)
+            })
+    }
+
+    /// A `POST /tasks` body with exactly one invalid field, and that field's name as the
+    /// error must report it.
+    pub fn invalid_task() -> impl Strategy<Value = (Value, String)> {
+        let bad: Vec<(&str, Value, &str)> = vec![
+            ("name", json!(null), "name"),
+            ("name", json!(42), "name"),
+            ("name", json!(["a"]), "name"),
+            ("name", json!(""), "name"),
+            ("name", json!("x".repeat(256)), "name"),
+            ("description", json!(17), "description"),
+            ("due_date", json!("not a date"), "due_date"),
+            ("due_date", json!(20220612), "due_date"),
+            ("priority", json!("urgent"), "priority"),
+            ("priority", json!(3), "priority"),
+            ("task_list", json!("four"), "task_list"),
+            ("auto_assign_to_user", json!("maybe"), "auto_assign_to_user"),
+            ("contact_ids", json!("1,2"), "contact_ids"),
+            ("company_ids", json!(["one"]), "company_ids.0"),
+            ("deal_ids", json!({"a": 1}), "deal_ids"),
+            ("assign_to", json!("me"), "assign_to"),
+            ("assign_to", json!(987654321), "assign_to"),
+        ];
+        (valid_task(), prop::sample::select(bad)).prop_map(
+            |((body, _), (field, value, reported))| {
+                let mut body = body.as_object().cloned().unwrap_or_default();
+                if field == "name" && value.is_null() && reported == "name" {
+                    body.remove("name");
+                } else {
+                    body.insert(field.to_string(), value);
+                }
+                (Value::Object(body), reported.to_string())
+            },
+        )
+    }
+
+    /// Page sizes the API accepts.
+    pub fn per_page() -> impl Strategy<Value = usize> {
+        1usize..=100
+    }
+
+    /// Tokens that are not the target's (random, and malformed headers).
+    pub fn bad_authorization() -> impl Strategy<Value = Option<String>> {
+        prop_oneof![
+            Just(None),
+            "[A-Za-z0-9]{8,40}".prop_map(|t| Some(format!("Bearer zz-{t}"))),
+            "[A-Za-z0-9]{1,20}".prop_map(|t| Some(format!("Basic {t}"))),
+            Just(Some("Bearer".to_string())),
+        ]
+    }
+}
