@@ -135,6 +135,18 @@ pub mod hipcall {
         s
     }
 
+    /// Plus the modification time of an updated record.
+    pub fn updated(base_url: &str) -> Settings {
+        let mut s = settings(base_url);
+        shape(
+            &mut s,
+            ".body.data.updated_at",
+            "[timestamp]",
+            offset_timestamp,
+        );
+        s
+    }
+
     /// Plus the server-assigned parts of a created record.
     pub fn created(base_url: &str) -> Settings {
         let mut s = settings(base_url);

@@ -120,7 +120,9 @@ pub struct Exchange {
 
 pub enum Kind {
     Mock(MockServer),
-    /// A server the suite did not start (a real API, or a separately started mockdesk).
+    /// A mockdesk the suite did not start (emulator-only checks still apply).
+    Emulator,
+    /// A server the suite did not start: a real API or sandbox.
     External,
 }
 
@@ -219,15 +221,27 @@ impl Target {
         }
     }
 
+    /// A separately started mockdesk: writes allowed, emulator-only checks apply.
+    pub fn emulator(surface: Surface, base_url: &str, token: &str) -> Self {
+        Self::build(
+            surface,
+            base_url.trim_end_matches('/').to_string(),
+            token.to_string(),
+            Kind::Emulator,
+            true,
+        )
+    }
+
+    /// Whether the target is a mockdesk emulator (in-process or not).
     pub fn is_mock(&self) -> bool {
-        matches!(self.kind, Kind::Mock(_))
+        matches!(self.kind, Kind::Mock(_) | Kind::Emulator)
     }
 
     /// The in-process emulator, when the target is one.
     pub fn mock_server(&self) -> Option<&MockServer> {
         match &self.kind {
             Kind::Mock(m) => Some(m),
-            Kind::External => None,
+            Kind::Emulator | Kind::External => None,
         }
     }
 

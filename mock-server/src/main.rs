@@ -51,6 +51,14 @@ fn waiter(rx: &watch::Receiver<bool>) -> impl std::future::Future<Output = ()> +
     }
 }
 
+/// Prints a banner line; a closed stdout (e.g. `mockdesk | head -1`) must not stop the server.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -76,7 +84,7 @@ async fn main() -> ExitCode {
         }
     };
     let addr = main_listener.local_addr().unwrap_or(config.listen);
-    println!("mockdesk listening on http://{addr}  (admin: http://{addr}/__admin)");
+    say!("mockdesk listening on http://{addr}  (admin: http://{addr}/__admin)");
     for s in state.surfaces() {
         let token = state
             .backends
@@ -84,7 +92,7 @@ async fn main() -> ExitCode {
             .find(|b| b.vendor() == s.vendor)
             .map(|b| b.default_token())
             .unwrap_or("");
-        println!(
+        say!(
             "  {:<16} http://{addr}{:<28} token: {token}",
             s.id,
             s.prefix()
@@ -107,7 +115,7 @@ async fn main() -> ExitCode {
             .find(|s| s.id == p.surface)
             .map(|s| s.real_path)
             .unwrap_or("");
-        println!("  {:<16} http://{bind}{real_path}  (own port)", p.surface);
+        say!("  {:<16} http://{bind}{real_path}  (own port)", p.surface);
         let (st, surface, stop) = (state.clone(), p.surface.clone(), waiter(&rx));
         tasks.push(tokio::spawn(async move {
             run_surface(listener, st, &surface, stop).await

@@ -102,3 +102,31 @@ fn env_config_banner_and_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A closed stdout does not stop the server (banner writes ignore broken pipes).
+#[test]
+fn closed_stdout_does_not_kill_the_server() {
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--port", "hipcall=0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    {
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        out.read_line(&mut first).unwrap();
+    } // stdout closed here, before the rest of the banner is read
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    std::thread::sleep(Duration::from_millis(200));
+    let r = reqwest::blocking::get(format!("http://{addr}/__admin/health")).unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(child.try_wait().unwrap().is_none(), "server exited");
+    let _ = child.kill();
+    let _ = child.wait();
+}

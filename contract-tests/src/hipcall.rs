@@ -1,0 +1,435 @@
+//! The Hipcall v20211124 contract checks. Each check takes a [`Target`]: the test binary runs
+//! them against a fresh emulator (or the API named by `CONTRACT_HIPCALL_BASE_URL`), and the
+//! same checks run against a separately started `mockdesk` process.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use crate::redact::{self, hipcall::HEADERS};
+use crate::schema::Contract;
+use crate::strategies::hipcall as strat;
+use crate::target::{mock_config, Auth, Exchange, Surface, Target};
+use mock_server::platform::RateLimitMode;
+use proptest::prelude::*;
+use proptest::test_runner::{Config as PropConfig, TestRunner};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+pub const SURFACE: Surface = Surface {
+    id: "hipcall",
+    mock_prefix: "/hipcall/api/v20211124",
+    default_token: "hipcall-test-token",
+    // 30 requests/minute documented: stay below it.
+    min_interval: Duration::from_millis(2100),
+};
+
+pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| Contract::load("hipcall"));
+
+/// Asserts the exchange matches the documented response for `template`.
+pub fn conforms(ex: &Exchange, template: &str) {
+    let d = CONTRACT.validate_response(&ex.method, template, ex.status, &ex.headers, &ex.body);
+    let list: Vec<String> = d.iter().map(ToString::to_string).collect();
+    assert!(
+        list.is_empty(),
+        "{} {} ({}) deviates:\n  {}\nbody: {}",
+        ex.method,
+        ex.path,
+        ex.status,
+        list.join("\n  "),
+        ex.raw
+    );
+}
+
+fn snapshot(name: &str, ex: &Exchange, settings: insta::Settings) {
+    settings.bind(|| insta::assert_json_snapshot!(name, redact::view(ex, HEADERS)));
+}
+
+/// Cases for property tests: PROPTEST_CASES, or few on a real target.
+fn cases(t: &Target, mock_default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if t.is_mock() { mock_default } else { 3 })
+}
+
+/// Every documented example response of seed 004 validates against the schema.
+pub fn documented_examples_validate() {
+    let dir = crate::fixtures_dir().join("examples/hipcall");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let (resource, kind) = stem.rsplit_once('_').unwrap();
+        let component = match (resource, kind) {
+            ("cdrs", "list") => "CdrList".to_string(),
+            ("cdr", "detail") => "CdrDetailData".to_string(),
+            ("users", "list") => "UserListItemList".to_string(),
+            ("user", "detail") => "UserDetailData".to_string(),
+            (r, "list") => format!("{}{}List", r[..1].to_uppercase(), &r[1..r.len() - 1]),
+            (r, "detail") => format!("{}{}Data", r[..1].to_uppercase(), &r[1..]),
+            _ => panic!("unexpected example {stem}"),
+        };
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let d = CONTRACT.validate_component(&component, &v);
+        assert!(d.is_empty(), "{stem} vs {component}: {d:?}");
+        seen += 1;
+    }
+    assert_eq!(seen, 14, "every documented example is checked");
+}
+
+/// Every operation of the schema is exercised by this suite (keeps the two in step).
+pub fn every_operation_is_covered() {
+    let covered: BTreeSet<&str> = [
+        "listCdrs",
+        "getCdr",
+        "createComment",
+        "addCompanyTags",
+        "removeCompanyTag",
+        "addContactTags",
+        "removeContactTag",
+        "listExtensions",
+        "getExtension",
+        "listGreetings",
+        "getGreeting",
+        "listNumbers",
+        "getNumber",
+        "listTasks",
+        "createTask",
+        "getTask",
+        "listTeams",
+        "getTeam",
+        "listUsers",
+        "getUser",
+        "updateUser",
+    ]
+    .into_iter()
+    .collect();
+    let ops: BTreeSet<String> = CONTRACT.operations().into_iter().map(|o| o.2).collect();
+    let ops: BTreeSet<&str> = ops.iter().map(String::as_str).collect();
+    assert_eq!(ops, covered);
+}
+
+/// Read operations: every list and the detail of its first record conform to the schema;
+/// on the emulator the exchanges also match their snapshots (a real account holds other data).
+pub fn read_operations(t: &Target) {
+    let reads = [
+        ("users", "listUsers", "getUser", "id"),
+        ("tasks", "listTasks", "getTask", "id"),
+        ("teams", "listTeams", "getTeam", "id"),
+        ("numbers", "listNumbers", "getNumber", "id"),
+        ("greetings", "listGreetings", "getGreeting", "id"),
+        ("extensions", "listExtensions", "getExtension", "id"),
+    ];
+    for (resource, list_op, get_op, key) in reads {
+        let list = t.call(Method::GET, &format!("/{resource}"), None);
+        assert_eq!(list.status, 200, "{}", list.raw);
+        conforms(&list, &format!("/{resource}"));
+        if !t.skip_unless_mock(list_op) {
+            snapshot(
+                &format!("hipcall_{list_op}"),
+                &list,
+                redact::hipcall::settings(&t.base_url),
+            );
+        }
+        let Some(first) = list.body["data"].get(0) else {
+            eprintln!("{resource}: no records on this account, detail not checked");
+            continue;
+        };
+        let detail = t.call(Method::GET, &format!("/{resource}/{}", first[key]), None);
+        assert_eq!(detail.status, 200, "{}", detail.raw);
+        conforms(&detail, &format!("/{resource}/{{id}}"));
+        if !t.skip_unless_mock(get_op) {
+            snapshot(
+                &format!("hipcall_{get_op}"),
+                &detail,
+                redact::hipcall::settings(&t.base_url),
+            );
+        }
+    }
+    let cdrs = t.call(Method::GET, "/cdrs", None);
+    assert_eq!(cdrs.status, 200);
+    conforms(&cdrs, "/cdrs");
+    if let Some(c) = cdrs.body["data"].get(0) {
+        let day = c["started_at"].as_str().unwrap_or("2023-03-31")[..10].replace('-', "/");
+        let detail = t.call(
+            Method::GET,
+            &format!("/cdrs/{day}/{}", c["uuid"].as_str().unwrap()),
+            None,
+        );
+        assert_eq!(detail.status, 200, "{}", detail.raw);
+        conforms(&detail, "/cdrs/{yyyy}/{mm}/{dd}/{uuid}");
+        if !t.skip_unless_mock("getCdr") {
+            snapshot(
+                "hipcall_listCdrs",
+                &cdrs,
+                redact::hipcall::settings(&t.base_url),
+            );
+            snapshot(
+                "hipcall_getCdr",
+                &detail,
+                redact::hipcall::settings(&t.base_url),
+            );
+        }
+    }
+}
+
+/// Error exchanges do not depend on account data: one snapshot holds for every target.
+pub fn error_exchanges(t: &Target) {
+    let cases: [(&str, Auth, &str, &str); 5] = [
+        (
+            "hipcall_error_missing_token",
+            Auth::None,
+            "/users",
+            "/users",
+        ),
+        (
+            "hipcall_error_unknown_token",
+            Auth::Header("Bearer not-a-real-token"),
+            "/users",
+            "/users",
+        ),
+        (
+            "hipcall_error_unknown_task",
+            Auth::Target,
+            "/tasks/987654321",
+            "/tasks/{id}",
+        ),
+        (
+            "hipcall_error_unknown_user",
+            Auth::Target,
+            "/users/987654321",
+            "/users/{id}",
+        ),
+        (
+            "hipcall_error_bad_per_page",
+            Auth::Target,
+            "/users?per_page=0",
+            "/users",
+        ),
+    ];
+    for (name, auth, path, template) in cases {
+        let ex = t.call_as(auth, Method::GET, path, None);
+        assert!((400..500).contains(&ex.status), "{name}: {}", ex.status);
+        conforms(&ex, template);
+        snapshot(name, &ex, redact::hipcall::settings(&t.base_url));
+    }
+}
+
+/// Write operations and their documented responses (needs writes on a real target; the tag
+/// operations need a company/contact id, which only the emulator's seed guarantees).
+pub fn write_operations(t: &Target) {
+    if t.skip_unless_writes("createTask, createComment, updateUser, tag operations") {
+        return;
+    }
+    let body = json!({"name": "Sent an email to client", "description": "ut", "due_date": "20220612 12:12:12",
+        "auto_assign_to_user": false, "priority": "low"});
+    let ex = t.call(Method::POST, "/tasks", Some(&body));
+    assert_eq!(ex.status, 201, "{}", ex.raw);
+    conforms(&ex, "/tasks");
+    snapshot(
+        "hipcall_createTask",
+        &ex,
+        redact::hipcall::created(&t.base_url),
+    );
+    let task_id = ex.body["data"]["id"].clone();
+
+    let ex = t.call(Method::POST, "/comments", Some(&json!({"commentable_type": "task", "commentable_id": task_id, "content": "20220612 12:12:12"})));
+    assert_eq!(ex.status, 201, "{}", ex.raw);
+    conforms(&ex, "/comments");
+    snapshot(
+        "hipcall_createComment",
+        &ex,
+        redact::hipcall::created(&t.base_url),
+    );
+
+    let ex = t.call(Method::POST, "/tasks", Some(&json!({"description": 5})));
+    assert_eq!(ex.status, 422);
+    conforms(&ex, "/tasks");
+    snapshot(
+        "hipcall_error_invalid_task",
+        &ex,
+        redact::hipcall::settings(&t.base_url),
+    );
+
+    if t.skip_unless_mock("updateUser and tag operations change seeded records") {
+        return;
+    }
+    let ex = t.call(
+        Method::PUT,
+        "/users/3",
+        Some(&json!({"default_number_id": 1})),
+    );
+    assert_eq!(ex.status, 200);
+    conforms(&ex, "/users/{id}");
+    snapshot(
+        "hipcall_updateUser",
+        &ex,
+        redact::hipcall::updated(&t.base_url),
+    );
+    for (kind, add_op, remove_op) in [
+        ("companies", "addCompanyTags", "removeCompanyTag"),
+        ("contacts", "addContactTags", "removeContactTag"),
+    ] {
+        let ex = t.call(
+            Method::POST,
+            &format!("/{kind}/1/tags"),
+            Some(&json!({"tags": ["abc", "def"]})),
+        );
+        assert_eq!(ex.status, 200);
+        conforms(&ex, &format!("/{kind}/{{id}}/tags"));
+        snapshot(
+            &format!("hipcall_{add_op}"),
+            &ex,
+            redact::hipcall::settings(&t.base_url),
+        );
+        let tag = &ex.body["data"][0]["id"];
+        let ex = t.call(Method::DELETE, &format!("/{kind}/1/tags/{tag}"), None);
+        assert_eq!(ex.status, 200);
+        conforms(&ex, &format!("/{kind}/{{id}}/tags/{{tag_id}}"));
+        snapshot(
+            &format!("hipcall_{remove_op}"),
+            &ex,
+            redact::hipcall::settings(&t.base_url),
+        );
+    }
+}
+
+/// Collects the ids of every page of `resource` at `per_page`, checking each page's schema.
+fn walk(t: &Target, resource: &str, key: &str, per_page: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for page in 1..=1000 {
+        let ex = t.call(
+            Method::GET,
+            &format!("/{resource}?per_page={per_page}&page={page}"),
+            None,
+        );
+        assert_eq!(ex.status, 200, "{}", ex.raw);
+        conforms(&ex, &format!("/{resource}"));
+        let data = ex.body["data"].as_array().cloned().unwrap_or_default();
+        assert!(data.len() <= per_page);
+        ids.extend(data.iter().map(|r| r[key].to_string()));
+        if ex.body["links"]["next"].is_null() {
+            break;
+        }
+    }
+    ids
+}
+
+/// Walking all pages at any valid per_page returns every record exactly once, in the same
+/// order as one big page (full and simple paginators).
+pub fn pagination_covers_every_record_once(t: &Target) {
+    let reference: Vec<(&str, &str, Vec<String>)> =
+        [("users", "id"), ("tasks", "id"), ("cdrs", "uuid")]
+            .into_iter()
+            .map(|(r, k)| (r, k, walk(t, r, k, 100)))
+            .collect();
+    for (_, _, ids) in &reference {
+        let unique: BTreeSet<_> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "duplicates at per_page=100");
+    }
+    let mut runner = TestRunner::new(PropConfig::with_cases(cases(t, 24)));
+    runner
+        .run(&(strat::per_page(), 0usize..3), |(per_page, which)| {
+            let (resource, key, expected) = &reference[which];
+            let ids = walk(t, resource, key, per_page);
+            prop_assert_eq!(&ids, expected, "{} at per_page={}", resource, per_page);
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Generated invalid task bodies get 422 with the Laravel body naming the field, and
+/// nothing is created.
+pub fn invalid_task_bodies_are_rejected(t: &Target) {
+    if t.skip_unless_writes("invalid POST /tasks bodies") {
+        return;
+    }
+    let total = |t: &Target| t.call(Method::GET, "/tasks", None).body["meta"]["total"].clone();
+    let before = total(t);
+    let mut runner = TestRunner::new(PropConfig::with_cases(cases(t, 64)));
+    runner
+        .run(&strat::invalid_task(), |(body, field)| {
+            let ex = t.call(Method::POST, "/tasks", Some(&body));
+            prop_assert_eq!(ex.status, 422, "{} -> {}", body, ex.raw);
+            conforms(&ex, "/tasks");
+            prop_assert!(
+                ex.body["errors"][&field].is_array(),
+                "{} not reported in {}",
+                field,
+                ex.raw
+            );
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(total(t), before, "an invalid body created a task");
+}
+
+/// Generated valid tasks round-trip: the 201 body and a later GET agree with what was sent.
+pub fn created_tasks_round_trip(t: &Target) {
+    if t.skip_unless_writes("POST /tasks round trip") {
+        return;
+    }
+    let mut runner = TestRunner::new(PropConfig::with_cases(cases(t, 48)));
+    runner
+        .run(&strat::valid_task(), |(body, expect)| {
+            let created = t.call(Method::POST, "/tasks", Some(&body));
+            prop_assert_eq!(created.status, 201, "{} -> {}", body, created.raw);
+            conforms(&created, "/tasks");
+            for (k, v) in &expect {
+                prop_assert_eq!(&created.body["data"][k], v, "field {} of {}", k, body);
+            }
+            let got = t.call(
+                Method::GET,
+                &format!("/tasks/{}", created.body["data"]["id"]),
+                None,
+            );
+            conforms(&got, "/tasks/{id}");
+            prop_assert_eq!(&got.body, &created.body);
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Any missing, malformed or unknown credential gets 401 with the error body.
+pub fn bad_credentials_get_401(t: &Target) {
+    let mut runner = TestRunner::new(PropConfig::with_cases(cases(t, 32)));
+    runner
+        .run(&strat::bad_authorization(), |auth| {
+            let a = match &auth {
+                Some(h) => Auth::Header(h),
+                None => Auth::None,
+            };
+            let ex = t.call_as(a, Method::GET, "/tasks", None);
+            prop_assert_eq!(ex.status, 401);
+            conforms(&ex, "/tasks");
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// In documented mode the 31st request inside a minute gets 429 with Retry-After (emulator
+/// only: exhausting a real account's budget is not a test to run against a vendor).
+pub fn thirty_first_request_is_rate_limited(probe: &Target) {
+    if probe.skip_unless_mock("rate-limit exhaustion") {
+        return;
+    }
+    let cfg = mock_server::Config {
+        rate_limits: RateLimitMode::Documented,
+        ..mock_config()
+    };
+    let t = &Target::mock(SURFACE, cfg);
+    for i in 0..30 {
+        let ex = t.call(Method::GET, "/teams", None);
+        assert_eq!(ex.status, 200, "request {}", i + 1);
+        assert_eq!(ex.headers["x-ratelimit-remaining"], (29 - i).to_string());
+    }
+    let ex = t.call(Method::GET, "/teams", None);
+    assert_eq!(ex.status, 429);
+    conforms(&ex, "/teams");
+    snapshot(
+        "hipcall_error_rate_limited",
+        &ex,
+        redact::hipcall::settings(&t.base_url),
+    );
+}
