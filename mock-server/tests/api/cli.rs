@@ -6,6 +6,16 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mockdesk");
 
+/// The address in the first banner line (`mockdesk listening on http://ADDR …`).
+fn banner_addr(first_line: &str) -> String {
+    first_line
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in banner: {first_line}"))
+        .to_string()
+}
+
 /// `--help` documents every flag with its environment variable.
 #[test]
 fn help_lists_flags_and_env_vars() {
@@ -68,12 +78,7 @@ fn env_config_banner_and_sigterm() {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap()
-        .to_string();
+    let addr = banner_addr(&first);
     let banner = lines.next().unwrap().unwrap();
     assert!(
         banner.contains("/hipcall/api/v20211124") && banner.contains("hipcall-test-token"),
@@ -117,12 +122,7 @@ fn closed_stdout_does_not_kill_the_server() {
         let mut out = BufReader::new(child.stdout.take().unwrap());
         out.read_line(&mut first).unwrap();
     } // stdout closed here, before the rest of the banner is read
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap()
-        .to_string();
+    let addr = banner_addr(&first);
     std::thread::sleep(Duration::from_millis(200));
     let r = reqwest::blocking::get(format!("http://{addr}/__admin/health")).unwrap();
     assert_eq!(r.status(), 200);

@@ -188,6 +188,40 @@ async fn remove_contact_tag(
     remove_tag(&hc, &account, PartyKind::Contact, &id, &tag).await
 }
 
+/// `GET /{resource}` and `GET /{resource}/{id}` for a collection listed by id.
+macro_rules! list_and_get {
+    ($list:ident, $get:ident, $field:ident, $resource:literal, $model:literal) => {
+        async fn $list(
+            State(hc): Hc,
+            account: Account,
+            q: QueryPairs,
+            base: ClientBase,
+        ) -> JsonResult {
+            hc.read(&account, |s| {
+                let items: Vec<_> = s.$field.values().collect();
+                page(&items, &q, &base, $resource, LaravelPaginator::Full)
+            })
+        }
+
+        async fn $get(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+            detail(&hc, &account, $model, &id, |s, id| {
+                s.$field.get(&id).cloned()
+            })
+        }
+    };
+}
+
+list_and_get!(
+    list_greetings,
+    get_greeting,
+    greetings,
+    "greetings",
+    "Greeting"
+);
+list_and_get!(list_numbers, get_number, numbers, "numbers", "Number");
+list_and_get!(list_tasks, get_task, tasks, "tasks", "Task");
+list_and_get!(list_teams, get_team, teams, "teams", "Team");
+
 async fn list_extensions(
     State(hc): Hc,
     account: Account,
@@ -225,82 +259,10 @@ async fn get_extension(State(hc): Hc, account: Account, Path(id): Path<String>) 
     })
 }
 
-async fn list_greetings(
-    State(hc): Hc,
-    account: Account,
-    q: QueryPairs,
-    base: ClientBase,
-) -> JsonResult {
-    hc.read(&account, |s| {
-        let items: Vec<_> = s.greetings.values().collect();
-        page(&items, &q, &base, "greetings", LaravelPaginator::Full)
-    })
-}
-
-async fn get_greeting(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
-    detail(&hc, &account, "Greeting", &id, |s, id| {
-        s.greetings.get(&id).cloned()
-    })
-}
-
-async fn list_numbers(
-    State(hc): Hc,
-    account: Account,
-    q: QueryPairs,
-    base: ClientBase,
-) -> JsonResult {
-    hc.read(&account, |s| {
-        let items: Vec<_> = s.numbers.values().collect();
-        page(&items, &q, &base, "numbers", LaravelPaginator::Full)
-    })
-}
-
-async fn get_number(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
-    detail(&hc, &account, "Number", &id, |s, id| {
-        s.numbers.get(&id).cloned()
-    })
-}
-
-async fn list_tasks(
-    State(hc): Hc,
-    account: Account,
-    q: QueryPairs,
-    base: ClientBase,
-) -> JsonResult {
-    hc.read(&account, |s| {
-        let items: Vec<_> = s.tasks.values().collect();
-        page(&items, &q, &base, "tasks", LaravelPaginator::Full)
-    })
-}
-
-async fn get_task(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
-    detail(&hc, &account, "Task", &id, |s, id| {
-        s.tasks.get(&id).cloned()
-    })
-}
-
 async fn create_task(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Created {
     let now = hc.clock.now();
     let t = hc.write(&account, |s| s.create_task(&body, now))?;
     Ok((StatusCode::CREATED, data(to_value(&t))))
-}
-
-async fn list_teams(
-    State(hc): Hc,
-    account: Account,
-    q: QueryPairs,
-    base: ClientBase,
-) -> JsonResult {
-    hc.read(&account, |s| {
-        let items: Vec<_> = s.teams.values().collect();
-        page(&items, &q, &base, "teams", LaravelPaginator::Full)
-    })
-}
-
-async fn get_team(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
-    detail(&hc, &account, "Team", &id, |s, id| {
-        s.teams.get(&id).cloned()
-    })
 }
 
 async fn list_users(
