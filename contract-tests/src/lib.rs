@@ -6,8 +6,9 @@
 //!   deviations.
 //! - [`redact`]: insta redactions that assert a value's shape before replacing it.
 //! - [`strategies`]: proptest strategies for valid and invalid requests.
-//! - [`hipcall`]: the Hipcall v20211124 checks, each taking a [`target::Target`].
+//! - [`hipcall`], [`chative`]: each surface's checks, each taking a [`target::Target`].
 
+pub mod chative;
 pub mod hipcall;
 pub mod redact;
 pub mod schema;

@@ -116,3 +116,62 @@ pub mod hipcall {
         ]
     }
 }
+
+/// Chative.IO v1.0.
+pub mod chative {
+    use super::*;
+
+    fn standard() -> impl Strategy<Value = (String, Value)> {
+        prop_oneof![
+            "[A-Za-z]{1,20}".prop_map(|v| ("firstName".to_string(), json!(v))),
+            "[A-Za-z]{1,20}".prop_map(|v| ("lastName".to_string(), json!(v))),
+            "[a-z]{1,10}@[a-z]{1,10}\\.(com|io|org)".prop_map(|v| ("email".to_string(), json!(v))),
+            prop::sample::select(vec!["male", "female", "other"])
+                .prop_map(|v| ("gender".to_string(), json!(v))),
+            "\\+?[0-9]{6,12}".prop_map(|v| ("phone".to_string(), json!(v))),
+            (-2_000_000_000_000i64..2_000_000_000_000)
+                .prop_map(|v| ("birthday".to_string(), json!(v))),
+        ]
+    }
+
+    fn custom() -> impl Strategy<Value = (String, Value)> {
+        prop_oneof![
+            "[ -~]{0,20}".prop_map(|v| ("VIP".to_string(), json!(v))),
+            (-1_000_000i64..1_000_000).prop_map(|v| ("orders".to_string(), json!(v))),
+            (0i64..4_000_000_000_000).prop_map(|v| ("renewalDate".to_string(), json!(v))),
+            any::<bool>().prop_map(|v| ("newsletter".to_string(), json!(v))),
+        ]
+    }
+
+    /// A valid PATCH body: standard fields, plus the emulator seed's custom fields when
+    /// `with_custom` (a real account's custom fields are unknown).
+    pub fn valid_patch(with_custom: bool) -> impl Strategy<Value = Map<String, Value>> {
+        let field = if with_custom {
+            prop_oneof![standard(), custom()].boxed()
+        } else {
+            standard().boxed()
+        };
+        prop::collection::vec(field, 1..5).prop_map(|fields| fields.into_iter().collect())
+    }
+
+    /// A PATCH body with one bad field (unknown or wrongly typed) next to valid ones, and the
+    /// field name the error must report.
+    pub fn invalid_patch() -> impl Strategy<Value = (Map<String, Value>, String)> {
+        let bad: Vec<(&str, Value)> = vec![
+            ("nickname", json!("x")),
+            ("id", json!("00000000-0000-0000-0000-000000000000")),
+            ("createdAt", json!(0)),
+            ("firstName", json!(5)),
+            ("lastName", json!(["a"])),
+            ("email", json!("not-an-email")),
+            ("gender", json!("robot")),
+            ("birthday", json!("yesterday")),
+            ("birthday", json!(true)),
+            ("phone", json!({"n": 1})),
+        ];
+        (valid_patch(false), prop::sample::select(bad)).prop_map(|(mut body, (field, value))| {
+            body.insert(field.to_string(), value);
+            (body, field.to_string())
+        })
+    }
+}

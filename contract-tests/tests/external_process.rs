@@ -5,8 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use contract_tests::hipcall::{self as suite, SURFACE};
 use contract_tests::target::Target;
+use contract_tests::{chative, hipcall};
 
 /// The `mockdesk` binary next to this test's target directory, built if missing.
 fn mockdesk_bin() -> PathBuf {
@@ -59,19 +59,31 @@ fn start() -> (Process, String) {
     (Process(child), addr)
 }
 
-/// Reads, errors, writes, paging and properties all pass against a separate process.
+/// Reads, errors, writes, paging and properties of every surface pass against a separate
+/// process.
 #[test]
 fn suite_passes_against_a_separately_started_mockdesk() {
     let (_proc, addr) = start();
+    let base = |prefix: &str| format!("http://{addr}{prefix}");
     let t = Target::emulator(
-        SURFACE,
-        &format!("http://{addr}/hipcall/api/v20211124"),
-        "hipcall-test-token",
+        hipcall::SURFACE,
+        &base(hipcall::SURFACE.mock_prefix),
+        hipcall::SURFACE.default_token,
     );
-    suite::read_operations(&t);
-    suite::error_exchanges(&t);
-    suite::write_operations(&t);
-    suite::pagination_covers_every_record_once(&t);
-    suite::bad_credentials_get_401(&t);
-    suite::created_tasks_round_trip(&t);
+    hipcall::read_operations(&t);
+    hipcall::error_exchanges(&t);
+    hipcall::write_operations(&t);
+    hipcall::pagination_covers_every_record_once(&t);
+    hipcall::bad_credentials_get_401(&t);
+    hipcall::created_tasks_round_trip(&t);
+    let t = Target::emulator(
+        chative::SURFACE,
+        &base(chative::SURFACE.mock_prefix),
+        chative::SURFACE.default_token,
+    );
+    chative::read_operations(&t);
+    chative::error_exchanges(&t);
+    chative::patch_round_trips(&t);
+    chative::invalid_patch_changes_nothing(&t);
+    chative::delete_then_get_is_404(&t);
 }

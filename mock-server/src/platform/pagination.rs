@@ -97,6 +97,84 @@ impl PageRequest {
     }
 }
 
+/// Limits of a `page` + `limit` style (page index counted from `first_page`).
+#[derive(Debug, Clone, Copy)]
+pub struct PageLimitRules {
+    /// 0 for zero-based page numbers, 1 for one-based.
+    pub first_page: usize,
+    pub default_limit: usize,
+    pub max_limit: usize,
+}
+
+/// A parsed `page` + `limit` request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageLimit {
+    pub page: usize,
+    pub limit: usize,
+}
+
+impl PageLimit {
+    /// Parses `page` and `limit`; a non-integer or out-of-range value is a validation error
+    /// on that parameter.
+    pub fn parse(query: &[(String, String)], rules: PageLimitRules) -> Result<Self, ApiError> {
+        let mut out = Self {
+            page: rules.first_page,
+            limit: rules.default_limit,
+        };
+        let mut errors = Vec::new();
+        for (k, v) in query {
+            let n = v.trim().parse::<i64>();
+            match k.as_str() {
+                "page" => match n {
+                    Ok(p) if p >= rules.first_page as i64 => out.page = p as usize,
+                    Ok(_) => errors.push(FieldError::new(
+                        "page",
+                        Problem::Range {
+                            min: rules.first_page as i64,
+                            max: i64::MAX,
+                        },
+                    )),
+                    Err(_) => errors.push(FieldError::new(
+                        "page",
+                        Problem::Type {
+                            expected: "integer",
+                        },
+                    )),
+                },
+                "limit" => match n {
+                    Ok(l) if l >= 1 && l as usize <= rules.max_limit => out.limit = l as usize,
+                    Ok(_) => errors.push(FieldError::new(
+                        "limit",
+                        Problem::Range {
+                            min: 1,
+                            max: rules.max_limit as i64,
+                        },
+                    )),
+                    Err(_) => errors.push(FieldError::new(
+                        "limit",
+                        Problem::Type {
+                            expected: "integer",
+                        },
+                    )),
+                },
+                _ => {}
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+
+    pub fn window(&self, rules: PageLimitRules) -> Window {
+        Window {
+            offset: (self.page - rules.first_page).saturating_mul(self.limit),
+            limit: self.limit,
+        }
+    }
+}
+
 /// Which Laravel paginator a list endpoint uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LaravelPaginator {
@@ -357,6 +435,51 @@ mod tests {
         let w = page_window(20, 20);
         assert_eq!(w[3], Some(11));
         assert_eq!(*w.last().unwrap(), Some(20));
+    }
+
+    /// page/limit: zero- or one-based pages, limits within the rules, errors per parameter.
+    #[test]
+    fn page_limit_rules() {
+        let rules = PageLimitRules {
+            first_page: 0,
+            default_limit: 20,
+            max_limit: 200,
+        };
+        let q = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let p = PageLimit::parse(&q(&[]), rules).unwrap();
+        assert_eq!((p.page, p.limit), (0, 20));
+        let p = PageLimit::parse(&q(&[("page", "2"), ("limit", "50")]), rules).unwrap();
+        assert_eq!(
+            p.window(rules),
+            Window {
+                offset: 100,
+                limit: 50
+            }
+        );
+        let Err(ApiError::Validation(e)) =
+            PageLimit::parse(&q(&[("page", "-1"), ("limit", "201")]), rules)
+        else {
+            panic!()
+        };
+        assert_eq!(e.len(), 2);
+        assert!(PageLimit::parse(&q(&[("limit", "x")]), rules).is_err());
+        let one = PageLimitRules {
+            first_page: 1,
+            ..rules
+        };
+        assert!(PageLimit::parse(&q(&[("page", "0")]), one).is_err());
+        assert_eq!(
+            PageLimit::parse(&q(&[("page", "1")]), one)
+                .unwrap()
+                .window(one)
+                .offset,
+            0
+        );
     }
 
     /// Carried query parameters come before the page number in links, percent-encoded.

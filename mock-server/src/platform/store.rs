@@ -134,6 +134,21 @@ impl<S> Tenants<S> {
         }
     }
 
+    /// Every account's state as JSON, keyed by account id (no side effects).
+    pub fn dump(&self) -> serde_json::Value
+    where
+        S: Serialize,
+    {
+        let mut out = serde_json::Map::new();
+        for a in self.accounts() {
+            let v = self.with(&a, |s| {
+                serde_json::to_value(&*s).unwrap_or(serde_json::Value::Null)
+            });
+            out.insert(a, v);
+        }
+        serde_json::Value::Object(out)
+    }
+
     /// Accounts that currently hold state.
     pub fn accounts(&self) -> Vec<String> {
         self.states

@@ -1,6 +1,7 @@
 //! One folder per vendor, the same files in each (`mod.rs`, `models.rs`, `routes.rs`,
 //! `errors.rs`, `seed.rs`). Adding a vendor = one folder + one line in [`all`].
 
+pub mod chative;
 pub mod hipcall;
 
 use std::sync::Arc;
@@ -19,5 +20,8 @@ pub struct VendorMount {
 
 /// Every vendor, seeded with `seed`.
 pub fn all(seed: u64, clock: &Clock) -> Vec<VendorMount> {
-    vec![hipcall::mount(seed, clock.clone())]
+    vec![
+        hipcall::mount(seed, clock.clone()),
+        chative::mount(seed, clock.clone()),
+    ]
 }

@@ -97,6 +97,32 @@ impl Server {
         req.send().await.unwrap()
     }
 
+    /// A request to any path of the main port with an optional bearer token.
+    pub async fn call(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
+    }
+
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
         let r = self.hipcall(Method::GET, path, None).await;
         let status = r.status().as_u16();

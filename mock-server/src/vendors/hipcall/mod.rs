@@ -61,7 +61,7 @@ pub mod seed;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::platform::auth::AuthScheme;
 use crate::platform::clock::Clock;
@@ -137,14 +137,7 @@ impl Backend for Hipcall {
     }
 
     fn dump(&self) -> Value {
-        let mut out = Map::new();
-        for a in self.tenants.accounts() {
-            let v = self
-                .tenants
-                .with(&a, |s| serde_json::to_value(&*s).unwrap_or(Value::Null));
-            out.insert(a, v);
-        }
-        Value::Object(out)
+        self.tenants.dump()
     }
 }
 

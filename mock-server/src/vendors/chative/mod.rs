@@ -1,0 +1,130 @@
+//! Chative.IO public API v1.0 (`https://api.chative.io/v1.0`), served at `/chative/v1.0`, on
+//! `Host: api.chative.io`, or at the root of `--port chative=N`.
+//!
+//! # Fidelity
+//! Source: seed 002 (Chative's public-API page) and `shared/reference/chative.md`. The four
+//! documented operations, stateful per account:
+//! - `GET /contacts` with `page` and `limit`: contacts under a top-level `list` key (as the
+//!   only real client reads them).
+//! - `GET /contacts/{id}` (UUID ids), `PATCH /contacts/{id}`, `DELETE /contacts/{id}`; a
+//!   deleted contact is 404 "Contact not found" afterwards.
+//! - PATCH accepts only `firstName`, `lastName`, `email`, `gender`, `birthday`, `phone` and
+//!   the account's custom fields, typed text / number / date / boolean: dates accept
+//!   millisecond timestamps and ISO 8601, booleans `true`/`false` and `'true'`/`'false'`.
+//!   Any other field, or a value of the wrong type, is a 400 naming it, and nothing changes.
+//! - 401 "Missing token" without a bearer token, "Invalid token" for an unknown one; 404
+//!   "Contact not found"; 429 code `rate_limited` "Rate limit exceeded. Retry in 1 minute."
+//!   with `Retry-After`; 400 "Bad request" with details.
+//!
+//! # Known deviations (choices where the docs are silent)
+//! - **Error body**: the docs give messages, not a shape. Every error is
+//!   `{"code", "message"}` (codes `bad_request`, `missing_token`, `invalid_token`,
+//!   `not_found`, `method_not_allowed`, `payload_too_large`, `rate_limited`,
+//!   `internal_error`); 400s add `details: [{"field", "message"}]`.
+//! - **Paging**: `page` is zero-based (the WordPress client starts at 0 and stops on an empty
+//!   `list`); `limit` defaults to 20, at most 200 (the docs' "restricted to 200"); a negative
+//!   page, a limit outside 1–200 or a non-integer is a 400. The envelope is
+//!   `{"list", "total", "page", "limit"}` — only `list` is attested.
+//! - **Contact shape**: `id`, `firstName`, `lastName`, `email`, `phone`, `gender`, `birthday`,
+//!   `type` (Guest / Lead / Customer), `tags`, `customFields` (keyed by field key),
+//!   `createdAt`, `updatedAt` (milliseconds). Only the first six names are attested.
+//! - **Dates** are stored and returned as millisecond timestamps (the documented date rule);
+//!   the docs' birthday example `1028221200` is therefore read as milliseconds.
+//! - **Custom fields** may be sent top level (as the docs list them) or inside `customFields`;
+//!   null clears a value. The seeded account has `VIP` (text), `orders` (number),
+//!   `renewalDate` (date) and `newsletter` (boolean).
+//! - **`gender`** accepts `male`, `female`, `other` or null; **`email`** must look like an
+//!   address; **`phone`** is a string of digits and `+-() .` (a JSON integer is kept as its
+//!   digits); an empty PATCH body is a 400.
+//! - **Responses**: PATCH answers the updated contact; DELETE answers
+//!   `{"id", "deleted": true}` (both 200, the only documented success code).
+//! - **Rate limit**: not stated numerically; 60 requests per minute per account, fixed window,
+//!   `Retry-After` on 429 and no other rate-limit headers.
+
+pub mod errors;
+pub mod models;
+pub mod routes;
+pub mod seed;
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use crate::platform::auth::AuthScheme;
+use crate::platform::clock::Clock;
+use crate::platform::dialect::{Backend, Dialect, RateHeaders, SurfaceInfo};
+use crate::platform::error::ApiError;
+use crate::platform::rate_limit::Policy;
+use crate::platform::store::Tenants;
+
+use models::ChativeState;
+
+pub const VENDOR: &str = "chative";
+pub const DEFAULT_TOKEN: &str = "chative-test-token";
+
+pub const SURFACE: SurfaceInfo = SurfaceInfo {
+    id: "chative",
+    vendor: VENDOR,
+    real_base_url: "https://api.chative.io/v1.0",
+    real_path: "/v1.0",
+    hosts: &["api.chative.io"],
+    budget: "chative",
+    auth: AuthScheme::Bearer,
+    rate_headers: RateHeaders::RetryAfterOnly,
+    source: "seed 002 + reference/chative.md",
+};
+
+pub struct ChativeDialect;
+
+impl Dialect for ChativeDialect {
+    fn info(&self) -> &SurfaceInfo {
+        &SURFACE
+    }
+
+    fn documented_policy(&self) -> Policy {
+        Policy::per(60, 60)
+    }
+
+    fn render_error(&self, err: &ApiError) -> (StatusCode, Value) {
+        errors::render(err)
+    }
+
+    fn openapi(&self) -> &'static str {
+        include_str!("../../../../fixtures/schemas/chative.openapi.json")
+    }
+}
+
+pub struct Chative {
+    pub tenants: Tenants<ChativeState>,
+    pub clock: Clock,
+}
+
+impl Backend for Chative {
+    fn vendor(&self) -> &'static str {
+        VENDOR
+    }
+
+    fn default_token(&self) -> &'static str {
+        DEFAULT_TOKEN
+    }
+
+    fn reset(&self, account: Option<&str>) {
+        self.tenants.reset(account);
+    }
+
+    fn dump(&self) -> Value {
+        self.tenants.dump()
+    }
+}
+
+pub fn mount(seed: u64, clock: Clock) -> super::VendorMount {
+    let backend = Arc::new(Chative {
+        tenants: Tenants::new(move || seed::build(seed)),
+        clock,
+    });
+    super::VendorMount {
+        backend: backend.clone(),
+        surfaces: vec![(Arc::new(ChativeDialect), routes::router(backend))],
+    }
+}

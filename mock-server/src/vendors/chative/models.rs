@@ -1,0 +1,314 @@
+//! Chative.IO contacts: state and the PATCH/DELETE rules. No HTTP types.
+
+use chrono::DateTime;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::platform::store::Collection;
+
+/// The four custom-field types the API can update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    Text,
+    Number,
+    Date,
+    Boolean,
+}
+
+/// A custom field defined on the account; contacts hold values keyed by `key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomField {
+    pub key: String,
+    pub label: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub gender: Option<String>,
+    /// Unix milliseconds.
+    pub birthday: Option<i64>,
+    /// Guest, Lead or Customer.
+    #[serde(rename = "type")]
+    pub contact_type: String,
+    pub tags: Vec<String>,
+    pub custom_fields: Map<String, Value>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ChativeState {
+    pub custom_fields: Vec<CustomField>,
+    /// Oldest first, the order `GET /contacts` lists them.
+    pub contacts: Collection<String, Contact>,
+}
+
+/// Genders the emulator accepts (the docs only show `male`).
+pub const GENDERS: &[&str] = &["male", "female", "other"];
+
+/// A date value: a millisecond timestamp (JSON number) or an ISO 8601 string.
+pub fn parse_date(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::String(s) => DateTime::parse_from_rfc3339(s.trim())
+            .or_else(|_| DateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M:%S%z"))
+            .ok()
+            .map(|t| t.timestamp_millis()),
+        _ => None,
+    }
+}
+
+/// Checks a custom-field value against its type; `None` when it does not fit.
+pub fn coerce(field_type: FieldType, v: &Value) -> Option<Value> {
+    match (field_type, v) {
+        (_, Value::Null) => Some(Value::Null),
+        (FieldType::Text, Value::String(s)) => Some(Value::String(s.clone())),
+        (FieldType::Number, Value::Number(n)) => Some(Value::Number(n.clone())),
+        (FieldType::Boolean, Value::Bool(b)) => Some(Value::Bool(*b)),
+        (FieldType::Boolean, Value::String(s)) if s == "true" || s == "false" => {
+            Some(Value::Bool(s == "true"))
+        }
+        (FieldType::Date, v) => parse_date(v).map(Value::from),
+        _ => None,
+    }
+}
+
+fn expected(field_type: FieldType) -> &'static str {
+    match field_type {
+        FieldType::Text => "text",
+        FieldType::Number => "number",
+        FieldType::Date => "date",
+        FieldType::Boolean => "boolean",
+    }
+}
+
+fn valid_email(s: &str) -> bool {
+    let mut parts = s.split('@');
+    matches!((parts.next(), parts.next(), parts.next()), (Some(a), Some(b), None) if !a.is_empty() && b.contains('.') && !b.starts_with('.') && !b.ends_with('.'))
+}
+
+fn valid_phone(s: &str) -> bool {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    digits >= 3
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || "+-() .".contains(c))
+}
+
+/// One accepted change, applied only when the whole body is valid.
+enum Change {
+    Standard(&'static str, Value),
+    Custom(String, Value),
+}
+
+impl ChativeState {
+    fn custom(&self, key: &str) -> Option<&CustomField> {
+        self.custom_fields.iter().find(|f| f.key == key)
+    }
+
+    pub fn contact(&self, id: &str) -> ApiResult<&Contact> {
+        self.contacts
+            .get(&id.to_ascii_lowercase())
+            .ok_or_else(|| ApiError::not_found("Contact", id))
+    }
+
+    fn check_custom(
+        &self,
+        field: &str,
+        key: &str,
+        v: &Value,
+        errors: &mut Vec<FieldError>,
+        changes: &mut Vec<Change>,
+    ) {
+        match self.custom(key) {
+            Some(def) => match coerce(def.field_type, v) {
+                Some(value) => changes.push(Change::Custom(key.to_string(), value)),
+                None => errors.push(FieldError::new(
+                    field,
+                    Problem::Type {
+                        expected: expected(def.field_type),
+                    },
+                )),
+            },
+            None => errors.push(FieldError::new(field, Problem::NotAllowed)),
+        }
+    }
+
+    /// `PATCH /contacts/{id}`: only the documented standard fields and the account's custom
+    /// fields (top level, or inside `customFields`) are accepted, each with its type. Nothing
+    /// changes unless every field is valid.
+    pub fn patch(
+        &mut self,
+        id: &str,
+        body: &Map<String, Value>,
+        now_ms: i64,
+    ) -> ApiResult<Contact> {
+        self.contact(id)?;
+        let mut errors = Vec::new();
+        let mut changes = Vec::new();
+        if body.is_empty() {
+            errors.push(FieldError::new(
+                "body",
+                Problem::Other("at least one updatable field is required".into()),
+            ));
+        }
+        for (key, v) in body {
+            let bad_type = |expected| FieldError::new(key.clone(), Problem::Type { expected });
+            match key.as_str() {
+                "firstName" | "lastName" => match v {
+                    Value::String(_) => changes.push(Change::Standard(
+                        if key == "firstName" {
+                            "firstName"
+                        } else {
+                            "lastName"
+                        },
+                        v.clone(),
+                    )),
+                    _ => errors.push(bad_type("text")),
+                },
+                "email" => match v {
+                    Value::Null => changes.push(Change::Standard("email", Value::Null)),
+                    Value::String(s) if valid_email(s) => {
+                        changes.push(Change::Standard("email", v.clone()))
+                    }
+                    Value::String(_) => errors.push(FieldError::new(
+                        "email",
+                        Problem::Other("email must be a valid email address".into()),
+                    )),
+                    _ => errors.push(bad_type("text")),
+                },
+                "phone" => match v {
+                    Value::Null => changes.push(Change::Standard("phone", Value::Null)),
+                    Value::String(s) if valid_phone(s) => {
+                        changes.push(Change::Standard("phone", v.clone()))
+                    }
+                    Value::Number(n) if n.is_u64() => {
+                        changes.push(Change::Standard("phone", Value::String(n.to_string())))
+                    }
+                    Value::String(_) => errors.push(FieldError::new(
+                        "phone",
+                        Problem::Other("phone must be a phone number".into()),
+                    )),
+                    _ => errors.push(bad_type("text")),
+                },
+                "gender" => match v {
+                    Value::Null => changes.push(Change::Standard("gender", Value::Null)),
+                    Value::String(s) if GENDERS.contains(&s.as_str()) => {
+                        changes.push(Change::Standard("gender", v.clone()))
+                    }
+                    _ => errors.push(FieldError::new(
+                        "gender",
+                        Problem::OneOf {
+                            allowed: GENDERS.iter().map(|g| g.to_string()).collect(),
+                        },
+                    )),
+                },
+                "birthday" => match v {
+                    Value::Null => changes.push(Change::Standard("birthday", Value::Null)),
+                    _ => match parse_date(v) {
+                        Some(ms) => changes.push(Change::Standard("birthday", Value::from(ms))),
+                        None => errors.push(bad_type("date")),
+                    },
+                },
+                "customFields" => match v {
+                    Value::Object(m) => {
+                        for (k, cv) in m {
+                            self.check_custom(
+                                &format!("customFields.{k}"),
+                                k,
+                                cv,
+                                &mut errors,
+                                &mut changes,
+                            );
+                        }
+                    }
+                    _ => errors.push(bad_type("object")),
+                },
+                other => self.check_custom(other, other, v, &mut errors, &mut changes),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        let key = id.to_ascii_lowercase();
+        let c = self.contacts.get_mut(&key).ok_or(ApiError::Internal)?;
+        for change in changes {
+            match change {
+                Change::Standard(field, v) => {
+                    let s = v.as_str().map(str::to_string);
+                    match field {
+                        "firstName" => c.first_name = s.unwrap_or_default(),
+                        "lastName" => c.last_name = s.unwrap_or_default(),
+                        "email" => c.email = s,
+                        "phone" => c.phone = s,
+                        "gender" => c.gender = s,
+                        _ => c.birthday = v.as_i64(),
+                    }
+                }
+                Change::Custom(k, v) => {
+                    c.custom_fields.insert(k, v);
+                }
+            }
+        }
+        c.updated_at = now_ms;
+        Ok(c.clone())
+    }
+
+    /// `DELETE /contacts/{id}`.
+    pub fn delete(&mut self, id: &str) -> ApiResult<Contact> {
+        self.contacts
+            .remove(&id.to_ascii_lowercase())
+            .ok_or_else(|| ApiError::not_found("Contact", id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Custom-field values are checked against their type; booleans accept 'true'/'false'.
+    #[test]
+    fn coercion_by_type() {
+        assert_eq!(
+            coerce(FieldType::Boolean, &json!("true")),
+            Some(json!(true))
+        );
+        assert_eq!(coerce(FieldType::Boolean, &json!("yes")), None);
+        assert_eq!(coerce(FieldType::Number, &json!("12")), None);
+        assert_eq!(coerce(FieldType::Text, &json!(12)), None);
+        assert_eq!(
+            coerce(FieldType::Date, &json!("2023-05-02T00:00:00+00:00")),
+            Some(json!(1_682_985_600_000i64))
+        );
+        assert_eq!(
+            coerce(FieldType::Date, &json!(1_682_985_600_000i64)),
+            Some(json!(1_682_985_600_000i64))
+        );
+        assert_eq!(coerce(FieldType::Date, &json!("May 2nd")), None);
+        assert_eq!(coerce(FieldType::Date, &json!(null)), Some(json!(null)));
+    }
+
+    /// Email and phone checks.
+    #[test]
+    fn email_and_phone() {
+        assert!(valid_email("user@example.com"));
+        assert!(!valid_email("user@"));
+        assert!(!valid_email("a@b@c.d"));
+        assert!(valid_phone("0123456789"));
+        assert!(valid_phone("+1 (555) 010-0000"));
+        assert!(!valid_phone("call me"));
+    }
+}
