@@ -175,6 +175,87 @@ impl PageLimit {
     }
 }
 
+/// Limits of an `offset` + `limit` style.
+#[derive(Debug, Clone, Copy)]
+pub struct OffsetLimitRules {
+    pub default_limit: usize,
+    pub max_limit: usize,
+}
+
+/// Reads `offset` and `limit` from query values or JSON values (integers or numeric
+/// strings); a bad or out-of-range value is a validation error on that name.
+pub fn offset_limit(
+    offset: Option<&serde_json::Value>,
+    limit: Option<&serde_json::Value>,
+    rules: OffsetLimitRules,
+) -> Result<Window, ApiError> {
+    fn int(v: &serde_json::Value) -> Option<i64> {
+        match v {
+            serde_json::Value::Number(n) => n.as_i64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+    let mut errors = Vec::new();
+    let mut window = Window {
+        offset: 0,
+        limit: rules.default_limit,
+    };
+    match offset.filter(|v| !v.is_null()).map(|v| int(v)) {
+        None => {}
+        Some(Some(o)) if o >= 0 => window.offset = o as usize,
+        Some(Some(_)) => errors.push(FieldError::new(
+            "offset",
+            Problem::Range {
+                min: 0,
+                max: i64::MAX,
+            },
+        )),
+        Some(None) => errors.push(FieldError::new(
+            "offset",
+            Problem::Type {
+                expected: "integer",
+            },
+        )),
+    }
+    match limit.filter(|v| !v.is_null()).map(|v| int(v)) {
+        None => {}
+        Some(Some(l)) if l >= 1 && l as usize <= rules.max_limit => window.limit = l as usize,
+        Some(Some(_)) => errors.push(FieldError::new(
+            "limit",
+            Problem::Range {
+                min: 1,
+                max: rules.max_limit as i64,
+            },
+        )),
+        Some(None) => errors.push(FieldError::new(
+            "limit",
+            Problem::Type {
+                expected: "integer",
+            },
+        )),
+    }
+    if errors.is_empty() {
+        Ok(window)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// [`offset_limit`] over query pairs.
+pub fn offset_limit_query(
+    query: &[(String, String)],
+    rules: OffsetLimitRules,
+) -> Result<Window, ApiError> {
+    let get = |k: &str| {
+        query
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| serde_json::Value::String(v.clone()))
+    };
+    offset_limit(get("offset").as_ref(), get("limit").as_ref(), rules)
+}
+
 /// Which Laravel paginator a list endpoint uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LaravelPaginator {
@@ -480,6 +561,40 @@ mod tests {
                 .offset,
             0
         );
+    }
+
+    /// offset/limit from strings or numbers; bad values reported per name.
+    #[test]
+    fn offset_limit_rules() {
+        let rules = OffsetLimitRules {
+            default_limit: 100,
+            max_limit: 100,
+        };
+        assert_eq!(
+            offset_limit(None, None, rules).unwrap(),
+            Window {
+                offset: 0,
+                limit: 100
+            }
+        );
+        assert_eq!(
+            offset_limit(Some(&json!("5")), Some(&json!(10)), rules).unwrap(),
+            Window {
+                offset: 5,
+                limit: 10
+            }
+        );
+        let Err(ApiError::Validation(e)) = offset_limit(Some(&json!(-1)), Some(&json!(101)), rules)
+        else {
+            panic!()
+        };
+        assert_eq!(
+            e.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+            ["offset", "limit"]
+        );
+        assert!(offset_limit(None, Some(&json!("ten")), rules).is_err());
+        let q = vec![("limit".to_string(), "3".to_string())];
+        assert_eq!(offset_limit_query(&q, rules).unwrap().limit, 3);
     }
 
     /// Carried query parameters come before the page number in links, percent-encoded.

@@ -2,6 +2,7 @@
 //! `errors.rs`, `seed.rs`). Adding a vendor = one folder + one line in [`all`].
 
 pub mod chative;
+pub mod helpcrunch;
 pub mod hipcall;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub struct VendorMount {
 pub fn all(seed: u64, clock: &Clock) -> Vec<VendorMount> {
     vec![
         hipcall::mount(seed, clock.clone()),
+        helpcrunch::mount(seed, clock.clone()),
         chative::mount(seed, clock.clone()),
     ]
 }

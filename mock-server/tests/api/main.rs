@@ -5,5 +5,6 @@ mod chative;
 mod cli;
 mod common;
 mod fuzz;
+mod helpcrunch;
 mod hipcall;
 mod routing;

@@ -1,0 +1,395 @@
+//! HelpCrunch REST API v1 handlers: extract, call the model, shape the documented envelope.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::models::{
+    parse_search, parse_sort, HelpCrunchState, Write, CHAT_FIELDS, CHAT_SORTS, CUSTOMER_FIELDS,
+    CUSTOMER_SORTS,
+};
+use super::HelpCrunch;
+use crate::platform::auth::Account;
+use crate::platform::error::{ApiError, ApiResult};
+use crate::platform::extract::{JsonObject, QueryPairs};
+use crate::platform::pagination::{offset_limit, offset_limit_query, slice, OffsetLimitRules};
+
+/// `offset`/`limit`: 100 by default and at most (documented); more is a 400.
+pub const PAGE_RULES: OffsetLimitRules = OffsetLimitRules {
+    default_limit: 100,
+    max_limit: 100,
+};
+
+type Hc = State<Arc<HelpCrunch>>;
+type JsonResult = ApiResult<Json<Value>>;
+
+pub fn router(backend: Arc<HelpCrunch>) -> Router {
+    Router::new()
+        .route("/customers", get(list_customers).post(create_customer))
+        .route("/customers/batch", put(batch_update))
+        .route("/customers/search", post(search_customers))
+        .route(
+            "/customers/{id}",
+            get(get_customer)
+                .put(replace_customer)
+                .patch(merge_customer)
+                .delete(delete_customer),
+        )
+        .route(
+            "/customers/{id}/tags",
+            put(tag_customer).delete(untag_customer),
+        )
+        .route("/events", post(add_event))
+        .route("/chats", get(list_chats).post(create_chat))
+        .route("/chats/search", post(search_chats))
+        .route("/chats/{id}", get(get_chat))
+        .route("/chats/{id}/messages", get(list_messages))
+        .route("/chats/status", put(chat_status))
+        .route("/chats/assignee", put(chat_assignee))
+        .route("/chats/department", put(chat_department))
+        .route("/chats/snooze", put(chat_snooze))
+        .route("/chats/readByAgent", put(chat_read_by_agent))
+        .route("/chats/readByCustomer", put(chat_read_by_customer))
+        .route("/chats/read", put(chat_read))
+        .route("/chats/rate", put(chat_rate))
+        .route("/messages", post(post_message))
+        .route("/agents", get(list_agents))
+        .route("/agents/{id}/unsubscribe", get(unsubscribe_agent))
+        .route("/departments", get(list_departments))
+        .route("/applications", get(list_applications))
+        .route("/organization", get(organization))
+        .with_state(backend)
+}
+
+impl HelpCrunch {
+    fn with<R>(&self, account: &Account, f: impl FnOnce(&mut HelpCrunchState) -> R) -> R {
+        self.tenants.with(&account.id, f)
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now_ms().div_euclid(1000)
+    }
+}
+
+/// Ids in paths: anything but a positive integer is simply not found.
+fn path_id(resource: &'static str, raw: &str) -> ApiResult<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::not_found(resource, raw))
+}
+
+fn query_sort(q: &QueryPairs, sorts: &[&str]) -> ApiResult<(Option<String>, bool)> {
+    let mut errors = Vec::new();
+    let s = q.get("sort").map(|v| Value::String(v.to_string()));
+    let o = q.get("order").map(|v| Value::String(v.to_string()));
+    let r = parse_sort(s.as_ref(), o.as_ref(), sorts, &mut errors);
+    if errors.is_empty() {
+        Ok(r)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// "Ok" as a JSON string (the docs show the text Ok; every response here is JSON).
+fn ok_text() -> Json<Value> {
+    Json(json!("Ok"))
+}
+
+// ---- customers -------------------------------------------------------------------------
+
+async fn list_customers(State(hc): Hc, account: Account, q: QueryPairs) -> JsonResult {
+    let window = offset_limit_query(&q.0, PAGE_RULES)?;
+    let (sort, desc) = query_sort(&q, CUSTOMER_SORTS)?;
+    hc.with(&account, |s| {
+        let all = s.sorted_customers(sort.as_deref(), desc);
+        let data: Vec<Value> = slice(&all, window)
+            .iter()
+            .map(|c| s.customer_view(c))
+            .collect();
+        Ok(Json(json!({"data": data, "total": all.len()})))
+    })
+}
+
+async fn search_customers(
+    State(hc): Hc,
+    account: Account,
+    JsonObject(body): JsonObject,
+) -> JsonResult {
+    let search = parse_search(&body, CUSTOMER_FIELDS, CUSTOMER_SORTS)?;
+    let window = offset_limit(body.get("offset"), body.get("limit"), PAGE_RULES)?;
+    hc.with(&account, |s| {
+        let found = s.search_customers(&search);
+        let data: Vec<Value> = slice(&found, window)
+            .iter()
+            .map(|c| s.customer_view(c))
+            .collect();
+        Ok(Json(json!({"data": data, "total": found.len()})))
+    })
+}
+
+async fn get_customer(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+    let id = path_id("Customer", &id)?;
+    hc.with(&account, |s| Ok(Json(s.customer_view(s.customer(id)?))))
+}
+
+async fn write_customer(
+    hc: &HelpCrunch,
+    account: &Account,
+    id: Option<i64>,
+    body: &serde_json::Map<String, Value>,
+    mode: Write,
+) -> JsonResult {
+    let now = hc.now();
+    hc.with(account, |s| {
+        let c = s.write_customer(id, body, mode, now)?;
+        Ok(Json(s.customer_view(&c)))
+    })
+}
+
+async fn create_customer(
+    State(hc): Hc,
+    account: Account,
+    JsonObject(body): JsonObject,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    Ok((
+        StatusCode::CREATED,
+        write_customer(&hc, &account, None, &body, Write::Create).await?,
+    ))
+}
+
+async fn replace_customer(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> JsonResult {
+    let id = path_id("Customer", &id)?;
+    write_customer(&hc, &account, Some(id), &body, Write::Replace).await
+}
+
+async fn merge_customer(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> JsonResult {
+    let id = path_id("Customer", &id)?;
+    write_customer(&hc, &account, Some(id), &body, Write::Merge).await
+}
+
+async fn batch_update(State(hc): Hc, account: Account, body: axum::body::Bytes) -> JsonResult {
+    let items: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest {
+            message: "The request body is not valid JSON.".into(),
+        })?
+    };
+    hc.with(&account, |s| {
+        let updated = s.batch_update(&items)?;
+        Ok(Json(Value::Array(
+            updated.iter().map(|c| s.customer_view(c)).collect(),
+        )))
+    })
+}
+
+async fn delete_customer(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+    let id = path_id("Customer", &id)?;
+    hc.with(&account, |s| s.delete_customer(id))?;
+    Ok(ok_text())
+}
+
+async fn tags(
+    hc: &HelpCrunch,
+    account: &Account,
+    id: &str,
+    body: &serde_json::Map<String, Value>,
+    add: bool,
+) -> JsonResult {
+    let id = path_id("Customer", id)?;
+    hc.with(account, |s| {
+        let c = s.tag_customer(id, body, add)?;
+        Ok(Json(s.customer_view(&c)))
+    })
+}
+
+async fn tag_customer(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> JsonResult {
+    tags(&hc, &account, &id, &body, true).await
+}
+
+async fn untag_customer(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> JsonResult {
+    tags(&hc, &account, &id, &body, false).await
+}
+
+async fn add_event(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> JsonResult {
+    let now = hc.now();
+    let e = hc.with(&account, |s| s.add_event(&body, now))?;
+    Ok(Json(
+        json!({"id": e.id, "name": e.name, "data": e.data, "createdAt": e.created_at.to_string()}),
+    ))
+}
+
+// ---- chats -----------------------------------------------------------------------------
+
+async fn list_chats(State(hc): Hc, account: Account, q: QueryPairs) -> JsonResult {
+    let window = offset_limit_query(&q.0, PAGE_RULES)?;
+    let (sort, desc) = query_sort(&q, CHAT_SORTS)?;
+    hc.with(&account, |s| {
+        let all = s.sorted_chats(sort.as_deref(), desc);
+        let data: Vec<Value> = slice(&all, window).iter().map(|c| s.chat_view(c)).collect();
+        Ok(Json(json!({"data": data, "meta": {"total": all.len()}})))
+    })
+}
+
+async fn search_chats(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> JsonResult {
+    let search = parse_search(&body, CHAT_FIELDS, CHAT_SORTS)?;
+    let window = offset_limit(body.get("offset"), body.get("limit"), PAGE_RULES)?;
+    hc.with(&account, |s| {
+        let found = s.search_chats(&search);
+        let data: Vec<Value> = slice(&found, window)
+            .iter()
+            .map(|c| s.chat_view(c))
+            .collect();
+        Ok(Json(json!({"data": data, "meta": {"total": found.len()}})))
+    })
+}
+
+async fn get_chat(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+    let id = path_id("Chat", &id)?;
+    hc.with(&account, |s| Ok(Json(s.chat_view(s.chat(id)?))))
+}
+
+async fn create_chat(
+    State(hc): Hc,
+    account: Account,
+    JsonObject(body): JsonObject,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let now = hc.now();
+    hc.with(&account, |s| {
+        let c = s.create_chat(&body, now)?;
+        Ok((StatusCode::CREATED, Json(s.chat_view(&c))))
+    })
+}
+
+fn action(
+    hc: &HelpCrunch,
+    account: &Account,
+    name: &str,
+    body: &serde_json::Map<String, Value>,
+) -> JsonResult {
+    let now = hc.now();
+    hc.with(account, |s| {
+        let c = s.chat_action(name, body, now)?;
+        Ok(Json(s.chat_view(&c)))
+    })
+}
+
+/// `PUT /chats/{action}` handlers: the chat id travels in the body.
+macro_rules! chat_action {
+    ($($handler:ident => $name:literal),* $(,)?) => {$(
+        async fn $handler(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> JsonResult {
+            action(&hc, &account, $name, &body)
+        }
+    )*};
+}
+
+chat_action! {
+    chat_status => "status",
+    chat_assignee => "assignee",
+    chat_department => "department",
+    chat_snooze => "snooze",
+    chat_read_by_agent => "readByAgent",
+    chat_read_by_customer => "readByCustomer",
+    chat_read => "read",
+    chat_rate => "rate",
+}
+
+// ---- messages --------------------------------------------------------------------------
+
+async fn list_messages(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    q: QueryPairs,
+) -> JsonResult {
+    let id = path_id("Chat", &id)?;
+    let window = offset_limit_query(&q.0, PAGE_RULES)?;
+    hc.with(&account, |s| {
+        let all = s.chat_messages(id)?;
+        let data: Vec<Value> = slice(&all, window)
+            .iter()
+            .map(|m| s.message_view(m))
+            .collect();
+        Ok(Json(json!({"data": data, "total": all.len()})))
+    })
+}
+
+async fn post_message(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> JsonResult {
+    let now = hc.clock.now_ms();
+    hc.with(&account, |s| {
+        let m = s.post_message(&body, now)?;
+        Ok(Json(s.message_view(&m)))
+    })
+}
+
+// ---- agents, departments, applications, organization -----------------------------------
+
+async fn list_agents(State(hc): Hc, account: Account, q: QueryPairs) -> JsonResult {
+    let window = offset_limit_query(&q.0, PAGE_RULES)?;
+    hc.with(&account, |s| {
+        let all: Vec<_> = s.agents.values().collect();
+        let data: Vec<Value> = slice(&all, window)
+            .iter()
+            .map(|a| s.agent_ref(a.id))
+            .collect();
+        Ok(Json(json!({"data": data, "meta": {"total": all.len()}})))
+    })
+}
+
+async fn unsubscribe_agent(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+    let id = path_id("Agent", &id)?;
+    hc.with(&account, |s| s.unsubscribe_agent(id))?;
+    Ok(ok_text())
+}
+
+async fn list_departments(State(hc): Hc, account: Account, q: QueryPairs) -> JsonResult {
+    let window = offset_limit_query(&q.0, PAGE_RULES)?;
+    hc.with(&account, |s| {
+        let all: Vec<_> = s.departments.values().collect();
+        let data: Vec<Value> = slice(&all, window)
+            .iter()
+            .map(|d| s.department_view(d))
+            .collect();
+        Ok(Json(json!({"data": data, "meta": {"total": all.len()}})))
+    })
+}
+
+async fn list_applications(State(hc): Hc, account: Account) -> JsonResult {
+    hc.with(&account, |s| {
+        let data: Vec<Value> = s
+            .applications
+            .values()
+            .map(|a| serde_json::to_value(a).unwrap_or(Value::Null))
+            .collect();
+        Ok(Json(json!({ "data": data })))
+    })
+}
+
+async fn organization(State(hc): Hc, account: Account) -> JsonResult {
+    hc.with(&account, |s| Ok(Json(json!({"data": s.organization}))))
+}
