@@ -21,7 +21,7 @@ run: ## build and start the emulator on $(LISTEN)
 	$(CARGO) run -p mock-server --bin mockdesk -- --listen $(LISTEN)
 
 test: build ## the whole test suite (unit, integration, contract against the in-process mock)
-	@set -o pipefail; $(CARGO) test --workspace --all-targets 2>&1 | tee target/test-output.log
+	@set -o pipefail; $(CARGO) test --workspace --lib --bins --tests 2>&1 | tee target/test-output.log
 	@awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($$i ~ /^passed;?$$/) p += $$(i-1); if ($$i ~ /^failed;?$$/) f += $$(i-1) } } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log
 
 lint: tools ## formatting and clippy, warnings are errors

@@ -6,9 +6,10 @@
 //!   deviations.
 //! - [`redact`]: insta redactions that assert a value's shape before replacing it.
 //! - [`strategies`]: proptest strategies for valid and invalid requests.
-//! - [`hipcall`], [`chative`]: each surface's checks, each taking a [`target::Target`].
+//! - [`hipcall`], [`chative`], [`helpcrunch`]: each surface's checks, each taking a [`target::Target`].
 
 pub mod chative;
+pub mod helpcrunch;
 pub mod hipcall;
 pub mod redact;
 pub mod schema;

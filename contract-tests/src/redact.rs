@@ -52,6 +52,26 @@ pub fn shape(
     });
 }
 
+/// Like [`shape`], but a null stays null (for values that may legitimately be absent).
+pub fn shape_or_null(
+    settings: &mut Settings,
+    selector: &str,
+    label: &'static str,
+    check: fn(&Content) -> bool,
+) {
+    let sel = selector.to_string();
+    settings.add_dynamic_redaction(selector, move |value, _path| {
+        if value.is_nil() {
+            return value;
+        }
+        assert!(
+            check(&value),
+            "{sel}: expected {label} or null, found {value:?}"
+        );
+        Content::from(label)
+    });
+}
+
 pub fn integer_string(c: &Content) -> bool {
     c.as_str().is_some_and(is_digits)
 }

@@ -175,3 +175,102 @@ pub mod chative {
         })
     }
 }
+
+/// HelpCrunch REST API v1.
+pub mod helpcrunch {
+    use super::*;
+
+    /// A customer search filter over fields whose values the list shows, built so the test
+    /// can evaluate it independently.
+    pub fn customer_filter() -> impl Strategy<Value = Value> {
+        let num_op = prop::sample::select(vec!["=", "!=", ">", "<", ">=", "<="]);
+        let str_op = prop::sample::select(vec!["=", "!=", "~", "!~"]);
+        prop_oneof![
+            (num_op.clone(), 0i64..320).prop_map(|(op, v)| json!({"field": "customers.id", "operator": op, "value": v})),
+            (num_op, 1_704_000_000i64..1_715_000_000)
+                .prop_map(|(op, v)| json!({"field": "customers.lastSeen", "operator": op, "value": v.to_string()})),
+            (str_op.clone(), "[a-e]{1,2}").prop_map(|(op, v)| json!({"field": "customers.name", "operator": op, "value": v})),
+            (str_op.clone(), prop::sample::select(vec!["example", ".org", ".com", "net"]))
+                .prop_map(|(op, v)| json!({"field": "customers.email", "operator": op, "value": v})),
+            (str_op, prop::sample::select(vec!["London", "kyiv", "Berlin", "Paris", "war"]))
+                .prop_map(|(op, v)| json!({"field": "customers.city", "operator": op, "value": v})),
+            prop::collection::vec(prop::sample::select(vec!["vip", "lead", "trial", "churned", "enterprise"]), 1..3)
+                .prop_map(|tags| {
+                    let v: Vec<Value> = tags.into_iter().map(|t| json!({"name": t})).collect();
+                    json!({"field": "customers.tagsData", "operator": "=", "value": v})
+                }),
+        ]
+    }
+
+    /// A search body: 1-3 filters combined with AND or OR.
+    pub fn customer_search() -> impl Strategy<Value = Value> {
+        (prop::collection::vec(customer_filter(), 1..4), any::<bool>())
+            .prop_map(|(filter, or)| json!({"filter": filter, "comparison": if or { "OR" } else { "AND" }, "limit": 100}))
+    }
+
+    /// A search body with exactly one invalid filter, and the error code that must name it.
+    pub fn invalid_search() -> impl Strategy<Value = (Value, String)> {
+        let bad = prop::sample::select(vec![
+            (
+                json!({"field": "customers.shoeSize", "operator": "=", "value": 1}),
+                "field",
+            ),
+            (json!({"field": "", "operator": "=", "value": 1}), "field"),
+            (json!({"operator": "=", "value": 1}), "field"),
+            (
+                json!({"field": "customers.id", "operator": "~", "value": 1}),
+                "operator",
+            ),
+            (
+                json!({"field": "customers.name", "operator": ">", "value": "a"}),
+                "operator",
+            ),
+            (
+                json!({"field": "customers.name", "operator": "like", "value": "a"}),
+                "operator",
+            ),
+            (
+                json!({"field": "customers.lastSeen", "operator": ">", "value": "18 Jun 2020"}),
+                "value",
+            ),
+            (
+                json!({"field": "customers.id", "operator": "=", "value": "one"}),
+                "value",
+            ),
+            (
+                json!({"field": "customers.email", "operator": "=", "value": 5}),
+                "value",
+            ),
+            (
+                json!({"field": "customers.tagsData", "operator": "=", "value": "vip"}),
+                "value",
+            ),
+        ]);
+        (
+            prop::collection::vec(customer_filter(), 0..3),
+            bad,
+            any::<prop::sample::Index>(),
+        )
+            .prop_map(|(mut good, (bad, part), at)| {
+                let i = at.index(good.len() + 1);
+                good.insert(i, bad);
+                (json!({"filter": good}), format!("filter[{i}].{part}"))
+            })
+    }
+
+    /// A set of writable customer fields with valid values.
+    pub fn customer_fields() -> impl Strategy<Value = Map<String, Value>> {
+        let field = prop_oneof![
+            "[A-Z][a-z]{1,12}".prop_map(|v| ("name".to_string(), json!(v))),
+            "[a-z]{1,8}@[a-z]{1,8}\\.com".prop_map(|v| ("email".to_string(), json!(v))),
+            "\\+[0-9]{7,12}".prop_map(|v| ("phone".to_string(), json!(v))),
+            "[A-Z][a-z]{1,12} (LLC|Inc)".prop_map(|v| ("company".to_string(), json!(v))),
+            "[a-z ]{1,30}".prop_map(|v| ("notes".to_string(), json!(v))),
+            prop::sample::select(vec!["en", "uk", "de"])
+                .prop_map(|v| ("locale".to_string(), json!(v))),
+            any::<bool>().prop_map(|v| ("unsubscribed".to_string(), json!(v))),
+            any::<bool>().prop_map(|v| ("blocked".to_string(), json!(v))),
+        ];
+        prop::collection::vec(field, 1..5).prop_map(|v| v.into_iter().collect())
+    }
+}

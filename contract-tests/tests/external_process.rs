@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use contract_tests::target::Target;
-use contract_tests::{chative, hipcall};
+use contract_tests::{chative, helpcrunch, hipcall};
 
 /// The `mockdesk` binary next to this test's target directory, built if missing.
 fn mockdesk_bin() -> PathBuf {
@@ -86,4 +86,14 @@ fn suite_passes_against_a_separately_started_mockdesk() {
     chative::patch_round_trips(&t);
     chative::invalid_patch_changes_nothing(&t);
     chative::delete_then_get_is_404(&t);
+    let t = Target::emulator(
+        helpcrunch::SURFACE,
+        &base(helpcrunch::SURFACE.mock_prefix),
+        helpcrunch::SURFACE.default_token,
+    );
+    helpcrunch::read_operations(&t);
+    helpcrunch::error_exchanges(&t);
+    helpcrunch::write_operations(&t);
+    helpcrunch::search_equals_brute_force(&t);
+    helpcrunch::put_replaces_patch_merges(&t);
 }

@@ -201,7 +201,7 @@ pub fn offset_limit(
         offset: 0,
         limit: rules.default_limit,
     };
-    match offset.filter(|v| !v.is_null()).map(|v| int(v)) {
+    match offset.filter(|v| !v.is_null()).map(int) {
         None => {}
         Some(Some(o)) if o >= 0 => window.offset = o as usize,
         Some(Some(_)) => errors.push(FieldError::new(
@@ -218,7 +218,7 @@ pub fn offset_limit(
             },
         )),
     }
-    match limit.filter(|v| !v.is_null()).map(|v| int(v)) {
+    match limit.filter(|v| !v.is_null()).map(int) {
         None => {}
         Some(Some(l)) if l >= 1 && l as usize <= rules.max_limit => window.limit = l as usize,
         Some(Some(_)) => errors.push(FieldError::new(
