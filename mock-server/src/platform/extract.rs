@@ -50,6 +50,138 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
+/// A file part of a form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormFile {
+    pub field: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: usize,
+}
+
+/// A form body: `multipart/form-data`, `application/x-www-form-urlencoded`, or (leniently)
+/// a JSON object whose arrays become repeated fields. Field order is kept; repeated names are
+/// kept; file parts are listed separately.
+#[derive(Debug, Clone, Default)]
+pub struct FormFields {
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<FormFile>,
+}
+
+impl FormFields {
+    /// The first value of `name` (or `name[]`).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.all(name).into_iter().next()
+    }
+
+    /// Every value of `name` and `name[]`, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        let bracketed = format!("{name}[]");
+        self.fields
+            .iter()
+            .filter(|(k, _)| *k == name || *k == bracketed)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+fn json_scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormFields {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let content_type = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let unreadable = |message: &str| ApiError::BadRequest {
+            message: message.to_string(),
+        };
+        if content_type.starts_with("multipart/form-data") {
+            let mut mp = axum::extract::Multipart::from_request(req, state)
+                .await
+                .map_err(|_| unreadable("The multipart body could not be read."))?;
+            let mut out = FormFields::default();
+            loop {
+                let field = match mp.next_field().await {
+                    Ok(Some(f)) => f,
+                    Ok(None) => break,
+                    Err(e) => {
+                        return Err(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                            ApiError::PayloadTooLarge { limit: 0 }
+                        } else {
+                            unreadable("The multipart body could not be read.")
+                        })
+                    }
+                };
+                let name = field.name().unwrap_or("").to_string();
+                let file_name = field.file_name().map(str::to_string);
+                let ctype = field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_string();
+                let data = field.bytes().await.map_err(|e| {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        ApiError::PayloadTooLarge { limit: 0 }
+                    } else {
+                        unreadable("The multipart body could not be read.")
+                    }
+                })?;
+                match file_name {
+                    Some(f) => out.files.push(FormFile {
+                        field: name,
+                        file_name: f,
+                        content_type: ctype,
+                        size: data.len(),
+                    }),
+                    None => out
+                        .fields
+                        .push((name, String::from_utf8_lossy(&data).into_owned())),
+                }
+            }
+            return Ok(out);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
+            if rej.into_response().status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge { limit: 0 }
+            } else {
+                unreadable("The request body could not be read.")
+            }
+        })?;
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            return Ok(FormFields {
+                fields: form_urlencoded::parse(&bytes)
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect(),
+                files: vec![],
+            });
+        }
+        let obj = parse_object(&bytes)?;
+        let mut fields = Vec::new();
+        for (k, v) in obj {
+            match v {
+                serde_json::Value::Null => {}
+                serde_json::Value::Array(items) => {
+                    fields.extend(items.iter().map(|i| (k.clone(), json_scalar(i))))
+                }
+                other => fields.push((k, json_scalar(&other))),
+            }
+        }
+        Ok(FormFields {
+            fields,
+            files: vec![],
+        })
+    }
+}
+
 /// The query string as ordered, percent-decoded pairs (repeated keys kept).
 #[derive(Debug, Clone, Default)]
 pub struct QueryPairs(pub Vec<(String, String)>);

@@ -256,6 +256,82 @@ pub fn offset_limit_query(
     offset_limit(get("offset").as_ref(), get("limit").as_ref(), rules)
 }
 
+/// A value records are ordered by in keyset paging.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum SortKey {
+    Int(i64),
+    Str(String),
+}
+
+/// An opaque keyset page token: where the next page starts, the sort it belongs to, and the
+/// query it was issued for (`scope`), with a checksum so a tampered token is refused.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PageToken {
+    pub scope: String,
+    pub sort_by: String,
+    pub descending: bool,
+    /// The sort key and id of the last record of the previous page.
+    pub after: (SortKey, SortKey),
+}
+
+fn fnv1a(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+const TOKEN_SALT: &[u8] = b"mockdesk-page-token";
+
+impl PageToken {
+    /// URL-safe base64 of the JSON payload plus a checksum field.
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        let payload = serde_json::to_vec(self).unwrap_or_default();
+        let sum = fnv1a(&[TOKEN_SALT, &payload].concat());
+        let wrapped = serde_json::json!({"t": self, "s": format!("{sum:016x}")});
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(&wrapped).unwrap_or_default())
+    }
+
+    /// `None` when the token is not one of ours or was altered.
+    pub fn decode(raw: &str) -> Option<Self> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(raw.trim().trim_end_matches('='))
+            .ok()?;
+        let wrapped: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        let token: PageToken = serde_json::from_value(wrapped.get("t")?.clone()).ok()?;
+        let payload = serde_json::to_vec(&token).ok()?;
+        let sum = format!("{:016x}", fnv1a(&[TOKEN_SALT, &payload].concat()));
+        (wrapped.get("s")?.as_str()? == sum).then_some(token)
+    }
+}
+
+/// One page of records already ordered by `(key, id)` in the requested direction, starting
+/// after `after`; returns the page and whether more records follow.
+pub fn keyset_page<'a, T>(
+    ordered: &'a [T],
+    position: impl Fn(&T) -> (SortKey, SortKey),
+    descending: bool,
+    after: Option<&(SortKey, SortKey)>,
+    limit: usize,
+) -> (&'a [T], bool) {
+    let start = match after {
+        None => 0,
+        Some(a) => ordered.partition_point(|t| {
+            let p = position(t);
+            if descending {
+                p >= *a
+            } else {
+                p <= *a
+            }
+        }),
+    };
+    let end = start.saturating_add(limit).min(ordered.len());
+    (&ordered[start..end], end < ordered.len())
+}
+
 /// Which Laravel paginator a list endpoint uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LaravelPaginator {
@@ -595,6 +671,46 @@ mod tests {
         assert!(offset_limit(None, Some(&json!("ten")), rules).is_err());
         let q = vec![("limit".to_string(), "3".to_string())];
         assert_eq!(offset_limit_query(&q, rules).unwrap().limit, 3);
+    }
+
+    /// Tokens round-trip; any change to the encoded text is refused.
+    #[test]
+    fn page_token_tamper_detection() {
+        let t = PageToken {
+            scope: "GET /x".into(),
+            sort_by: "id".into(),
+            descending: true,
+            after: (SortKey::Int(5), SortKey::Int(5)),
+        };
+        let raw = t.encode();
+        assert_eq!(PageToken::decode(&raw), Some(t.clone()));
+        let mut forged = t.clone();
+        forged.after = (SortKey::Int(1), SortKey::Int(1));
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&raw)
+            .unwrap();
+        let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        v["t"] = serde_json::to_value(&forged).unwrap();
+        let tampered = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(&v).unwrap());
+        assert_eq!(PageToken::decode(&tampered), None);
+        assert_eq!(PageToken::decode("not a token"), None);
+        assert_eq!(PageToken::decode("Gygskjhgkjythjjhkgjhgsdf="), None);
+    }
+
+    /// Keyset pages continue strictly after the last record, in either direction.
+    #[test]
+    fn keyset_pages() {
+        let asc: Vec<i64> = (1..=25).collect();
+        let pos = |n: &i64| (SortKey::Int(*n), SortKey::Int(*n));
+        let (p1, more) = keyset_page(&asc, pos, false, None, 10);
+        assert_eq!((p1.len(), more), (10, true));
+        let (p3, more) = keyset_page(&asc, pos, false, Some(&pos(&20)), 10);
+        assert_eq!((p3.to_vec(), more), ((21..=25).collect::<Vec<_>>(), false));
+        let desc: Vec<i64> = (1..=25).rev().collect();
+        let (p2, _) = keyset_page(&desc, pos, true, Some(&pos(&16)), 10);
+        assert_eq!(p2.to_vec(), (6..=15).rev().collect::<Vec<_>>());
     }
 
     /// Carried query parameters come before the page number in links, percent-encoded.

@@ -4,6 +4,7 @@
 pub mod chative;
 pub mod helpcrunch;
 pub mod hipcall;
+pub mod hiver;
 
 use std::sync::Arc;
 
@@ -25,5 +26,6 @@ pub fn all(seed: u64, clock: &Clock) -> Vec<VendorMount> {
         hipcall::mount(seed, clock.clone()),
         helpcrunch::mount(seed, clock.clone()),
         chative::mount(seed, clock.clone()),
+        hiver::mount(seed, clock.clone()),
     ]
 }

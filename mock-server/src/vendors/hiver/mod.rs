@@ -1,0 +1,194 @@
+//! Hiver: two surfaces over one state per account.
+//!
+//! - `hiver` — the official API v1 (`https://api2.hiverhq.com/v1`), served at `/hiver/v1`,
+//!   on `Host: api2.hiverhq.com`, or at the root of `--port hiver=N`.
+//! - `hiver-tutorial` — what a third-party tutorial (seed 001, not Hiver's own docs) describes
+//!   (`https://api.hiverhq.com/api/v1`), served at `/hiver/api/v1` and on
+//!   `Host: api.hiverhq.com`.
+//!
+//! # Fidelity (official, seed 000 + `shared/reference/hiver.md` §1)
+//! All 12 operations: inboxes list/get; inbox users list and search by exact email; inbox
+//! tags list, search by name, create (200, create-shape fields `tag_id`, `color_hexcode`,
+//! `background_hexcode`, `smid`); conversations list, get (`data` is a one-element array with
+//! `message_ids`), PATCH (status `open|pending|close`, `assignee.email` of an inbox user,
+//! `tags.to_apply`/`to_remove`; 204), shared draft (multipart, found by message id), note
+//! (multipart, 201, mentions, `notify_all`, `parent_note_id`, attachment metadata). Ids typed
+//! as the spec shows: strings for inbox, user, tag, single conversation and note; numbers for
+//! list-row conversation ids, `assignee_id`, `tag_id`, `smid`, message and draft ids.
+//! Conversation ids accept the Hiver id or the Gmail thread id. Lists use
+//! `{"data": {"results", "pagination": {"next_page"}}}` with `limit` 10–100 (default 10),
+//! `sort_by`/`sort_order`, and opaque keyset tokens that carry the sort; `next_page: null` on the
+//! last page. 1 request/second and 5000/day per account (both surfaces share the budget).
+//!
+//! # Fidelity (tutorial, seed 001)
+//! `GET /mailboxes` (`{"mailboxes": […]}`), `GET /conversations` filtered by `mailbox_id`,
+//! `status`, `tag`, with `limit` and `cursor` -> `next_cursor`, `GET /conversations/:id`
+//! (subject, assignee with name, status, tags), assign, status (`open|pending|closed`), notes
+//! (JSON `{body, type}`), apply / remove tag, `GET /users`, `GET /tags`, `POST /tags`. The
+//! seed holds the ids the tutorial's samples use, so they run unchanged.
+//!
+//! # Known deviations (choices where the sources are silent)
+//! - **Error bodies**: 401 and 429 answer `{"Message": …}`, every other error
+//!   `{"errors": [{"message": …}]}` (both shapes are documented, without a rule). 429 carries
+//!   `Retry-After` (documented by the tutorial only).
+//! - **Unassigned**: the official surface shows `assignee: null`; the tutorial leaves the key
+//!   out (its Python sample would crash on `null`, its Node sample treats `{}` as assigned).
+//! - **Paging**: `limit` outside 10–100 (tutorial: 1–100) is a 400; `sort_by` per endpoint —
+//!   inboxes `id|display_name|created_at`, users `id|email|first_name`, tags
+//!   `id|name|created_at`, conversations `id`; default ascending, conversations descending (the
+//!   documented token example). A token that was altered, or reused with another query or sort,
+//!   is a 400. Tokens are base64 JSON with a checksum, not Hiver's format.
+//! - **Searches** match email / tag name exactly, case-insensitively; no match is an empty page.
+//! - **PATCH**: unknown fields, an unknown status (the tutorial's `closed` included), an
+//!   assignee who is not an inbox user, or a tag of another inbox is a 400 and nothing changes;
+//!   an empty body is a 400; `to_apply` wins over nothing, `to_remove` is applied after it.
+//! - **Tags**: creating a duplicate name in an inbox is a 400; default colour `#64b5f6`,
+//!   background `#f2f4f5`. The tutorial's `POST /tags` answers 201 with `{id, name, color}` and
+//!   creates in `mailbox_id` or the first authorised mailbox; its `GET /tags` lists every
+//!   mailbox's tags.
+//! - **Notes**: the author is the inbox's source user; a mentioned email must be an inbox user
+//!   and is rendered `@FirstName`; `notify_all` prefixes `@all`; `mentions` may be repeated
+//!   fields, a JSON array or comma-separated; JSON bodies are accepted too. Attachment ids are
+//!   derived from name and size (deterministic).
+//! - **Tutorial**: mailboxes/users/tags lists are unpaged (the tutorial shows no cursor there);
+//!   `limit` defaults to 25; notes answer 201 `{id, conversation_id, body, type, created_at}`;
+//!   single conversations are bare objects; `created_at` is ISO 8601.
+//! - Subjects exist only on the tutorial surface (the official API has none).
+
+pub mod errors;
+pub mod models;
+pub mod routes_official;
+pub mod routes_tutorial;
+pub mod seed;
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use crate::platform::auth::AuthScheme;
+use crate::platform::clock::Clock;
+use crate::platform::dialect::{Backend, Dialect, RateHeaders, SurfaceInfo};
+use crate::platform::error::ApiError;
+use crate::platform::rate_limit::{Policy, Window};
+use crate::platform::store::Tenants;
+
+use models::HiverState;
+
+pub const VENDOR: &str = "hiver";
+pub const DEFAULT_TOKEN: &str = "hiver-test-token";
+const BUDGET: &str = "hiver";
+
+pub const OFFICIAL: SurfaceInfo = SurfaceInfo {
+    id: "hiver",
+    vendor: VENDOR,
+    real_base_url: "https://api2.hiverhq.com/v1",
+    real_path: "/v1",
+    hosts: &["api2.hiverhq.com"],
+    budget: BUDGET,
+    auth: AuthScheme::Bearer,
+    rate_headers: RateHeaders::RetryAfterOnly,
+    source: "seed 000 + reference/hiver.md §1",
+};
+
+pub const TUTORIAL: SurfaceInfo = SurfaceInfo {
+    id: "hiver-tutorial",
+    vendor: VENDOR,
+    real_base_url: "https://api.hiverhq.com/api/v1",
+    real_path: "/api/v1",
+    hosts: &["api.hiverhq.com"],
+    budget: BUDGET,
+    auth: AuthScheme::Bearer,
+    rate_headers: RateHeaders::RetryAfterOnly,
+    source: "seed 001 (third-party tutorial, not Hiver's docs) + reference/hiver.md §2",
+};
+
+/// 1 request per second and 5000 per day, per account.
+fn documented() -> Policy {
+    Policy {
+        windows: vec![
+            Window {
+                limit: 1,
+                seconds: 1,
+            },
+            Window {
+                limit: 5000,
+                seconds: 86_400,
+            },
+        ],
+    }
+}
+
+pub struct HiverDialect {
+    info: &'static SurfaceInfo,
+    openapi: &'static str,
+}
+
+impl Dialect for HiverDialect {
+    fn info(&self) -> &SurfaceInfo {
+        self.info
+    }
+
+    fn documented_policy(&self) -> Policy {
+        documented()
+    }
+
+    fn render_error(&self, err: &ApiError) -> (StatusCode, Value) {
+        errors::render(err)
+    }
+
+    fn openapi(&self) -> &'static str {
+        self.openapi
+    }
+}
+
+pub struct Hiver {
+    pub tenants: Tenants<HiverState>,
+    pub clock: Clock,
+}
+
+impl Backend for Hiver {
+    fn vendor(&self) -> &'static str {
+        VENDOR
+    }
+
+    fn default_token(&self) -> &'static str {
+        DEFAULT_TOKEN
+    }
+
+    fn reset(&self, account: Option<&str>) {
+        self.tenants.reset(account);
+    }
+
+    fn dump(&self) -> Value {
+        self.tenants.dump()
+    }
+}
+
+pub fn mount(seed: u64, clock: Clock) -> super::VendorMount {
+    let backend = Arc::new(Hiver {
+        tenants: Tenants::new(move || seed::build(seed)),
+        clock,
+    });
+    super::VendorMount {
+        backend: backend.clone(),
+        surfaces: vec![
+            (
+                Arc::new(HiverDialect {
+                    info: &OFFICIAL,
+                    openapi: include_str!("../../../../fixtures/schemas/hiver.openapi.json"),
+                }),
+                routes_official::router(backend.clone()),
+            ),
+            (
+                Arc::new(HiverDialect {
+                    info: &TUTORIAL,
+                    openapi: include_str!(
+                        "../../../../fixtures/schemas/hiver-tutorial.openapi.json"
+                    ),
+                }),
+                routes_tutorial::router(backend),
+            ),
+        ],
+    }
+}

@@ -1,0 +1,726 @@
+//! Hiver: one state behind two surfaces (the official v1 API and the third-party tutorial
+//! surface). Records are stored once; each surface renders its own view. No HTTP types.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::platform::error::{ApiError, ApiResult, Problem};
+use crate::platform::store::Collection;
+
+/// Conversation status as stored (official spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Open,
+    Pending,
+    Close,
+}
+
+impl Status {
+    /// Official spelling: `open`, `pending`, `close`.
+    pub fn official(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Pending => "pending",
+            Status::Close => "close",
+        }
+    }
+
+    /// Tutorial spelling: `open`, `pending`, `closed`.
+    pub fn tutorial(self) -> &'static str {
+        match self {
+            Status::Close => "closed",
+            s => s.official(),
+        }
+    }
+
+    /// Accepts either spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "open" => Some(Status::Open),
+            "pending" => Some(Status::Pending),
+            "close" | "closed" => Some(Status::Close),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Inbox {
+    pub id: i64,
+    /// The id the tutorial surface shows (`mb_…`).
+    pub alias: String,
+    pub display_name: String,
+    pub channel_type: String,
+    pub email: String,
+    pub inbox_type: String,
+    pub is_authorised: bool,
+    pub source_user_id: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub member_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct User {
+    pub id: i64,
+    /// The id the tutorial surface shows (`usr_…`).
+    pub alias: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone_number: Option<String>,
+    pub is_joined: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Tag {
+    pub id: i64,
+    pub inbox_id: i64,
+    pub name: String,
+    pub color: String,
+    pub background: String,
+    pub description: Option<String>,
+    pub tag_type: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MessageRef {
+    pub hiver_message_id: i64,
+    pub gmail_message_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Conversation {
+    pub id: i64,
+    pub inbox_id: i64,
+    /// Only the tutorial surface shows subjects (the official API has none).
+    pub subject: String,
+    pub status: Status,
+    pub assignee_id: Option<i64>,
+    pub tag_ids: Vec<i64>,
+    pub gmail_thread_id: String,
+    pub private_permalink: String,
+    pub public_permalink: String,
+    pub messages: Vec<MessageRef>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Attachment {
+    pub id: String,
+    pub file_name: String,
+    pub file_type: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Note {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub content: String,
+    pub author_id: i64,
+    pub mentions: Vec<String>,
+    pub notify_all: bool,
+    pub parent_note_id: Option<i64>,
+    pub attachments: Vec<Attachment>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// The tutorial's `type` (`internal`), kept as sent.
+    pub note_type: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Draft {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub reply_to_message_id: i64,
+    pub body: String,
+    pub reply_type: String,
+    pub attachments: Vec<Attachment>,
+}
+
+/// Everything one Hiver account holds.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct HiverState {
+    pub inboxes: Collection<i64, Inbox>,
+    pub users: Collection<i64, User>,
+    pub tags: Collection<i64, Tag>,
+    pub conversations: Collection<i64, Conversation>,
+    pub notes: Collection<i64, Note>,
+    pub drafts: Collection<i64, Draft>,
+    /// Next id per kind (ids are large, Hiver-like numbers).
+    pub next_ids: BTreeMap<String, i64>,
+}
+
+/// Notes print `2026-07-21T14:24:22.000000Z`.
+pub fn iso_micros(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
+}
+
+/// Parses an id given as a number or a numeric string.
+pub fn id_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn bad(message: &str) -> ApiError {
+    ApiError::invalid("body", Problem::Other(message.to_string()))
+}
+
+impl HiverState {
+    pub fn allocate(&mut self, kind: &str, start: i64) -> i64 {
+        let n = self.next_ids.entry(kind.to_string()).or_insert(start);
+        let id = *n;
+        *n += 1;
+        id
+    }
+
+    // ---- lookups -----------------------------------------------------------------------
+
+    pub fn inbox(&self, raw: &str) -> ApiResult<&Inbox> {
+        let found = match raw.trim().parse::<i64>() {
+            Ok(id) => self.inboxes.get(&id),
+            Err(_) => self.inboxes.values().find(|i| i.alias == raw),
+        };
+        found.ok_or_else(|| ApiError::not_found("Inbox", raw))
+    }
+
+    /// A user by numeric id or tutorial alias.
+    pub fn user(&self, raw: &str) -> Option<&User> {
+        match raw.trim().parse::<i64>() {
+            Ok(id) => self.users.get(&id),
+            Err(_) => self.users.values().find(|u| u.alias == raw),
+        }
+    }
+
+    /// A conversation by Hiver id or Gmail thread id, optionally within one inbox.
+    pub fn conversation(&self, raw: &str, inbox: Option<i64>) -> ApiResult<&Conversation> {
+        let raw = raw.trim();
+        let found = match raw.parse::<i64>() {
+            Ok(id) => self.conversations.get(&id),
+            Err(_) => None,
+        }
+        .or_else(|| {
+            self.conversations
+                .values()
+                .find(|c| c.gmail_thread_id == raw)
+        })
+        .filter(|c| inbox.is_none_or(|i| c.inbox_id == i));
+        found.ok_or_else(|| ApiError::not_found("Conversation", raw))
+    }
+
+    pub fn members(&self, inbox: &Inbox) -> Vec<&User> {
+        inbox
+            .member_ids
+            .iter()
+            .filter_map(|id| self.users.get(id))
+            .collect()
+    }
+
+    pub fn inbox_tags(&self, inbox_id: i64) -> Vec<&Tag> {
+        self.tags
+            .values()
+            .filter(|t| t.inbox_id == inbox_id)
+            .collect()
+    }
+
+    // ---- official views ----------------------------------------------------------------
+
+    pub fn inbox_view(&self, i: &Inbox) -> Value {
+        let source = self.users.get(&i.source_user_id);
+        json!({
+            "id": i.id.to_string(),
+            "display_name": i.display_name,
+            "channel_type": i.channel_type,
+            "email": i.email,
+            "inbox_type": i.inbox_type,
+            "is_authorised": i.is_authorised,
+            "source_user": {"id": i.source_user_id.to_string(), "email": source.map_or(i.email.as_str(), |u| u.email.as_str())},
+            "created_at": i.created_at,
+            "updated_at": i.updated_at,
+        })
+    }
+
+    pub fn user_view(u: &User) -> Value {
+        json!({
+            "id": u.id.to_string(),
+            "first_name": u.first_name,
+            "last_name": u.last_name,
+            "email": u.email,
+            "phone_number": u.phone_number,
+            "is_joined": u.is_joined,
+        })
+    }
+
+    pub fn tag_view(t: &Tag) -> Value {
+        json!({"id": t.id.to_string(), "name": t.name, "color_code": t.color, "type": t.tag_type, "created_at": t.created_at})
+    }
+
+    pub fn tag_created_view(t: &Tag) -> Value {
+        json!({
+            "tag_id": t.id,
+            "name": t.name,
+            "color_hexcode": t.color,
+            "background_hexcode": t.background,
+            "smid": t.inbox_id,
+            "description": t.description,
+        })
+    }
+
+    /// The list row: numeric id, no `message_ids`.
+    pub fn conversation_row(c: &Conversation) -> Value {
+        json!({
+            "id": c.id,
+            "assignee": c.assignee_id.map(|a| json!({"assignee_type": "user", "assignee_id": a})),
+            "status": c.status.official(),
+            "tag_ids": c.tag_ids.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+            "gmail_thread_id": c.gmail_thread_id,
+            "private_permalink": c.private_permalink,
+            "public_permalink": c.public_permalink,
+        })
+    }
+
+    /// The single read: string id plus `message_ids`.
+    pub fn conversation_single(c: &Conversation) -> Value {
+        let mut v = Self::conversation_row(c);
+        v["id"] = json!(c.id.to_string());
+        v["message_ids"] = json!(c.messages);
+        v
+    }
+
+    pub fn note_view(&self, n: &Note) -> Value {
+        let author = self.users.get(&n.author_id);
+        json!({
+            "id": n.id.to_string(),
+            "conversation_id": n.conversation_id.to_string(),
+            "content": n.content,
+            "author": {"id": n.author_id.to_string(), "email": author.map(|u| u.email.clone())},
+            "mentions": n.mentions,
+            "parent_note_id": n.parent_note_id.map(|p| p.to_string()),
+            "attachments": n.attachments,
+            "created_at": iso_micros(n.created_at),
+        })
+    }
+
+    // ---- tutorial views ----------------------------------------------------------------
+
+    pub fn mailbox_view(i: &Inbox) -> Value {
+        json!({"id": i.alias, "name": i.display_name, "email": i.email, "type": "shared"})
+    }
+
+    pub fn agent_view(u: &User) -> Value {
+        json!({"id": u.alias, "name": format!("{} {}", u.first_name, u.last_name), "email": u.email})
+    }
+
+    pub fn tutorial_tag(t: &Tag) -> Value {
+        json!({"id": t.id.to_string(), "name": t.name, "color": t.color})
+    }
+
+    /// A tutorial conversation. `assignee` is left out when unassigned, which both of the
+    /// tutorial's samples handle (`conv.assignee?.name`, `conv.get("assignee", {})`).
+    pub fn tutorial_conversation(&self, c: &Conversation) -> Value {
+        let mut v = json!({
+            "id": c.id.to_string(),
+            "subject": c.subject,
+            "mailbox_id": self.inboxes.get(&c.inbox_id).map(|i| i.alias.clone()),
+            "status": c.status.tutorial(),
+            "tags": c.tag_ids.iter().filter_map(|t| self.tags.get(t)).map(|t| json!({"id": t.id.to_string(), "name": t.name})).collect::<Vec<_>>(),
+            "created_at": iso_micros(c.created_at * 1000),
+        });
+        if let Some(u) = c.assignee_id.and_then(|a| self.users.get(&a)) {
+            v["assignee"] = Self::agent_view(u);
+        }
+        v
+    }
+
+    pub fn tutorial_note(n: &Note) -> Value {
+        json!({
+            "id": n.id.to_string(),
+            "conversation_id": n.conversation_id.to_string(),
+            "body": n.content,
+            "type": n.note_type,
+            "created_at": iso_micros(n.created_at),
+        })
+    }
+
+    // ---- writes ------------------------------------------------------------------------
+
+    /// `POST /inboxes/{id}/tags` and the tutorial's `POST /tags`.
+    pub fn create_tag(
+        &mut self,
+        inbox_id: i64,
+        name: &str,
+        color: Option<String>,
+        description: Option<String>,
+        now: i64,
+    ) -> ApiResult<Tag> {
+        if name.trim().is_empty() {
+            return Err(ApiError::invalid("name", Problem::Required));
+        }
+        if let Some(c) = &color {
+            let ok =
+                c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit());
+            if !ok {
+                return Err(ApiError::invalid(
+                    "color_hexcode",
+                    Problem::Other("color_hexcode must look like #64b5f6".into()),
+                ));
+            }
+        }
+        if self
+            .tags
+            .values()
+            .any(|t| t.inbox_id == inbox_id && t.name.eq_ignore_ascii_case(name.trim()))
+        {
+            return Err(ApiError::invalid("name", Problem::Taken));
+        }
+        let tag = Tag {
+            id: self.allocate("tag", 784_268),
+            inbox_id,
+            name: name.trim().to_string(),
+            color: color.unwrap_or_else(|| "#64b5f6".into()),
+            background: "#f2f4f5".into(),
+            description,
+            tag_type: "user".into(),
+            created_at: now,
+        };
+        self.tags.insert(tag.id, tag.clone());
+        Ok(tag)
+    }
+
+    /// `PATCH /inboxes/{id}/conversations/{id}`: status, assignee by inbox-member email, tags
+    /// to apply / remove. Everything is checked before anything changes.
+    pub fn patch_conversation(
+        &mut self,
+        inbox_id: i64,
+        raw: &str,
+        body: &serde_json::Map<String, Value>,
+    ) -> ApiResult<()> {
+        let conv_id = self.conversation(raw, Some(inbox_id))?.id;
+        let inbox = self.inbox(&inbox_id.to_string())?.clone();
+        let known = ["status", "assignee", "tags"];
+        if let Some(k) = body.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(bad(&format!("unknown field {k}")));
+        }
+        let status = match body.get("status") {
+            None | Some(Value::Null) => None,
+            Some(v) => match v
+                .get("name")
+                .and_then(Value::as_str)
+                .and_then(Status::parse)
+            {
+                Some(s) if v["name"] != "closed" => Some(s),
+                _ => return Err(bad("status.name must be one of open, pending, close")),
+            },
+        };
+        let assignee = match body.get("assignee") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let Some(email) = v.get("email").and_then(Value::as_str) else {
+                    return Err(bad("assignee.email is required"));
+                };
+                match self
+                    .members(&inbox)
+                    .into_iter()
+                    .find(|u| u.email.eq_ignore_ascii_case(email.trim()))
+                {
+                    Some(u) => Some(u.id),
+                    None => return Err(bad(&format!("{email} is not a user of this inbox"))),
+                }
+            }
+        };
+        let mut apply = Vec::new();
+        let mut remove = Vec::new();
+        if let Some(t) = body.get("tags").filter(|t| !t.is_null()) {
+            for (key, out) in [("to_apply", &mut apply), ("to_remove", &mut remove)] {
+                match t.get(key) {
+                    None | Some(Value::Null) => {}
+                    Some(Value::Array(ids)) => {
+                        for raw_id in ids {
+                            let id = id_of(raw_id).filter(|id| {
+                                self.tags
+                                    .get(id)
+                                    .is_some_and(|tag| tag.inbox_id == inbox_id)
+                            });
+                            match id {
+                                Some(id) => out.push(id),
+                                None => {
+                                    return Err(bad(&format!("tags.{key}: unknown tag {raw_id}")))
+                                }
+                            }
+                        }
+                    }
+                    Some(_) => return Err(bad(&format!("tags.{key} must be a list of tag ids"))),
+                }
+            }
+        }
+        if body.is_empty() {
+            return Err(bad("nothing to update: send status, assignee or tags"));
+        }
+        let c = self
+            .conversations
+            .get_mut(&conv_id)
+            .ok_or(ApiError::Internal)?;
+        if let Some(s) = status {
+            c.status = s;
+        }
+        if let Some(a) = assignee {
+            c.assignee_id = Some(a);
+        }
+        for id in apply {
+            if !c.tag_ids.contains(&id) {
+                c.tag_ids.push(id);
+            }
+        }
+        c.tag_ids.retain(|t| !remove.contains(t));
+        Ok(())
+    }
+
+    /// A note on a conversation (official multipart or tutorial JSON).
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_note(
+        &mut self,
+        conversation_id: i64,
+        content: String,
+        mentions: Vec<String>,
+        notify_all: bool,
+        parent: Option<&str>,
+        attachments: Vec<Attachment>,
+        note_type: &str,
+        now_ms: i64,
+    ) -> ApiResult<Note> {
+        let conv = self
+            .conversations
+            .get(&conversation_id)
+            .ok_or(ApiError::Internal)?
+            .clone();
+        let inbox = self
+            .inboxes
+            .get(&conv.inbox_id)
+            .ok_or(ApiError::Internal)?
+            .clone();
+        if content.trim().is_empty() && attachments.is_empty() {
+            return Err(ApiError::invalid(
+                "content",
+                Problem::Other("content is required unless an attachment is sent".into()),
+            ));
+        }
+        let members = self.members(&inbox);
+        for m in &mentions {
+            if !members.iter().any(|u| u.email.eq_ignore_ascii_case(m)) {
+                return Err(bad(&format!("mentions: {m} is not a user of this inbox")));
+            }
+        }
+        // A mention written as a bare email in the content renders as @first name.
+        let mut rendered = content;
+        for m in &mentions {
+            if let Some(u) = members.iter().find(|u| u.email.eq_ignore_ascii_case(m)) {
+                rendered = rendered.replace(m.as_str(), &format!("@{}", u.first_name));
+            }
+        }
+        if notify_all && !rendered.contains("@all") {
+            rendered = format!("@all {rendered}");
+        }
+        let parent_note_id = match parent.map(str::trim).filter(|p| !p.is_empty()) {
+            None => None,
+            Some(p) => match p.parse::<i64>().ok().filter(|id| {
+                self.notes
+                    .get(id)
+                    .is_some_and(|n| n.conversation_id == conversation_id)
+            }) {
+                Some(id) => Some(id),
+                None => {
+                    return Err(bad(&format!(
+                        "parent_note_id {p} is not a note of this conversation"
+                    )))
+                }
+            },
+        };
+        let note = Note {
+            id: self.allocate("note", 4_100_001),
+            conversation_id,
+            content: rendered,
+            author_id: inbox.source_user_id,
+            mentions,
+            notify_all,
+            parent_note_id,
+            attachments,
+            created_at: now_ms,
+            note_type: note_type.to_string(),
+        };
+        self.notes.insert(note.id, note.clone());
+        Ok(note)
+    }
+
+    /// `POST /inboxes/{id}/conversations/shared-drafts`: the conversation is found from the
+    /// message being replied to.
+    pub fn add_draft(
+        &mut self,
+        inbox_id: i64,
+        body: String,
+        reply_type: Option<String>,
+        gmail_message_id: Option<String>,
+        hiver_message_id: Option<i64>,
+        attachments: Vec<Attachment>,
+    ) -> ApiResult<Draft> {
+        if body.trim().is_empty() {
+            return Err(ApiError::invalid("body", Problem::Required));
+        }
+        if gmail_message_id.is_none() && hiver_message_id.is_none() {
+            return Err(bad(
+                "one of gmail_message_id or hiver_message_id is required",
+            ));
+        }
+        let gmail = gmail_message_id.map(|g| {
+            g.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        });
+        let found = self
+            .conversations
+            .values()
+            .filter(|c| c.inbox_id == inbox_id)
+            .find_map(|c| {
+                c.messages
+                    .iter()
+                    .find(|m| {
+                        Some(m.hiver_message_id) == hiver_message_id
+                            || gmail.as_deref().is_some_and(|g| {
+                                m.gmail_message_id == g || g.starts_with(&m.gmail_message_id)
+                            })
+                    })
+                    .map(|m| (c.id, m.hiver_message_id))
+            });
+        let (conversation_id, reply_to) = found.ok_or_else(|| {
+            ApiError::not_found(
+                "Message",
+                hiver_message_id
+                    .map(|h| h.to_string())
+                    .or(gmail)
+                    .unwrap_or_default(),
+            )
+        })?;
+        let draft = Draft {
+            id: self.allocate("draft", 90_000_001),
+            conversation_id,
+            reply_to_message_id: reply_to,
+            body,
+            reply_type: reply_type.unwrap_or_else(|| "reply".into()),
+            attachments,
+        };
+        self.drafts.insert(draft.id, draft.clone());
+        Ok(draft)
+    }
+
+    /// Tutorial: `POST /conversations/:id/assign {user_id}` (a member of the mailbox).
+    pub fn assign(&mut self, conversation: &str, user: &Value) -> ApiResult<Conversation> {
+        let conv = self.conversation(conversation, None)?.clone();
+        let raw = match user {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => return Err(ApiError::invalid("user_id", Problem::Required)),
+        };
+        let inbox = self.inboxes.get(&conv.inbox_id).ok_or(ApiError::Internal)?;
+        let uid = match self.user(&raw) {
+            Some(u) if inbox.member_ids.contains(&u.id) => u.id,
+            Some(_) => return Err(bad(&format!("user {raw} is not a member of this mailbox"))),
+            None => return Err(ApiError::not_found("User", raw)),
+        };
+        let c = self
+            .conversations
+            .get_mut(&conv.id)
+            .ok_or(ApiError::Internal)?;
+        c.assignee_id = Some(uid);
+        Ok(c.clone())
+    }
+
+    /// Tutorial: `PUT /conversations/:id/status {status}`.
+    pub fn set_status(
+        &mut self,
+        conversation: &str,
+        status: Option<&str>,
+    ) -> ApiResult<Conversation> {
+        let id = self.conversation(conversation, None)?.id;
+        let s = status
+            .filter(|s| *s != "close")
+            .and_then(Status::parse)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "status",
+                    Problem::OneOf {
+                        allowed: vec!["open".into(), "pending".into(), "closed".into()],
+                    },
+                )
+            })?;
+        let c = self.conversations.get_mut(&id).ok_or(ApiError::Internal)?;
+        c.status = s;
+        Ok(c.clone())
+    }
+
+    /// Tutorial: apply (`POST …/tags {tag_id}`) or remove (`DELETE …/tags/:tagId`) one tag of
+    /// the conversation's mailbox.
+    pub fn tag_conversation(
+        &mut self,
+        conversation: &str,
+        tag: &Value,
+        apply: bool,
+    ) -> ApiResult<Conversation> {
+        let conv = self.conversation(conversation, None)?.clone();
+        let Some(tag_id) = id_of(tag) else {
+            return Err(ApiError::invalid("tag_id", Problem::Required));
+        };
+        match self.tags.get(&tag_id) {
+            Some(t) if t.inbox_id == conv.inbox_id => {}
+            Some(_) => {
+                return Err(bad(&format!(
+                    "tag {tag_id} does not belong to this conversation's mailbox"
+                )))
+            }
+            None => return Err(ApiError::not_found("Tag", tag_id)),
+        }
+        let c = self
+            .conversations
+            .get_mut(&conv.id)
+            .ok_or(ApiError::Internal)?;
+        if apply {
+            if !c.tag_ids.contains(&tag_id) {
+                c.tag_ids.push(tag_id);
+            }
+        } else {
+            c.tag_ids.retain(|t| *t != tag_id);
+        }
+        Ok(c.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both spellings of closed are read; each surface writes its own.
+    #[test]
+    fn status_spellings() {
+        assert_eq!(Status::parse("closed"), Some(Status::Close));
+        assert_eq!(Status::parse("close"), Some(Status::Close));
+        assert_eq!(Status::Close.official(), "close");
+        assert_eq!(Status::Close.tutorial(), "closed");
+        assert_eq!(Status::parse("snoozed"), None);
+    }
+
+    /// Note timestamps carry microseconds and Z.
+    #[test]
+    fn note_time_format() {
+        assert_eq!(iso_micros(1_784_643_862_000), "2026-07-21T14:24:22.000000Z");
+    }
+}
