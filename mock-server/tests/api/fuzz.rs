@@ -14,6 +14,13 @@ use crate::common::{config, HIPCALL, TOKEN};
 /// (prefix, token, does this body have the vendor's error shape?)
 type Surface = (&'static str, &'static str, fn(&Value) -> bool);
 
+fn hiver_error(v: &Value) -> bool {
+    v["Message"].is_string()
+        || v["errors"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty() && e.iter().all(|x| x["message"].is_string()))
+}
+
 const SURFACES: &[Surface] = &[
     (HIPCALL, TOKEN, |v| {
         v["message"].is_string() && v["errors"].is_object()
@@ -103,7 +110,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 800, ..ProptestConfig::default() })]
 
     /// No request shape makes a surface answer 5xx or anything but its own error body.
     #[test]

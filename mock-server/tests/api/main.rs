@@ -7,4 +7,5 @@ mod common;
 mod fuzz;
 mod helpcrunch;
 mod hipcall;
+mod hiver;
 mod routing;
