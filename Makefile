@@ -5,7 +5,7 @@ LISTEN ?= 127.0.0.1:4010
 SURFACE ?=
 BASE_URL ?=
 
-.PHONY: help run test lint fmt contract verify bench tools build
+.PHONY: help run test lint fmt contract verify bench tools build samples
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,7 +20,8 @@ build: ## build the emulator binary (debug)
 run: ## build and start the emulator on $(LISTEN)
 	$(CARGO) run -p mock-server --bin mockdesk -- --listen $(LISTEN)
 
-test: build ## the whole test suite (unit, integration, contract against the in-process mock)
+test: build ## the whole test suite (unit, integration, contract tests, tutorial samples)
+	python3 scripts/tutorial_samples.py
 	@set -o pipefail; $(CARGO) test --workspace --lib --bins --tests 2>&1 | tee target/test-output.log
 	@awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($$i ~ /^passed;?$$/) p += $$(i-1); if ($$i ~ /^failed;?$$/) f += $$(i-1) } } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log
 
@@ -33,6 +34,9 @@ fmt: ## format the code
 
 contract: build ## only the contract suite (set CONTRACT_<SURFACE>_BASE_URL/_TOKEN to target a real API)
 	$(CARGO) test -p contract-tests
+
+samples: build ## run seed 001's tutorial code samples (Python and Node) against the emulator
+	python3 scripts/tutorial_samples.py
 
 bench: ## release build + load test on loopback; prints req/s, p50/p99, start-up time, RSS
 	bash scripts/bench.sh
