@@ -6,11 +6,12 @@
 //!   deviations.
 //! - [`redact`]: insta redactions that assert a value's shape before replacing it.
 //! - [`strategies`]: proptest strategies for valid and invalid requests.
-//! - [`hipcall`], [`chative`], [`helpcrunch`]: each surface's checks, each taking a [`target::Target`].
+//! - [`hipcall`], [`chative`], [`helpcrunch`], [`hiver`]: each surface's checks, each taking a [`target::Target`].
 
 pub mod chative;
 pub mod helpcrunch;
 pub mod hipcall;
+pub mod hiver;
 pub mod redact;
 pub mod schema;
 pub mod strategies;

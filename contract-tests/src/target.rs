@@ -315,6 +315,42 @@ impl Target {
         }
     }
 
+    /// A multipart POST with the target's token (throttled like every call).
+    pub fn call_multipart(&self, path: &str, form: reqwest::blocking::multipart::Form) -> Exchange {
+        self.throttle();
+        let res = self
+            .client
+            .post(format!("{}{}", self.base_url, path))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .unwrap_or_else(|e| panic!("POST {path} failed: {}", e.without_url()));
+        Self::exchange("POST", path, res)
+    }
+
+    fn exchange(method: &str, path: &str, res: reqwest::blocking::Response) -> Exchange {
+        let status = res.status().as_u16();
+        let headers = res
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_lowercase(),
+                    v.to_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let raw = res.text().unwrap_or_default();
+        Exchange {
+            method: method.to_string(),
+            path: path.to_string(),
+            status,
+            headers,
+            body: serde_json::from_str(&raw).unwrap_or(Value::Null),
+            raw,
+        }
+    }
+
     fn send_once(
         &self,
         auth: Auth<'_>,

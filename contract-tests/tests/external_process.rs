@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use contract_tests::target::Target;
-use contract_tests::{chative, helpcrunch, hipcall};
+use contract_tests::{chative, helpcrunch, hipcall, hiver};
 
 /// The `mockdesk` binary next to this test's target directory, built if missing.
 fn mockdesk_bin() -> PathBuf {
@@ -96,4 +96,20 @@ fn suite_passes_against_a_separately_started_mockdesk() {
     helpcrunch::write_operations(&t);
     helpcrunch::search_equals_brute_force(&t);
     helpcrunch::put_replaces_patch_merges(&t);
+    // The tutorial reads come first: the official writes below add a tag.
+    let t = Target::emulator(
+        hiver::TUTORIAL,
+        &base(hiver::TUTORIAL.mock_prefix),
+        hiver::TUTORIAL.default_token,
+    );
+    hiver::tutorial_reads(&t);
+    let t = Target::emulator(
+        hiver::SURFACE,
+        &base(hiver::SURFACE.mock_prefix),
+        hiver::SURFACE.default_token,
+    );
+    hiver::read_operations(&t);
+    hiver::error_exchanges(&t);
+    hiver::write_operations(&t);
+    hiver::token_paging(&t);
 }

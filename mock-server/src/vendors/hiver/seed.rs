@@ -70,7 +70,7 @@ const SUBJECTS: &[&str] = &[
 ];
 
 pub fn build(seed: u64) -> HiverState {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4817_E5);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0048_17E5);
     let mut s = HiverState::default();
     for u in [
         user(
