@@ -4,6 +4,9 @@ CARGO ?= cargo
 LISTEN ?= 127.0.0.1:4010
 SURFACE ?=
 BASE_URL ?=
+# The name of the environment variable that holds the key (the key itself stays out of argv).
+TOKEN ?= MOCKDESK_VERIFY_TOKEN
+VERIFY_FLAGS ?=
 
 .PHONY: help run test lint fmt contract verify bench tools build samples
 
@@ -37,6 +40,9 @@ contract: build ## only the contract suite (set CONTRACT_<SURFACE>_BASE_URL/_TOK
 
 samples: build ## run seed 001's tutorial code samples (Python and Node) against the emulator
 	python3 scripts/tutorial_samples.py
+
+verify: build ## check a server against a surface's schema: make verify SURFACE=helpcrunch BASE_URL=https://api.helpcrunch.com/v1 (key in $$MOCKDESK_VERIFY_TOKEN)
+	./target/debug/mockdesk verify --surface "$(SURFACE)" --base-url "$(BASE_URL)" --token "$(TOKEN)" $(VERIFY_FLAGS)
 
 bench: ## release build + load test on loopback; prints req/s, p50/p99, start-up time, RSS
 	bash scripts/bench.sh

@@ -22,7 +22,7 @@ pub const SURFACE: Surface = Surface {
     min_interval: Duration::from_millis(1100),
 };
 
-pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| Contract::load("chative"));
+pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| crate::schema::load("chative"));
 
 const HEADERS: &[&str] = &["content-type", "retry-after"];
 

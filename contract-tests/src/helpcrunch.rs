@@ -22,7 +22,7 @@ pub const SURFACE: Surface = Surface {
     min_interval: Duration::from_millis(550),
 };
 
-pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| Contract::load("helpcrunch"));
+pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| crate::schema::load("helpcrunch"));
 
 const HEADERS: &[&str] = &["content-type", "retry-after"];
 

@@ -24,7 +24,7 @@ pub const SURFACE: Surface = Surface {
     min_interval: Duration::from_millis(2100),
 };
 
-pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| Contract::load("hipcall"));
+pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| crate::schema::load("hipcall"));
 
 /// Asserts the exchange matches the documented response for `template`.
 pub fn conforms(ex: &Exchange, template: &str) {

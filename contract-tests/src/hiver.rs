@@ -31,9 +31,9 @@ pub const TUTORIAL: Surface = Surface {
     min_interval: INTERVAL,
 };
 
-pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| Contract::load("hiver"));
+pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| crate::schema::load("hiver"));
 pub static TUTORIAL_CONTRACT: LazyLock<Contract> =
-    LazyLock::new(|| Contract::load("hiver-tutorial"));
+    LazyLock::new(|| crate::schema::load("hiver-tutorial"));
 
 const HEADERS: &[&str] = &["content-type", "retry-after"];
 

@@ -11,6 +11,8 @@
 //!   default data).
 //! - [`admin`]: `/__admin` (health, reset, state dump, journal, rate limits, surfaces,
 //!   OpenAPI documents, clock).
+//! - [`verify`]: `mockdesk verify` — a surface's probes against any server, validated against
+//!   the surface's OpenAPI document, with a drift report.
 //!
 //! The caller binds, the library serves: [`AppState::new`] builds everything from a
 //! [`Config`], [`app`] is the path-prefix router, and [`run`] / [`run_surface`] serve a
@@ -21,6 +23,7 @@ pub mod admin;
 pub mod config;
 pub mod platform;
 pub mod vendors;
+pub mod verify;
 
 use std::future::Future;
 use std::io;

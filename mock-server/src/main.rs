@@ -2,11 +2,23 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use mock_server::verify::{self, report};
 use mock_server::{run, run_surface, AppState, Config};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
+
+/// Prints a banner line; a closed stdout (e.g. `mockdesk | head -1`) must not stop the server.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 /// A local, stateful emulator of the Hiver, HelpCrunch, Hipcall and Chative.IO REST APIs.
 ///
@@ -15,10 +27,116 @@ use tracing_subscriber::EnvFilter;
 /// host, and optionally at the root of its own port. The admin API lives at /__admin.
 /// Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) to change the level.
 #[derive(Debug, Parser)]
-#[command(name = "mockdesk", version)]
+#[command(name = "mockdesk", version, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
     #[command(flatten)]
     config: Config,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a server (a vendor's real API, a sandbox, or a running mockdesk) against the
+    /// surface's documented schema and print a per-operation drift report. Exits non-zero when
+    /// anything deviates.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    /// Surface id: hipcall, helpcrunch, hiver, hiver-tutorial or chative.
+    #[arg(long, env = "MOCKDESK_VERIFY_SURFACE")]
+    surface: String,
+
+    /// Base URL of the server to check, e.g. https://api.helpcrunch.com/v1.
+    #[arg(long, env = "MOCKDESK_VERIFY_BASE_URL")]
+    base_url: String,
+
+    /// The API key, or the name of an environment variable that holds it (preferred: the key
+    /// then never appears in shell history). Never printed.
+    #[arg(long, env = "MOCKDESK_VERIFY_TOKEN", hide_env_values = true)]
+    token: String,
+
+    /// Also run the write checks (records created are deleted again where the API allows;
+    /// updates write back the values already there).
+    #[arg(long, env = "MOCKDESK_VERIFY_ALLOW_WRITES")]
+    allow_writes: bool,
+
+    /// Run the same checks against an in-process emulator and show it beside the target.
+    #[arg(long, env = "MOCKDESK_VERIFY_AGAINST_MOCK")]
+    against_mock: bool,
+
+    /// Write the report as JUnit XML to this file.
+    #[arg(long, env = "MOCKDESK_VERIFY_JUNIT")]
+    junit: Option<PathBuf>,
+
+    /// Write the report as JSON to this file.
+    #[arg(long, env = "MOCKDESK_VERIFY_JSON")]
+    json: Option<PathBuf>,
+
+    /// Milliseconds between requests (default: just under the surface's documented limit).
+    #[arg(long, env = "MOCKDESK_VERIFY_MIN_INTERVAL_MS")]
+    min_interval_ms: Option<u64>,
+
+    /// How often a 429 is waited out (per Retry-After) before it counts as the answer.
+    #[arg(long, env = "MOCKDESK_VERIFY_MAX_RETRIES", default_value_t = 3)]
+    max_retries: u32,
+
+    /// The longest wait for one Retry-After, in seconds.
+    #[arg(long, env = "MOCKDESK_VERIFY_MAX_WAIT_SECS", default_value_t = 60)]
+    max_wait_secs: u64,
+}
+
+/// `--token` names an environment variable when one of that name is set.
+fn resolve_token(raw: &str) -> String {
+    let looks_like_name = !raw.is_empty()
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    match std::env::var(raw) {
+        Ok(v) if looks_like_name && !v.is_empty() => v,
+        _ => raw.to_string(),
+    }
+}
+
+async fn verify_main(args: VerifyArgs) -> ExitCode {
+    let opts = verify::Options {
+        surface: args.surface,
+        base_url: args.base_url,
+        token: resolve_token(&args.token),
+        allow_writes: args.allow_writes,
+        against_mock: args.against_mock,
+        min_interval: args.min_interval_ms.map(Duration::from_millis),
+        max_retries: args.max_retries,
+        max_wait: Duration::from_secs(args.max_wait_secs),
+    };
+    let result = verify::run(&opts, |line| eprintln!("{line}")).await;
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mockdesk verify: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    say!("{}", report::table(&report).trim_end());
+    for (path, text) in [
+        (args.junit, report::junit(&report)),
+        (args.json, report::json(&report)),
+    ] {
+        if let Some(p) = path {
+            if let Err(e) = std::fs::write(&p, text) {
+                eprintln!("mockdesk verify: cannot write {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if report.counts().1 == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 async fn shutdown_signal(tx: watch::Sender<bool>) {
@@ -51,14 +169,6 @@ fn waiter(rx: &watch::Receiver<bool>) -> impl std::future::Future<Output = ()> +
     }
 }
 
-/// Prints a banner line; a closed stdout (e.g. `mockdesk | head -1`) must not stop the server.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -68,6 +178,9 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Some(Command::Verify(args)) = cli.command {
+        return verify_main(args).await;
+    }
     let config = cli.config;
     let state = match AppState::new(&config) {
         Ok(s) => s,

@@ -61,6 +61,11 @@ pub trait Dialect: Send + Sync + 'static {
 
     /// The surface's OpenAPI document (`fixtures/schemas/<surface>.openapi.json`).
     fn openapi(&self) -> &'static str;
+
+    /// What `mockdesk verify` sends to check this surface (reads first, writes last).
+    fn probes(&self) -> Vec<super::probe::Probe> {
+        Vec::new()
+    }
 }
 
 /// What a vendor tells the admin API about its state, without HTTP types.

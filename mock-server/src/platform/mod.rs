@@ -9,6 +9,7 @@ pub mod extract;
 pub mod input;
 pub mod journal;
 pub mod pagination;
+pub mod probe;
 pub mod rate_limit;
 pub mod store;
 pub mod surface;

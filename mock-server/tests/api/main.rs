@@ -9,3 +9,4 @@ mod helpcrunch;
 mod hipcall;
 mod hiver;
 mod routing;
+mod verify;

@@ -43,6 +43,7 @@
 
 pub mod errors;
 pub mod models;
+pub mod probes;
 pub mod routes;
 pub mod seed;
 
@@ -88,6 +89,10 @@ impl Dialect for ChativeDialect {
 
     fn render_error(&self, err: &ApiError) -> (StatusCode, Value) {
         errors::render(err)
+    }
+
+    fn probes(&self) -> Vec<crate::platform::probe::Probe> {
+        probes::probes()
     }
 
     fn openapi(&self) -> &'static str {

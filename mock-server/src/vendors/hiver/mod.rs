@@ -57,6 +57,7 @@
 
 pub mod errors;
 pub mod models;
+pub mod probes;
 pub mod routes_official;
 pub mod routes_tutorial;
 pub mod seed;
@@ -122,6 +123,7 @@ fn documented() -> Policy {
 pub struct HiverDialect {
     info: &'static SurfaceInfo,
     openapi: &'static str,
+    probes: fn() -> Vec<crate::platform::probe::Probe>,
 }
 
 impl Dialect for HiverDialect {
@@ -139,6 +141,10 @@ impl Dialect for HiverDialect {
 
     fn openapi(&self) -> &'static str {
         self.openapi
+    }
+
+    fn probes(&self) -> Vec<crate::platform::probe::Probe> {
+        (self.probes)()
     }
 }
 
@@ -177,6 +183,7 @@ pub fn mount(seed: u64, clock: Clock) -> super::VendorMount {
                 Arc::new(HiverDialect {
                     info: &OFFICIAL,
                     openapi: include_str!("../../../../fixtures/schemas/hiver.openapi.json"),
+                    probes: probes::official,
                 }),
                 routes_official::router(backend.clone()),
             ),
@@ -186,6 +193,7 @@ pub fn mount(seed: u64, clock: Clock) -> super::VendorMount {
                     openapi: include_str!(
                         "../../../../fixtures/schemas/hiver-tutorial.openapi.json"
                     ),
+                    probes: probes::tutorial,
                 }),
                 routes_tutorial::router(backend),
             ),
