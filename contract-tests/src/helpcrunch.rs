@@ -27,17 +27,7 @@ pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| crate::schema::load("
 const HEADERS: &[&str] = &["content-type", "retry-after"];
 
 pub fn conforms(ex: &Exchange, template: &str) {
-    let d = CONTRACT.validate_response(&ex.method, template, ex.status, &ex.headers, &ex.body);
-    let list: Vec<String> = d.iter().map(ToString::to_string).collect();
-    assert!(
-        list.is_empty(),
-        "{} {} ({}) deviates:\n  {}\nbody: {}",
-        ex.method,
-        ex.path,
-        ex.status,
-        list.join("\n  "),
-        ex.raw
-    );
+    crate::check::conforms(&CONTRACT, ex, template);
 }
 
 fn unix(c: &insta::internals::Content) -> bool {
@@ -67,10 +57,7 @@ fn snapshot(name: &str, ex: &Exchange) {
 }
 
 fn cases(t: &Target, mock_default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if t.is_mock() { mock_default } else { 3 })
+    crate::check::cases(t, mock_default, 3)
 }
 
 /// The error examples of seed 003 validate against the schema.

@@ -28,17 +28,7 @@ pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| crate::schema::load("
 
 /// Asserts the exchange matches the documented response for `template`.
 pub fn conforms(ex: &Exchange, template: &str) {
-    let d = CONTRACT.validate_response(&ex.method, template, ex.status, &ex.headers, &ex.body);
-    let list: Vec<String> = d.iter().map(ToString::to_string).collect();
-    assert!(
-        list.is_empty(),
-        "{} {} ({}) deviates:\n  {}\nbody: {}",
-        ex.method,
-        ex.path,
-        ex.status,
-        list.join("\n  "),
-        ex.raw
-    );
+    crate::check::conforms(&CONTRACT, ex, template);
 }
 
 fn snapshot(name: &str, ex: &Exchange, settings: insta::Settings) {
@@ -47,10 +37,7 @@ fn snapshot(name: &str, ex: &Exchange, settings: insta::Settings) {
 
 /// Cases for property tests: PROPTEST_CASES, or few on a real target.
 fn cases(t: &Target, mock_default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if t.is_mock() { mock_default } else { 3 })
+    crate::check::cases(t, mock_default, 3)
 }
 
 /// Every documented example response of seed 004 validates against the schema.

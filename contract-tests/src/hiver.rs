@@ -38,17 +38,7 @@ pub static TUTORIAL_CONTRACT: LazyLock<Contract> =
 const HEADERS: &[&str] = &["content-type", "retry-after"];
 
 fn check(contract: &Contract, ex: &Exchange, template: &str) {
-    let d = contract.validate_response(&ex.method, template, ex.status, &ex.headers, &ex.body);
-    let list: Vec<String> = d.iter().map(ToString::to_string).collect();
-    assert!(
-        list.is_empty(),
-        "{} {} ({}) deviates:\n  {}\nbody: {}",
-        ex.method,
-        ex.path,
-        ex.status,
-        list.join("\n  "),
-        ex.raw
-    );
+    crate::check::conforms(contract, ex, template);
 }
 
 pub fn conforms(ex: &Exchange, template: &str) {
@@ -85,10 +75,7 @@ fn snapshot(name: &str, ex: &Exchange) {
 }
 
 fn cases(t: &Target, mock_default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if t.is_mock() { mock_default } else { 2 })
+    crate::check::cases(t, mock_default, 2)
 }
 
 /// The documented objects of seed 000 and the tutorial's mailbox response validate.

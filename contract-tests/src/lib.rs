@@ -9,6 +9,7 @@
 //! - [`hipcall`], [`chative`], [`helpcrunch`], [`hiver`]: each surface's checks, each taking a [`target::Target`].
 
 pub mod chative;
+pub mod check;
 pub mod helpcrunch;
 pub mod hipcall;
 pub mod hiver;

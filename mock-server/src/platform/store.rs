@@ -160,6 +160,50 @@ impl<S> Tenants<S> {
     }
 }
 
+/// A vendor's state for the admin API: its name, built-in token, one seeded state per account,
+/// and the clock its records are stamped with. Vendors add their own methods with
+/// `impl VendorState<TheirState> { … }`.
+pub struct VendorState<S> {
+    pub vendor: &'static str,
+    pub default_token: &'static str,
+    pub tenants: Tenants<S>,
+    pub clock: super::clock::Clock,
+}
+
+impl<S> VendorState<S> {
+    pub fn new(
+        vendor: &'static str,
+        default_token: &'static str,
+        clock: super::clock::Clock,
+        seed: impl Fn() -> S + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            vendor,
+            default_token,
+            tenants: Tenants::new(seed),
+            clock,
+        }
+    }
+}
+
+impl<S: Serialize + Send + 'static> super::dialect::Backend for VendorState<S> {
+    fn vendor(&self) -> &'static str {
+        self.vendor
+    }
+
+    fn default_token(&self) -> &'static str {
+        self.default_token
+    }
+
+    fn reset(&self, account: Option<&str>) {
+        self.tenants.reset(account);
+    }
+
+    fn dump(&self) -> serde_json::Value {
+        self.tenants.dump()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,15 +54,18 @@ use serde_json::Value;
 
 use crate::platform::auth::AuthScheme;
 use crate::platform::clock::Clock;
-use crate::platform::dialect::{Backend, Dialect, RateHeaders, SurfaceInfo};
+use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo};
 use crate::platform::error::ApiError;
 use crate::platform::rate_limit::Policy;
-use crate::platform::store::Tenants;
+use crate::platform::store::VendorState;
 
 use models::ChativeState;
 
 pub const VENDOR: &str = "chative";
 pub const DEFAULT_TOKEN: &str = "chative-test-token";
+
+/// All Chative state: one seeded [`ChativeState`] per account.
+pub type Chative = VendorState<ChativeState>;
 
 pub const SURFACE: SurfaceInfo = SurfaceInfo {
     id: "chative",
@@ -100,34 +103,10 @@ impl Dialect for ChativeDialect {
     }
 }
 
-pub struct Chative {
-    pub tenants: Tenants<ChativeState>,
-    pub clock: Clock,
-}
-
-impl Backend for Chative {
-    fn vendor(&self) -> &'static str {
-        VENDOR
-    }
-
-    fn default_token(&self) -> &'static str {
-        DEFAULT_TOKEN
-    }
-
-    fn reset(&self, account: Option<&str>) {
-        self.tenants.reset(account);
-    }
-
-    fn dump(&self) -> Value {
-        self.tenants.dump()
-    }
-}
-
 pub fn mount(seed: u64, clock: Clock) -> super::VendorMount {
-    let backend = Arc::new(Chative {
-        tenants: Tenants::new(move || seed::build(seed)),
-        clock,
-    });
+    let backend = Arc::new(Chative::new(VENDOR, DEFAULT_TOKEN, clock, move || {
+        seed::build(seed)
+    }));
     super::VendorMount {
         backend: backend.clone(),
         surfaces: vec![(Arc::new(ChativeDialect), routes::router(backend))],

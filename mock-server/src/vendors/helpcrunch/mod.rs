@@ -71,15 +71,18 @@ use serde_json::Value;
 
 use crate::platform::auth::AuthScheme;
 use crate::platform::clock::Clock;
-use crate::platform::dialect::{Backend, Dialect, RateHeaders, SurfaceInfo};
+use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo};
 use crate::platform::error::ApiError;
 use crate::platform::rate_limit::Policy;
-use crate::platform::store::Tenants;
+use crate::platform::store::VendorState;
 
 use models::HelpCrunchState;
 
 pub const VENDOR: &str = "helpcrunch";
 pub const DEFAULT_TOKEN: &str = "helpcrunch-test-token";
+
+/// All HelpCrunch state: one seeded [`HelpCrunchState`] per account.
+pub type HelpCrunch = VendorState<HelpCrunchState>;
 
 pub const SURFACE: SurfaceInfo = SurfaceInfo {
     id: "helpcrunch",
@@ -117,34 +120,10 @@ impl Dialect for HelpCrunchDialect {
     }
 }
 
-pub struct HelpCrunch {
-    pub tenants: Tenants<HelpCrunchState>,
-    pub clock: Clock,
-}
-
-impl Backend for HelpCrunch {
-    fn vendor(&self) -> &'static str {
-        VENDOR
-    }
-
-    fn default_token(&self) -> &'static str {
-        DEFAULT_TOKEN
-    }
-
-    fn reset(&self, account: Option<&str>) {
-        self.tenants.reset(account);
-    }
-
-    fn dump(&self) -> Value {
-        self.tenants.dump()
-    }
-}
-
 pub fn mount(seed: u64, clock: Clock) -> super::VendorMount {
-    let backend = Arc::new(HelpCrunch {
-        tenants: Tenants::new(move || seed::build(seed)),
-        clock,
-    });
+    let backend = Arc::new(HelpCrunch::new(VENDOR, DEFAULT_TOKEN, clock, move || {
+        seed::build(seed)
+    }));
     super::VendorMount {
         backend: backend.clone(),
         surfaces: vec![(Arc::new(HelpCrunchDialect), routes::router(backend))],

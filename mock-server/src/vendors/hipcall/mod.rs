@@ -66,15 +66,18 @@ use serde_json::Value;
 
 use crate::platform::auth::AuthScheme;
 use crate::platform::clock::Clock;
-use crate::platform::dialect::{Backend, Dialect, RateHeaders, SurfaceInfo};
+use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo};
 use crate::platform::error::ApiError;
 use crate::platform::rate_limit::Policy;
-use crate::platform::store::Tenants;
+use crate::platform::store::VendorState;
 
 use models::HipcallState;
 
 pub const VENDOR: &str = "hipcall";
 pub const DEFAULT_TOKEN: &str = "hipcall-test-token";
+
+/// All Hipcall state: one seeded [`HipcallState`] per account.
+pub type Hipcall = VendorState<HipcallState>;
 
 pub const SURFACE: SurfaceInfo = SurfaceInfo {
     id: "hipcall",
@@ -113,42 +116,11 @@ impl Dialect for LegacyDialect {
     }
 }
 
-/// All Hipcall state: one seeded [`HipcallState`] per account.
-pub struct Hipcall {
-    pub tenants: Tenants<HipcallState>,
-    pub clock: Clock,
-}
-
-impl Hipcall {
-    pub fn new(seed: u64, clock: Clock) -> Self {
-        Self {
-            tenants: Tenants::new(move || seed::build(seed)),
-            clock,
-        }
-    }
-}
-
-impl Backend for Hipcall {
-    fn vendor(&self) -> &'static str {
-        VENDOR
-    }
-
-    fn default_token(&self) -> &'static str {
-        DEFAULT_TOKEN
-    }
-
-    fn reset(&self, account: Option<&str>) {
-        self.tenants.reset(account);
-    }
-
-    fn dump(&self) -> Value {
-        self.tenants.dump()
-    }
-}
-
 /// The vendor's backend and its mounted surfaces.
 pub fn mount(seed: u64, clock: Clock) -> super::VendorMount {
-    let backend = Arc::new(Hipcall::new(seed, clock));
+    let backend = Arc::new(Hipcall::new(VENDOR, DEFAULT_TOKEN, clock, move || {
+        seed::build(seed)
+    }));
     super::VendorMount {
         backend: backend.clone(),
         surfaces: vec![(Arc::new(LegacyDialect), routes::router(backend))],

@@ -69,15 +69,18 @@ use serde_json::Value;
 
 use crate::platform::auth::AuthScheme;
 use crate::platform::clock::Clock;
-use crate::platform::dialect::{Backend, Dialect, RateHeaders, SurfaceInfo};
+use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo};
 use crate::platform::error::ApiError;
 use crate::platform::rate_limit::{Policy, Window};
-use crate::platform::store::Tenants;
+use crate::platform::store::VendorState;
 
 use models::HiverState;
 
 pub const VENDOR: &str = "hiver";
 pub const DEFAULT_TOKEN: &str = "hiver-test-token";
+
+/// All Hiver state: one seeded [`HiverState`] per account.
+pub type Hiver = VendorState<HiverState>;
 const BUDGET: &str = "hiver";
 
 pub const OFFICIAL: SurfaceInfo = SurfaceInfo {
@@ -148,34 +151,10 @@ impl Dialect for HiverDialect {
     }
 }
 
-pub struct Hiver {
-    pub tenants: Tenants<HiverState>,
-    pub clock: Clock,
-}
-
-impl Backend for Hiver {
-    fn vendor(&self) -> &'static str {
-        VENDOR
-    }
-
-    fn default_token(&self) -> &'static str {
-        DEFAULT_TOKEN
-    }
-
-    fn reset(&self, account: Option<&str>) {
-        self.tenants.reset(account);
-    }
-
-    fn dump(&self) -> Value {
-        self.tenants.dump()
-    }
-}
-
 pub fn mount(seed: u64, clock: Clock) -> super::VendorMount {
-    let backend = Arc::new(Hiver {
-        tenants: Tenants::new(move || seed::build(seed)),
-        clock,
-    });
+    let backend = Arc::new(Hiver::new(VENDOR, DEFAULT_TOKEN, clock, move || {
+        seed::build(seed)
+    }));
     super::VendorMount {
         backend: backend.clone(),
         surfaces: vec![

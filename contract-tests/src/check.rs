@@ -1,0 +1,33 @@
+//! Assertions every surface's checks share.
+
+use crate::schema::Contract;
+use crate::target::{Exchange, Target};
+
+/// Asserts the exchange matches the documented response for `template`, listing every
+/// deviation (pointer, kind, expected vs found) and the body when it does not.
+pub fn conforms(contract: &Contract, ex: &Exchange, template: &str) {
+    let d = contract.validate_response(&ex.method, template, ex.status, &ex.headers, &ex.body);
+    let list: Vec<String> = d.iter().map(ToString::to_string).collect();
+    assert!(
+        list.is_empty(),
+        "{} {} ({}) deviates:\n  {}\nbody: {}",
+        ex.method,
+        ex.path,
+        ex.status,
+        list.join("\n  "),
+        ex.raw
+    );
+}
+
+/// Property cases: `PROPTEST_CASES` if set, else `mock_default` on the emulator and
+/// `real_default` on a real API (every case costs real, rate-limited requests there).
+pub fn cases(t: &Target, mock_default: u32, real_default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if t.is_mock() {
+            mock_default
+        } else {
+            real_default
+        })
+}
