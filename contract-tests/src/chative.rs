@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::redact;
 use crate::schema::Contract;
 use crate::strategies::chative as strat;
-use crate::target::{mock_config, Auth, Exchange, Surface, Target};
+use crate::target::{Auth, Exchange, Surface, Target};
 
 pub const SURFACE: Surface = Surface {
     id: "chative",
@@ -280,11 +280,7 @@ pub fn sixty_first_request_is_rate_limited(probe: &Target) {
     if probe.skip_unless_mock("rate-limit exhaustion") {
         return;
     }
-    let cfg = mock_server::Config {
-        rate_limits: mock_server::platform::RateLimitMode::Documented,
-        ..mock_config()
-    };
-    let t = &Target::mock(SURFACE, cfg);
+    let t = &crate::check::rate_limited_emulator(SURFACE);
     for i in 0..60 {
         assert_eq!(
             t.call(Method::GET, "/contacts?limit=1", None).status,

@@ -1,7 +1,7 @@
 //! Assertions every surface's checks share.
 
 use crate::schema::Contract;
-use crate::target::{Exchange, Target};
+use crate::target::{mock_config, Exchange, Surface, Target};
 
 /// Asserts the exchange matches the documented response for `template`, listing every
 /// deviation (pointer, kind, expected vs found) and the body when it does not.
@@ -30,4 +30,13 @@ pub fn cases(t: &Target, mock_default: u32, real_default: u32) -> u32 {
         } else {
             real_default
         })
+}
+
+/// A fresh emulator enforcing the documented rate limits (for the limit + 1st request checks).
+pub fn rate_limited_emulator(surface: Surface) -> Target {
+    let cfg = mock_server::Config {
+        rate_limits: mock_server::platform::RateLimitMode::Documented,
+        ..mock_config()
+    };
+    Target::mock(surface, cfg)
 }

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::redact;
 use crate::schema::Contract;
 use crate::strategies::helpcrunch as strat;
-use crate::target::{mock_config, Auth, Exchange, Surface, Target};
+use crate::target::{Auth, Exchange, Surface, Target};
 
 pub const SURFACE: Surface = Surface {
     id: "helpcrunch",
@@ -697,11 +697,7 @@ pub fn request_121_is_rate_limited(probe: &Target) {
     if probe.skip_unless_mock("rate-limit exhaustion") {
         return;
     }
-    let cfg = mock_server::Config {
-        rate_limits: mock_server::platform::RateLimitMode::Documented,
-        ..mock_config()
-    };
-    let t = &Target::mock(SURFACE, cfg);
+    let t = &crate::check::rate_limited_emulator(SURFACE);
     for i in 0..120 {
         assert_eq!(
             t.call(Method::GET, "/organization", None).status,

@@ -9,8 +9,7 @@ use std::time::Duration;
 use crate::redact::{self, hipcall::HEADERS};
 use crate::schema::Contract;
 use crate::strategies::hipcall as strat;
-use crate::target::{mock_config, Auth, Exchange, Surface, Target};
-use mock_server::platform::RateLimitMode;
+use crate::target::{Auth, Exchange, Surface, Target};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, TestRunner};
 use reqwest::Method;
@@ -401,11 +400,7 @@ pub fn thirty_first_request_is_rate_limited(probe: &Target) {
     if probe.skip_unless_mock("rate-limit exhaustion") {
         return;
     }
-    let cfg = mock_server::Config {
-        rate_limits: RateLimitMode::Documented,
-        ..mock_config()
-    };
-    let t = &Target::mock(SURFACE, cfg);
+    let t = &crate::check::rate_limited_emulator(SURFACE);
     for i in 0..30 {
         let ex = t.call(Method::GET, "/teams", None);
         assert_eq!(ex.status, 200, "request {}", i + 1);

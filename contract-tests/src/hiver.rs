@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::redact;
 use crate::schema::Contract;
-use crate::target::{mock_config, Auth, Exchange, Surface, Target};
+use crate::target::{Auth, Exchange, Surface, Target};
 
 /// 1 request/second documented: stay below it.
 const INTERVAL: Duration = Duration::from_millis(1100);
@@ -621,11 +621,7 @@ pub fn second_request_in_a_second_is_429(probe: &Target) {
     if probe.skip_unless_mock("rate-limit exhaustion") {
         return;
     }
-    let cfg = mock_server::Config {
-        rate_limits: mock_server::platform::RateLimitMode::Documented,
-        ..mock_config()
-    };
-    let t = &Target::mock(SURFACE, cfg);
+    let t = &crate::check::rate_limited_emulator(SURFACE);
     let first = t.call(Method::GET, "/inboxes", None);
     let second = t.call(Method::GET, "/inboxes", None);
     // A slow machine may cross a second boundary between the two; then the next one is in.

@@ -1411,6 +1411,30 @@ impl HelpCrunchState {
         Ok(chat)
     }
 
+    /// A required key whose value is an id of a known record or null (which clears it).
+    fn nullable_ref(
+        &self,
+        body: &Map<String, Value>,
+        key: &str,
+        known: impl Fn(&Self, i64) -> bool,
+    ) -> ApiResult<Option<i64>> {
+        let mut errors = Vec::new();
+        let value = self.ref_id(body, key, false, &mut errors);
+        if !body.contains_key(key) {
+            errors.push(msg(key, "This value should not be blank."));
+        }
+        if let Some(Some(id)) = value {
+            if !known(self, id) {
+                errors.push(err(key, Problem::UnknownReference));
+            }
+        }
+        if errors.is_empty() {
+            Ok(value.flatten())
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+
     /// Reads the `id` of a chat action body and returns the chat id (404 when unknown).
     fn action_chat(&self, body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<i64> {
         self.ref_id(body, "id", true, errors).flatten()
@@ -1468,36 +1492,12 @@ impl HelpCrunchState {
                 c.status = status.into();
             }
             "assignee" => {
-                let mut e = Vec::new();
-                let a = self.ref_id(body, "assignee", false, &mut e);
-                if !body.contains_key("assignee") {
-                    e.push(msg("assignee", "This value should not be blank."));
-                }
-                if let Some(Some(a)) = a {
-                    if !self.agents.contains(&a) {
-                        e.push(err("assignee", Problem::UnknownReference));
-                    }
-                }
-                if !e.is_empty() {
-                    return Err(ApiError::Validation(e));
-                }
-                c.assignee_id = a.flatten();
+                let known = |s: &Self, id: i64| s.agents.contains(&id);
+                c.assignee_id = self.nullable_ref(body, "assignee", known)?;
             }
             "department" => {
-                let mut e = Vec::new();
-                let d = self.ref_id(body, "department", false, &mut e);
-                if !body.contains_key("department") {
-                    e.push(msg("department", "This value should not be blank."));
-                }
-                if let Some(Some(d)) = d {
-                    if !self.departments.contains(&d) {
-                        e.push(err("department", Problem::UnknownReference));
-                    }
-                }
-                if !e.is_empty() {
-                    return Err(ApiError::Validation(e));
-                }
-                c.department_id = d.flatten();
+                let known = |s: &Self, id: i64| s.departments.contains(&id);
+                c.department_id = self.nullable_ref(body, "department", known)?;
             }
             "snooze" => match body.get("snoozedUntil") {
                 None => {
