@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -80,6 +81,16 @@ def reindent(code):
     return "\n".join(out) + "\n"
 
 
+def run_with_retry(cmd, attempts=3):
+    """Package installs reach a registry: retry a transient failure a bounded number of times."""
+    for i in range(attempts):
+        r = subprocess.run(cmd)
+        if r.returncode == 0:
+            return
+        time.sleep(2 * (i + 1))
+    raise SystemExit(f"install failed after {attempts} attempts: {' '.join(cmd)}")
+
+
 def ensure_python_requests():
     try:
         import requests  # noqa: F401
@@ -87,7 +98,7 @@ def ensure_python_requests():
     except ImportError:
         target = os.path.join(CACHE, "python")
         if not os.path.isdir(os.path.join(target, "requests")):
-            subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target", target, "requests"], check=True)
+            run_with_retry([sys.executable, "-m", "pip", "install", "--quiet", "--target", target, "requests"])
         return target
 
 
@@ -95,7 +106,7 @@ def ensure_node_modules(work):
     modules = os.path.join(CACHE, "node")
     if not os.path.isdir(os.path.join(modules, "node_modules", "node-fetch")):
         os.makedirs(modules, exist_ok=True)
-        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", modules, "node-fetch@3", "dotenv@16"], check=True)
+        run_with_retry(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", modules, "node-fetch@3", "dotenv@16"])
     os.symlink(os.path.join(modules, "node_modules"), os.path.join(work, "node_modules"))
 
 

@@ -23,7 +23,7 @@ pub enum RateHeaders {
 /// Static facts about one API surface.
 #[derive(Debug, Clone, Serialize)]
 pub struct SurfaceInfo {
-    /// Surface id used in flags and the admin API, e.g. `hipcall`.
+    /// Surface id used in flags and the admin API, e.g. `acme` or `acme-v2`.
     pub id: &'static str,
     /// Vendor id: tokens and state are per vendor, shared by its surfaces.
     pub vendor: &'static str,
@@ -43,7 +43,7 @@ pub struct SurfaceInfo {
 }
 
 impl SurfaceInfo {
-    /// The path prefix on the main port, e.g. `/hipcall/api/v20211124`.
+    /// The path prefix on the main port, e.g. `/acme/api/v2` for vendor `acme`, real path `/api/v2`.
     pub fn prefix(&self) -> String {
         format!("/{}{}", self.vendor, self.real_path)
     }

@@ -203,3 +203,22 @@ async fn state_dump_and_errors() {
         1000
     );
 }
+
+/// Reset restores the account's rate-limit budget along with its data.
+#[tokio::test]
+async fn reset_restores_rate_limit_budget() {
+    let cfg = Config {
+        rate_limits: mock_server::platform::RateLimitMode::Documented,
+        ..config()
+    };
+    let s = Server::start_with(cfg, mock_server::platform::clock::Clock::frozen_at_ms(0)).await;
+    for _ in 0..30 {
+        s.hipcall(Method::GET, "/teams", None).await;
+    }
+    assert_eq!(s.hipcall(Method::GET, "/teams", None).await.status(), 429);
+    let r = s.admin(Method::POST, "/reset?vendor=hipcall", None).await;
+    assert_eq!(r.status(), 200);
+    let r = s.hipcall(Method::GET, "/teams", None).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-ratelimit-remaining"], "29");
+}
