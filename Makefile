@@ -8,7 +8,7 @@ BASE_URL ?=
 TOKEN ?= MOCKDESK_VERIFY_TOKEN
 VERIFY_FLAGS ?=
 
-.PHONY: help run test lint fmt contract verify bench tools build samples
+.PHONY: help run test lint fmt contract verify bench tools build samples docker
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,3 +46,6 @@ verify: build ## check a server against a surface's schema: make verify SURFACE=
 
 bench: ## release build + load test on loopback; prints req/s, p50/p99, start-up time, RSS
 	bash scripts/bench.sh
+
+docker: ## build the service-container image `mockdesk` (needs a Docker engine)
+	docker build -t mockdesk .
