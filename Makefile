@@ -41,7 +41,7 @@ contract: build ## only the contract suite (set CONTRACT_<SURFACE>_BASE_URL/_TOK
 samples: build ## run seed 001's tutorial code samples (Python and Node) against the emulator
 	python3 scripts/tutorial_samples.py
 
-verify: build ## check a server against a surface's schema: make verify SURFACE=helpcrunch BASE_URL=https://api.helpcrunch.com/v1 (key in $$MOCKDESK_VERIFY_TOKEN)
+verify: build ## check a server against a surface's schema: make verify SURFACE=helpcrunch BASE_URL=https://api.helpcrunch.com/v1 (the key in env MOCKDESK_VERIFY_TOKEN)
 	./target/debug/mockdesk verify --surface "$(SURFACE)" --base-url "$(BASE_URL)" --token "$(TOKEN)" $(VERIFY_FLAGS)
 
 bench: ## release build + load test on loopback; prints req/s, p50/p99, start-up time, RSS
