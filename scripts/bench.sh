@@ -52,6 +52,20 @@ for name in bare:"http://127.0.0.1:${BARE_PORT}/task" \
   printf '%-34s %10s %10s %10s %8s\n' "$key" "$(field rps "$out")" "$(field p50_us "$out")" "$(field p99_us "$out")" "$(field errors "$out")"
 done
 rss_load=$(rss_kb "$MPID")
+
+# List-page cost against collection size: a HelpCrunch customer page at the seeded 300
+# customers, then again after growing the collection to 3000 through the API.
+HC="http://127.0.0.1:${PORT}/helpcrunch/v1"
+hc_page() { "$LOADGEN" "$HC/customers?limit=10&offset=100" --token helpcrunch-test-token --concurrency "$CONC" --seconds "$SECONDS_PER_RUN"; }
+small=$(hc_page)
+"$LOADGEN" "$HC/customers" --token helpcrunch-test-token --concurrency 8 --seconds 60 --max-requests 2700 \
+  --post '{"name": "Bench Customer", "email": "bench@example.com"}' >/dev/null
+total=$(curl -fs -H "Authorization: Bearer helpcrunch-test-token" "$HC/customers?limit=1" | sed -E 's/.*"total":([0-9]+).*/\1/')
+large=$(hc_page)
+echo
+printf '%-34s %10s %10s %10s\n' "list page vs collection size" "req/s" "p50 (us)" "p99 (us)"
+printf '%-34s %10s %10s %10s\n' "customers page, 300 records" "$(field rps "$small")" "$(field p50_us "$small")" "$(field p99_us "$small")"
+printf '%-34s %10s %10s %10s\n' "customers page, ${total} records" "$(field rps "$large")" "$(field p50_us "$large")" "$(field p99_us "$large")"
 ratio=$(awk -v a="${RPS[single_get]}" -v b="${RPS[bare]}" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }')
 echo
 echo "single GET vs bare axum handler: ${ratio}% (target: >= 70%)"

@@ -1,5 +1,6 @@
 //! Minimal closed-loop HTTP load generator for `make bench` (loopback only).
-//! Usage: `loadgen URL [--token T] [--concurrency N] [--seconds S] [--max-requests M]`
+//! Usage: `loadgen URL [--token T] [--concurrency N] [--seconds S] [--max-requests M] [--post JSON]`
+//! (`--post` sends every request as a POST with that JSON body, e.g. to grow a collection).
 //! Prints one line: `requests=… errors=… rps=… p50_us=… p99_us=…`. Bounded by both time and
 //! request count.
 
@@ -31,6 +32,11 @@ async fn main() {
     let max_requests: u64 = arg(&args, "--max-requests", "500000")
         .parse()
         .expect("max requests");
+    let post = args
+        .iter()
+        .position(|a| a == "--post")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()
@@ -41,14 +47,20 @@ async fn main() {
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, url, token) = (client.clone(), url.clone(), token.clone());
+        let (client, url, token, post) = (client.clone(), url.clone(), token.clone(), post.clone());
         let (issued, errors) = (issued.clone(), errors.clone());
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             while Instant::now() < deadline && issued.fetch_add(1, Ordering::Relaxed) < max_requests
             {
                 let t0 = Instant::now();
-                let mut req = client.get(&url);
+                let mut req = match &post {
+                    Some(body) => client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body.clone()),
+                    None => client.get(&url),
+                };
                 if !token.is_empty() {
                     req = req.bearer_auth(&token);
                 }
