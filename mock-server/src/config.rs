@@ -73,8 +73,8 @@ pub fn parse_rate_spec(spec: &str) -> Result<RateOverride, String> {
                 })?;
                 let limit = l.parse().map_err(|_| format!("bad limit `{l}`"))?;
                 let seconds: u64 = s.parse().map_err(|_| format!("bad seconds `{s}`"))?;
-                if seconds == 0 {
-                    return Err("a window must last at least one second".into());
+                if seconds == 0 || seconds > crate::platform::rate_limit::MAX_WINDOW_SECONDS {
+                    return Err("a window must last between one second and a year".into());
                 }
                 windows.push(Window { limit, seconds });
             }
@@ -191,6 +191,7 @@ mod tests {
             }
         );
         assert!(parse_rate_spec("5/0").is_err());
+        assert!(parse_rate_spec("5/99999999999").is_err());
         assert!(parse_rate_spec("fast").is_err());
     }
 }

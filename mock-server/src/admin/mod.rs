@@ -178,8 +178,12 @@ async fn set_rate_limit(
             ))
         })?;
         if let RateOverride::Custom { windows } = &o {
-            if windows.iter().any(|w| w.seconds == 0) {
-                return Err(bad_request("a window must last at least one second"));
+            if windows.iter().any(|w| {
+                w.seconds == 0 || w.seconds > crate::platform::rate_limit::MAX_WINDOW_SECONDS
+            }) {
+                return Err(bad_request(
+                    "a window must last between one second and a year",
+                ));
             }
         }
         Some(o)

@@ -54,7 +54,7 @@ impl Clock {
     /// Current time in unix milliseconds.
     pub fn now_ms(&self) -> i64 {
         match *self.lock() {
-            Mode::Real { offset_ms } => wall_ms() + offset_ms,
+            Mode::Real { offset_ms } => wall_ms().saturating_add(offset_ms),
             Mode::Frozen { at_ms } => at_ms,
         }
     }
@@ -68,10 +68,10 @@ impl Clock {
         let mut mode = self.lock();
         *mode = match *mode {
             Mode::Real { offset_ms } => Mode::Real {
-                offset_ms: offset_ms + delta_ms,
+                offset_ms: offset_ms.saturating_add(delta_ms),
             },
             Mode::Frozen { at_ms } => Mode::Frozen {
-                at_ms: at_ms + delta_ms,
+                at_ms: at_ms.saturating_add(delta_ms),
             },
         };
     }
@@ -103,6 +103,15 @@ mod tests {
         c.advance_ms(500);
         assert_eq!(c.now_ms(), 1_500);
         assert!(c.is_frozen());
+    }
+
+    /// Absurd advances saturate instead of overflowing.
+    #[test]
+    fn advance_saturates() {
+        let c = Clock::real();
+        c.advance_ms(i64::MAX);
+        c.advance_ms(i64::MAX);
+        assert_eq!(c.now_ms(), i64::MAX);
     }
 
     /// Advancing a real clock shifts it by the offset.

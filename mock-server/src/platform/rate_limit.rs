@@ -65,6 +65,9 @@ struct Counter {
     count: u32,
 }
 
+/// The longest window accepted from flags or the admin API (a year).
+pub const MAX_WINDOW_SECONDS: u64 = 366 * 86_400;
+
 /// Counters for every (budget, account, window) seen so far.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
@@ -94,19 +97,21 @@ impl RateLimiter {
         let mut current = Vec::with_capacity(policy.windows.len());
         for (i, w) in policy.windows.iter().enumerate() {
             let key = (budget.to_string(), account.to_string(), i);
-            let span = (w.seconds as i64) * 1000;
+            let span = i64::try_from(w.seconds)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1000);
             let c = counters.entry(key).or_insert(Counter {
                 window_start_ms: now,
                 count: 0,
             });
-            if now - c.window_start_ms >= span || now < c.window_start_ms {
+            if now.saturating_sub(c.window_start_ms) >= span || now < c.window_start_ms {
                 *c = Counter {
                     window_start_ms: now,
                     count: 0,
                 };
             }
-            let reset_ms = c.window_start_ms + span - now;
-            let reset_s = ((reset_ms + 999) / 1000).max(1) as u64;
+            let reset_ms = c.window_start_ms.saturating_add(span).saturating_sub(now);
+            let reset_s = (reset_ms.saturating_add(999) / 1000).max(1) as u64;
             if c.count >= w.limit {
                 blocked = Some(blocked.map_or(reset_s, |b| b.max(reset_s)));
             }
@@ -226,6 +231,17 @@ mod tests {
         let d = rl.check(&clock, "b", "a", &p);
         assert!(!d.allowed);
         assert!(d.reset_after > 80_000);
+    }
+
+    /// Absurd windows saturate instead of overflowing.
+    #[test]
+    fn huge_windows_do_not_overflow() {
+        let clock = Clock::frozen_at_ms(i64::MAX / 2);
+        let rl = RateLimiter::new();
+        let p = Policy::per(1, u64::MAX);
+        assert!(rl.check(&clock, "b", "a", &p).allowed);
+        let d = rl.check(&clock, "b", "a", &p);
+        assert!(!d.allowed && d.reset_after > 0);
     }
 
     /// Clearing an account restores its budget at once.

@@ -222,3 +222,32 @@ async fn reset_restores_rate_limit_budget() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["x-ratelimit-remaining"], "29");
 }
+
+/// Absurd admin values never break the surfaces: a huge clock jump and an oversized window are
+/// handled (the window is refused) and requests keep answering without a 5xx.
+#[tokio::test]
+async fn absurd_admin_values_are_harmless() {
+    let s = Server::start().await;
+    let r = s
+        .admin(
+            Method::PUT,
+            "/rate-limits/hipcall",
+            Some(json!({"mode": "custom", "windows": [{"limit": 1, "seconds": 99999999999u64}]})),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let r = s
+        .admin(
+            Method::POST,
+            "/clock",
+            Some(json!({"advance_ms": i64::MAX})),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = s
+        .hipcall(Method::POST, "/tasks", Some(json!({"name": "late"})))
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = s.hipcall(Method::GET, "/teams", None).await;
+    assert_eq!(r.status(), 200);
+}
