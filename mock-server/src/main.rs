@@ -1,8 +1,8 @@
-//! `mockdesk`: starts the emulator (see `mockdesk --help`).
-
-use std::process::ExitCode;
+//! `mockdesk`: starts the emulator, or with `mockdesk verify` checks a server against a
+//! surface's documented schema (see `mockdesk --help` and `mockdesk verify --help`).
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
