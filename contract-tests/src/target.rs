@@ -374,25 +374,6 @@ impl Target {
         let res = req
             .send()
             .unwrap_or_else(|e| panic!("{method} {path} failed: {}", e.without_url()));
-        let status = res.status().as_u16();
-        let headers = res
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_lowercase(),
-                    v.to_str().unwrap_or("").to_string(),
-                )
-            })
-            .collect();
-        let raw = res.text().unwrap_or_default();
-        Exchange {
-            method: method.to_string(),
-            path: path.to_string(),
-            status,
-            headers,
-            body: serde_json::from_str(&raw).unwrap_or(Value::Null),
-            raw,
-        }
+        Self::exchange(method.as_str(), path, res)
     }
 }
