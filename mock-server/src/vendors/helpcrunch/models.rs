@@ -120,6 +120,41 @@ pub struct Customer {
     pub created_at: i64,
 }
 
+impl Customer {
+    /// A customer with every writable field empty (strings null, flags false, no tags or
+    /// customData).
+    pub fn blank(id: i64, created_at: i64) -> Self {
+        Self {
+            id,
+            user_id: None,
+            name: None,
+            email: None,
+            phone: None,
+            company: None,
+            first_seen: None,
+            last_seen: None,
+            location: Location {
+                region_code: None,
+                country_code: None,
+                city: None,
+            },
+            device: None,
+            unsubscribed: false,
+            blocked: false,
+            source: None,
+            referer: None,
+            last_page: None,
+            locale: None,
+            created_from: None,
+            integration_id: None,
+            notes: None,
+            tags: vec![],
+            custom_data: Map::new(),
+            created_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Agent {
     pub id: i64,
@@ -916,40 +951,12 @@ impl HelpCrunchState {
 
     fn apply_customer(&mut self, c: &mut Customer, input: CustomerInput, mode: Write) {
         if mode == Write::Replace {
-            let keep = (
-                c.id,
-                c.created_at,
-                c.device.clone(),
-                c.created_from.clone(),
-                c.integration_id.clone(),
-            );
+            // Every writable field resets; what the API cannot write stays.
             *c = Customer {
-                id: keep.0,
-                user_id: None,
-                name: None,
-                email: None,
-                phone: None,
-                company: None,
-                first_seen: None,
-                last_seen: None,
-                location: Location {
-                    region_code: None,
-                    country_code: None,
-                    city: None,
-                },
-                device: keep.2,
-                unsubscribed: false,
-                blocked: false,
-                source: None,
-                referer: None,
-                last_page: None,
-                locale: None,
-                created_from: keep.3,
-                integration_id: keep.4,
-                notes: None,
-                tags: vec![],
-                custom_data: Map::new(),
-                created_at: keep.1,
+                device: c.device.take(),
+                created_from: c.created_from.take(),
+                integration_id: c.integration_id.take(),
+                ..Customer::blank(c.id, c.created_at)
             };
         }
         for (f, v) in input.strings {
@@ -1044,32 +1051,9 @@ impl HelpCrunchState {
             return Err(ApiError::Validation(errors));
         }
         let mut c = existing.take().unwrap_or_else(|| Customer {
-            id: next_id(&self.customers),
-            user_id: None,
-            name: None,
-            email: None,
-            phone: None,
-            company: None,
             first_seen: Some(now),
-            last_seen: None,
-            location: Location {
-                region_code: None,
-                country_code: None,
-                city: None,
-            },
-            device: None,
-            unsubscribed: false,
-            blocked: false,
-            source: None,
-            referer: None,
-            last_page: None,
-            locale: None,
             created_from: Some("api".into()),
-            integration_id: None,
-            notes: None,
-            tags: vec![],
-            custom_data: Map::new(),
-            created_at: now,
+            ..Customer::blank(next_id(&self.customers), now)
         });
         self.apply_customer(&mut c, input, mode);
         self.customers.insert(c.id, c.clone());
