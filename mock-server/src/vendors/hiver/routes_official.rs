@@ -255,28 +255,55 @@ fn user_key(u: &super::models::User, by: &str) -> SortKey {
     }
 }
 
+/// A required, non-blank query parameter.
+fn required(q: &QueryPairs, name: &str) -> ApiResult<String> {
+    q.get(name)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::invalid(name, Problem::Required))
+}
+
+/// An inbox's users, all or those whose email matches exactly (case-insensitively).
+fn users_page(
+    hv: &Hiver,
+    account: &Account,
+    inbox_id: &str,
+    q: &QueryPairs,
+    email: Option<String>,
+) -> JsonResult {
+    hv.with(account, |s| {
+        let inbox = s.inbox(inbox_id)?;
+        let scope = match &email {
+            Some(e) => format!(
+                "inboxes/{}/users/search?email={}",
+                inbox.id,
+                e.to_lowercase()
+            ),
+            None => format!("inboxes/{}/users", inbox.id),
+        };
+        let pq = page_query(q, &spec(USER_SORTS, false), scope)?;
+        let users: Vec<_> = s
+            .members(inbox)
+            .into_iter()
+            .filter(|u| {
+                email
+                    .as_ref()
+                    .is_none_or(|e| u.email.eq_ignore_ascii_case(e))
+            })
+            .collect();
+        let (results, next) = token_page(users, &pq, user_key, |u| u.id, HiverState::user_view);
+        Ok(envelope(results, next))
+    })
+}
+
 async fn list_users(
     State(hv): Hv,
     account: Account,
     Path(inbox_id): Path<String>,
     q: QueryPairs,
 ) -> JsonResult {
-    hv.with(&account, |s| {
-        let inbox = s.inbox(&inbox_id)?;
-        let pq = page_query(
-            &q,
-            &spec(USER_SORTS, false),
-            format!("inboxes/{}/users", inbox.id),
-        )?;
-        let (results, next) = token_page(
-            s.members(inbox),
-            &pq,
-            user_key,
-            |u| u.id,
-            HiverState::user_view,
-        );
-        Ok(envelope(results, next))
-    })
+    users_page(&hv, &account, &inbox_id, &q, None)
 }
 
 async fn search_users(
@@ -285,31 +312,8 @@ async fn search_users(
     Path(inbox_id): Path<String>,
     q: QueryPairs,
 ) -> JsonResult {
-    let email = q
-        .get("email")
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .ok_or_else(|| ApiError::invalid("email", Problem::Required))?
-        .to_string();
-    hv.with(&account, |s| {
-        let inbox = s.inbox(&inbox_id)?;
-        let pq = page_query(
-            &q,
-            &spec(USER_SORTS, false),
-            format!(
-                "inboxes/{}/users/search?email={}",
-                inbox.id,
-                email.to_lowercase()
-            ),
-        )?;
-        let found: Vec<_> = s
-            .members(inbox)
-            .into_iter()
-            .filter(|u| u.email.eq_ignore_ascii_case(&email))
-            .collect();
-        let (results, next) = token_page(found, &pq, user_key, |u| u.id, HiverState::user_view);
-        Ok(envelope(results, next))
-    })
+    let email = required(&q, "email")?;
+    users_page(&hv, &account, &inbox_id, &q, Some(email))
 }
 
 const TAG_SORTS: &[&str] = &["id", "name", "created_at"];
@@ -322,28 +326,38 @@ fn tag_key(t: &super::models::Tag, by: &str) -> SortKey {
     }
 }
 
+/// An inbox's tags, all or those whose name matches exactly (case-insensitively).
+fn tags_page(
+    hv: &Hiver,
+    account: &Account,
+    inbox_id: &str,
+    q: &QueryPairs,
+    name: Option<String>,
+) -> JsonResult {
+    hv.with(account, |s| {
+        let inbox = s.inbox(inbox_id)?;
+        let scope = match &name {
+            Some(n) => format!("inboxes/{}/tags/search?name={}", inbox.id, n.to_lowercase()),
+            None => format!("inboxes/{}/tags", inbox.id),
+        };
+        let pq = page_query(q, &spec(TAG_SORTS, false), scope)?;
+        let tags: Vec<_> = s
+            .inbox_tags(inbox.id)
+            .into_iter()
+            .filter(|t| name.as_ref().is_none_or(|n| t.name.eq_ignore_ascii_case(n)))
+            .collect();
+        let (results, next) = token_page(tags, &pq, tag_key, |t| t.id, HiverState::tag_view);
+        Ok(envelope(results, next))
+    })
+}
+
 async fn list_tags(
     State(hv): Hv,
     account: Account,
     Path(inbox_id): Path<String>,
     q: QueryPairs,
 ) -> JsonResult {
-    hv.with(&account, |s| {
-        let inbox = s.inbox(&inbox_id)?;
-        let pq = page_query(
-            &q,
-            &spec(TAG_SORTS, false),
-            format!("inboxes/{}/tags", inbox.id),
-        )?;
-        let (results, next) = token_page(
-            s.inbox_tags(inbox.id),
-            &pq,
-            tag_key,
-            |t| t.id,
-            HiverState::tag_view,
-        );
-        Ok(envelope(results, next))
-    })
+    tags_page(&hv, &account, &inbox_id, &q, None)
 }
 
 async fn search_tags(
@@ -352,31 +366,8 @@ async fn search_tags(
     Path(inbox_id): Path<String>,
     q: QueryPairs,
 ) -> JsonResult {
-    let name = q
-        .get("name")
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| ApiError::invalid("name", Problem::Required))?
-        .to_string();
-    hv.with(&account, |s| {
-        let inbox = s.inbox(&inbox_id)?;
-        let pq = page_query(
-            &q,
-            &spec(TAG_SORTS, false),
-            format!(
-                "inboxes/{}/tags/search?name={}",
-                inbox.id,
-                name.to_lowercase()
-            ),
-        )?;
-        let found: Vec<_> = s
-            .inbox_tags(inbox.id)
-            .into_iter()
-            .filter(|t| t.name.eq_ignore_ascii_case(&name))
-            .collect();
-        let (results, next) = token_page(found, &pq, tag_key, |t| t.id, HiverState::tag_view);
-        Ok(envelope(results, next))
-    })
+    let name = required(&q, "name")?;
+    tags_page(&hv, &account, &inbox_id, &q, Some(name))
 }
 
 async fn create_tag(
