@@ -1,6 +1,8 @@
 //! Assertions every surface's checks share.
 
 use crate::schema::Contract;
+use reqwest::Method;
+
 use crate::target::{mock_config, Exchange, Surface, Target};
 
 /// Asserts the exchange matches the documented response for `template`, listing every
@@ -39,4 +41,23 @@ pub fn rate_limited_emulator(surface: Surface) -> Target {
         ..mock_config()
     };
     Target::mock(surface, cfg)
+}
+
+/// Spends a window's budget with `budget` GETs of `path` (each must answer 200 and pass
+/// `each`, given its index), then returns the next exchange, which should be the 429.
+pub fn exhaust(t: &Target, path: &str, budget: u32, each: impl Fn(u32, &Exchange)) -> Exchange {
+    for i in 0..budget {
+        let ex = t.call(Method::GET, path, None);
+        assert_eq!(ex.status, 200, "request {} of {budget}: {}", i + 1, ex.raw);
+        each(i, &ex);
+    }
+    let ex = t.call(Method::GET, path, None);
+    assert_eq!(
+        ex.status,
+        429,
+        "request {} should be refused: {}",
+        budget + 1,
+        ex.raw
+    );
+    ex
 }
