@@ -301,44 +301,36 @@ async fn tutorial_writes_visible_officially() {
         .unwrap()
         .iter()
         .any(|t| t["id"] == billing));
-    // Errors: a non-member, a bad status, the official spelling, a tag of another mailbox.
-    assert_eq!(
-        tut(
-            &s,
+    // Errors: a non-member, the official spelling of closed, a tag of another mailbox, an
+    // unknown conversation.
+    let cases = [
+        (
             Method::POST,
-            &format!("/conversations/{id}/assign"),
-            Some(json!({"user_id": "usr_01G005"}))
-        )
-        .await
-        .0,
-        400
-    );
-    assert_eq!(
-        tut(
-            &s,
+            format!("/conversations/{id}/assign"),
+            Some(json!({"user_id": "usr_01G005"})),
+            400,
+        ),
+        (
             Method::PUT,
-            &format!("/conversations/{id}/status"),
-            Some(json!({"status": "close"}))
-        )
-        .await
-        .0,
-        400
-    );
-    assert_eq!(
-        tut(
-            &s,
+            format!("/conversations/{id}/status"),
+            Some(json!({"status": "close"})),
+            400,
+        ),
+        (
             Method::POST,
-            &format!("/conversations/{id}/tags"),
-            Some(json!({"tag_id": "343501"}))
-        )
-        .await
-        .0,
-        400
-    );
-    assert_eq!(
-        tut(&s, Method::GET, "/conversations/424242", None).await.0,
-        404
-    );
+            format!("/conversations/{id}/tags"),
+            Some(json!({"tag_id": "343501"})),
+            400,
+        ),
+        (Method::GET, "/conversations/424242".to_string(), None, 404),
+    ];
+    for (method, path, body, status) in cases {
+        assert_eq!(
+            tut(&s, method.clone(), &path, body).await.0,
+            status,
+            "{method} {path}"
+        );
+    }
     // Cursor paging on the tutorial surface covers every matching conversation once.
     let mut seen = Vec::new();
     let mut cursor = String::new();
