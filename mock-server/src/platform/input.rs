@@ -6,6 +6,13 @@ use serde_json::{Map, Value};
 
 use super::error::{ApiError, FieldError, Problem};
 
+/// A plausible email address: one `@`, a non-empty local part, a dotted domain.
+pub fn looks_like_email(s: &str) -> bool {
+    let mut parts = s.split('@');
+    matches!((parts.next(), parts.next(), parts.next()),
+        (Some(a), Some(b), None) if !a.is_empty() && b.contains('.') && !b.starts_with('.') && !b.ends_with('.'))
+}
+
 /// Whether a field must be present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presence {
@@ -255,6 +262,15 @@ mod tests {
         let mut i = Input::new(&o);
         assert_eq!(i.integer("n", Presence::Required), None);
         assert!(i.finish().is_err());
+    }
+
+    /// Email plausibility: one @, a local part, a dotted domain.
+    #[test]
+    fn email_shape() {
+        assert!(looks_like_email("user@example.com"));
+        assert!(!looks_like_email("user@"));
+        assert!(!looks_like_email("a@b@c.d"));
+        assert!(!looks_like_email("user@example."));
     }
 
     /// Null is allowed for optional fields and reads as None; too-long strings are refused.

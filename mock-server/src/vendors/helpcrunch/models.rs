@@ -276,12 +276,6 @@ fn msg(field: impl Into<String>, text: &str) -> FieldError {
     FieldError::new(field, Problem::Other(text.to_string()))
 }
 
-fn valid_email(s: &str) -> bool {
-    let mut parts = s.split('@');
-    matches!((parts.next(), parts.next(), parts.next()),
-        (Some(a), Some(b), None) if !a.is_empty() && b.contains('.') && !b.starts_with('.') && !b.ends_with('.'))
-}
-
 /// Which write a customer body is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Write {
@@ -358,7 +352,7 @@ fn parse_customer(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Cu
             None => {}
             Some(Value::Null) => input.strings.push((f, None)),
             Some(Value::String(s)) => {
-                if *f == "email" && !s.is_empty() && !valid_email(s) {
+                if *f == "email" && !s.is_empty() && !crate::platform::input::looks_like_email(s) {
                     errors.push(msg(*f, "This value is not a valid email address."));
                 } else {
                     input.strings.push((f, Some(s.clone())));
