@@ -2,25 +2,19 @@
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, TestRunner};
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use mock_server::vendors::chative;
 use crate::redact;
 use crate::schema::Contract;
 use crate::strategies::chative as strat;
-use crate::target::{Auth, Exchange, Surface, Target};
+use crate::target::{Exchange, Surface, Target};
 
-pub const SURFACE: Surface = Surface {
-    id: "chative",
-    mock_prefix: "/chative/v1.0",
-    default_token: "chative-test-token",
-    // No number is documented; stay under one request per second.
-    min_interval: Duration::from_millis(1100),
-};
+pub const SURFACE: Surface = Surface::new(&chative::DIALECT, chative::DEFAULT_TOKEN);
 
 pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| crate::schema::load("chative"));
 
@@ -53,81 +47,27 @@ fn cases(t: &Target, mock_default: u32) -> u32 {
     crate::check::cases(t, mock_default, 3)
 }
 
-/// The schema documents exactly the operations these checks are written for (the list is
-/// kept beside the checks; a change to either side must update both).
-pub fn schema_documents_exactly_these_operations() {
-    let ops: BTreeSet<String> = CONTRACT.operations().into_iter().map(|o| o.2).collect();
-    let covered: BTreeSet<String> = [
-        "listContacts",
-        "getContact",
-        "updateContact",
-        "deleteContact",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    assert_eq!(ops, covered);
-}
-
-/// The first page and the first contact conform; snapshots on the emulator only.
-pub fn read_operations(t: &Target) {
-    let list = t.call(Method::GET, "/contacts?page=0&limit=5", None);
-    assert_eq!(list.status, 200, "{}", list.raw);
-    conforms(&list, "/contacts");
-    if !t.skip_unless_mock("listContacts snapshot") {
-        snapshot("chative_listContacts", &list);
-    }
-    let Some(id) = list.body["list"][0]["id"].as_str() else {
-        eprintln!("chative: no contacts on this account, detail not checked");
-        return;
-    };
-    let one = t.call(Method::GET, &format!("/contacts/{id}"), None);
-    assert_eq!(one.status, 200);
-    conforms(&one, "/contacts/{id}");
-    assert_eq!(
-        one.body, list.body["list"][0],
-        "detail equals the list item"
-    );
-    if !t.skip_unless_mock("getContact snapshot") {
-        snapshot("chative_getContact", &one);
+/// The catalogue's reads and errors (`mock_server::vendors::chative::catalogue`) conform and
+/// match their snapshots (reads on the emulator only); a contact's detail equals its list item.
+pub fn read_operations_and_errors(t: &Target) {
+    let seen = crate::check::catalogue_reads(t, &CONTRACT, snapshot);
+    if let (Some(list), Some(one)) = (seen.get("listContacts"), seen.get("getContact")) {
+        assert_eq!(one.body, list.body["list"][0], "detail equals the list item");
     }
 }
 
-/// Error exchanges hold on every target.
-pub fn error_exchanges(t: &Target) {
-    let unknown = "/contacts/00000000-0000-4000-8000-000000000000";
-    let cases: [(&str, Auth, &str, &str); 4] = [
-        (
-            "chative_error_missing_token",
-            Auth::None,
-            "/contacts",
-            "/contacts",
-        ),
-        (
-            "chative_error_invalid_token",
-            Auth::Header("Bearer not-a-real-key"),
-            "/contacts",
-            "/contacts",
-        ),
-        (
-            "chative_error_contact_not_found",
-            Auth::Target,
-            unknown,
-            "/contacts/{id}",
-        ),
-        (
-            "chative_error_bad_limit",
-            Auth::Target,
-            "/contacts?limit=201",
-            "/contacts",
-        ),
-    ];
-    for (name, auth, path, template) in cases {
-        let ex = t.call_as(auth, Method::GET, path, None);
-        assert!((400..500).contains(&ex.status), "{name}: {}", ex.status);
-        conforms(&ex, template);
-        snapshot(name, &ex);
-    }
+/// Every check of this suite, for the coverage test and the external-process run.
+pub const CHECKS: crate::check::Checks = &[
+    ("read_operations_and_errors", read_operations_and_errors),
+    ("paging_covers_every_contact_once", paging_covers_every_contact_once),
+    ("patch_round_trips", patch_round_trips),
+    ("invalid_patch_changes_nothing", invalid_patch_changes_nothing),
+    ("delete_then_get_is_404", delete_then_get_is_404),
+];
+
+/// Every schema operation has a catalogue case, a route and a check.
+pub fn every_operation_has_a_case_a_route_and_a_check() {
+    crate::check::every_operation_has_a_case_a_route_and_a_check(SURFACE, &CONTRACT, CHECKS);
 }
 
 /// The ids of every page at `limit`, walking from page 0 until an empty list.

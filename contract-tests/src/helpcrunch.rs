@@ -2,25 +2,19 @@
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, TestRunner};
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use mock_server::vendors::helpcrunch;
 use crate::redact;
 use crate::schema::Contract;
 use crate::strategies::helpcrunch as strat;
-use crate::target::{Auth, Exchange, Surface, Target};
+use crate::target::{Exchange, Surface, Target};
 
-pub const SURFACE: Surface = Surface {
-    id: "helpcrunch",
-    mock_prefix: "/helpcrunch/v1",
-    default_token: "helpcrunch-test-token",
-    // 120 requests/minute documented: stay below it.
-    min_interval: Duration::from_millis(550),
-};
+pub const SURFACE: Surface = Surface::new(&helpcrunch::DIALECT, helpcrunch::DEFAULT_TOKEN);
 
 pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| crate::schema::load("helpcrunch"));
 
@@ -74,154 +68,28 @@ pub fn documented_examples_validate() {
     assert_eq!(n, 4);
 }
 
-pub const OPERATIONS: &[&str] = &[
-    "listCustomers",
-    "createCustomer",
-    "batchUpdateCustomers",
-    "searchCustomers",
-    "getCustomer",
-    "replaceCustomer",
-    "patchCustomer",
-    "deleteCustomer",
-    "tagCustomer",
-    "untagCustomer",
-    "addEvent",
-    "listChats",
-    "createChat",
-    "searchChats",
-    "getChat",
-    "listMessages",
-    "chatStatus",
-    "chatAssignee",
-    "chatDepartment",
-    "chatSnooze",
-    "chatReadByAgent",
-    "chatReadByCustomer",
-    "chatRead",
-    "chatRate",
-    "createMessage",
-    "listAgents",
-    "unsubscribeAgent",
-    "listDepartments",
-    "listApplications",
-    "getOrganization",
+/// The catalogue's reads and errors (`mock_server::vendors::helpcrunch::catalogue`) conform and
+/// match their snapshots (reads on the emulator only); a customer's detail equals its list item.
+pub fn read_operations_and_errors(t: &Target) {
+    let seen = crate::check::catalogue_reads(t, &CONTRACT, snapshot);
+    if let (Some(list), Some(one)) = (seen.get("listCustomers"), seen.get("getCustomer")) {
+        assert_eq!(one.body, list.body["data"][0], "detail equals the list item");
+    }
+}
+
+/// Every check of this suite, for the coverage test and the external-process run.
+pub const CHECKS: crate::check::Checks = &[
+    ("read_operations_and_errors", read_operations_and_errors),
+    ("write_operations", write_operations),
+    ("search_equals_brute_force", search_equals_brute_force),
+    ("paging_covers_every_record_once", paging_covers_every_record_once),
+    ("put_replaces_patch_merges", put_replaces_patch_merges),
+    ("invalid_searches_name_the_filter", invalid_searches_name_the_filter),
 ];
 
-/// The schema documents exactly the operations these checks are written for (the list is
-/// kept beside the checks; a change to either side must update both).
-pub fn schema_documents_exactly_these_operations() {
-    let ops: BTreeSet<String> = CONTRACT.operations().into_iter().map(|o| o.2).collect();
-    let covered: BTreeSet<String> = OPERATIONS.iter().map(|s| s.to_string()).collect();
-    assert_eq!(ops, covered);
-}
-
-/// Lists and details conform to the schema; snapshots on the emulator only.
-pub fn read_operations(t: &Target) {
-    let reads = [
-        ("listCustomers", "/customers?limit=3", "/customers"),
-        (
-            "listChats",
-            "/chats?limit=3&sort=chats.lastMessageAt&order=desc",
-            "/chats",
-        ),
-        ("listAgents", "/agents", "/agents"),
-        ("listDepartments", "/departments", "/departments"),
-        ("listApplications", "/applications", "/applications"),
-        ("getOrganization", "/organization", "/organization"),
-    ];
-    for (op, path, template) in reads {
-        let ex = t.call(Method::GET, path, None);
-        assert_eq!(ex.status, 200, "{op}: {}", ex.raw);
-        conforms(&ex, template);
-        if !t.skip_unless_mock(op) {
-            snapshot(&format!("helpcrunch_{op}"), &ex);
-        }
-    }
-    let customers = t.call(Method::GET, "/customers?limit=1", None);
-    if let Some(id) = customers.body["data"][0]["id"].as_i64() {
-        let ex = t.call(Method::GET, &format!("/customers/{id}"), None);
-        conforms(&ex, "/customers/{id}");
-        assert_eq!(ex.body, customers.body["data"][0]);
-        if !t.skip_unless_mock("getCustomer") {
-            snapshot("helpcrunch_getCustomer", &ex);
-        }
-    }
-    let chats = t.call(Method::GET, "/chats?limit=1", None);
-    if let Some(id) = chats.body["data"][0]["id"].as_i64() {
-        let ex = t.call(Method::GET, &format!("/chats/{id}"), None);
-        conforms(&ex, "/chats/{id}");
-        let msgs = t.call(Method::GET, &format!("/chats/{id}/messages"), None);
-        conforms(&msgs, "/chats/{id}/messages");
-        if !t.skip_unless_mock("getChat, listMessages") {
-            snapshot("helpcrunch_getChat", &ex);
-            snapshot("helpcrunch_listMessages", &msgs);
-        }
-    }
-}
-
-/// (snapshot name, credentials, method, path, body, path template)
-type ErrorCase<'a> = (&'a str, Auth<'a>, Method, &'a str, Option<Value>, &'a str);
-
-/// Error exchanges hold on every target.
-pub fn error_exchanges(t: &Target) {
-    let cases: [ErrorCase; 6] = [
-        (
-            "helpcrunch_error_missing_key",
-            Auth::None,
-            Method::GET,
-            "/customers",
-            None,
-            "/customers",
-        ),
-        (
-            "helpcrunch_error_invalid_key",
-            Auth::Header("Bearer not-a-real-key"),
-            Method::GET,
-            "/customers",
-            None,
-            "/customers",
-        ),
-        (
-            "helpcrunch_error_unknown_customer",
-            Auth::Target,
-            Method::GET,
-            "/customers/987654321",
-            None,
-            "/customers/{id}",
-        ),
-        (
-            "helpcrunch_error_unknown_chat",
-            Auth::Target,
-            Method::GET,
-            "/chats/987654321",
-            None,
-            "/chats/{id}",
-        ),
-        (
-            "helpcrunch_error_limit_too_large",
-            Auth::Target,
-            Method::GET,
-            "/customers?limit=101",
-            None,
-            "/customers",
-        ),
-        (
-            "helpcrunch_error_bad_filter",
-            Auth::Target,
-            Method::POST,
-            "/customers/search",
-            Some(
-                json!({"filter": [{"field": "", "operator": "=", "value": 1}, {"field": "customers.id", "operator": "=", "value": "one"}]}),
-            ),
-            "/customers/search",
-        ),
-    ];
-    for (name, auth, method, path, body, template) in cases {
-        let ex = t.call_as(auth, method, path, body.as_ref());
-        assert!((400..500).contains(&ex.status), "{name}: {}", ex.status);
-        conforms(&ex, template);
-        snapshot(name, &ex);
-    }
+/// Every schema operation has a catalogue case, a route and a check.
+pub fn every_operation_has_a_case_a_route_and_a_check() {
+    crate::check::every_operation_has_a_case_a_route_and_a_check(SURFACE, &CONTRACT, CHECKS);
 }
 
 /// Every write operation, on records the check creates and deletes again.

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
-use std::time::Duration;
 
+use mock_server::vendors::hipcall;
 use crate::redact::{self, hipcall::HEADERS};
 use crate::schema::Contract;
 use crate::strategies::hipcall as strat;
@@ -15,13 +15,7 @@ use proptest::test_runner::{Config as PropConfig, TestRunner};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-pub const SURFACE: Surface = Surface {
-    id: "hipcall",
-    mock_prefix: "/hipcall/api/v20211124",
-    default_token: "hipcall-test-token",
-    // 30 requests/minute documented: stay below it.
-    min_interval: Duration::from_millis(2100),
-};
+pub const SURFACE: Surface = Surface::new(&hipcall::LEGACY, hipcall::DEFAULT_TOKEN);
 
 pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| crate::schema::load("hipcall"));
 
@@ -64,143 +58,29 @@ pub fn documented_examples_validate() {
     assert_eq!(seen, 14, "every documented example is checked");
 }
 
-/// The schema documents exactly the operations these checks are written for (the list is
-/// kept beside the checks; a change to either side must update both).
-pub fn schema_documents_exactly_these_operations() {
-    let covered: BTreeSet<&str> = [
-        "listCdrs",
-        "getCdr",
-        "createComment",
-        "addCompanyTags",
-        "removeCompanyTag",
-        "addContactTags",
-        "removeContactTag",
-        "listExtensions",
-        "getExtension",
-        "listGreetings",
-        "getGreeting",
-        "listNumbers",
-        "getNumber",
-        "listTasks",
-        "createTask",
-        "getTask",
-        "listTeams",
-        "getTeam",
-        "listUsers",
-        "getUser",
-        "updateUser",
-    ]
-    .into_iter()
-    .collect();
-    let ops: BTreeSet<String> = CONTRACT.operations().into_iter().map(|o| o.2).collect();
-    let ops: BTreeSet<&str> = ops.iter().map(String::as_str).collect();
-    assert_eq!(ops, covered);
+fn snapshot_exchange(t: &Target) -> impl Fn(&str, &Exchange) + '_ {
+    |name, ex| snapshot(name, ex, redact::hipcall::settings(&t.base_url))
 }
 
-/// Read operations: every list and the detail of its first record conform to the schema;
-/// on the emulator the exchanges also match their snapshots (a real account holds other data).
-pub fn read_operations(t: &Target) {
-    let reads = [
-        ("users", "listUsers", "getUser", "id"),
-        ("tasks", "listTasks", "getTask", "id"),
-        ("teams", "listTeams", "getTeam", "id"),
-        ("numbers", "listNumbers", "getNumber", "id"),
-        ("greetings", "listGreetings", "getGreeting", "id"),
-        ("extensions", "listExtensions", "getExtension", "id"),
-    ];
-    for (resource, list_op, get_op, key) in reads {
-        let list = t.call(Method::GET, &format!("/{resource}"), None);
-        assert_eq!(list.status, 200, "{}", list.raw);
-        conforms(&list, &format!("/{resource}"));
-        if !t.skip_unless_mock(list_op) {
-            snapshot(
-                &format!("hipcall_{list_op}"),
-                &list,
-                redact::hipcall::settings(&t.base_url),
-            );
-        }
-        let Some(first) = list.body["data"].get(0) else {
-            eprintln!("{resource}: no records on this account, detail not checked");
-            continue;
-        };
-        let detail = t.call(Method::GET, &format!("/{resource}/{}", first[key]), None);
-        assert_eq!(detail.status, 200, "{}", detail.raw);
-        conforms(&detail, &format!("/{resource}/{{id}}"));
-        if !t.skip_unless_mock(get_op) {
-            snapshot(
-                &format!("hipcall_{get_op}"),
-                &detail,
-                redact::hipcall::settings(&t.base_url),
-            );
-        }
-    }
-    let cdrs = t.call(Method::GET, "/cdrs", None);
-    assert_eq!(cdrs.status, 200);
-    conforms(&cdrs, "/cdrs");
-    if let Some(c) = cdrs.body["data"].get(0) {
-        let day = c["started_at"].as_str().unwrap_or("2023-03-31")[..10].replace('-', "/");
-        let detail = t.call(
-            Method::GET,
-            &format!("/cdrs/{day}/{}", c["uuid"].as_str().unwrap()),
-            None,
-        );
-        assert_eq!(detail.status, 200, "{}", detail.raw);
-        conforms(&detail, "/cdrs/{yyyy}/{mm}/{dd}/{uuid}");
-        if !t.skip_unless_mock("getCdr") {
-            snapshot(
-                "hipcall_listCdrs",
-                &cdrs,
-                redact::hipcall::settings(&t.base_url),
-            );
-            snapshot(
-                "hipcall_getCdr",
-                &detail,
-                redact::hipcall::settings(&t.base_url),
-            );
-        }
-    }
+/// The catalogue's reads and errors (`mock_server::vendors::hipcall::catalogue`) conform and
+/// match their snapshots (reads on the emulator only: a real account holds other data).
+pub fn read_operations_and_errors(t: &Target) {
+    crate::check::catalogue_reads(t, &CONTRACT, snapshot_exchange(t));
 }
 
-/// Error exchanges do not depend on account data: one snapshot holds for every target.
-pub fn error_exchanges(t: &Target) {
-    let cases: [(&str, Auth, &str, &str); 5] = [
-        (
-            "hipcall_error_missing_token",
-            Auth::None,
-            "/users",
-            "/users",
-        ),
-        (
-            "hipcall_error_unknown_token",
-            Auth::Header("Bearer not-a-real-token"),
-            "/users",
-            "/users",
-        ),
-        (
-            "hipcall_error_unknown_task",
-            Auth::Target,
-            "/tasks/987654321",
-            "/tasks/{id}",
-        ),
-        (
-            "hipcall_error_unknown_user",
-            Auth::Target,
-            "/users/987654321",
-            "/users/{id}",
-        ),
-        (
-            "hipcall_error_bad_per_page",
-            Auth::Target,
-            "/users?per_page=0",
-            "/users",
-        ),
-    ];
-    for (name, auth, path, template) in cases {
-        let ex = t.call_as(auth, Method::GET, path, None);
-        assert!((400..500).contains(&ex.status), "{name}: {}", ex.status);
-        conforms(&ex, template);
-        snapshot(name, &ex, redact::hipcall::settings(&t.base_url));
-    }
+/// Every check of this suite, for the coverage test and the external-process run.
+pub const CHECKS: crate::check::Checks = &[
+    ("read_operations_and_errors", read_operations_and_errors),
+    ("write_operations", write_operations),
+    ("pagination_covers_every_record_once", pagination_covers_every_record_once),
+    ("bad_credentials_get_401", bad_credentials_get_401),
+    ("created_tasks_round_trip", created_tasks_round_trip),
+    ("invalid_task_bodies_are_rejected", invalid_task_bodies_are_rejected),
+];
+
+/// Every schema operation has a catalogue case, a route and a check.
+pub fn every_operation_has_a_case_a_route_and_a_check() {
+    crate::check::every_operation_has_a_case_a_route_and_a_check(SURFACE, &CONTRACT, CHECKS);
 }
 
 /// Write operations and their documented responses (needs writes on a real target; the tag

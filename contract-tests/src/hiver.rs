@@ -1,35 +1,20 @@
 //! The Hiver contract checks: the official v1 API (`hiver`) and the tutorial surface
 //! (`hiver-tutorial`), each check taking a [`Target`].
 
-use std::collections::BTreeSet;
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, TestRunner};
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use mock_server::vendors::hiver;
 use crate::redact;
 use crate::schema::Contract;
-use crate::target::{Auth, Exchange, Surface, Target};
+use crate::target::{Exchange, Surface, Target};
 
-/// 1 request/second documented: stay below it.
-const INTERVAL: Duration = Duration::from_millis(1100);
-
-pub const SURFACE: Surface = Surface {
-    id: "hiver",
-    mock_prefix: "/hiver/v1",
-    default_token: "hiver-test-token",
-    min_interval: INTERVAL,
-};
-
-pub const TUTORIAL: Surface = Surface {
-    id: "hiver-tutorial",
-    mock_prefix: "/hiver/api/v1",
-    default_token: "hiver-test-token",
-    min_interval: INTERVAL,
-};
+pub const SURFACE: Surface = Surface::new(&hiver::OFFICIAL, hiver::DEFAULT_TOKEN);
+pub const TUTORIAL: Surface = Surface::new(&hiver::TUTORIAL, hiver::DEFAULT_TOKEN);
 
 pub static CONTRACT: LazyLock<Contract> = LazyLock::new(|| crate::schema::load("hiver"));
 pub static TUTORIAL_CONTRACT: LazyLock<Contract> =
@@ -98,52 +83,6 @@ pub fn documented_examples_validate() {
     assert!(d.is_empty(), "mailboxes.json: {d:?}");
 }
 
-/// The schema documents exactly the operations these checks are written for (the list is
-/// kept beside the checks; a change to either side must update both).
-pub fn schema_documents_exactly_these_operations() {
-    let ops = |c: &Contract| {
-        c.operations()
-            .into_iter()
-            .map(|o| o.2)
-            .collect::<BTreeSet<_>>()
-    };
-    let official: BTreeSet<String> = [
-        "listInboxes",
-        "getInbox",
-        "listInboxUsers",
-        "searchInboxUsers",
-        "listInboxTags",
-        "createInboxTag",
-        "searchInboxTags",
-        "listConversations",
-        "createSharedDraft",
-        "getConversation",
-        "updateConversation",
-        "createNote",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    assert_eq!(ops(&CONTRACT), official);
-    let tutorial: BTreeSet<String> = [
-        "listMailboxes",
-        "listConversations",
-        "getConversation",
-        "assignConversation",
-        "setConversationStatus",
-        "addNote",
-        "applyTag",
-        "removeTag",
-        "listUsers",
-        "listTags",
-        "createTag",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    assert_eq!(ops(&TUTORIAL_CONTRACT), tutorial);
-}
-
 fn first_inbox(t: &Target) -> Option<String> {
     let ex = t.call(Method::GET, "/inboxes?limit=100", None);
     let results = ex.body["data"]["results"]
@@ -158,125 +97,36 @@ fn first_inbox(t: &Target) -> Option<String> {
         .find_map(|i| i["id"].as_str().map(str::to_string))
 }
 
-/// Lists, searches and details conform; snapshots on the emulator only.
-pub fn read_operations(t: &Target) {
-    let inboxes = t.call(Method::GET, "/inboxes", None);
-    assert_eq!(inboxes.status, 200, "{}", inboxes.raw);
-    conforms(&inboxes, "/inboxes");
-    let Some(inbox) = first_inbox(t) else {
-        eprintln!("hiver: no inboxes on this account");
-        return;
-    };
-    let mut reads: Vec<(&str, String, &str)> = vec![
-        (
-            "getInbox",
-            format!("/inboxes/{inbox}"),
-            "/inboxes/{inbox_id}",
-        ),
-        (
-            "listInboxUsers",
-            format!("/inboxes/{inbox}/users"),
-            "/inboxes/{inbox_id}/users",
-        ),
-        (
-            "listInboxTags",
-            format!("/inboxes/{inbox}/tags"),
-            "/inboxes/{inbox_id}/tags",
-        ),
-        (
-            "listConversations",
-            format!("/inboxes/{inbox}/conversations"),
-            "/inboxes/{inbox_id}/conversations",
-        ),
-    ];
-    let users = t.call(Method::GET, &format!("/inboxes/{inbox}/users"), None);
-    if let Some(email) = users.body["data"]["results"][0]["email"].as_str() {
-        reads.push((
-            "searchInboxUsers",
-            format!("/inboxes/{inbox}/users/search?email={email}"),
-            "/inboxes/{inbox_id}/users/search",
-        ));
-    }
-    let tags = t.call(Method::GET, &format!("/inboxes/{inbox}/tags"), None);
-    if let Some(name) = tags.body["data"]["results"][0]["name"].as_str() {
-        reads.push((
-            "searchInboxTags",
-            format!("/inboxes/{inbox}/tags/search?name={name}"),
-            "/inboxes/{inbox_id}/tags/search",
-        ));
-    }
-    let convs = t.call(
-        Method::GET,
-        &format!("/inboxes/{inbox}/conversations"),
-        None,
-    );
-    if let Some(c) = convs.body["data"]["results"].get(0) {
-        reads.push((
-            "getConversation",
-            format!("/inboxes/{inbox}/conversations/{}", c["id"]),
-            "/inboxes/{inbox_id}/conversations/{conversation_id}",
-        ));
-        let thread = c["gmail_thread_id"].as_str().unwrap_or_default();
-        reads.push((
-            "getConversationByThread",
-            format!("/inboxes/{inbox}/conversations/{thread}"),
-            "/inboxes/{inbox_id}/conversations/{conversation_id}",
-        ));
-    }
-    if t.is_mock() {
-        snapshot("hiver_listInboxes", &inboxes);
-    }
-    for (op, path, template) in reads {
-        let ex = t.call(Method::GET, &path, None);
-        assert_eq!(ex.status, 200, "{op}: {}", ex.raw);
-        conforms(&ex, template);
-        if !t.skip_unless_mock(op) {
-            snapshot(&format!("hiver_{op}"), &ex);
-        }
-    }
+/// The official catalogue's reads and errors (`mock_server::vendors::hiver::catalogue`)
+/// conform and match their snapshots (reads on the emulator only).
+pub fn read_operations_and_errors(t: &Target) {
+    crate::check::catalogue_reads(t, &CONTRACT, snapshot);
 }
 
-/// Error exchanges hold on every target.
-pub fn error_exchanges(t: &Target) {
-    let inbox = first_inbox(t).unwrap_or_else(|| "101".into());
-    let cases: Vec<(&str, Auth, String, &str)> = vec![
-        (
-            "hiver_error_missing_key",
-            Auth::None,
-            "/inboxes".into(),
-            "/inboxes",
-        ),
-        (
-            "hiver_error_invalid_key",
-            Auth::Header("Bearer not-a-real-key"),
-            "/inboxes".into(),
-            "/inboxes",
-        ),
-        (
-            "hiver_error_unknown_inbox",
-            Auth::Target,
-            "/inboxes/987654321".into(),
-            "/inboxes/{inbox_id}",
-        ),
-        (
-            "hiver_error_limit_too_small",
-            Auth::Target,
-            "/inboxes?limit=5".into(),
-            "/inboxes",
-        ),
-        (
-            "hiver_error_bad_token",
-            Auth::Target,
-            format!("/inboxes/{inbox}/conversations?next_page=not-a-token"),
-            "/inboxes/{inbox_id}/conversations",
-        ),
-    ];
-    for (name, auth, path, template) in cases {
-        let ex = t.call_as(auth, Method::GET, &path, None);
-        assert!((400..500).contains(&ex.status), "{name}: {}", ex.status);
-        conforms(&ex, template);
-        snapshot(name, &ex);
-    }
+/// Every check of the official suite, for the coverage test and the external-process run.
+pub const CHECKS: crate::check::Checks = &[
+    ("read_operations_and_errors", read_operations_and_errors),
+    ("write_operations", write_operations),
+    ("token_paging", token_paging),
+    ("writes_cross_surfaces", writes_cross_surfaces),
+];
+
+/// Every check of the tutorial suite.
+pub const TUTORIAL_CHECKS: crate::check::Checks =
+    &[("tutorial_reads", tutorial_reads), ("tutorial_writes", tutorial_writes)];
+
+/// Every official operation has a catalogue case, a route and a check.
+pub fn every_operation_has_a_case_a_route_and_a_check() {
+    crate::check::every_operation_has_a_case_a_route_and_a_check(SURFACE, &CONTRACT, CHECKS);
+}
+
+/// Every tutorial operation has a catalogue case, a route and a check.
+pub fn every_tutorial_operation_has_a_case_a_route_and_a_check() {
+    crate::check::every_operation_has_a_case_a_route_and_a_check(
+        TUTORIAL,
+        &TUTORIAL_CONTRACT,
+        TUTORIAL_CHECKS,
+    );
 }
 
 /// Writes: PATCH (reverted afterwards), then — on the emulator only, since Hiver offers no way
@@ -344,10 +194,10 @@ pub fn write_operations(t: &Target) {
         redact::positive_integer,
     );
     s.bind(|| insta::assert_json_snapshot!("hiver_createInboxTag", redact::view(&tag, HEADERS)));
-    let form = reqwest::blocking::multipart::Form::new()
-        .text("content", "Contract note")
-        .text("notify_all", "false");
-    let note = multipart(t, &format!("{path}/notes"), form);
+    let note = t.call_form(
+        &format!("{path}/notes"),
+        &[("content", "Contract note"), ("notify_all", "false")],
+    );
     assert_eq!(note.status, 201, "{}", note.raw);
     conforms(
         &note,
@@ -362,22 +212,19 @@ pub fn write_operations(t: &Target) {
     let message = t.call(Method::GET, &path, None).body["data"][0]["message_ids"][0]
         ["hiver_message_id"]
         .clone();
-    let form = reqwest::blocking::multipart::Form::new()
-        .text("body", "Draft from the contract suite")
-        .text("hiver_message_id", message.to_string());
-    let draft = multipart(
-        t,
+    let message = message.to_string();
+    let draft = t.call_form(
         &format!("/inboxes/{inbox}/conversations/shared-drafts"),
-        form,
+        &[
+            ("body", "Draft from the contract suite"),
+            ("hiver_message_id", message.as_str()),
+        ],
     );
     assert_eq!(draft.status, 200, "{}", draft.raw);
     conforms(&draft, "/inboxes/{inbox_id}/conversations/shared-drafts");
     assert_eq!(draft.body["data"]["id"], id);
 }
 
-fn multipart(t: &Target, path: &str, form: reqwest::blocking::multipart::Form) -> Exchange {
-    t.call_multipart(path, form)
-}
 
 /// The ids of every conversation page of `inbox` at `limit` and `order`.
 fn walk(t: &Target, inbox: &str, limit: usize, order: &str) -> Vec<i64> {
@@ -447,35 +294,70 @@ pub fn token_paging(t: &Target) {
     }
 }
 
-/// Tutorial reads conform; snapshots on the emulator only.
+/// The tutorial catalogue's reads conform (snapshots on the emulator only); a conversation's
+/// detail equals its list item.
 pub fn tutorial_reads(t: &Target) {
-    let reads = [
-        ("listMailboxes", "/mailboxes".to_string(), "/mailboxes"),
-        ("listUsers", "/users".to_string(), "/users"),
-        ("listTags", "/tags".to_string(), "/tags"),
-        (
-            "listConversations",
-            "/conversations?status=open&limit=5".to_string(),
-            "/conversations",
-        ),
-    ];
-    for (op, path, template) in reads {
-        let ex = t.call(Method::GET, &path, None);
-        assert_eq!(ex.status, 200, "{op}: {}", ex.raw);
-        tutorial_conforms(&ex, template);
-        if !t.skip_unless_mock(op) {
-            snapshot(&format!("hiver_tutorial_{op}"), &ex);
-        }
+    let seen = crate::check::catalogue_reads(t, &TUTORIAL_CONTRACT, snapshot);
+    if let (Some(list), Some(one)) = (seen.get("listConversations_first"), seen.get("getConversation")) {
+        assert_eq!(one.body, list.body["conversations"][0], "detail equals the list item");
     }
-    let list = t.call(Method::GET, "/conversations?limit=1", None);
-    if let Some(id) = list.body["conversations"][0]["id"].as_str() {
-        let ex = t.call(Method::GET, &format!("/conversations/{id}"), None);
-        tutorial_conforms(&ex, "/conversations/{id}");
-        assert_eq!(ex.body, list.body["conversations"][0]);
+}
+
+/// The tutorial's writes answer as its schema says and read back (emulator only: the surface
+/// does not exist at Hiver): a tag is created, applied and removed, a conversation assigned,
+/// its status set, a note added.
+pub fn tutorial_writes(t: &Target) {
+    if t.skip_unless_mock("the tutorial surface exists only in the emulator") {
+        return;
     }
-    let missing = t.call_as(Auth::None, Method::GET, "/mailboxes", None);
-    assert_eq!(missing.status, 401);
-    tutorial_conforms(&missing, "/mailboxes");
+    let conv = t.call(Method::GET, "/conversations?limit=1", None).body["conversations"][0].clone();
+    let id = conv["id"].as_str().expect("a conversation").to_string();
+    let mailbox = conv["mailbox_id"].as_str().expect("its mailbox").to_string();
+    let tag = t.call(
+        Method::POST,
+        "/tags",
+        Some(&json!({"name": "contract-tutorial", "mailbox_id": mailbox})),
+    );
+    assert_eq!(tag.status, 201, "{}", tag.raw);
+    tutorial_conforms(&tag, "/tags");
+    let tag_id = tag.body["id"].clone();
+    let applied = t.call(
+        Method::POST,
+        &format!("/conversations/{id}/tags"),
+        Some(&json!({"tag_id": tag_id})),
+    );
+    assert_eq!(applied.status, 200, "{}", applied.raw);
+    tutorial_conforms(&applied, "/conversations/{id}/tags");
+    assert!(applied.body["tags"].as_array().unwrap().iter().any(|x| x["id"] == tag_id));
+    let tag_path = format!("/conversations/{id}/tags/{}", tag_id.as_str().unwrap_or(""));
+    let removed = t.call(Method::DELETE, &tag_path, None);
+    assert_eq!(removed.status, 200, "{}", removed.raw);
+    tutorial_conforms(&removed, "/conversations/{id}/tags/{tag_id}");
+    assert!(!removed.body["tags"].as_array().unwrap().iter().any(|x| x["id"] == tag_id));
+    let user = t.call(Method::GET, "/users", None).body["users"][0]["id"].clone();
+    let assigned = t.call(
+        Method::POST,
+        &format!("/conversations/{id}/assign"),
+        Some(&json!({"user_id": user})),
+    );
+    assert_eq!(assigned.status, 200, "{}", assigned.raw);
+    tutorial_conforms(&assigned, "/conversations/{id}/assign");
+    let status = t.call(
+        Method::PUT,
+        &format!("/conversations/{id}/status"),
+        Some(&json!({"status": "pending"})),
+    );
+    assert_eq!(status.status, 200, "{}", status.raw);
+    tutorial_conforms(&status, "/conversations/{id}/status");
+    let read = t.call(Method::GET, &format!("/conversations/{id}"), None);
+    assert_eq!(read.body["status"], "pending");
+    let note = t.call(
+        Method::POST,
+        &format!("/conversations/{id}/notes"),
+        Some(&json!({"body": "contract note"})),
+    );
+    assert_eq!(note.status, 201, "{}", note.raw);
+    tutorial_conforms(&note, "/conversations/{id}/notes");
 }
 
 /// Writes through one surface read back changed through the other (emulator only: the
@@ -484,10 +366,12 @@ pub fn writes_cross_surfaces(official: &Target) {
     if official.skip_unless_mock("cross-surface state") {
         return;
     }
-    let server = official.mock_server().expect("in-process emulator");
+    // The tutorial surface of the same emulator, in-process or not.
     let tutorial = Target::emulator(
         TUTORIAL,
-        &format!("http://{}{}", server.addr, TUTORIAL.mock_prefix),
+        &official
+            .base_url
+            .replace(&SURFACE.mock_prefix(), &TUTORIAL.mock_prefix()),
         TUTORIAL.default_token,
     );
     let convs = official

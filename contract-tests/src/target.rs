@@ -7,29 +7,50 @@
 //! limit, honours `Retry-After`, and only writes when `CONTRACT_ALLOW_WRITES=1`. The token is
 //! never printed: `Debug` hides it and exchanges do not record request headers.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Mutex;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use mock_server::client::{self, Body, CaseRun, Request, Runner, Session, Settings};
+pub use mock_server::client::Exchange;
+use mock_server::platform::catalogue::Case;
+use mock_server::platform::dialect::Dialect;
 use mock_server::platform::RateLimitMode;
 use mock_server::{AppState, Config};
-use reqwest::blocking::Client;
 use reqwest::Method;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-/// What the suite knows about a surface to reach it.
+/// A surface as the suite reaches it: the server crate's dialect (prefix, documented rate
+/// limit, catalogue, OpenAPI document) and its vendor's built-in token — nothing retyped here.
 #[derive(Debug, Clone, Copy)]
 pub struct Surface {
-    pub id: &'static str,
-    /// Path prefix of the surface on the emulator's main port.
-    pub mock_prefix: &'static str,
+    pub dialect: &'static Dialect,
     pub default_token: &'static str,
+}
+
+impl Surface {
+    pub const fn new(dialect: &'static Dialect, default_token: &'static str) -> Self {
+        Self {
+            dialect,
+            default_token,
+        }
+    }
+
+    pub fn id(&self) -> &'static str {
+        self.dialect.info().id
+    }
+
+    /// Path prefix of the surface on the emulator's main port.
+    pub fn mock_prefix(&self) -> String {
+        self.dialect.info().prefix()
+    }
+
     /// Spacing between requests to a real API (below its documented limit).
-    pub min_interval: Duration,
+    pub fn min_interval(&self) -> Duration {
+        mock_server::verify::spacing(&self.dialect.documented_policy())
+    }
 }
 
 /// An emulator running on its own thread and runtime; stopped on drop.
@@ -105,17 +126,14 @@ pub enum Auth<'a> {
     Header(&'a str),
 }
 
-/// One request/response pair as the suite sees it.
-#[derive(Debug, Clone)]
-pub struct Exchange {
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    /// Response headers, lower-cased names.
-    pub headers: HashMap<String, String>,
-    /// The body as JSON (`Null` when empty or not JSON; see `raw`).
-    pub body: Value,
-    pub raw: String,
+impl From<Auth<'_>> for client::Auth {
+    fn from(a: Auth<'_>) -> Self {
+        match a {
+            Auth::Target => client::Auth::Token,
+            Auth::None => client::Auth::None,
+            Auth::Header(v) => client::Auth::Header(v.to_string()),
+        }
+    }
 }
 
 pub enum Kind {
@@ -126,22 +144,22 @@ pub enum Kind {
     External,
 }
 
+/// Where checks send requests: a blocking face over the shared [`Runner`] (throttling,
+/// `Retry-After`, write guard and token redaction live there).
 pub struct Target {
     pub surface: Surface,
     pub base_url: String,
-    token: String,
     kind: Kind,
-    allow_writes: bool,
-    last: Mutex<Option<Instant>>,
-    client: Client,
+    runner: Runner,
+    rt: tokio::runtime::Runtime,
 }
 
 impl fmt::Debug for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Target")
-            .field("surface", &self.surface.id)
+            .field("surface", &self.surface.id())
             .field("base_url", &self.base_url)
-            .field("token", &"[hidden]")
+            .field("runner", &self.runner)
             .field("mock", &self.is_mock())
             .finish()
     }
@@ -157,16 +175,16 @@ fn env_name(surface: &str, what: &str) -> String {
 impl Target {
     /// The target chosen by the environment (see the module docs).
     pub fn new(surface: Surface) -> Self {
-        let base = std::env::var(env_name(surface.id, "BASE_URL"))
+        let base = std::env::var(env_name(surface.id(), "BASE_URL"))
             .ok()
             .filter(|s| !s.is_empty());
         match base {
             Some(base_url) => {
-                let token = std::env::var(env_name(surface.id, "TOKEN")).unwrap_or_else(|_| {
+                let token = std::env::var(env_name(surface.id(), "TOKEN")).unwrap_or_else(|_| {
                     panic!(
                         "{} is set but {} is not",
-                        env_name(surface.id, "BASE_URL"),
-                        env_name(surface.id, "TOKEN")
+                        env_name(surface.id(), "BASE_URL"),
+                        env_name(surface.id(), "TOKEN")
                     )
                 });
                 let writes = std::env::var("CONTRACT_ALLOW_WRITES").is_ok_and(|v| v == "1");
@@ -179,57 +197,45 @@ impl Target {
     /// A fresh in-process emulator with `config`.
     pub fn mock(surface: Surface, config: Config) -> Self {
         let server = MockServer::start(config);
-        let base_url = format!("http://{}{}", server.addr, surface.mock_prefix);
-        Self::build(
-            surface,
-            base_url,
-            surface.default_token.to_string(),
-            Kind::Mock(server),
-            true,
-        )
+        let base_url = format!("http://{}{}", server.addr, surface.mock_prefix());
+        let settings = Settings::emulator(&base_url, surface.default_token);
+        Self::build(surface, settings, Kind::Mock(server))
     }
 
-    /// A server the suite did not start.
+    /// A server the suite did not start: throttled below the documented limit, 429s waited
+    /// out (up to three times), writes only when allowed.
     pub fn external(surface: Surface, base_url: &str, token: &str, allow_writes: bool) -> Self {
-        Self::build(
-            surface,
-            base_url.trim_end_matches('/').to_string(),
-            token.to_string(),
-            Kind::External,
+        let settings = Settings {
+            interval: surface.min_interval(),
+            max_retries: 3,
+            max_wait: Duration::from_secs(120),
+            default_wait: Duration::from_secs(60),
             allow_writes,
-        )
-    }
-
-    fn build(
-        surface: Surface,
-        base_url: String,
-        token: String,
-        kind: Kind,
-        allow_writes: bool,
-    ) -> Self {
-        Self {
-            surface,
-            base_url,
-            token,
-            kind,
-            allow_writes,
-            last: Mutex::new(None),
-            client: Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .expect("http client"),
-        }
+            ..Settings::emulator(base_url, token)
+        };
+        Self::build(surface, settings, Kind::External)
     }
 
     /// A separately started mockdesk: writes allowed, emulator-only checks apply.
     pub fn emulator(surface: Surface, base_url: &str, token: &str) -> Self {
         Self::build(
             surface,
-            base_url.trim_end_matches('/').to_string(),
-            token.to_string(),
+            Settings::emulator(base_url, token),
             Kind::Emulator,
-            true,
         )
+    }
+
+    fn build(surface: Surface, settings: Settings, kind: Kind) -> Self {
+        Self {
+            surface,
+            base_url: settings.base_url.clone(),
+            kind,
+            runner: Runner::new(settings),
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("client runtime"),
+        }
     }
 
     /// Whether the target is a mockdesk emulator (in-process or not).
@@ -246,48 +252,34 @@ impl Target {
     }
 
     pub fn writes_allowed(&self) -> bool {
-        self.allow_writes
+        self.runner.settings().allow_writes
     }
 
     /// Prints why a check is skipped on this target and returns true when it must be.
     pub fn skip_unless_mock(&self, what: &str) -> bool {
         if !self.is_mock() {
-            eprintln!("skipped on a real target ({}): {what}", self.surface.id);
+            eprintln!("skipped on a real target ({}): {what}", self.surface.id());
         }
         !self.is_mock()
     }
 
     /// Prints why a write check is skipped and returns true when it must be.
     pub fn skip_unless_writes(&self, what: &str) -> bool {
-        if !self.allow_writes {
+        if !self.writes_allowed() {
             eprintln!(
                 "skipped: writes not allowed on this target (set CONTRACT_ALLOW_WRITES=1): {what}"
             );
         }
-        !self.allow_writes
-    }
-
-    fn throttle(&self) {
-        if self.is_mock() {
-            return;
-        }
-        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(t) = *last {
-            let next = t + self.surface.min_interval;
-            let now = Instant::now();
-            if next > now {
-                std::thread::sleep(next - now);
-            }
-        }
-        *last = Some(Instant::now());
+        !self.writes_allowed()
     }
 
     pub fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Exchange {
         self.call_as(Auth::Target, method, path, body)
     }
 
-    /// Sends one request. On a real target a 429 is waited out (per `Retry-After`) and
-    /// retried up to three times.
+    /// Sends one request. Anything but GET/HEAD counts as a write, except the read-only
+    /// searches (`…/search`), so a check that forgot `skip_unless_writes` fails loudly on a
+    /// read-only target instead of writing.
     pub fn call_as(
         &self,
         auth: Auth<'_>,
@@ -295,85 +287,44 @@ impl Target {
         path: &str,
         body: Option<&Value>,
     ) -> Exchange {
-        let mut attempts = 0;
-        loop {
-            self.throttle();
-            let ex = self.send_once(auth, method.clone(), path, body);
-            attempts += 1;
-            if ex.status == 429 && !self.is_mock() && attempts < 4 {
-                let wait = ex
-                    .headers
-                    .get("retry-after")
-                    .and_then(|v| v.parse::<u64>().ok())
-                    .unwrap_or(60)
-                    .min(120);
-                eprintln!("429 from {}: waiting {wait}s", self.surface.id);
-                std::thread::sleep(Duration::from_secs(wait));
-                continue;
-            }
-            return ex;
-        }
-    }
-
-    /// A multipart POST with the target's token (throttled like every call).
-    pub fn call_multipart(&self, path: &str, form: reqwest::blocking::multipart::Form) -> Exchange {
-        self.throttle();
-        let res = self
-            .client
-            .post(format!("{}{}", self.base_url, path))
-            .bearer_auth(&self.token)
-            .multipart(form)
-            .send()
-            .unwrap_or_else(|e| panic!("POST {path} failed: {}", e.without_url()));
-        Self::exchange("POST", path, res)
-    }
-
-    fn exchange(method: &str, path: &str, res: reqwest::blocking::Response) -> Exchange {
-        let status = res.status().as_u16();
-        let headers = res
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_lowercase(),
-                    v.to_str().unwrap_or("").to_string(),
-                )
-            })
-            .collect();
-        let raw = res.text().unwrap_or_default();
-        Exchange {
-            method: method.to_string(),
-            path: path.to_string(),
-            status,
-            headers,
-            body: serde_json::from_str(&raw).unwrap_or(Value::Null),
-            raw,
-        }
-    }
-
-    fn send_once(
-        &self,
-        auth: Auth<'_>,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> Exchange {
-        let url = format!("{}{}", self.base_url, path);
-        let mut req = self
-            .client
-            .request(method.clone(), &url)
-            .header("accept", "application/json");
-        req = match auth {
-            Auth::Target => req.bearer_auth(&self.token),
-            Auth::None => req,
-            Auth::Header(v) => req.header("authorization", v),
+        let write = !matches!(method, Method::GET | Method::HEAD) && !path.ends_with("/search");
+        let req = Request {
+            auth: auth.into(),
+            body: body.map_or(Body::None, |b| Body::Json(b.clone())),
+            write,
+            ..Request::new(method, path)
         };
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        let res = req
-            .send()
-            .unwrap_or_else(|e| panic!("{method} {path} failed: {}", e.without_url()));
-        Self::exchange(method.as_str(), path, res)
+        self.send(&req)
+    }
+
+    /// A multipart POST of text fields with the target's token.
+    pub fn call_form(&self, path: &str, fields: &[(&str, &str)]) -> Exchange {
+        let req = Request {
+            body: Body::Form(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+            write: true,
+            ..Request::new(Method::POST, path)
+        };
+        self.send(&req)
+    }
+
+    fn send(&self, req: &Request) -> Exchange {
+        self.rt
+            .block_on(self.runner.send(req))
+            .unwrap_or_else(|e| panic!("{} {} failed: {e}", req.method, req.path))
+    }
+
+    /// Sends catalogue cases in order through one session (references resolve from earlier
+    /// answers); `lasting` lets writes no operation undoes through.
+    pub fn run_cases(&self, cases: &[Case], lasting: bool) -> Vec<CaseRun> {
+        let mut session = Session::new(&self.runner, lasting);
+        cases
+            .iter()
+            .map(|c| self.rt.block_on(session.run(c)))
+            .collect()
     }
 }

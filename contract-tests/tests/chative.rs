@@ -5,22 +5,17 @@
 use contract_tests::chative::{self as suite, SURFACE};
 use contract_tests::target::Target;
 
-/// The schema documents exactly the operations the checks are written for.
+/// Every schema operation has a catalogue case, a route and a contract check.
 #[test]
-fn schema_documents_exactly_these_operations() {
-    suite::schema_documents_exactly_these_operations();
+fn every_operation_has_a_case_a_route_and_a_check() {
+    suite::every_operation_has_a_case_a_route_and_a_check();
 }
 
-/// List and detail conform (snapshots on the emulator).
+/// The catalogue's reads and errors conform and match the shared snapshots (reads on the
+/// emulator only).
 #[test]
-fn read_operations() {
-    suite::read_operations(&Target::new(SURFACE));
-}
-
-/// Missing/invalid token, unknown contact and bad limit match the shared snapshots.
-#[test]
-fn error_exchanges() {
-    suite::error_exchanges(&Target::new(SURFACE));
+fn read_operations_and_errors() {
+    suite::read_operations_and_errors(&Target::new(SURFACE));
 }
 
 /// Any limit 1-200 pages through every contact exactly once.

@@ -5,7 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use contract_tests::target::Target;
+use contract_tests::check::Checks;
+use contract_tests::target::{Surface, Target};
 use contract_tests::{chative, helpcrunch, hipcall, hiver};
 
 /// The `mockdesk` binary next to this test's target directory, built if missing.
@@ -59,57 +60,27 @@ fn start() -> (Process, String) {
     (Process(child), addr)
 }
 
-/// Reads, errors, writes, paging and properties of every surface pass against a separate
-/// process.
+/// Runs every check of a suite, in order, against a fresh separately started mockdesk.
+fn run_all(surface: Surface, checks: Checks) {
+    let (_proc, addr) = start();
+    let t = Target::emulator(
+        surface,
+        &format!("http://{addr}{}", surface.mock_prefix()),
+        surface.default_token,
+    );
+    for (name, check) in checks {
+        eprintln!("{}: {name}", surface.id());
+        check(&t);
+    }
+}
+
+/// Every check of every surface passes against a separate process (one per surface, so one
+/// suite's writes never show in another's snapshots).
 #[test]
 fn suite_passes_against_a_separately_started_mockdesk() {
-    let (_proc, addr) = start();
-    let base = |prefix: &str| format!("http://{addr}{prefix}");
-    let t = Target::emulator(
-        hipcall::SURFACE,
-        &base(hipcall::SURFACE.mock_prefix),
-        hipcall::SURFACE.default_token,
-    );
-    hipcall::read_operations(&t);
-    hipcall::error_exchanges(&t);
-    hipcall::write_operations(&t);
-    hipcall::pagination_covers_every_record_once(&t);
-    hipcall::bad_credentials_get_401(&t);
-    hipcall::created_tasks_round_trip(&t);
-    let t = Target::emulator(
-        chative::SURFACE,
-        &base(chative::SURFACE.mock_prefix),
-        chative::SURFACE.default_token,
-    );
-    chative::read_operations(&t);
-    chative::error_exchanges(&t);
-    chative::patch_round_trips(&t);
-    chative::invalid_patch_changes_nothing(&t);
-    chative::delete_then_get_is_404(&t);
-    let t = Target::emulator(
-        helpcrunch::SURFACE,
-        &base(helpcrunch::SURFACE.mock_prefix),
-        helpcrunch::SURFACE.default_token,
-    );
-    helpcrunch::read_operations(&t);
-    helpcrunch::error_exchanges(&t);
-    helpcrunch::write_operations(&t);
-    helpcrunch::search_equals_brute_force(&t);
-    helpcrunch::put_replaces_patch_merges(&t);
-    // The tutorial reads come first: the official writes below add a tag.
-    let t = Target::emulator(
-        hiver::TUTORIAL,
-        &base(hiver::TUTORIAL.mock_prefix),
-        hiver::TUTORIAL.default_token,
-    );
-    hiver::tutorial_reads(&t);
-    let t = Target::emulator(
-        hiver::SURFACE,
-        &base(hiver::SURFACE.mock_prefix),
-        hiver::SURFACE.default_token,
-    );
-    hiver::read_operations(&t);
-    hiver::error_exchanges(&t);
-    hiver::write_operations(&t);
-    hiver::token_paging(&t);
+    run_all(hipcall::SURFACE, hipcall::CHECKS);
+    run_all(chative::SURFACE, chative::CHECKS);
+    run_all(helpcrunch::SURFACE, helpcrunch::CHECKS);
+    run_all(hiver::TUTORIAL, hiver::TUTORIAL_CHECKS);
+    run_all(hiver::SURFACE, hiver::CHECKS);
 }

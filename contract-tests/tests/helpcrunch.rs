@@ -12,22 +12,17 @@ fn documented_examples_validate() {
     suite::documented_examples_validate();
 }
 
-/// The schema documents exactly the operations the checks are written for.
+/// Every schema operation has a catalogue case, a route and a contract check.
 #[test]
-fn schema_documents_exactly_these_operations() {
-    suite::schema_documents_exactly_these_operations();
+fn every_operation_has_a_case_a_route_and_a_check() {
+    suite::every_operation_has_a_case_a_route_and_a_check();
 }
 
-/// Lists and details conform (snapshots on the emulator).
+/// The catalogue's reads and errors conform and match the shared snapshots (reads on the
+/// emulator only).
 #[test]
-fn read_operations() {
-    suite::read_operations(&Target::new(SURFACE));
-}
-
-/// Auth, not-found, limit and filter errors match the shared snapshots.
-#[test]
-fn error_exchanges() {
-    suite::error_exchanges(&Target::new(SURFACE));
+fn read_operations_and_errors() {
+    suite::read_operations_and_errors(&Target::new(SURFACE));
 }
 
 /// Every write answers as documented, on records the check creates and deletes.

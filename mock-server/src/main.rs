@@ -59,10 +59,15 @@ struct VerifyArgs {
     #[arg(long, env = "MOCKDESK_VERIFY_TOKEN", hide_env_values = true)]
     token: String,
 
-    /// Also run the write checks (records created are deleted again where the API allows;
-    /// updates write back the values already there).
+    /// Also run the write checks that clean up after themselves (records created are deleted
+    /// again; updates write back the values already there).
     #[arg(long, env = "MOCKDESK_VERIFY_ALLOW_WRITES")]
     allow_writes: bool,
+
+    /// With --allow-writes, also run the writes no operation of the API undoes (e.g. a chat
+    /// or a task created on the account). Meant for a sandbox account.
+    #[arg(long, env = "MOCKDESK_VERIFY_ALLOW_LASTING_WRITES", requires = "allow_writes")]
+    allow_lasting_writes: bool,
 
     /// Run the same checks against an in-process emulator and show it beside the target.
     #[arg(long, env = "MOCKDESK_VERIFY_AGAINST_MOCK")]
@@ -107,6 +112,7 @@ async fn verify_main(args: VerifyArgs) -> ExitCode {
         base_url: args.base_url,
         token: resolve_token(&args.token),
         allow_writes: args.allow_writes,
+        lasting_writes: args.allow_lasting_writes,
         against_mock: args.against_mock,
         min_interval: args.min_interval_ms.map(Duration::from_millis),
         max_retries: args.max_retries,

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::platform::extract::{parse_object, QueryPairs};
 use crate::platform::surface::client_base;
 use crate::platform::RateOverride;
-use crate::AppState;
+use crate::state::AppState;
 
 /// An admin error.
 pub struct AdminError(StatusCode, &'static str, String);

@@ -1,14 +1,16 @@
-//! What a surface tells the shared machinery. Differences between vendors are values returned
-//! here (auth scheme, rate-limit policy and header style, error rendering), never
-//! `if vendor == …` in shared code.
+//! What a surface tells the shared machinery. Differences between vendors are values held
+//! here (auth scheme, rate-limit policy and header style, error rendering, operation
+//! catalogue), never `if vendor == …` in shared code. A vendor contributes a [`VendorMount`]:
+//! its [`Backend`] and its surfaces.
 
 use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::auth::AuthScheme;
+use super::catalogue::Case;
 use super::error::ApiError;
-use super::rate_limit::Policy;
+use super::rate_limit::{Policy, Window};
 
 /// Which rate-limit headers a surface sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -49,22 +51,48 @@ impl SurfaceInfo {
     }
 }
 
-/// A surface's behaviour as data plus its error renderer.
-pub trait Dialect: Send + Sync + 'static {
-    fn info(&self) -> &SurfaceInfo;
-
+/// A surface's behaviour, as data: its facts, documented rate limit, error renderer, OpenAPI
+/// document and operation catalogue. Each vendor declares one `const` per surface.
+pub struct Dialect {
+    pub info: SurfaceInfo,
     /// The documented rate limit (used in `documented` mode).
-    fn documented_policy(&self) -> Policy;
-
+    pub documented: &'static [Window],
     /// The vendor's status and JSON body for a neutral error.
-    fn render_error(&self, err: &ApiError) -> (StatusCode, Value);
-
+    pub render_error: fn(&ApiError) -> (StatusCode, Value),
     /// The surface's OpenAPI document (`fixtures/schemas/<surface>.openapi.json`).
-    fn openapi(&self) -> &'static str;
+    pub openapi: &'static str,
+    /// Every documented operation with the requests that exercise it (reads first, then
+    /// errors, then writes).
+    pub catalogue: fn() -> Vec<Case>,
+}
 
-    /// What `mockdesk verify` sends to check this surface (reads first, writes last).
-    fn probes(&self) -> Vec<super::probe::Probe> {
-        Vec::new()
+impl Dialect {
+    pub fn info(&self) -> &SurfaceInfo {
+        &self.info
+    }
+
+    pub fn documented_policy(&self) -> Policy {
+        Policy {
+            windows: self.documented.to_vec(),
+        }
+    }
+
+    pub fn render_error(&self, err: &ApiError) -> (StatusCode, Value) {
+        (self.render_error)(err)
+    }
+
+    pub fn openapi(&self) -> &'static str {
+        self.openapi
+    }
+
+    pub fn catalogue(&self) -> Vec<Case> {
+        (self.catalogue)()
+    }
+}
+
+impl std::fmt::Debug for Dialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dialect").field("info", &self.info).finish()
     }
 }
 
@@ -80,4 +108,11 @@ pub trait Backend: Send + Sync + 'static {
 
     /// A JSON dump of every account's state, keyed by account id. No side effects.
     fn dump(&self) -> Value;
+}
+
+/// What a vendor contributes: its state (for the admin API) and its surfaces, each a dialect
+/// plus a router whose paths are relative to the surface root.
+pub struct VendorMount {
+    pub backend: std::sync::Arc<dyn Backend>,
+    pub surfaces: Vec<(&'static Dialect, axum::Router)>,
 }

@@ -1,7 +1,8 @@
 //! Vendor-neutral machinery. Nothing in here knows a vendor's name: vendors describe
-//! themselves through [`dialect::Dialect`] and [`dialect::Backend`].
+//! themselves through [`dialect::Dialect`] (data) and [`dialect::Backend`].
 
 pub mod auth;
+pub mod catalogue;
 pub mod clock;
 pub mod dialect;
 pub mod error;
@@ -9,7 +10,6 @@ pub mod extract;
 pub mod input;
 pub mod journal;
 pub mod pagination;
-pub mod probe;
 pub mod rate_limit;
 pub mod store;
 pub mod surface;

@@ -46,11 +46,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientBase {
 
 struct SurfaceCtx {
     platform: Arc<Platform>,
-    dialect: Arc<dyn Dialect>,
+    dialect: &'static Dialect,
 }
 
 /// Wraps a vendor's routes (paths relative to the surface root) with the shared layers.
-pub fn mount(platform: Arc<Platform>, dialect: Arc<dyn Dialect>, routes: Router) -> Router {
+pub fn mount(platform: Arc<Platform>, dialect: &'static Dialect, routes: Router) -> Router {
     let limit = platform.max_body_bytes;
     let ctx = Arc::new(SurfaceCtx { platform, dialect });
     routes
@@ -96,7 +96,7 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
     }
     let relative = req.uri().path().trim_start_matches('/').to_string();
     let res = next.run(req).await;
-    let res = render(ctx.dialect.as_ref(), res, &method, &relative);
+    let res = render(ctx.dialect, res, &method, &relative);
     ctx.platform.journal.record(Entry {
         seq: 0,
         at_ms: ctx.platform.clock.now_ms(),
@@ -119,7 +119,7 @@ pub fn client_base(headers: &HeaderMap, path_prefix: &str) -> String {
 
 /// Turns a pending neutral error, or any non-JSON error response, into the vendor's body,
 /// keeping the headers already set (rate-limit headers) and the extensions (account).
-fn render(dialect: &dyn Dialect, mut res: Response, method: &Method, path: &str) -> Response {
+fn render(dialect: &Dialect, mut res: Response, method: &Method, path: &str) -> Response {
     let err = match res.extensions_mut().remove::<PendingError>() {
         Some(PendingError(e)) => e,
         None => {

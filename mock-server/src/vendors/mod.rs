@@ -1,24 +1,14 @@
-//! One folder per vendor, the same files in each (`mod.rs`, `models.rs`, `routes.rs`,
-//! `errors.rs`, `seed.rs`). Adding a vendor = one folder + one line in [`all`].
+//! One folder per vendor, the same files in each (`mod.rs` with the surfaces' dialects,
+//! `models.rs`, `routes*.rs`, `views.rs`, `errors.rs`, `seed.rs`, `catalogue.rs`). Adding a
+//! vendor = one folder + one line in [`all`].
 
 pub mod chative;
 pub mod helpcrunch;
 pub mod hipcall;
 pub mod hiver;
 
-use std::sync::Arc;
-
-use axum::Router;
-
 use crate::platform::clock::Clock;
-use crate::platform::dialect::{Backend, Dialect};
-
-/// What a vendor contributes: its state (for the admin API) and its surfaces, each a dialect
-/// plus a router whose paths are relative to the surface root.
-pub struct VendorMount {
-    pub backend: Arc<dyn Backend>,
-    pub surfaces: Vec<(Arc<dyn Dialect>, Router)>,
-}
+pub use crate::platform::dialect::VendorMount;
 
 /// Every vendor, seeded with `seed`.
 pub fn all(seed: u64, clock: &Clock) -> Vec<VendorMount> {

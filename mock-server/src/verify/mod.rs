@@ -1,22 +1,24 @@
-//! `mockdesk verify`: sends a surface's probes to a server (a vendor's real API, a sandbox, or a
+//! `mockdesk verify`: sends a surface's operation catalogue to a server (a vendor's real API, a sandbox, or a
 //! running mockdesk), validates every response against the surface's OpenAPI document, and
 //! reports each deviation as a JSON pointer with expected versus found. With `against_mock`, the
-//! same probes also run against an in-process emulator, so spec / mock / real line up.
+//! same cases also run against an in-process emulator, so spec / mock / real line up.
 //!
-//! The run throttles itself below the surface's documented rate limit, waits out 429s
-//! (`Retry-After`), sends writes only when allowed, and never prints the token.
+//! The run goes through [`crate::client`]: it throttles itself below the surface's documented
+//! rate limit, waits out 429s (`Retry-After`), sends writes only when allowed (and writes no
+//! operation undoes only with `--allow-lasting-writes`), and never prints the token.
 
 pub mod report;
 pub mod schema;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
 use tokio::net::TcpListener;
 
-use crate::platform::probe::{Probe, ProbeAuth};
+use crate::client::{CaseRun, Runner, Session, Settings};
+use crate::platform::catalogue::Case;
+use crate::platform::dialect::Dialect;
 use crate::platform::rate_limit::Policy;
 use crate::platform::RateLimitMode;
 use crate::{run as serve, AppState, Config};
@@ -29,6 +31,9 @@ pub struct Options {
     pub base_url: String,
     pub token: String,
     pub allow_writes: bool,
+    /// Also send writes that leave a change the API cannot undo (never needed against the
+    /// emulator column, which always runs them on a private emulator).
+    pub lasting_writes: bool,
     pub against_mock: bool,
     /// Spacing between requests; `None` derives it from the documented rate limit.
     pub min_interval: Option<Duration>,
@@ -123,273 +128,116 @@ pub fn spacing(policy: &Policy) -> Duration {
         .unwrap_or(Duration::ZERO)
 }
 
-/// Replaces `{$op/pointer}` references in `text` with values of earlier responses.
-fn resolve_path(path: &str, seen: &HashMap<String, Value>) -> Option<String> {
-    let mut out = String::new();
-    let mut rest = path;
-    while let Some(start) = rest.find("{$") {
-        out.push_str(&rest[..start]);
-        let end = rest[start..].find('}')? + start;
-        let reference = &rest[start + 2..end];
-        let (reference, ymd) = match reference.strip_suffix("|ymd") {
-            Some(r) => (r, true),
-            None => (reference, false),
-        };
-        let value = lookup(reference, seen)?;
-        match value {
-            // `|ymd`: the date part of a timestamp as path segments (`2023/03/31`).
-            Value::String(s) if ymd => out.push_str(&s.get(..10)?.replace('-', "/")),
-            Value::String(s) => out.push_str(&crate::platform::pagination::encode(&s)),
-            Value::Number(n) => out.push_str(&n.to_string()),
-            _ => return None,
-        }
-        rest = &rest[end + 1..];
-    }
-    out.push_str(rest);
-    Some(out)
-}
-
-/// The value at `op/pointer` of an earlier response (null included; paths refuse null).
-fn lookup(reference: &str, seen: &HashMap<String, Value>) -> Option<Value> {
-    let (op, pointer) = reference.split_once('/').unwrap_or((reference, ""));
-    let v = seen.get(op)?;
-    if pointer.is_empty() {
-        Some(v.clone())
-    } else {
-        v.pointer(&format!("/{pointer}")).cloned()
-    }
-}
-
-/// Replaces string values `"{$op/pointer}"` in a JSON body with the referenced values.
-fn resolve_body(v: &Value, seen: &HashMap<String, Value>) -> Option<Value> {
-    Some(match v {
-        Value::String(s) if s.starts_with("{$") && s.ends_with('}') => {
-            lookup(&s[2..s.len() - 1], seen)?
-        }
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|i| resolve_body(i, seen))
-                .collect::<Option<_>>()?,
-        ),
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, v)| resolve_body(v, seen).map(|v| (k.clone(), v)))
-                .collect::<Option<_>>()?,
-        ),
-        other => other.clone(),
-    })
-}
-
-struct Runner<'a> {
-    client: reqwest::Client,
-    base: String,
-    token: String,
-    interval: Duration,
-    max_retries: u32,
-    max_wait: Duration,
-    contract: &'a Contract,
-    last: Option<tokio::time::Instant>,
-    seen: HashMap<String, Value>,
-}
-
-impl Runner<'_> {
-    async fn throttle(&mut self) {
-        if let Some(last) = self.last {
-            tokio::time::sleep_until(last + self.interval).await;
-        }
-        self.last = Some(tokio::time::Instant::now());
-    }
-
-    async fn probe(&mut self, p: &Probe) -> Outcome {
-        let Some(path) = resolve_path(p.path, &self.seen) else {
-            return Outcome::Skip {
-                reason: "no record on the target to address".into(),
-            };
-        };
-        let body = match p.body.map(serde_json::from_str::<Value>) {
-            None => None,
-            Some(Ok(b)) => match resolve_body(&b, &self.seen) {
-                Some(b) => Some(b),
-                None => {
-                    return Outcome::Skip {
-                        reason: "no record on the target to address".into(),
-                    }
-                }
-            },
-            Some(Err(_)) => {
-                return Outcome::Skip {
-                    reason: "probe body is not JSON".into(),
-                }
+/// Checks one answer: the expected status, then the schema.
+fn judge(contract: &Contract, case: &Case, run: CaseRun) -> Outcome {
+    let ex = match run {
+        CaseRun::Skipped(reason) => return Outcome::Skip { reason },
+        CaseRun::Failed(e) => {
+            return Outcome::Fail {
+                deviations: vec![Deviation {
+                    pointer: "/status".into(),
+                    kind: DeviationKind::WrongStatus,
+                    expected: case.expect.to_string(),
+                    found: e.to_string(),
+                    message: "request failed".into(),
+                }],
             }
-        };
-        let method =
-            reqwest::Method::from_bytes(p.method.as_bytes()).unwrap_or(reqwest::Method::GET);
-        let mut attempt = 0;
-        let (status, headers, value) = loop {
-            self.throttle().await;
-            let mut req = self
-                .client
-                .request(method.clone(), format!("{}{}", self.base, path))
-                .header("accept", "application/json");
-            req = match p.auth {
-                ProbeAuth::Token => req.bearer_auth(&self.token),
-                ProbeAuth::Missing => req,
-                ProbeAuth::Invalid => req.bearer_auth("mockdesk-verify-invalid-token"),
-            };
-            if let Some(b) = &body {
-                req = req.json(b);
-            }
-            let res = match req.send().await {
-                Ok(r) => r,
-                Err(e) => {
-                    return Outcome::Fail {
-                        deviations: vec![Deviation {
-                            pointer: "/status".into(),
-                            kind: DeviationKind::WrongStatus,
-                            expected: p.expect.to_string(),
-                            found: format!("no response ({})", e.without_url()),
-                            message: "request failed".into(),
-                        }],
-                    }
-                }
-            };
-            let status = res.status().as_u16();
-            let headers: HashMap<String, String> = res
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_lowercase(),
-                        v.to_str().unwrap_or("").to_string(),
-                    )
-                })
-                .collect();
-            let text = res.text().await.unwrap_or_default();
-            if status == 429 && p.expect != 429 && attempt < self.max_retries {
-                attempt += 1;
-                let wait = headers
-                    .get("retry-after")
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs)
-                    .unwrap_or(Duration::from_secs(1))
-                    .min(self.max_wait);
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-            let value = if text.trim().is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(&text).unwrap_or(Value::String(text))
-            };
-            break (status, headers, value);
-        };
-        let mut deviations = Vec::new();
-        if status != p.expect {
-            deviations.push(Deviation {
-                pointer: "/status".into(),
-                kind: DeviationKind::WrongStatus,
-                expected: p.expect.to_string(),
-                found: status.to_string(),
-                message: format!("expected status {}, found {status}", p.expect),
-            });
         }
-        deviations.extend(
-            self.contract
-                .validate_response(p.method, p.template, status, &headers, &value)
-                .into_iter()
-                .filter(|d| !(d.kind == DeviationKind::WrongStatus && status != p.expect)),
-        );
-        if status < 300 {
-            self.seen.insert(p.name.to_string(), value);
-        }
-        if deviations.is_empty() {
-            Outcome::Pass
-        } else {
-            Outcome::Fail { deviations }
-        }
-    }
-}
-
-async fn run_probes(
-    contract: &Contract,
-    probes: &[Probe],
-    base: &str,
-    token: &str,
-    interval: Duration,
-    opts: &Options,
-    mut progress: impl FnMut(usize, &Probe, &Outcome),
-) -> Vec<Outcome> {
-    let mut runner = Runner {
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap_or_default(),
-        base: base.trim_end_matches('/').to_string(),
-        token: token.to_string(),
-        interval,
-        max_retries: opts.max_retries,
-        max_wait: opts.max_wait,
-        contract,
-        last: None,
-        seen: HashMap::new(),
+        CaseRun::Answered(ex) => ex,
     };
+    // A body that is not JSON is validated as the string it is.
+    let value = if ex.body.is_null() && !ex.raw.trim().is_empty() {
+        Value::String(ex.raw.clone())
+    } else {
+        ex.body
+    };
+    let mut deviations = Vec::new();
+    if ex.status != case.expect {
+        deviations.push(Deviation {
+            pointer: "/status".into(),
+            kind: DeviationKind::WrongStatus,
+            expected: case.expect.to_string(),
+            found: ex.status.to_string(),
+            message: format!("expected status {}, found {}", case.expect, ex.status),
+        });
+    }
+    deviations.extend(
+        contract
+            .validate_response(case.method, case.template, ex.status, &ex.headers, &value)
+            .into_iter()
+            .filter(|d| !(d.kind == DeviationKind::WrongStatus && ex.status != case.expect)),
+    );
+    if deviations.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail { deviations }
+    }
+}
+
+/// Sends every case through one session, judging each answer.
+async fn run_cases(
+    contract: &Contract,
+    cases: &[Case],
+    settings: Settings,
+    lasting_writes: bool,
+    mut progress: impl FnMut(usize, &Case, &Outcome),
+) -> Vec<Outcome> {
+    let runner = Runner::new(settings);
+    let mut session = Session::new(&runner, lasting_writes);
     let mut out = Vec::new();
-    for (i, p) in probes.iter().enumerate() {
-        let outcome = if p.write && !opts.allow_writes {
-            Outcome::Skip {
-                reason: "writes need --allow-writes".into(),
-            }
-        } else {
-            runner.probe(p).await
-        };
-        progress(i, p, &outcome);
+    for (i, case) in cases.iter().enumerate() {
+        let outcome = judge(contract, case, session.run(case).await);
+        progress(i, case, &outcome);
         out.push(outcome);
     }
     out
 }
 
-/// Runs the surface's probes against the target (and the emulator, when asked).
-/// `progress` sees one line per probe as it finishes.
+/// Runs the surface's catalogue against the target (and the emulator, when asked).
+/// `progress` sees one line per case as it finishes.
 pub async fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report, VerifyError> {
     let state = AppState::new(&Config {
         rate_limits: RateLimitMode::Off,
         ..Config::default()
     })
     .map_err(|e| VerifyError::Mock(e.to_string()))?;
-    let dialect = state
+    let dialect: &Dialect = state
         .dialects
         .iter()
         .find(|d| d.info().id == opts.surface)
-        .cloned()
+        .copied()
         .ok_or_else(|| {
             let known: Vec<_> = state.surfaces().iter().map(|s| s.id).collect();
             VerifyError::UnknownSurface(opts.surface.clone(), known.join(", "))
         })?;
     let contract = Contract::parse(dialect.openapi()).map_err(VerifyError::Schema)?;
-    let probes = dialect.probes();
-    let interval = opts
-        .min_interval
-        .unwrap_or_else(|| spacing(&dialect.documented_policy()));
-    let total = probes.len();
-    let target = run_probes(
-        &contract,
-        &probes,
-        &opts.base_url,
-        &opts.token,
-        interval,
-        opts,
-        |i, p, o| {
-            progress(&format!(
-                "[{}/{total}] {} {} {}: {}",
-                i + 1,
-                p.name,
-                p.method,
-                p.template,
-                o.label()
-            ))
-        },
-    )
+    let cases = dialect.catalogue();
+    let settings = Settings {
+        base_url: opts.base_url.trim_end_matches('/').to_string(),
+        token: opts.token.clone(),
+        interval: opts
+            .min_interval
+            .unwrap_or_else(|| spacing(&dialect.documented_policy())),
+        max_retries: opts.max_retries,
+        max_wait: opts.max_wait,
+        default_wait: Duration::from_secs(1),
+        allow_writes: opts.allow_writes,
+        timeout: Duration::from_secs(30),
+    };
+    let total = cases.len();
+    let line = |i: usize, c: &Case, o: &Outcome, on: &str| {
+        format!(
+            "[{}/{total}] {} {} {}{on}: {}",
+            i + 1,
+            c.name,
+            c.method,
+            c.template,
+            o.label()
+        )
+    };
+    let target = run_cases(&contract, &cases, settings, opts.lasting_writes, |i, c, o| {
+        progress(&line(i, c, o, ""))
+    })
     .await;
     let mock = if opts.against_mock {
         let listener = TcpListener::bind("127.0.0.1:0")
@@ -409,24 +257,12 @@ pub async fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Repor
             .find(|b| b.vendor() == dialect.info().vendor)
             .map(|b| b.default_token())
             .unwrap_or("");
-        let outcomes = run_probes(
-            &contract,
-            &probes,
-            &base,
-            token,
-            Duration::ZERO,
-            opts,
-            |i, p, o| {
-                progress(&format!(
-                    "[{}/{total}] {} {} {} (emulator): {}",
-                    i + 1,
-                    p.name,
-                    p.method,
-                    p.template,
-                    o.label()
-                ))
-            },
-        )
+        let mut settings = Settings::emulator(&base, token);
+        settings.allow_writes = opts.allow_writes;
+        // The emulator is fresh and private to this run: lasting writes are harmless there.
+        let outcomes = run_cases(&contract, &cases, settings, true, |i, c, o| {
+            progress(&line(i, c, o, " (emulator)"))
+        })
         .await;
         let _ = tx.send(());
         let _ = server.await;
@@ -434,14 +270,14 @@ pub async fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Repor
     } else {
         None
     };
-    let results = probes
+    let results = cases
         .iter()
         .enumerate()
-        .map(|(i, p)| ProbeResult {
-            operation: p.name.to_string(),
-            method: p.method.to_string(),
-            template: p.template.to_string(),
-            expected_status: p.expect,
+        .map(|(i, c)| ProbeResult {
+            operation: c.name.to_string(),
+            method: c.method.to_string(),
+            template: c.template.to_string(),
+            expected_status: c.expect,
             target: target[i].clone(),
             mock: mock.as_ref().map(|m| m[i].clone()),
         })
@@ -456,45 +292,6 @@ pub async fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Repor
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    /// References resolve against earlier responses; a missing record leaves them unresolved.
-    #[test]
-    fn references() {
-        let mut seen = HashMap::new();
-        seen.insert(
-            "listUsers".to_string(),
-            json!({"data": [{"id": 7, "email": "a b@x.y"}]}),
-        );
-        assert_eq!(
-            resolve_path("/users/{$listUsers/data/0/id}", &seen).as_deref(),
-            Some("/users/7")
-        );
-        assert_eq!(
-            resolve_path("/s?email={$listUsers/data/0/email}", &seen).as_deref(),
-            Some("/s?email=a%20b%40x.y")
-        );
-        assert_eq!(resolve_path("/users/{$listUsers/data/5/id}", &seen), None);
-        seen.insert(
-            "c".to_string(),
-            json!({"at": "2023-03-31T08:41:58+0000", "n": null}),
-        );
-        assert_eq!(
-            resolve_path("/cdrs/{$c/at|ymd}/x", &seen).as_deref(),
-            Some("/cdrs/2023/03/31/x")
-        );
-        assert_eq!(resolve_path("/u/{$c/n}", &seen), None);
-        assert_eq!(
-            resolve_body(&json!({"n": "{$c/n}"}), &seen),
-            Some(json!({"n": null}))
-        );
-        let body = resolve_body(
-            &json!({"id": "{$listUsers/data/0/id}", "x": ["{$listUsers/data/0/email}"]}),
-            &seen,
-        )
-        .unwrap();
-        assert_eq!(body, json!({"id": 7, "x": ["a b@x.y"]}));
-    }
 
     /// Spacing keeps under the tightest window with headroom.
     #[test]

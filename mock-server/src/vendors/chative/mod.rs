@@ -41,22 +41,18 @@
 //! - **Rate limit**: not stated numerically; 60 requests per minute per account, fixed window,
 //!   `Retry-After` on 429 and no other rate-limit headers.
 
+pub mod catalogue;
 pub mod errors;
 pub mod models;
-pub mod probes;
 pub mod routes;
 pub mod seed;
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
-use serde_json::Value;
-
 use crate::platform::auth::AuthScheme;
 use crate::platform::clock::Clock;
-use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo};
-use crate::platform::error::ApiError;
-use crate::platform::rate_limit::Policy;
+use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo, VendorMount};
+use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
 
 use models::ChativeState;
@@ -67,48 +63,35 @@ pub const DEFAULT_TOKEN: &str = "chative-test-token";
 /// All Chative state: one seeded [`ChativeState`] per account.
 pub type Chative = VendorState<ChativeState>;
 
-pub const SURFACE: SurfaceInfo = SurfaceInfo {
-    id: "chative",
-    vendor: VENDOR,
-    real_base_url: "https://api.chative.io/v1.0",
-    real_path: "/v1.0",
-    hosts: &["api.chative.io"],
-    budget: "chative",
-    auth: AuthScheme::Bearer,
-    rate_headers: RateHeaders::RetryAfterOnly,
-    source: "seed 002 + reference/chative.md",
+/// The Chative.IO v1.0 surface.
+pub static DIALECT: Dialect = Dialect {
+    info: SurfaceInfo {
+        id: "chative",
+        vendor: VENDOR,
+        real_base_url: "https://api.chative.io/v1.0",
+        real_path: "/v1.0",
+        hosts: &["api.chative.io"],
+        budget: "chative",
+        auth: AuthScheme::Bearer,
+        rate_headers: RateHeaders::RetryAfterOnly,
+        source: "seed 002 + reference/chative.md",
+    },
+    // Not stated as a number; the 429 says "Retry in 1 minute": 60 per minute.
+    documented: &[Window {
+        limit: 60,
+        seconds: 60,
+    }],
+    render_error: errors::render,
+    openapi: include_str!("../../../../fixtures/schemas/chative.openapi.json"),
+    catalogue: catalogue::cases,
 };
 
-pub struct ChativeDialect;
-
-impl Dialect for ChativeDialect {
-    fn info(&self) -> &SurfaceInfo {
-        &SURFACE
-    }
-
-    fn documented_policy(&self) -> Policy {
-        Policy::per(60, 60)
-    }
-
-    fn render_error(&self, err: &ApiError) -> (StatusCode, Value) {
-        errors::render(err)
-    }
-
-    fn probes(&self) -> Vec<crate::platform::probe::Probe> {
-        probes::probes()
-    }
-
-    fn openapi(&self) -> &'static str {
-        include_str!("../../../../fixtures/schemas/chative.openapi.json")
-    }
-}
-
-pub fn mount(seed: u64, clock: Clock) -> super::VendorMount {
+pub fn mount(seed: u64, clock: Clock) -> VendorMount {
     let backend = Arc::new(Chative::new(VENDOR, DEFAULT_TOKEN, clock, move || {
         seed::build(seed)
     }));
-    super::VendorMount {
+    VendorMount {
         backend: backend.clone(),
-        surfaces: vec![(Arc::new(ChativeDialect), routes::router(backend))],
+        surfaces: vec![(&DIALECT, routes::router(backend))],
     }
 }

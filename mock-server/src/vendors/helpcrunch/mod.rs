@@ -58,22 +58,18 @@
 //! - **Rate limit**: 120 per minute per account, fixed window; `Retry-After` on 429 (no other
 //!   rate-limit headers are documented).
 
+pub mod catalogue;
 pub mod errors;
 pub mod models;
-pub mod probes;
 pub mod routes;
 pub mod seed;
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
-use serde_json::Value;
-
 use crate::platform::auth::AuthScheme;
 use crate::platform::clock::Clock;
-use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo};
-use crate::platform::error::ApiError;
-use crate::platform::rate_limit::Policy;
+use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo, VendorMount};
+use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
 
 use models::HelpCrunchState;
@@ -84,48 +80,35 @@ pub const DEFAULT_TOKEN: &str = "helpcrunch-test-token";
 /// All HelpCrunch state: one seeded [`HelpCrunchState`] per account.
 pub type HelpCrunch = VendorState<HelpCrunchState>;
 
-pub const SURFACE: SurfaceInfo = SurfaceInfo {
-    id: "helpcrunch",
-    vendor: VENDOR,
-    real_base_url: "https://api.helpcrunch.com/v1",
-    real_path: "/v1",
-    hosts: &["api.helpcrunch.com"],
-    budget: "helpcrunch",
-    auth: AuthScheme::Bearer,
-    rate_headers: RateHeaders::RetryAfterOnly,
-    source: "seed 003 + reference/helpcrunch.md",
+/// The HelpCrunch REST API v1 surface.
+pub static DIALECT: Dialect = Dialect {
+    info: SurfaceInfo {
+        id: "helpcrunch",
+        vendor: VENDOR,
+        real_base_url: "https://api.helpcrunch.com/v1",
+        real_path: "/v1",
+        hosts: &["api.helpcrunch.com"],
+        budget: "helpcrunch",
+        auth: AuthScheme::Bearer,
+        rate_headers: RateHeaders::RetryAfterOnly,
+        source: "seed 003 + reference/helpcrunch.md",
+    },
+    // 120 requests per minute per account.
+    documented: &[Window {
+        limit: 120,
+        seconds: 60,
+    }],
+    render_error: errors::render,
+    openapi: include_str!("../../../../fixtures/schemas/helpcrunch.openapi.json"),
+    catalogue: catalogue::cases,
 };
 
-pub struct HelpCrunchDialect;
-
-impl Dialect for HelpCrunchDialect {
-    fn info(&self) -> &SurfaceInfo {
-        &SURFACE
-    }
-
-    fn documented_policy(&self) -> Policy {
-        Policy::per(120, 60)
-    }
-
-    fn render_error(&self, err: &ApiError) -> (StatusCode, Value) {
-        errors::render(err)
-    }
-
-    fn probes(&self) -> Vec<crate::platform::probe::Probe> {
-        probes::probes()
-    }
-
-    fn openapi(&self) -> &'static str {
-        include_str!("../../../../fixtures/schemas/helpcrunch.openapi.json")
-    }
-}
-
-pub fn mount(seed: u64, clock: Clock) -> super::VendorMount {
+pub fn mount(seed: u64, clock: Clock) -> VendorMount {
     let backend = Arc::new(HelpCrunch::new(VENDOR, DEFAULT_TOKEN, clock, move || {
         seed::build(seed)
     }));
-    super::VendorMount {
+    VendorMount {
         backend: backend.clone(),
-        surfaces: vec![(Arc::new(HelpCrunchDialect), routes::router(backend))],
+        surfaces: vec![(&DIALECT, routes::router(backend))],
     }
 }

@@ -53,22 +53,18 @@
 //! - **Rate limit** counts only authenticated requests; with `--rate-limits off` the headers
 //!   still show the documented limit with the full budget remaining.
 
+pub mod catalogue;
 pub mod errors;
 pub mod models;
-pub mod probes;
 pub mod routes;
 pub mod seed;
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
-use serde_json::Value;
-
 use crate::platform::auth::AuthScheme;
 use crate::platform::clock::Clock;
-use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo};
-use crate::platform::error::ApiError;
-use crate::platform::rate_limit::Policy;
+use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo, VendorMount};
+use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
 
 use models::HipcallState;
@@ -79,50 +75,36 @@ pub const DEFAULT_TOKEN: &str = "hipcall-test-token";
 /// All Hipcall state: one seeded [`HipcallState`] per account.
 pub type Hipcall = VendorState<HipcallState>;
 
-pub const SURFACE: SurfaceInfo = SurfaceInfo {
-    id: "hipcall",
-    vendor: VENDOR,
-    real_base_url: "https://api.hipcall.com/api/v20211124",
-    real_path: "/api/v20211124",
-    hosts: &["api.hipcall.com"],
-    budget: "hipcall-v20211124",
-    auth: AuthScheme::Bearer,
-    rate_headers: RateHeaders::XRateLimit,
-    source: "seed 004 + reference/hipcall.md §1B/2B/3B",
+/// The v20211124 surface.
+pub static LEGACY: Dialect = Dialect {
+    info: SurfaceInfo {
+        id: "hipcall",
+        vendor: VENDOR,
+        real_base_url: "https://api.hipcall.com/api/v20211124",
+        real_path: "/api/v20211124",
+        hosts: &["api.hipcall.com"],
+        budget: "hipcall-v20211124",
+        auth: AuthScheme::Bearer,
+        rate_headers: RateHeaders::XRateLimit,
+        source: "seed 004 + reference/hipcall.md §1B/2B/3B",
+    },
+    // `x-ratelimit-limit: 30` per minute.
+    documented: &[Window {
+        limit: 30,
+        seconds: 60,
+    }],
+    render_error: errors::render,
+    openapi: include_str!("../../../../fixtures/schemas/hipcall.openapi.json"),
+    catalogue: catalogue::legacy,
 };
 
-/// The v20211124 surface's dialect.
-pub struct LegacyDialect;
-
-impl Dialect for LegacyDialect {
-    fn info(&self) -> &SurfaceInfo {
-        &SURFACE
-    }
-
-    fn documented_policy(&self) -> Policy {
-        Policy::per(30, 60)
-    }
-
-    fn render_error(&self, err: &ApiError) -> (StatusCode, Value) {
-        errors::render(err)
-    }
-
-    fn probes(&self) -> Vec<crate::platform::probe::Probe> {
-        probes::probes()
-    }
-
-    fn openapi(&self) -> &'static str {
-        include_str!("../../../../fixtures/schemas/hipcall.openapi.json")
-    }
-}
-
 /// The vendor's backend and its mounted surfaces.
-pub fn mount(seed: u64, clock: Clock) -> super::VendorMount {
+pub fn mount(seed: u64, clock: Clock) -> VendorMount {
     let backend = Arc::new(Hipcall::new(VENDOR, DEFAULT_TOKEN, clock, move || {
         seed::build(seed)
     }));
-    super::VendorMount {
+    VendorMount {
         backend: backend.clone(),
-        surfaces: vec![(Arc::new(LegacyDialect), routes::router(backend))],
+        surfaces: vec![(&LEGACY, routes::router(backend))],
     }
 }

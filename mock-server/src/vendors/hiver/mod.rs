@@ -55,23 +55,19 @@
 //!   single conversations are bare objects; `created_at` is ISO 8601.
 //! - Subjects exist only on the tutorial surface (the official API has none).
 
+pub mod catalogue;
 pub mod errors;
 pub mod models;
-pub mod probes;
 pub mod routes_official;
 pub mod routes_tutorial;
 pub mod seed;
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
-use serde_json::Value;
-
 use crate::platform::auth::AuthScheme;
 use crate::platform::clock::Clock;
-use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo};
-use crate::platform::error::ApiError;
-use crate::platform::rate_limit::{Policy, Window};
+use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo, VendorMount};
+use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
 
 use models::HiverState;
@@ -83,99 +79,65 @@ pub const DEFAULT_TOKEN: &str = "hiver-test-token";
 pub type Hiver = VendorState<HiverState>;
 const BUDGET: &str = "hiver";
 
-pub const OFFICIAL: SurfaceInfo = SurfaceInfo {
-    id: "hiver",
-    vendor: VENDOR,
-    real_base_url: "https://api2.hiverhq.com/v1",
-    real_path: "/v1",
-    hosts: &["api2.hiverhq.com"],
-    budget: BUDGET,
-    auth: AuthScheme::Bearer,
-    rate_headers: RateHeaders::RetryAfterOnly,
-    source: "seed 000 + reference/hiver.md §1",
+/// 1 request per second and 5000 per day, per account, shared by both surfaces.
+const DOCUMENTED: &[Window] = &[
+    Window {
+        limit: 1,
+        seconds: 1,
+    },
+    Window {
+        limit: 5000,
+        seconds: 86_400,
+    },
+];
+
+/// The official API v1.
+pub static OFFICIAL: Dialect = Dialect {
+    info: SurfaceInfo {
+        id: "hiver",
+        vendor: VENDOR,
+        real_base_url: "https://api2.hiverhq.com/v1",
+        real_path: "/v1",
+        hosts: &["api2.hiverhq.com"],
+        budget: BUDGET,
+        auth: AuthScheme::Bearer,
+        rate_headers: RateHeaders::RetryAfterOnly,
+        source: "seed 000 + reference/hiver.md §1",
+    },
+    documented: DOCUMENTED,
+    render_error: errors::render,
+    openapi: include_str!("../../../../fixtures/schemas/hiver.openapi.json"),
+    catalogue: catalogue::official,
 };
 
-pub const TUTORIAL: SurfaceInfo = SurfaceInfo {
-    id: "hiver-tutorial",
-    vendor: VENDOR,
-    real_base_url: "https://api.hiverhq.com/api/v1",
-    real_path: "/api/v1",
-    hosts: &["api.hiverhq.com"],
-    budget: BUDGET,
-    auth: AuthScheme::Bearer,
-    rate_headers: RateHeaders::RetryAfterOnly,
-    source: "seed 001 (third-party tutorial, not Hiver's docs) + reference/hiver.md §2",
+/// The surface of seed 001's third-party tutorial.
+pub static TUTORIAL: Dialect = Dialect {
+    info: SurfaceInfo {
+        id: "hiver-tutorial",
+        vendor: VENDOR,
+        real_base_url: "https://api.hiverhq.com/api/v1",
+        real_path: "/api/v1",
+        hosts: &["api.hiverhq.com"],
+        budget: BUDGET,
+        auth: AuthScheme::Bearer,
+        rate_headers: RateHeaders::RetryAfterOnly,
+        source: "seed 001 (third-party tutorial, not Hiver's docs) + reference/hiver.md §2",
+    },
+    documented: DOCUMENTED,
+    render_error: errors::render,
+    openapi: include_str!("../../../../fixtures/schemas/hiver-tutorial.openapi.json"),
+    catalogue: catalogue::tutorial,
 };
 
-/// 1 request per second and 5000 per day, per account.
-fn documented() -> Policy {
-    Policy {
-        windows: vec![
-            Window {
-                limit: 1,
-                seconds: 1,
-            },
-            Window {
-                limit: 5000,
-                seconds: 86_400,
-            },
-        ],
-    }
-}
-
-pub struct HiverDialect {
-    info: &'static SurfaceInfo,
-    openapi: &'static str,
-    probes: fn() -> Vec<crate::platform::probe::Probe>,
-}
-
-impl Dialect for HiverDialect {
-    fn info(&self) -> &SurfaceInfo {
-        self.info
-    }
-
-    fn documented_policy(&self) -> Policy {
-        documented()
-    }
-
-    fn render_error(&self, err: &ApiError) -> (StatusCode, Value) {
-        errors::render(err)
-    }
-
-    fn openapi(&self) -> &'static str {
-        self.openapi
-    }
-
-    fn probes(&self) -> Vec<crate::platform::probe::Probe> {
-        (self.probes)()
-    }
-}
-
-pub fn mount(seed: u64, clock: Clock) -> super::VendorMount {
+pub fn mount(seed: u64, clock: Clock) -> VendorMount {
     let backend = Arc::new(Hiver::new(VENDOR, DEFAULT_TOKEN, clock, move || {
         seed::build(seed)
     }));
-    super::VendorMount {
+    VendorMount {
         backend: backend.clone(),
         surfaces: vec![
-            (
-                Arc::new(HiverDialect {
-                    info: &OFFICIAL,
-                    openapi: include_str!("../../../../fixtures/schemas/hiver.openapi.json"),
-                    probes: probes::official,
-                }),
-                routes_official::router(backend.clone()),
-            ),
-            (
-                Arc::new(HiverDialect {
-                    info: &TUTORIAL,
-                    openapi: include_str!(
-                        "../../../../fixtures/schemas/hiver-tutorial.openapi.json"
-                    ),
-                    probes: probes::tutorial,
-                }),
-                routes_tutorial::router(backend),
-            ),
+            (&OFFICIAL, routes_official::router(backend.clone())),
+            (&TUTORIAL, routes_tutorial::router(backend)),
         ],
     }
 }
