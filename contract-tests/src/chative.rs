@@ -8,11 +8,11 @@ use proptest::test_runner::{Config as PropConfig, TestRunner};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use mock_server::vendors::chative;
 use crate::redact;
 use crate::schema::Contract;
 use crate::strategies::chative as strat;
 use crate::target::{Exchange, Surface, Target};
+use mock_server::vendors::chative;
 
 pub const SURFACE: Surface = Surface::new(&chative::DIALECT, chative::DEFAULT_TOKEN);
 
@@ -52,16 +52,25 @@ fn cases(t: &Target, mock_default: u32) -> u32 {
 pub fn read_operations_and_errors(t: &Target) {
     let seen = crate::check::catalogue_reads(t, &CONTRACT, snapshot);
     if let (Some(list), Some(one)) = (seen.get("listContacts"), seen.get("getContact")) {
-        assert_eq!(one.body, list.body["list"][0], "detail equals the list item");
+        assert_eq!(
+            one.body, list.body["list"][0],
+            "detail equals the list item"
+        );
     }
 }
 
 /// Every check of this suite, for the coverage test and the external-process run.
 pub const CHECKS: crate::check::Checks = &[
     ("read_operations_and_errors", read_operations_and_errors),
-    ("paging_covers_every_contact_once", paging_covers_every_contact_once),
+    (
+        "paging_covers_every_contact_once",
+        paging_covers_every_contact_once,
+    ),
     ("patch_round_trips", patch_round_trips),
-    ("invalid_patch_changes_nothing", invalid_patch_changes_nothing),
+    (
+        "invalid_patch_changes_nothing",
+        invalid_patch_changes_nothing,
+    ),
     ("delete_then_get_is_404", delete_then_get_is_404),
 ];
 

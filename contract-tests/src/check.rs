@@ -157,7 +157,11 @@ pub fn every_operation_has_a_case_a_route_and_a_check(
     for c in &cases {
         assert!(names.insert(c.name), "case name {} is used twice", c.name);
         assert!(
-            schema.contains(&(c.method.to_string(), c.template.to_string(), c.operation.to_string())),
+            schema.contains(&(
+                c.method.to_string(),
+                c.template.to_string(),
+                c.operation.to_string()
+            )),
             "{}: {} {} is not operation {} in the schema",
             c.name,
             c.method,
@@ -184,5 +188,8 @@ pub fn every_operation_has_a_case_a_route_and_a_check(
         .filter(|(m, p, _)| !covered.contains(&(m.clone(), p.clone())))
         .map(|o| &o.2)
         .collect();
-    assert!(unchecked.is_empty(), "no contract check covers {unchecked:?}");
+    assert!(
+        unchecked.is_empty(),
+        "no contract check covers {unchecked:?}"
+    );
 }

@@ -8,11 +8,11 @@ use proptest::test_runner::{Config as PropConfig, TestRunner};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use mock_server::vendors::helpcrunch;
 use crate::redact;
 use crate::schema::Contract;
 use crate::strategies::helpcrunch as strat;
 use crate::target::{Exchange, Surface, Target};
+use mock_server::vendors::helpcrunch;
 
 pub const SURFACE: Surface = Surface::new(&helpcrunch::DIALECT, helpcrunch::DEFAULT_TOKEN);
 
@@ -73,7 +73,10 @@ pub fn documented_examples_validate() {
 pub fn read_operations_and_errors(t: &Target) {
     let seen = crate::check::catalogue_reads(t, &CONTRACT, snapshot);
     if let (Some(list), Some(one)) = (seen.get("listCustomers"), seen.get("getCustomer")) {
-        assert_eq!(one.body, list.body["data"][0], "detail equals the list item");
+        assert_eq!(
+            one.body, list.body["data"][0],
+            "detail equals the list item"
+        );
     }
 }
 
@@ -82,9 +85,15 @@ pub const CHECKS: crate::check::Checks = &[
     ("read_operations_and_errors", read_operations_and_errors),
     ("write_operations", write_operations),
     ("search_equals_brute_force", search_equals_brute_force),
-    ("paging_covers_every_record_once", paging_covers_every_record_once),
+    (
+        "paging_covers_every_record_once",
+        paging_covers_every_record_once,
+    ),
     ("put_replaces_patch_merges", put_replaces_patch_merges),
-    ("invalid_searches_name_the_filter", invalid_searches_name_the_filter),
+    (
+        "invalid_searches_name_the_filter",
+        invalid_searches_name_the_filter,
+    ),
 ];
 
 /// Every schema operation has a catalogue case, a route and a check.

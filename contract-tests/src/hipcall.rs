@@ -5,11 +5,11 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use mock_server::vendors::hipcall;
 use crate::redact::{self, hipcall::HEADERS};
 use crate::schema::Contract;
 use crate::strategies::hipcall as strat;
 use crate::target::{Auth, Exchange, Surface, Target};
+use mock_server::vendors::hipcall;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, TestRunner};
 use reqwest::Method;
@@ -72,10 +72,16 @@ pub fn read_operations_and_errors(t: &Target) {
 pub const CHECKS: crate::check::Checks = &[
     ("read_operations_and_errors", read_operations_and_errors),
     ("write_operations", write_operations),
-    ("pagination_covers_every_record_once", pagination_covers_every_record_once),
+    (
+        "pagination_covers_every_record_once",
+        pagination_covers_every_record_once,
+    ),
     ("bad_credentials_get_401", bad_credentials_get_401),
     ("created_tasks_round_trip", created_tasks_round_trip),
-    ("invalid_task_bodies_are_rejected", invalid_task_bodies_are_rejected),
+    (
+        "invalid_task_bodies_are_rejected",
+        invalid_task_bodies_are_rejected,
+    ),
 ];
 
 /// Every schema operation has a catalogue case, a route and a check.

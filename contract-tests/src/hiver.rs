@@ -8,10 +8,10 @@ use proptest::test_runner::{Config as PropConfig, TestRunner};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use mock_server::vendors::hiver;
 use crate::redact;
 use crate::schema::Contract;
 use crate::target::{Exchange, Surface, Target};
+use mock_server::vendors::hiver;
 
 pub const SURFACE: Surface = Surface::new(&hiver::OFFICIAL, hiver::DEFAULT_TOKEN);
 pub const TUTORIAL: Surface = Surface::new(&hiver::TUTORIAL, hiver::DEFAULT_TOKEN);
@@ -112,8 +112,10 @@ pub const CHECKS: crate::check::Checks = &[
 ];
 
 /// Every check of the tutorial suite.
-pub const TUTORIAL_CHECKS: crate::check::Checks =
-    &[("tutorial_reads", tutorial_reads), ("tutorial_writes", tutorial_writes)];
+pub const TUTORIAL_CHECKS: crate::check::Checks = &[
+    ("tutorial_reads", tutorial_reads),
+    ("tutorial_writes", tutorial_writes),
+];
 
 /// Every official operation has a catalogue case, a route and a check.
 pub fn every_operation_has_a_case_a_route_and_a_check() {
@@ -225,7 +227,6 @@ pub fn write_operations(t: &Target) {
     assert_eq!(draft.body["data"]["id"], id);
 }
 
-
 /// The ids of every conversation page of `inbox` at `limit` and `order`.
 fn walk(t: &Target, inbox: &str, limit: usize, order: &str) -> Vec<i64> {
     let mut ids = Vec::new();
@@ -298,8 +299,14 @@ pub fn token_paging(t: &Target) {
 /// detail equals its list item.
 pub fn tutorial_reads(t: &Target) {
     let seen = crate::check::catalogue_reads(t, &TUTORIAL_CONTRACT, snapshot);
-    if let (Some(list), Some(one)) = (seen.get("listConversations_first"), seen.get("getConversation")) {
-        assert_eq!(one.body, list.body["conversations"][0], "detail equals the list item");
+    if let (Some(list), Some(one)) = (
+        seen.get("listConversations_first"),
+        seen.get("getConversation"),
+    ) {
+        assert_eq!(
+            one.body, list.body["conversations"][0],
+            "detail equals the list item"
+        );
     }
 }
 
@@ -312,7 +319,10 @@ pub fn tutorial_writes(t: &Target) {
     }
     let conv = t.call(Method::GET, "/conversations?limit=1", None).body["conversations"][0].clone();
     let id = conv["id"].as_str().expect("a conversation").to_string();
-    let mailbox = conv["mailbox_id"].as_str().expect("its mailbox").to_string();
+    let mailbox = conv["mailbox_id"]
+        .as_str()
+        .expect("its mailbox")
+        .to_string();
     let tag = t.call(
         Method::POST,
         "/tags",
@@ -328,12 +338,20 @@ pub fn tutorial_writes(t: &Target) {
     );
     assert_eq!(applied.status, 200, "{}", applied.raw);
     tutorial_conforms(&applied, "/conversations/{id}/tags");
-    assert!(applied.body["tags"].as_array().unwrap().iter().any(|x| x["id"] == tag_id));
+    assert!(applied.body["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["id"] == tag_id));
     let tag_path = format!("/conversations/{id}/tags/{}", tag_id.as_str().unwrap_or(""));
     let removed = t.call(Method::DELETE, &tag_path, None);
     assert_eq!(removed.status, 200, "{}", removed.raw);
     tutorial_conforms(&removed, "/conversations/{id}/tags/{tag_id}");
-    assert!(!removed.body["tags"].as_array().unwrap().iter().any(|x| x["id"] == tag_id));
+    assert!(!removed.body["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["id"] == tag_id));
     let user = t.call(Method::GET, "/users", None).body["users"][0]["id"].clone();
     let assigned = t.call(
         Method::POST,

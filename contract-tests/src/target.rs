@@ -12,8 +12,8 @@ use std::net::SocketAddr;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use mock_server::client::{self, Body, CaseRun, Request, Runner, Session, Settings};
 pub use mock_server::client::Exchange;
+use mock_server::client::{self, Body, CaseRun, Request, Runner, Session, Settings};
 use mock_server::platform::catalogue::Case;
 use mock_server::platform::dialect::Dialect;
 use mock_server::platform::RateLimitMode;
@@ -218,11 +218,7 @@ impl Target {
 
     /// A separately started mockdesk: writes allowed, emulator-only checks apply.
     pub fn emulator(surface: Surface, base_url: &str, token: &str) -> Self {
-        Self::build(
-            surface,
-            Settings::emulator(base_url, token),
-            Kind::Emulator,
-        )
+        Self::build(surface, Settings::emulator(base_url, token), Kind::Emulator)
     }
 
     fn build(surface: Surface, settings: Settings, kind: Kind) -> Self {

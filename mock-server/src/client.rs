@@ -451,7 +451,10 @@ mod tests {
             Some("/c/2023/03/31/7")
         );
         assert_eq!(resolve_path("/x/{$other/id}", &seen), None);
-        assert_eq!(resolve_path("/x/{$list/data/results[ok=maybe]/id}", &seen), None);
+        assert_eq!(
+            resolve_path("/x/{$list/data/results[ok=maybe]/id}", &seen),
+            None
+        );
         assert_eq!(
             resolve_body(&json!({"n": "{$list/calls/0/n}", "k": "v"}), &seen),
             Some(json!({"n": 7, "k": "v"}))

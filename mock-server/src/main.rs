@@ -66,7 +66,11 @@ struct VerifyArgs {
 
     /// With --allow-writes, also run the writes no operation of the API undoes (e.g. a chat
     /// or a task created on the account). Meant for a sandbox account.
-    #[arg(long, env = "MOCKDESK_VERIFY_ALLOW_LASTING_WRITES", requires = "allow_writes")]
+    #[arg(
+        long,
+        env = "MOCKDESK_VERIFY_ALLOW_LASTING_WRITES",
+        requires = "allow_writes"
+    )]
     allow_lasting_writes: bool,
 
     /// Run the same checks against an in-process emulator and show it beside the target.

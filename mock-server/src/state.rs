@@ -116,4 +116,3 @@ impl AppState {
         Arc::new(self.surfaces().into_iter().map(Route::from).collect())
     }
 }
-

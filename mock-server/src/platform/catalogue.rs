@@ -211,14 +211,30 @@ mod tests {
     #[test]
     fn builders() {
         let c = Case::get("listThings", "/things", "/things?limit=3");
-        assert_eq!((c.name, c.operation, c.method, c.expect), ("listThings", "listThings", "GET", 200));
+        assert_eq!(
+            (c.name, c.operation, c.method, c.expect),
+            ("listThings", "listThings", "GET", 200)
+        );
         assert_eq!((c.effect, c.snapshot), (Effect::Read, Snapshot::Emulator));
         let e = Case::error("error_missing_key", "listThings", "/things", "/things", 401)
             .auth(CaseAuth::Missing);
-        assert_eq!((e.name, e.operation, e.auth), ("error_missing_key", "listThings", CaseAuth::Missing));
+        assert_eq!(
+            (e.name, e.operation, e.auth),
+            ("error_missing_key", "listThings", CaseAuth::Missing)
+        );
         assert_eq!(e.snapshot, Snapshot::Everywhere);
-        let w = Case::write("deleteThing", "DELETE", "/things/{id}", "/things/1", 204, Cleanup::Lasting("x"));
+        let w = Case::write(
+            "deleteThing",
+            "DELETE",
+            "/things/{id}",
+            "/things/1",
+            204,
+            Cleanup::Lasting("x"),
+        );
         assert!(w.is_write() && w.is_lasting());
-        assert_eq!(operations(&[c.clone(), c.named("again"), w]), ["listThings", "deleteThing"]);
+        assert_eq!(
+            operations(&[c.clone(), c.named("again"), w]),
+            ["listThings", "deleteThing"]
+        );
     }
 }

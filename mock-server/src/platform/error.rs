@@ -26,6 +26,17 @@ pub enum Problem {
     NotAllowed,
     /// The value is already taken by another record.
     Taken,
+    /// A string that should be an email address is not one.
+    Email,
+    /// A list has fewer than `min` or more than `max` items.
+    Count { min: usize, max: usize },
+    /// The record this item addresses does not exist (a 404 inside a batch).
+    Missing { resource: &'static str },
+    /// Required because another field has a given value (e.g. an author for a private note).
+    RequiredWhen {
+        field: &'static str,
+        value: &'static str,
+    },
     /// Free text, for rules no other kind covers.
     Other(String),
 }

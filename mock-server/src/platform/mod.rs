@@ -13,6 +13,7 @@ pub mod pagination;
 pub mod rate_limit;
 pub mod store;
 pub mod surface;
+pub mod view;
 
 use std::collections::HashMap;
 use std::sync::RwLock;

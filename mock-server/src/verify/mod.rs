@@ -235,9 +235,13 @@ pub async fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Repor
             o.label()
         )
     };
-    let target = run_cases(&contract, &cases, settings, opts.lasting_writes, |i, c, o| {
-        progress(&line(i, c, o, ""))
-    })
+    let target = run_cases(
+        &contract,
+        &cases,
+        settings,
+        opts.lasting_writes,
+        |i, c, o| progress(&line(i, c, o, "")),
+    )
     .await;
     let mock = if opts.against_mock {
         let listener = TcpListener::bind("127.0.0.1:0")

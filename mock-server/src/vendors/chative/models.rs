@@ -178,10 +178,7 @@ impl ChativeState {
                     Value::String(s) if crate::platform::input::looks_like_email(s) => {
                         changes.push(Change::Standard("email", v.clone()))
                     }
-                    Value::String(_) => errors.push(FieldError::new(
-                        "email",
-                        Problem::Other("email must be a valid email address".into()),
-                    )),
+                    Value::String(_) => errors.push(FieldError::new("email", Problem::Email)),
                     _ => errors.push(bad_type("text")),
                 },
                 "phone" => match v {

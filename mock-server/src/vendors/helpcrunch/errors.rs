@@ -47,6 +47,21 @@ pub fn field_entry(e: &FieldError) -> Value {
                 &format!("Customer with this {leaf} already exists"),
             );
         }
+        Problem::Email => "This value is not a valid email address.".into(),
+        Problem::Count { min, max } => {
+            let n = |k: usize| format!("{k} element{}", if k == 1 { "" } else { "s" });
+            format!(
+                "This collection should contain {} or more and {} or less.",
+                n(*min),
+                n(*max)
+            )
+        }
+        Problem::Missing { resource } => format!("{resource} not found"),
+        Problem::RequiredWhen {
+            field: "type",
+            value: "private",
+        } => "Private notes can only be posted by an agent.".into(),
+        Problem::RequiredWhen { .. } => "This value should not be blank.".into(),
         Problem::Other(text) => text.clone(),
     };
     entry(&e.field, &text)

@@ -59,10 +59,15 @@
 //!   rate-limit headers are documented).
 
 pub mod catalogue;
+pub mod chats;
+pub mod customers;
 pub mod errors;
+pub mod input;
 pub mod models;
 pub mod routes;
+pub mod search;
 pub mod seed;
+pub mod views;
 
 use std::sync::Arc;
 

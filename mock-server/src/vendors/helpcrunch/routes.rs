@@ -4,19 +4,22 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Router;
+use serde_json::Value;
 
-use super::models::{
-    parse_search, parse_sort, HelpCrunchState, Write, CHAT_FIELDS, CHAT_SORTS, CUSTOMER_FIELDS,
-    CUSTOMER_SORTS,
-};
+use super::chats::ChatAction;
+use super::input::{self, Write};
+use super::models::HelpCrunchState;
+use super::search::{parse_search, CHAT_FIELDS, CHAT_SORTS, CUSTOMER_FIELDS, CUSTOMER_SORTS};
+use super::views::event_view;
 use super::HelpCrunch;
 use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::extract::{JsonObject, QueryPairs};
 use crate::platform::pagination::{offset_limit, offset_limit_query, slice, OffsetLimitRules};
+use crate::platform::view::{json, json_with, list, Envelope};
 
 /// `offset`/`limit`: 100 by default and at most (documented); more is a 400.
 pub const PAGE_RULES: OffsetLimitRules = OffsetLimitRules {
@@ -25,7 +28,7 @@ pub const PAGE_RULES: OffsetLimitRules = OffsetLimitRules {
 };
 
 type Hc = State<Arc<HelpCrunch>>;
-type JsonResult = ApiResult<Json<Value>>;
+type Answer = ApiResult<Response>;
 
 pub fn router(backend: Arc<HelpCrunch>) -> Router {
     Router::new()
@@ -87,7 +90,7 @@ fn query_sort(q: &QueryPairs, sorts: &[&str]) -> ApiResult<(Option<String>, bool
     let mut errors = Vec::new();
     let s = q.get("sort").map(|v| Value::String(v.to_string()));
     let o = q.get("order").map(|v| Value::String(v.to_string()));
-    let r = parse_sort(s.as_ref(), o.as_ref(), sorts, &mut errors);
+    let r = input::sort(s.as_ref(), o.as_ref(), sorts, &mut errors);
     if errors.is_empty() {
         Ok(r)
     } else {
@@ -96,70 +99,66 @@ fn query_sort(q: &QueryPairs, sorts: &[&str]) -> ApiResult<(Option<String>, bool
 }
 
 /// "Ok" as a JSON string (the docs show the text Ok; every response here is JSON).
-fn ok_text() -> Json<Value> {
-    Json(json!("Ok"))
+fn ok_text() -> Answer {
+    json(&"Ok")
 }
 
 // ---- customers -------------------------------------------------------------------------
 
-async fn list_customers(State(hc): Hc, account: Account, q: QueryPairs) -> JsonResult {
+async fn list_customers(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
     let (sort, desc) = query_sort(&q, CUSTOMER_SORTS)?;
     hc.with(&account, |s| {
         let all = s.sorted_customers(sort.as_deref(), desc);
-        let data: Vec<Value> = slice(&all, window)
-            .iter()
-            .map(|c| s.customer_view(c))
-            .collect();
-        Ok(Json(json!({"data": data, "total": all.len()})))
+        let total = all.len();
+        json(&list(
+            slice(&all, window),
+            Envelope::DataTotal { total },
+            |c| s.customer_view(c),
+        ))
     })
 }
 
-async fn search_customers(
-    State(hc): Hc,
-    account: Account,
-    JsonObject(body): JsonObject,
-) -> JsonResult {
+async fn search_customers(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let search = parse_search(&body, CUSTOMER_FIELDS, CUSTOMER_SORTS)?;
     let window = offset_limit(body.get("offset"), body.get("limit"), PAGE_RULES)?;
     hc.with(&account, |s| {
         let found = s.search_customers(&search);
-        let data: Vec<Value> = slice(&found, window)
-            .iter()
-            .map(|c| s.customer_view(c))
-            .collect();
-        Ok(Json(json!({"data": data, "total": found.len()})))
+        let total = found.len();
+        json(&list(
+            slice(&found, window),
+            Envelope::DataTotal { total },
+            |c| s.customer_view(c),
+        ))
     })
 }
 
-async fn get_customer(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+async fn get_customer(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Customer", &id)?;
-    hc.with(&account, |s| Ok(Json(s.customer_view(s.customer(id)?))))
+    hc.with(&account, |s| json(&s.customer_view(s.customer(id)?)))
 }
 
-async fn write_customer(
+fn write_customer(
     hc: &HelpCrunch,
     account: &Account,
     id: Option<i64>,
     body: &serde_json::Map<String, Value>,
     mode: Write,
-) -> JsonResult {
+) -> Answer {
     let now = hc.now();
+    let status = if mode == Write::Create {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     hc.with(account, |s| {
         let c = s.write_customer(id, body, mode, now)?;
-        Ok(Json(s.customer_view(&c)))
+        json_with(status, &s.customer_view(&c))
     })
 }
 
-async fn create_customer(
-    State(hc): Hc,
-    account: Account,
-    JsonObject(body): JsonObject,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    Ok((
-        StatusCode::CREATED,
-        write_customer(&hc, &account, None, &body, Write::Create).await?,
-    ))
+async fn create_customer(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
+    write_customer(&hc, &account, None, &body, Write::Create)
 }
 
 async fn replace_customer(
@@ -167,9 +166,9 @@ async fn replace_customer(
     account: Account,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> JsonResult {
+) -> Answer {
     let id = path_id("Customer", &id)?;
-    write_customer(&hc, &account, Some(id), &body, Write::Replace).await
+    write_customer(&hc, &account, Some(id), &body, Write::Replace)
 }
 
 async fn merge_customer(
@@ -177,12 +176,12 @@ async fn merge_customer(
     account: Account,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> JsonResult {
+) -> Answer {
     let id = path_id("Customer", &id)?;
-    write_customer(&hc, &account, Some(id), &body, Write::Merge).await
+    write_customer(&hc, &account, Some(id), &body, Write::Merge)
 }
 
-async fn batch_update(State(hc): Hc, account: Account, body: axum::body::Bytes) -> JsonResult {
+async fn batch_update(State(hc): Hc, account: Account, body: axum::body::Bytes) -> Answer {
     let items: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Null
     } else {
@@ -192,29 +191,28 @@ async fn batch_update(State(hc): Hc, account: Account, body: axum::body::Bytes) 
     };
     hc.with(&account, |s| {
         let updated = s.batch_update(&items)?;
-        Ok(Json(Value::Array(
-            updated.iter().map(|c| s.customer_view(c)).collect(),
-        )))
+        let views: Vec<_> = updated.iter().map(|c| s.customer_view(c)).collect();
+        json(&views)
     })
 }
 
-async fn delete_customer(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+async fn delete_customer(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Customer", &id)?;
     hc.with(&account, |s| s.delete_customer(id))?;
-    Ok(ok_text())
+    ok_text()
 }
 
-async fn tags(
+fn tags(
     hc: &HelpCrunch,
     account: &Account,
     id: &str,
     body: &serde_json::Map<String, Value>,
     add: bool,
-) -> JsonResult {
+) -> Answer {
     let id = path_id("Customer", id)?;
     hc.with(account, |s| {
         let c = s.tag_customer(id, body, add)?;
-        Ok(Json(s.customer_view(&c)))
+        json(&s.customer_view(&c))
     })
 }
 
@@ -223,8 +221,8 @@ async fn tag_customer(
     account: Account,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> JsonResult {
-    tags(&hc, &account, &id, &body, true).await
+) -> Answer {
+    tags(&hc, &account, &id, &body, true)
 }
 
 async fn untag_customer(
@@ -232,91 +230,90 @@ async fn untag_customer(
     account: Account,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> JsonResult {
-    tags(&hc, &account, &id, &body, false).await
+) -> Answer {
+    tags(&hc, &account, &id, &body, false)
 }
 
-async fn add_event(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> JsonResult {
+async fn add_event(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let now = hc.now();
     let e = hc.with(&account, |s| s.add_event(&body, now))?;
-    Ok(Json(
-        json!({"id": e.id, "name": e.name, "data": e.data, "createdAt": e.created_at.to_string()}),
-    ))
+    json(&event_view(&e))
 }
 
 // ---- chats -----------------------------------------------------------------------------
 
-async fn list_chats(State(hc): Hc, account: Account, q: QueryPairs) -> JsonResult {
+async fn list_chats(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
     let (sort, desc) = query_sort(&q, CHAT_SORTS)?;
     hc.with(&account, |s| {
         let all = s.sorted_chats(sort.as_deref(), desc);
-        let data: Vec<Value> = slice(&all, window).iter().map(|c| s.chat_view(c)).collect();
-        Ok(Json(json!({"data": data, "meta": {"total": all.len()}})))
+        let total = all.len();
+        json(&list(
+            slice(&all, window),
+            Envelope::DataMetaTotal { total },
+            |c| s.chat_view(c),
+        ))
     })
 }
 
-async fn search_chats(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> JsonResult {
+async fn search_chats(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let search = parse_search(&body, CHAT_FIELDS, CHAT_SORTS)?;
     let window = offset_limit(body.get("offset"), body.get("limit"), PAGE_RULES)?;
     hc.with(&account, |s| {
         let found = s.search_chats(&search);
-        let data: Vec<Value> = slice(&found, window)
-            .iter()
-            .map(|c| s.chat_view(c))
-            .collect();
-        Ok(Json(json!({"data": data, "meta": {"total": found.len()}})))
+        let total = found.len();
+        json(&list(
+            slice(&found, window),
+            Envelope::DataMetaTotal { total },
+            |c| s.chat_view(c),
+        ))
     })
 }
 
-async fn get_chat(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+async fn get_chat(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Chat", &id)?;
-    hc.with(&account, |s| Ok(Json(s.chat_view(s.chat(id)?))))
+    hc.with(&account, |s| json(&s.chat_view(s.chat(id)?)))
 }
 
-async fn create_chat(
-    State(hc): Hc,
-    account: Account,
-    JsonObject(body): JsonObject,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn create_chat(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let now = hc.now();
     hc.with(&account, |s| {
         let c = s.create_chat(&body, now)?;
-        Ok((StatusCode::CREATED, Json(s.chat_view(&c))))
+        json_with(StatusCode::CREATED, &s.chat_view(&c))
     })
 }
 
 fn action(
     hc: &HelpCrunch,
     account: &Account,
-    name: &str,
+    action: ChatAction,
     body: &serde_json::Map<String, Value>,
-) -> JsonResult {
+) -> Answer {
     let now = hc.now();
     hc.with(account, |s| {
-        let c = s.chat_action(name, body, now)?;
-        Ok(Json(s.chat_view(&c)))
+        let c = s.chat_action(action, body, now)?;
+        json(&s.chat_view(&c))
     })
 }
 
 /// `PUT /chats/{action}` handlers: the chat id travels in the body.
 macro_rules! chat_action {
-    ($($handler:ident => $name:literal),* $(,)?) => {$(
-        async fn $handler(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> JsonResult {
-            action(&hc, &account, $name, &body)
+    ($($handler:ident => $action:ident),* $(,)?) => {$(
+        async fn $handler(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
+            action(&hc, &account, ChatAction::$action, &body)
         }
     )*};
 }
 
 chat_action! {
-    chat_status => "status",
-    chat_assignee => "assignee",
-    chat_department => "department",
-    chat_snooze => "snooze",
-    chat_read_by_agent => "readByAgent",
-    chat_read_by_customer => "readByCustomer",
-    chat_read => "read",
-    chat_rate => "rate",
+    chat_status => Status,
+    chat_assignee => Assignee,
+    chat_department => Department,
+    chat_snooze => Snooze,
+    chat_read_by_agent => ReadByAgent,
+    chat_read_by_customer => ReadByCustomer,
+    chat_read => Read,
+    chat_rate => Rate,
 }
 
 // ---- messages --------------------------------------------------------------------------
@@ -326,70 +323,77 @@ async fn list_messages(
     account: Account,
     Path(id): Path<String>,
     q: QueryPairs,
-) -> JsonResult {
+) -> Answer {
     let id = path_id("Chat", &id)?;
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
     hc.with(&account, |s| {
         let all = s.chat_messages(id)?;
-        let data: Vec<Value> = slice(&all, window)
-            .iter()
-            .map(|m| s.message_view(m))
-            .collect();
-        Ok(Json(json!({"data": data, "total": all.len()})))
+        let total = all.len();
+        json(&list(
+            slice(&all, window),
+            Envelope::DataTotal { total },
+            |m| s.message_view(m),
+        ))
     })
 }
 
-async fn post_message(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> JsonResult {
+async fn post_message(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let now = hc.clock.now_ms();
     hc.with(&account, |s| {
         let m = s.post_message(&body, now)?;
-        Ok(Json(s.message_view(&m)))
+        json(&s.message_view(&m))
     })
 }
 
 // ---- agents, departments, applications, organization -----------------------------------
 
-async fn list_agents(State(hc): Hc, account: Account, q: QueryPairs) -> JsonResult {
+async fn list_agents(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
     hc.with(&account, |s| {
         let all: Vec<_> = s.agents.values().collect();
-        let data: Vec<Value> = slice(&all, window)
-            .iter()
-            .map(|a| s.agent_ref(a.id))
-            .collect();
-        Ok(Json(json!({"data": data, "meta": {"total": all.len()}})))
+        let total = all.len();
+        json(&list(
+            slice(&all, window),
+            Envelope::DataMetaTotal { total },
+            |a| s.agent_ref(a.id),
+        ))
     })
 }
 
-async fn unsubscribe_agent(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+async fn unsubscribe_agent(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Agent", &id)?;
     hc.with(&account, |s| s.unsubscribe_agent(id))?;
-    Ok(ok_text())
+    ok_text()
 }
 
-async fn list_departments(State(hc): Hc, account: Account, q: QueryPairs) -> JsonResult {
+async fn list_departments(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
     hc.with(&account, |s| {
         let all: Vec<_> = s.departments.values().collect();
-        let data: Vec<Value> = slice(&all, window)
-            .iter()
-            .map(|d| s.department_view(d))
-            .collect();
-        Ok(Json(json!({"data": data, "meta": {"total": all.len()}})))
+        let total = all.len();
+        json(&list(
+            slice(&all, window),
+            Envelope::DataMetaTotal { total },
+            |d| s.department_view(d),
+        ))
     })
 }
 
-async fn list_applications(State(hc): Hc, account: Account) -> JsonResult {
+async fn list_applications(State(hc): Hc, account: Account) -> Answer {
     hc.with(&account, |s| {
-        let data: Vec<Value> = s
-            .applications
-            .values()
-            .map(|a| serde_json::to_value(a).unwrap_or(Value::Null))
-            .collect();
-        Ok(Json(json!({ "data": data })))
+        let all: Vec<_> = s.applications.values().collect();
+        json(&list(&all, Envelope::Data, |a| *a))
     })
 }
 
-async fn organization(State(hc): Hc, account: Account) -> JsonResult {
-    hc.with(&account, |s| Ok(Json(json!({"data": s.organization}))))
+async fn organization(State(hc): Hc, account: Account) -> Answer {
+    #[derive(serde::Serialize)]
+    struct Data<'a, T> {
+        data: &'a T,
+    }
+    hc.with(&account, |s| {
+        json(&Data {
+            data: &s.organization,
+        })
+    })
 }

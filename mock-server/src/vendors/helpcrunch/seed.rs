@@ -173,24 +173,17 @@ pub fn build(seed: u64) -> HelpCrunchState {
         };
         s.customers.insert(id, c);
     }
-    let statuses = [
-        "new",
-        "opened",
-        "pending",
-        "on hold",
-        "no communication",
-        "closed",
-        "empty",
-    ];
+    let statuses = ChatStatus::ALL;
     for id in 1..=CHATS {
         let status = statuses[(id as usize - 1) % statuses.len()];
         let customer_id = rng.random_range(1..=CUSTOMERS);
         let created = EPOCH + 1_000_000 + id * 7_200 + rng.random_range(0..3_600);
         let department = rng.random_range(1..=3i64);
-        let assignee = (status != "new" && status != "empty").then(|| rng.random_range(1..=8i64));
+        let assignee = (status != ChatStatus::New && status != ChatStatus::Empty)
+            .then(|| rng.random_range(1..=8i64));
         let mut chat = Chat {
             id,
-            status: "empty".into(),
+            status: ChatStatus::Empty,
             closed_by: None,
             closed_at: None,
             rating: None,
@@ -218,12 +211,12 @@ pub fn build(seed: u64) -> HelpCrunchState {
             department_id: Some(department),
         };
         s.chats.insert(id, chat.clone());
-        if status != "empty" {
+        if status != ChatStatus::Empty {
             let mut at = created * 1000;
             let n = rng.random_range(1..6);
             for k in 0..n {
                 at += rng.random_range(10_000..600_000);
-                let by_agent = k % 2 == 1 && status != "new";
+                let by_agent = k % 2 == 1 && status != ChatStatus::New;
                 let agent = by_agent.then(|| assignee.unwrap_or(3));
                 let body = json!({
                     "chat": id,
@@ -260,8 +253,8 @@ pub fn build(seed: u64) -> HelpCrunchState {
             );
             chat = s.chats.get(&id).cloned().unwrap_or(chat);
         }
-        chat.status = status.into();
-        if status == "closed" {
+        chat.status = status;
+        if status == ChatStatus::Closed {
             chat.closed_at = Some(chat.last_message_at.unwrap_or(created) + 600);
             chat.closed_by = Some(
                 if rng.random_bool(0.7) {
@@ -275,7 +268,7 @@ pub fn build(seed: u64) -> HelpCrunchState {
                 chat.rating = Some(RATINGS[rng.random_range(0..RATINGS.len())].into());
             }
         }
-        if status == "pending" && rng.random_bool(0.5) {
+        if status == ChatStatus::Pending && rng.random_bool(0.5) {
             chat.snoozed_until = Some(created + 86_400);
         }
         s.chats.insert(id, chat);
@@ -291,8 +284,8 @@ mod tests {
     #[test]
     fn coverage_and_determinism() {
         let s = build(42);
-        for st in STATUSES {
-            assert!(s.chats.values().any(|c| c.status == *st), "{st}");
+        for st in ChatStatus::ALL {
+            assert!(s.chats.values().any(|c| c.status == st), "{st:?}");
         }
         for r in AGENT_ROLES {
             assert!(s.agents.values().any(|a| a.role == *r), "{r}");

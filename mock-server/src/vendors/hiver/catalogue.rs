@@ -3,8 +3,7 @@
 use crate::platform::catalogue::{Case, CaseAuth, Cleanup};
 
 const NO_DELETE: Cleanup = Cleanup::Lasting("Hiver offers no way to delete it");
-const TUTORIAL_ONLY: Cleanup =
-    Cleanup::Lasting("the tutorial surface exists only in the emulator");
+const TUTORIAL_ONLY: Cleanup = Cleanup::Lasting("the tutorial surface exists only in the emulator");
 
 /// The official API: every list, search and detail of the first authorised inbox, the
 /// documented errors, a PATCH that writes a conversation's status back, and the writes Hiver
@@ -143,9 +142,13 @@ pub fn tutorial() -> Vec<Case> {
             "/conversations",
             "/conversations?status=open&limit=5",
         ),
-        Case::get("listConversations", "/conversations", "/conversations?limit=1")
-            .named("listConversations_first")
-            .unsnapshotted(),
+        Case::get(
+            "listConversations",
+            "/conversations",
+            "/conversations?limit=1",
+        )
+        .named("listConversations_first")
+        .unsnapshotted(),
         Case::get(
             "getConversation",
             "/conversations/{id}",
@@ -161,15 +164,8 @@ pub fn tutorial() -> Vec<Case> {
         )
         .auth(CaseAuth::Missing)
         .unsnapshotted(),
-        Case::write(
-            "createTag",
-            "POST",
-            "/tags",
-            "/tags",
-            201,
-            TUTORIAL_ONLY,
-        )
-        .body(r#"{"name": "mockdesk-verify", "mailbox_id": "{$getConversation/mailbox_id}"}"#),
+        Case::write("createTag", "POST", "/tags", "/tags", 201, TUTORIAL_ONLY)
+            .body(r#"{"name": "mockdesk-verify", "mailbox_id": "{$getConversation/mailbox_id}"}"#),
         Case::write(
             "applyTag",
             "POST",

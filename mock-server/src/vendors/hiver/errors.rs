@@ -11,6 +11,12 @@ pub fn message(e: &FieldError) -> String {
     let f = &e.field;
     match &e.problem {
         Problem::Other(text) => text.clone(),
+        Problem::Email => format!("{f} must be a valid email address"),
+        Problem::Count { min, max } => format!("{f} must have between {min} and {max} items"),
+        Problem::Missing { .. } => format!("{f} does not exist"),
+        Problem::RequiredWhen { field, value } => {
+            format!("{f} is required when {field} is {value}")
+        }
         Problem::Required => format!("{f} is required"),
         Problem::Type { expected } => format!("{f} must be of type {expected}"),
         Problem::OneOf { allowed } => format!("{f} must be one of {}", allowed.join(", ")),

@@ -1,0 +1,255 @@
+//! Rendering response shapes: a view is any `Serialize` value (usually a struct over borrowed
+//! records); [`json`] turns it into a response body, and [`list`] wraps one page of records in
+//! the envelope a surface uses. Serialization failures are logged and answered as
+//! `ApiError::Internal` (a 500 in the vendor's body) — never a silent `null`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+use super::error::{ApiError, ApiResult};
+
+/// A JSON response with `status` whose body is `view` serialized.
+pub fn json_with(status: StatusCode, view: &impl Serialize) -> ApiResult<Response> {
+    match serde_json::to_vec(view) {
+        Ok(bytes) => {
+            let mut res = (status, bytes).into_response();
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            Ok(res)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "a response view failed to serialize");
+            Err(ApiError::Internal)
+        }
+    }
+}
+
+/// A 200 JSON response whose body is `view` serialized.
+pub fn json(view: &impl Serialize) -> ApiResult<Response> {
+    json_with(StatusCode::OK, view)
+}
+
+/// The records of one page, each rendered through `view` as it is serialized.
+pub struct Items<'a, T, F> {
+    items: &'a [T],
+    view: F,
+}
+
+impl<'a, T, F> Items<'a, T, F> {
+    pub fn new(items: &'a [T], view: F) -> Self {
+        Self { items, view }
+    }
+}
+
+impl<T, F, V> Serialize for Items<'_, T, F>
+where
+    F: Fn(&T) -> V,
+    V: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.items.len()))?;
+        for item in self.items {
+            seq.serialize_element(&(self.view)(item))?;
+        }
+        seq.end()
+    }
+}
+
+/// The list envelope styles the surfaces use.
+#[derive(Debug, Clone)]
+pub enum Envelope {
+    /// `{"data": [...]}`
+    Data,
+    /// `{"data": [...], "total": n}`
+    DataTotal { total: usize },
+    /// `{"data": [...], "meta": {"total": n}}`
+    DataMetaTotal { total: usize },
+    /// `{"list": [...], "total": n, "page": p, "limit": l}` (page/limit style).
+    PageList {
+        total: usize,
+        page: usize,
+        limit: usize,
+    },
+    /// `{"data": [...], "links": {...}, "meta": {...}}` (Laravel resource collections; see
+    /// [`super::pagination::LaravelPage::links_and_meta`]).
+    Laravel { links: Value, meta: Value },
+    /// `{"data": {"results": [...], "pagination": {"next_page": token|null}}}` (keyset token).
+    Results { next_page: Option<String> },
+    /// `{"<key>": [...]}` plus `"next_cursor"` when `cursor` is given (named-list style).
+    Named {
+        key: &'static str,
+        cursor: Option<Option<String>>,
+    },
+}
+
+/// One page in its envelope, serialized without building a `Value` tree for the records.
+pub struct List<'a, T, F> {
+    pub items: Items<'a, T, F>,
+    pub envelope: Envelope,
+}
+
+/// Wraps `page` (already windowed) in `envelope`, rendering each record through `view`.
+pub fn list<'a, T, F, V>(page: &'a [T], envelope: Envelope, view: F) -> List<'a, T, F>
+where
+    F: Fn(&T) -> V,
+    V: Serialize,
+{
+    List {
+        items: Items::new(page, view),
+        envelope,
+    }
+}
+
+struct Total(usize);
+
+impl Serialize for Total {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("total", &self.0)?;
+        m.end()
+    }
+}
+
+struct Results<'b, I> {
+    items: &'b I,
+    next_page: &'b Option<String>,
+}
+
+impl<I: Serialize> Serialize for Results<'_, I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Pagination<'c>(&'c Option<String>);
+        impl Serialize for Pagination<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("next_page", self.0)?;
+                m.end()
+            }
+        }
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("results", self.items)?;
+        m.serialize_entry("pagination", &Pagination(self.next_page))?;
+        m.end()
+    }
+}
+
+impl<T, F, V> Serialize for List<'_, T, F>
+where
+    F: Fn(&T) -> V,
+    V: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        match &self.envelope {
+            Envelope::Data => m.serialize_entry("data", &self.items)?,
+            Envelope::DataTotal { total } => {
+                m.serialize_entry("data", &self.items)?;
+                m.serialize_entry("total", total)?;
+            }
+            Envelope::DataMetaTotal { total } => {
+                m.serialize_entry("data", &self.items)?;
+                m.serialize_entry("meta", &Total(*total))?;
+            }
+            Envelope::PageList { total, page, limit } => {
+                m.serialize_entry("list", &self.items)?;
+                m.serialize_entry("total", total)?;
+                m.serialize_entry("page", page)?;
+                m.serialize_entry("limit", limit)?;
+            }
+            Envelope::Laravel { links, meta } => {
+                m.serialize_entry("data", &self.items)?;
+                m.serialize_entry("links", links)?;
+                m.serialize_entry("meta", meta)?;
+            }
+            Envelope::Results { next_page } => m.serialize_entry(
+                "data",
+                &Results {
+                    items: &self.items,
+                    next_page,
+                },
+            )?,
+            Envelope::Named { key, cursor } => {
+                m.serialize_entry(key, &self.items)?;
+                if let Some(c) = cursor {
+                    m.serialize_entry("next_cursor", c)?;
+                }
+            }
+        }
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn render(e: Envelope) -> Value {
+        let page = [1, 2];
+        serde_json::to_value(list(&page, e, |n: &i32| json!({"n": n}))).unwrap()
+    }
+
+    /// Every envelope style renders its documented keys in order around the rendered page.
+    #[test]
+    fn envelopes() {
+        let data = json!([{"n": 1}, {"n": 2}]);
+        assert_eq!(render(Envelope::Data), json!({"data": data}));
+        assert_eq!(
+            render(Envelope::DataTotal { total: 9 }),
+            json!({"data": data, "total": 9})
+        );
+        assert_eq!(
+            render(Envelope::DataMetaTotal { total: 9 }),
+            json!({"data": data, "meta": {"total": 9}})
+        );
+        assert_eq!(
+            render(Envelope::PageList {
+                total: 9,
+                page: 0,
+                limit: 2
+            }),
+            json!({"list": data, "total": 9, "page": 0, "limit": 2})
+        );
+        assert_eq!(
+            render(Envelope::Results { next_page: None }),
+            json!({"data": {"results": data, "pagination": {"next_page": null}}})
+        );
+        assert_eq!(
+            render(Envelope::Named {
+                key: "things",
+                cursor: Some(Some("c".into()))
+            }),
+            json!({"things": data, "next_cursor": "c"})
+        );
+        assert_eq!(
+            render(Envelope::Named {
+                key: "things",
+                cursor: None
+            }),
+            json!({"things": data})
+        );
+        let keys: Vec<String> = render(Envelope::DataTotal { total: 1 })
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(keys, ["data", "total"]);
+    }
+
+    /// A view that cannot serialize is an internal error, not a null.
+    #[test]
+    fn failure_is_internal() {
+        struct Bad;
+        impl Serialize for Bad {
+            fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("no"))
+            }
+        }
+        assert_eq!(json(&Bad).unwrap_err(), ApiError::Internal);
+    }
+}

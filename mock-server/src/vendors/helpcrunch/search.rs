@@ -1,0 +1,411 @@
+//! HelpCrunch's search language (`POST /customers/search`, `POST /chats/search`): filters of
+//! `{field, operator, value}` combined with AND/OR, validated against a field table whose kind
+//! decides the operators and the value type, then matched against the records.
+
+use serde_json::{Map, Value};
+
+use super::input::{self, not_a_choice, required, type_err, unix_input};
+use super::models::{Chat, ChatStatus, Customer, HelpCrunchState};
+use crate::platform::error::{ApiError, ApiResult};
+
+/// One search filter after validation.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub field: String,
+    pub operator: String,
+    pub value: Value,
+}
+
+/// The type of a searchable field, which decides its operators and value type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Date,
+    Str,
+    Status,
+    Tags,
+    /// A list of ids (`chats.agents`): `=` means "contains".
+    IdList,
+}
+
+impl Kind {
+    pub fn operators(self) -> &'static [&'static str] {
+        match self {
+            Kind::Int | Kind::Date => &["=", "!=", ">", "<", ">=", "<="],
+            Kind::Str | Kind::Status => &["=", "!=", "~", "!~"],
+            Kind::Tags => &["="],
+            Kind::IdList => &["=", "!="],
+        }
+    }
+}
+
+pub const CUSTOMER_FIELDS: &[(&str, Kind)] = &[
+    ("customers.id", Kind::Int),
+    ("customers.name", Kind::Str),
+    ("customers.email", Kind::Str),
+    ("customers.company", Kind::Str),
+    ("customers.phone", Kind::Str),
+    ("customers.countryCode", Kind::Str),
+    ("customers.city", Kind::Str),
+    ("customers.regionCode", Kind::Str),
+    ("customers.userId", Kind::Str),
+    ("customers.tagsData", Kind::Tags),
+    ("customers.lastSeen", Kind::Date),
+    ("customers.firstSeen", Kind::Date),
+    ("customers.createdAt", Kind::Date),
+    ("customers.telegramId", Kind::Str),
+    ("customers.facebookId", Kind::Str),
+    ("customers.instagramId", Kind::Str),
+    ("customers.viberId", Kind::Str),
+    ("customers.whatsappId", Kind::Str),
+];
+
+pub const CHAT_FIELDS: &[(&str, Kind)] = &[
+    ("chats.id", Kind::Int),
+    ("chats.assignee", Kind::Int),
+    ("chats.agents", Kind::IdList),
+    ("chats.createdAt", Kind::Date),
+    ("chats.updatedAt", Kind::Date),
+    ("chats.closedAt", Kind::Date),
+    ("chats.lastMessageAt", Kind::Date),
+    ("chats.lastCustomerMessageAt", Kind::Date),
+    ("chats.department", Kind::Int),
+    ("chats.status", Kind::Status),
+    ("chats.rating", Kind::Str),
+    ("chats.customer", Kind::Int),
+    ("chats.customer.email", Kind::Str),
+    ("chats.customer.userId", Kind::Str),
+    ("chats.customer.tagsData", Kind::Tags),
+];
+
+pub const CUSTOMER_SORTS: &[&str] = &["customers.id", "customers.firstSeen", "customers.lastSeen"];
+pub const CHAT_SORTS: &[&str] = &[
+    "chats.id",
+    "chats.createdAt",
+    "chats.lastCustomerMessageAt",
+    "chats.lastMessageAt",
+    "chats.closedAt",
+];
+
+/// A field's value on one record.
+enum Got {
+    Int(Option<i64>),
+    Str(Option<String>),
+    Tags(Vec<String>),
+    Ids(Vec<i64>),
+}
+
+/// A parsed search body.
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub filters: Vec<Filter>,
+    pub any: bool,
+    pub sort: Option<String>,
+    pub descending: bool,
+}
+
+/// Validates `filter`, `comparison`, `sort` and `order` of a search body against a field
+/// table; every problem is reported at its `filter[i].…` path.
+pub fn parse_search(
+    body: &Map<String, Value>,
+    fields: &[(&str, Kind)],
+    sorts: &[&str],
+) -> ApiResult<Search> {
+    let mut errors = Vec::new();
+    let mut filters = Vec::new();
+    match body.get("filter") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for (i, f) in items.iter().enumerate() {
+                let at = |k: &str| format!("filter[{i}].{k}");
+                let Some(obj) = f.as_object() else {
+                    errors.push(type_err(format!("filter[{i}]"), "array"));
+                    continue;
+                };
+                let field = match obj.get("field") {
+                    Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+                    Some(Value::String(_)) | None | Some(Value::Null) => {
+                        errors.push(required(at("field")));
+                        continue;
+                    }
+                    Some(_) => {
+                        errors.push(type_err(at("field"), "string"));
+                        continue;
+                    }
+                };
+                let Some(&(_, kind)) = fields.iter().find(|(n, _)| *n == field) else {
+                    let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+                    errors.push(not_a_choice(at("field"), &names));
+                    continue;
+                };
+                let operator = match obj.get("operator") {
+                    Some(Value::String(s)) if kind.operators().contains(&s.trim()) => {
+                        s.trim().to_string()
+                    }
+                    None | Some(Value::Null) => {
+                        errors.push(required(at("operator")));
+                        continue;
+                    }
+                    Some(_) => {
+                        errors.push(not_a_choice(at("operator"), kind.operators()));
+                        continue;
+                    }
+                };
+                let value = obj.get("value").cloned().unwrap_or(Value::Null);
+                let ok = match kind {
+                    Kind::Int | Kind::IdList => {
+                        unix_input(&value).is_some()
+                            && !matches!(value, Value::Number(ref n) if n.is_f64())
+                    }
+                    Kind::Date => unix_input(&value).is_some(),
+                    Kind::Str => value.is_string(),
+                    Kind::Status => value
+                        .as_str()
+                        .is_some_and(|s| ChatStatus::parse(s).is_some()),
+                    Kind::Tags => value.as_array().is_some_and(|a| {
+                        !a.is_empty()
+                            && a.iter().all(|t| {
+                                t.get("name")
+                                    .and_then(Value::as_str)
+                                    .is_some_and(|n| !n.trim().is_empty())
+                            })
+                    }),
+                };
+                if !ok {
+                    errors.push(match kind {
+                        Kind::Int | Kind::IdList | Kind::Date => type_err(at("value"), "number"),
+                        Kind::Str => type_err(at("value"), "string"),
+                        Kind::Status => {
+                            let all: Vec<&str> =
+                                ChatStatus::ALL.iter().map(|s| s.as_str()).collect();
+                            not_a_choice(at("value"), &all)
+                        }
+                        Kind::Tags => type_err(at("value"), "array"),
+                    });
+                    continue;
+                }
+                filters.push(Filter {
+                    field,
+                    operator,
+                    value,
+                });
+            }
+        }
+        Some(_) => errors.push(type_err("filter", "array")),
+    }
+    let any = match body.get("comparison") {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("and") => false,
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("or") => true,
+        Some(_) => {
+            errors.push(not_a_choice("comparison", &["and", "or"]));
+            false
+        }
+    };
+    let (sort, descending) = input::sort(body.get("sort"), body.get("order"), sorts, &mut errors);
+    if errors.is_empty() {
+        Ok(Search {
+            filters,
+            any,
+            sort,
+            descending,
+        })
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+fn matches(got: &Got, op: &str, value: &Value) -> bool {
+    match got {
+        Got::Int(v) => {
+            let Some(want) = unix_input(value) else {
+                return false;
+            };
+            match (v, op) {
+                (None, "!=") => true,
+                (None, _) => false,
+                (Some(x), "=") => *x == want,
+                (Some(x), "!=") => *x != want,
+                (Some(x), ">") => *x > want,
+                (Some(x), "<") => *x < want,
+                (Some(x), ">=") => *x >= want,
+                (Some(x), "<=") => *x <= want,
+                _ => false,
+            }
+        }
+        Got::Str(v) => {
+            let want = value.as_str().unwrap_or("").to_lowercase();
+            let have = v.as_deref().map(str::to_lowercase);
+            match (have, op) {
+                (None, "!=" | "!~") => true,
+                (None, _) => false,
+                (Some(h), "=") => h == want,
+                (Some(h), "!=") => h != want,
+                (Some(h), "~") => h.contains(&want),
+                (Some(h), "!~") => !h.contains(&want),
+                _ => false,
+            }
+        }
+        Got::Tags(have) => value.as_array().is_some_and(|want| {
+            want.iter().all(|t| {
+                let n = t["name"].as_str().unwrap_or("");
+                have.iter().any(|h| h.eq_ignore_ascii_case(n))
+            })
+        }),
+        Got::Ids(ids) => {
+            let Some(want) = unix_input(value) else {
+                return false;
+            };
+            match op {
+                "=" => ids.contains(&want),
+                _ => !ids.contains(&want),
+            }
+        }
+    }
+}
+
+fn combine(search: &Search, mut test: impl FnMut(&Filter) -> bool) -> bool {
+    if search.filters.is_empty() {
+        return true;
+    }
+    if search.any {
+        search.filters.iter().any(&mut test)
+    } else {
+        search.filters.iter().all(test)
+    }
+}
+
+/// Orders ids by an optional timestamp key; records without a value go last, ties by id.
+pub(super) fn order_by<T>(
+    items: &mut [&T],
+    key: impl Fn(&T) -> Option<i64>,
+    id: impl Fn(&T) -> i64,
+    descending: bool,
+) {
+    items.sort_by(|a, b| {
+        let (ka, kb) = (key(a), key(b));
+        let ord = match (ka, kb) {
+            (Some(x), Some(y)) => {
+                if descending {
+                    y.cmp(&x)
+                } else {
+                    x.cmp(&y)
+                }
+            }
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        };
+        ord.then(id(a).cmp(&id(b)))
+    });
+}
+
+impl HelpCrunchState {
+    fn customer_field(&self, c: &Customer, field: &str) -> Got {
+        let s = |v: &Option<String>| Got::Str(v.clone());
+        match field {
+            "customers.id" => Got::Int(Some(c.id)),
+            "customers.name" => s(&c.name),
+            "customers.email" => s(&c.email),
+            "customers.company" => s(&c.company),
+            "customers.phone" => s(&c.phone),
+            "customers.countryCode" => s(&c.location.country_code),
+            "customers.city" => s(&c.location.city),
+            "customers.regionCode" => s(&c.location.region_code),
+            "customers.userId" => s(&c.user_id),
+            "customers.tagsData" => Got::Tags(c.tags.clone()),
+            "customers.lastSeen" => Got::Int(c.last_seen),
+            "customers.firstSeen" => Got::Int(c.first_seen),
+            "customers.createdAt" => Got::Int(Some(c.created_at)),
+            _ => Got::Str(None),
+        }
+    }
+
+    pub fn search_customers(&self, search: &Search) -> Vec<&Customer> {
+        self.sorted_customers(search.sort.as_deref(), search.descending)
+            .into_iter()
+            .filter(|c| {
+                combine(search, |f| {
+                    matches(&self.customer_field(c, &f.field), &f.operator, &f.value)
+                })
+            })
+            .collect()
+    }
+
+    fn chat_field(&self, c: &Chat, field: &str) -> Got {
+        let customer = self.customers.get(&c.customer_id);
+        match field {
+            "chats.id" => Got::Int(Some(c.id)),
+            "chats.assignee" => Got::Int(c.assignee_id),
+            "chats.agents" => Got::Ids(c.agent_ids.clone()),
+            "chats.createdAt" => Got::Int(Some(c.created_at)),
+            "chats.updatedAt" => Got::Int(Some(c.updated_at)),
+            "chats.closedAt" => Got::Int(c.closed_at),
+            "chats.lastMessageAt" => Got::Int(c.last_message_at),
+            "chats.lastCustomerMessageAt" => Got::Int(c.last_customer_message_at),
+            "chats.department" => Got::Int(c.department_id),
+            "chats.status" => Got::Str(Some(c.status.as_str().to_string())),
+            "chats.rating" => Got::Str(c.rating.clone()),
+            "chats.customer" => Got::Int(Some(c.customer_id)),
+            "chats.customer.email" => Got::Str(customer.and_then(|x| x.email.clone())),
+            "chats.customer.userId" => Got::Str(customer.and_then(|x| x.user_id.clone())),
+            "chats.customer.tagsData" => {
+                Got::Tags(customer.map(|x| x.tags.clone()).unwrap_or_default())
+            }
+            _ => Got::Str(None),
+        }
+    }
+
+    pub fn search_chats(&self, search: &Search) -> Vec<&Chat> {
+        self.sorted_chats(search.sort.as_deref(), search.descending)
+            .into_iter()
+            .filter(|c| {
+                combine(search, |f| {
+                    let value = if f.field == "chats.status" {
+                        // Compare statuses in canonical spelling.
+                        f.value
+                            .as_str()
+                            .and_then(ChatStatus::parse)
+                            .map_or(Value::Null, |s| Value::from(s.as_str()))
+                    } else {
+                        f.value.clone()
+                    };
+                    matches(&self.chat_field(c, &f.field), &f.operator, &value)
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Search validation names the offending filter path.
+    #[test]
+    fn search_validation_paths() {
+        let body = json!({"filter": [
+            {"field": "customers.name", "operator": "~", "value": "a"},
+            {"field": "customers.shoeSize", "operator": "=", "value": 1},
+            {"field": "customers.id", "operator": "~", "value": 1},
+            {"field": "customers.lastSeen", "operator": ">", "value": "18 Jun 2020"},
+            {"operator": "=", "value": 1}
+        ]});
+        let Err(ApiError::Validation(e)) =
+            parse_search(body.as_object().unwrap(), CUSTOMER_FIELDS, CUSTOMER_SORTS)
+        else {
+            panic!()
+        };
+        let fields: Vec<&str> = e.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "filter[1].field",
+                "filter[2].operator",
+                "filter[3].value",
+                "filter[4].field"
+            ]
+        );
+    }
+}
