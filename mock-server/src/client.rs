@@ -390,7 +390,7 @@ fn lookup(reference: &str, seen: &HashMap<String, Value>) -> Option<Value> {
                 list.as_array()?.iter().find(|item| {
                     item.get(field).is_some_and(|x| match x {
                         Value::String(s) => s == want,
-                        other => other.to_string() == want,
+                        other => serde_json::to_string(other).is_ok_and(|t| t == want),
                     })
                 })?
             }

@@ -1,9 +1,10 @@
-//! Pagination styles. Each style is a request parser plus an envelope renderer; the page
-//! arithmetic ([`Window`]) is shared, so the store never knows how a vendor pages.
-//!
-//! Implemented now: the Laravel page/per_page paginator in its two forms (length-aware
-//! "full" and "simple"). Offset/limit, cursor and opaque-token styles reuse [`Window`] and
-//! [`slice`].
+//! Pagination styles: request parsers and the page arithmetic ([`Window`], [`slice`]) shared
+//! by every surface, so the store never knows how a vendor pages. Implemented: Laravel
+//! page/per_page ([`PageRequest`], envelope by [`LaravelPage`] in its "full" and "simple"
+//! forms), `page`+`limit` zero- or one-based ([`PageLimit`]), `offset`/`limit`
+//! ([`offset_limit`]), and opaque keyset tokens with a checksum ([`PageToken`],
+//! [`keyset_page`]). The envelopes around a page are rendered by
+//! [`super::view::list`].
 
 use serde_json::{json, Map, Value};
 

@@ -13,10 +13,7 @@ const CT: &str = "chative-test-token";
 const EXAMPLE: &str = "183ccf94-3111-480f-8b12-4d19d65d3c78";
 
 async fn get(s: &Server, path: &str) -> (u16, Value) {
-    let (status, _, v) = s
-        .call(Some(CT), Method::GET, &format!("{BASE}{path}"), None)
-        .await;
-    (status, v)
+    s.surface("chative").call(Method::GET, path, None).await
 }
 
 async fn patch(s: &Server, id: &str, body: Value) -> (u16, Value) {

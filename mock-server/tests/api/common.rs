@@ -140,6 +140,54 @@ impl Server {
     }
 }
 
+/// One surface of a running emulator, addressed by its path prefix with its vendor's built-in
+/// token (both from the server's own surface info).
+pub struct SurfaceClient<'a> {
+    server: &'a Server,
+    pub prefix: String,
+    pub token: &'static str,
+}
+
+impl Server {
+    /// A client for surface `id` (e.g. `helpcrunch`, `hiver-tutorial`).
+    pub fn surface(&self, id: &str) -> SurfaceClient<'_> {
+        let info = self
+            .state
+            .surfaces()
+            .into_iter()
+            .find(|s| s.id == id)
+            .unwrap_or_else(|| panic!("no surface {id}"));
+        let token = self
+            .state
+            .backends
+            .iter()
+            .find(|b| b.vendor() == info.vendor)
+            .map(|b| b.default_token())
+            .unwrap_or_else(|| panic!("no backend for {}", info.vendor));
+        SurfaceClient {
+            server: self,
+            prefix: info.prefix(),
+            token,
+        }
+    }
+}
+
+impl SurfaceClient<'_> {
+    /// A request below the surface's base URL with its token: (status, JSON body).
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let (status, _, v) = self
+            .server
+            .call(
+                Some(self.token),
+                method,
+                &format!("{}{path}", self.prefix),
+                body,
+            )
+            .await;
+        (status, v)
+    }
+}
+
 /// A documented example with its URLs pointed at `base`.
 pub fn documented(name: &str, base: &str) -> Value {
     let path = format!(

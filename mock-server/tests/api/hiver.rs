@@ -13,17 +13,11 @@ use crate::common::*;
 const HV: &str = "hiver-test-token";
 
 async fn off(s: &Server, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let (status, _, v) = s
-        .call(Some(HV), method, &format!("/hiver/v1{path}"), body)
-        .await;
-    (status, v)
+    s.surface("hiver").call(method, path, body).await
 }
 
 async fn tut(s: &Server, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let (status, _, v) = s
-        .call(Some(HV), method, &format!("/hiver/api/v1{path}"), body)
-        .await;
-    (status, v)
+    s.surface("hiver-tutorial").call(method, path, body).await
 }
 
 /// The documented records come back in the documented shapes and JSON types.

@@ -102,9 +102,20 @@ fn valid_phone(s: &str) -> bool {
             .all(|c| c.is_ascii_digit() || "+-() .".contains(c))
 }
 
+/// A standard contact field the API can update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standard {
+    FirstName,
+    LastName,
+    Email,
+    Phone,
+    Gender,
+    Birthday,
+}
+
 /// One accepted change, applied only when the whole body is valid.
 enum Change {
-    Standard(&'static str, Value),
+    Standard(Standard, Value),
     Custom(String, Value),
 }
 
@@ -165,30 +176,31 @@ impl ChativeState {
                 "firstName" | "lastName" => match v {
                     Value::String(_) => changes.push(Change::Standard(
                         if key == "firstName" {
-                            "firstName"
+                            Standard::FirstName
                         } else {
-                            "lastName"
+                            Standard::LastName
                         },
                         v.clone(),
                     )),
                     _ => errors.push(bad_type("text")),
                 },
                 "email" => match v {
-                    Value::Null => changes.push(Change::Standard("email", Value::Null)),
+                    Value::Null => changes.push(Change::Standard(Standard::Email, Value::Null)),
                     Value::String(s) if crate::platform::input::looks_like_email(s) => {
-                        changes.push(Change::Standard("email", v.clone()))
+                        changes.push(Change::Standard(Standard::Email, v.clone()))
                     }
                     Value::String(_) => errors.push(FieldError::new("email", Problem::Email)),
                     _ => errors.push(bad_type("text")),
                 },
                 "phone" => match v {
-                    Value::Null => changes.push(Change::Standard("phone", Value::Null)),
+                    Value::Null => changes.push(Change::Standard(Standard::Phone, Value::Null)),
                     Value::String(s) if valid_phone(s) => {
-                        changes.push(Change::Standard("phone", v.clone()))
+                        changes.push(Change::Standard(Standard::Phone, v.clone()))
                     }
-                    Value::Number(n) if n.is_u64() => {
-                        changes.push(Change::Standard("phone", Value::String(n.to_string())))
-                    }
+                    Value::Number(n) if n.is_u64() => changes.push(Change::Standard(
+                        Standard::Phone,
+                        Value::String(n.to_string()),
+                    )),
                     Value::String(_) => errors.push(FieldError::new(
                         "phone",
                         Problem::Other("phone must be a phone number".into()),
@@ -196,9 +208,9 @@ impl ChativeState {
                     _ => errors.push(bad_type("text")),
                 },
                 "gender" => match v {
-                    Value::Null => changes.push(Change::Standard("gender", Value::Null)),
+                    Value::Null => changes.push(Change::Standard(Standard::Gender, Value::Null)),
                     Value::String(s) if GENDERS.contains(&s.as_str()) => {
-                        changes.push(Change::Standard("gender", v.clone()))
+                        changes.push(Change::Standard(Standard::Gender, v.clone()))
                     }
                     _ => errors.push(FieldError::new(
                         "gender",
@@ -208,9 +220,11 @@ impl ChativeState {
                     )),
                 },
                 "birthday" => match v {
-                    Value::Null => changes.push(Change::Standard("birthday", Value::Null)),
+                    Value::Null => changes.push(Change::Standard(Standard::Birthday, Value::Null)),
                     _ => match parse_date(v) {
-                        Some(ms) => changes.push(Change::Standard("birthday", Value::from(ms))),
+                        Some(ms) => {
+                            changes.push(Change::Standard(Standard::Birthday, Value::from(ms)))
+                        }
                         None => errors.push(bad_type("date")),
                     },
                 },
@@ -235,18 +249,20 @@ impl ChativeState {
             return Err(ApiError::Validation(errors));
         }
         let key = id.to_ascii_lowercase();
-        let c = self.contacts.get_mut(&key).ok_or(ApiError::Internal)?;
+        let Some(c) = self.contacts.get_mut(&key) else {
+            return Err(ApiError::not_found("Contact", id));
+        };
         for change in changes {
             match change {
                 Change::Standard(field, v) => {
                     let s = v.as_str().map(str::to_string);
                     match field {
-                        "firstName" => c.first_name = s.unwrap_or_default(),
-                        "lastName" => c.last_name = s.unwrap_or_default(),
-                        "email" => c.email = s,
-                        "phone" => c.phone = s,
-                        "gender" => c.gender = s,
-                        _ => c.birthday = v.as_i64(),
+                        Standard::FirstName => c.first_name = s.unwrap_or_default(),
+                        Standard::LastName => c.last_name = s.unwrap_or_default(),
+                        Standard::Email => c.email = s,
+                        Standard::Phone => c.phone = s,
+                        Standard::Gender => c.gender = s,
+                        Standard::Birthday => c.birthday = v.as_i64(),
                     }
                 }
                 Change::Custom(k, v) => {

@@ -3,15 +3,17 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
+use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Router;
+use serde_json::json;
 
 use super::Chative;
 use crate::platform::auth::Account;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::{JsonObject, QueryPairs};
 use crate::platform::pagination::{slice, PageLimit, PageLimitRules};
+use crate::platform::view::{json, list, Envelope};
 
 /// Zero-based pages (the only real client starts at 0), 20 per page by default, 200 at most
 /// (the docs' "maximum … restricted to 200").
@@ -22,6 +24,7 @@ pub const PAGE_RULES: PageLimitRules = PageLimitRules {
 };
 
 type Ch = State<Arc<Chative>>;
+type Answer = ApiResult<Response>;
 
 pub fn router(backend: Arc<Chative>) -> Router {
     Router::new()
@@ -33,31 +36,21 @@ pub fn router(backend: Arc<Chative>) -> Router {
         .with_state(backend)
 }
 
-fn to_value<T: serde::Serialize>(t: &T) -> Value {
-    serde_json::to_value(t).unwrap_or(Value::Null)
-}
-
-async fn list_contacts(State(ch): Ch, account: Account, q: QueryPairs) -> ApiResult<Json<Value>> {
+async fn list_contacts(State(ch): Ch, account: Account, q: QueryPairs) -> Answer {
     let p = PageLimit::parse(&q.0, PAGE_RULES)?;
     ch.tenants.with(&account.id, |s| {
         let all: Vec<_> = s.contacts.values().collect();
-        let list: Vec<Value> = slice(&all, p.window(PAGE_RULES))
-            .iter()
-            .map(|c| to_value(*c))
-            .collect();
-        Ok(Json(
-            json!({"list": list, "total": all.len(), "page": p.page, "limit": p.limit}),
-        ))
+        let envelope = Envelope::PageList {
+            total: all.len(),
+            page: p.page,
+            limit: p.limit,
+        };
+        json(&list(slice(&all, p.window(PAGE_RULES)), envelope, |c| *c))
     })
 }
 
-async fn get_contact(
-    State(ch): Ch,
-    account: Account,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    ch.tenants
-        .with(&account.id, |s| Ok(Json(to_value(s.contact(&id)?))))
+async fn get_contact(State(ch): Ch, account: Account, Path(id): Path<String>) -> Answer {
+    ch.tenants.with(&account.id, |s| json(s.contact(&id)?))
 }
 
 async fn patch_contact(
@@ -65,17 +58,13 @@ async fn patch_contact(
     account: Account,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> Answer {
     let now = ch.clock.now_ms();
     let c = ch.tenants.with(&account.id, |s| s.patch(&id, &body, now))?;
-    Ok(Json(to_value(&c)))
+    json(&c)
 }
 
-async fn delete_contact(
-    State(ch): Ch,
-    account: Account,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+async fn delete_contact(State(ch): Ch, account: Account, Path(id): Path<String>) -> Answer {
     let c = ch.tenants.with(&account.id, |s| s.delete(&id))?;
-    Ok(Json(json!({"id": c.id, "deleted": true})))
+    json(&json!({"id": c.id, "deleted": true}))
 }

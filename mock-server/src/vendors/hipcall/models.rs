@@ -465,12 +465,14 @@ impl HipcallState {
         let content = input.string("content", Presence::Required, Some(65_535));
         if let (Some(kind), Some(id)) = (&kind, target) {
             let exists = match kind.as_str() {
-                "company" => self.companies.contains(&id),
-                "contact" => self.contacts.contains(&id),
-                "deal" => self.deals.contains(&id),
-                _ => self.tasks.contains(&id),
+                "company" => Some(self.companies.contains(&id)),
+                "contact" => Some(self.contacts.contains(&id)),
+                "deal" => Some(self.deals.contains(&id)),
+                "task" => Some(self.tasks.contains(&id)),
+                // `one_of` above admits only the four kinds.
+                _ => None,
             };
-            if !exists {
+            if exists == Some(false) {
                 input.fail("commentable_id", Problem::UnknownReference);
             }
         }
