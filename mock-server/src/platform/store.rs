@@ -142,7 +142,10 @@ impl<S> Tenants<S> {
         let mut out = serde_json::Map::new();
         for a in self.accounts() {
             let v = self.with(&a, |s| {
-                serde_json::to_value(&*s).unwrap_or(serde_json::Value::Null)
+                serde_json::to_value(&*s).unwrap_or_else(|e| {
+                    tracing::error!(account = %a, error = %e, "state failed to serialize");
+                    serde_json::json!({"error": format!("state failed to serialize: {e}")})
+                })
             });
             out.insert(a, v);
         }

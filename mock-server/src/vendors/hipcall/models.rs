@@ -82,12 +82,12 @@ pub struct Cdr {
 
 impl Cdr {
     /// The `GET /cdrs` item: the detail without `call_flow`.
-    pub fn list_item(&self) -> Value {
-        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+    pub fn list_item(&self) -> Result<Value, serde_json::Error> {
+        let mut v = serde_json::to_value(self)?;
         if let Value::Object(m) = &mut v {
             m.shift_remove("call_flow");
         }
-        v
+        Ok(v)
     }
 }
 
@@ -184,13 +184,13 @@ pub struct User {
 
 impl User {
     /// The `GET /users/{id}` shape (seed: no `full_name`, no `status`).
-    pub fn detail(&self) -> Value {
-        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+    pub fn detail(&self) -> Result<Value, serde_json::Error> {
+        let mut v = serde_json::to_value(self)?;
         if let Value::Object(m) = &mut v {
             m.shift_remove("full_name");
             m.shift_remove("status");
         }
-        v
+        Ok(v)
     }
 }
 

@@ -51,8 +51,14 @@ pub fn router(backend: Arc<Hipcall>) -> Router {
         .with_state(backend)
 }
 
-fn to_value<T: Serialize>(t: &T) -> Value {
-    serde_json::to_value(t).unwrap_or(Value::Null)
+/// A record as JSON; a serialization failure is a logged 500, never a silent null.
+fn to_value<T: Serialize>(t: &T) -> ApiResult<Value> {
+    serde_json::to_value(t).map_err(serialize_failed)
+}
+
+fn serialize_failed(e: serde_json::Error) -> ApiError {
+    tracing::error!(error = %e, "a Hipcall record failed to serialize");
+    ApiError::Internal
 }
 
 /// Renders one page of `items` in the Laravel envelope of `style`.
@@ -73,10 +79,13 @@ fn page_with<T>(
     base: &ClientBase,
     resource: &str,
     style: LaravelPaginator,
-    view: impl Fn(&&T) -> Value,
+    view: impl Fn(&&T) -> ApiResult<Value>,
 ) -> JsonResult {
     let request = PageRequest::parse(&query.0, PAGE_RULES)?;
-    let data: Vec<Value> = slice(items, request.window()).iter().map(view).collect();
+    let data = slice(items, request.window())
+        .iter()
+        .map(view)
+        .collect::<ApiResult<Vec<Value>>>()?;
     let path = format!("{}/{resource}", base.0);
     let env = LaravelPage {
         path: &path,
@@ -107,7 +116,7 @@ async fn list_cdrs(State(hc): Hc, account: Account, q: QueryPairs, base: ClientB
     hc.read(&account, |s| {
         let items: Vec<_> = s.cdrs.values().collect();
         page_with(&items, &q, &base, "cdrs", LaravelPaginator::Simple, |c| {
-            c.list_item()
+            c.list_item().map_err(serialize_failed)
         })
     })
 }
@@ -119,14 +128,14 @@ async fn get_cdr(
 ) -> JsonResult {
     hc.read(&account, |s| {
         let c = s.cdr_detail(&yyyy, &mm, &dd, &uuid)?;
-        Ok(data(to_value(c)))
+        Ok(data(to_value(c)?))
     })
 }
 
 async fn create_comment(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Created {
     let now = hc.clock.now();
     let c = hc.write(&account, |s| s.create_comment(&body, now))?;
-    Ok((StatusCode::CREATED, data(to_value(&c))))
+    Ok((StatusCode::CREATED, data(to_value(&c)?)))
 }
 
 async fn add_tags(
@@ -138,7 +147,7 @@ async fn add_tags(
 ) -> JsonResult {
     let id = path_id(kind.resource(), id)?;
     let tags = hc.write(account, |s| s.add_tags(kind, id, body))?;
-    Ok(data(to_value(&tags)))
+    Ok(data(to_value(&tags)?))
 }
 
 async fn remove_tag(
@@ -249,8 +258,8 @@ fn detail<T: Serialize>(
 ) -> JsonResult {
     let id = path_id(resource, raw_id)?;
     hc.read(account, |s| pick(s, id))
-        .map(|t| data(to_value(&t)))
         .ok_or_else(|| ApiError::not_found(resource, id))
+        .and_then(|t| Ok(data(to_value(&t)?)))
 }
 
 async fn get_extension(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
@@ -262,7 +271,7 @@ async fn get_extension(State(hc): Hc, account: Account, Path(id): Path<String>) 
 async fn create_task(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Created {
     let now = hc.clock.now();
     let t = hc.write(&account, |s| s.create_task(&body, now))?;
-    Ok((StatusCode::CREATED, data(to_value(&t))))
+    Ok((StatusCode::CREATED, data(to_value(&t)?)))
 }
 
 async fn list_users(
@@ -283,9 +292,11 @@ async fn list_users(
 }
 
 async fn get_user(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
-    detail(&hc, &account, "User", &id, |s, id| {
-        s.users.get(&id).map(|u| u.detail())
-    })
+    let id = path_id("User", &id)?;
+    match hc.read(&account, |s| s.users.get(&id).map(|u| u.detail())) {
+        Some(v) => Ok(data(v.map_err(serialize_failed)?)),
+        None => Err(ApiError::not_found("User", id)),
+    }
 }
 
 async fn update_user(
@@ -297,5 +308,5 @@ async fn update_user(
     let id = path_id("User", &id)?;
     let now = hc.clock.now();
     let u = hc.write(&account, |s| s.update_user(id, &body, now))?;
-    Ok(data(u.detail()))
+    Ok(data(u.detail().map_err(serialize_failed)?))
 }
