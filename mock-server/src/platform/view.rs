@@ -34,6 +34,17 @@ pub fn json(view: &impl Serialize) -> ApiResult<Response> {
     json_with(StatusCode::OK, view)
 }
 
+/// `{"data": …}`: the single-record wrapper many vendors use.
+pub struct Data<T>(pub T);
+
+impl<T: Serialize> Serialize for Data<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("data", &self.0)?;
+        m.end()
+    }
+}
+
 /// The records of one page, each rendered through `view` as it is serialized.
 pub struct Items<'a, T, F> {
     items: &'a [T],

@@ -61,6 +61,7 @@ pub mod models;
 pub mod routes_official;
 pub mod routes_tutorial;
 pub mod seed;
+pub mod views;
 
 use std::sync::Arc;
 

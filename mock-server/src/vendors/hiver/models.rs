@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::platform::store::Collection;
@@ -232,125 +232,6 @@ impl HiverState {
             .values()
             .filter(|t| t.inbox_id == inbox_id)
             .collect()
-    }
-
-    // ---- official views ----------------------------------------------------------------
-
-    pub fn inbox_view(&self, i: &Inbox) -> Value {
-        let source = self.users.get(&i.source_user_id);
-        json!({
-            "id": i.id.to_string(),
-            "display_name": i.display_name,
-            "channel_type": i.channel_type,
-            "email": i.email,
-            "inbox_type": i.inbox_type,
-            "is_authorised": i.is_authorised,
-            "source_user": {"id": i.source_user_id.to_string(), "email": source.map_or(i.email.as_str(), |u| u.email.as_str())},
-            "created_at": i.created_at,
-            "updated_at": i.updated_at,
-        })
-    }
-
-    pub fn user_view(u: &User) -> Value {
-        json!({
-            "id": u.id.to_string(),
-            "first_name": u.first_name,
-            "last_name": u.last_name,
-            "email": u.email,
-            "phone_number": u.phone_number,
-            "is_joined": u.is_joined,
-        })
-    }
-
-    pub fn tag_view(t: &Tag) -> Value {
-        json!({"id": t.id.to_string(), "name": t.name, "color_code": t.color, "type": t.tag_type, "created_at": t.created_at})
-    }
-
-    pub fn tag_created_view(t: &Tag) -> Value {
-        json!({
-            "tag_id": t.id,
-            "name": t.name,
-            "color_hexcode": t.color,
-            "background_hexcode": t.background,
-            "smid": t.inbox_id,
-            "description": t.description,
-        })
-    }
-
-    /// The list row: numeric id, no `message_ids`.
-    pub fn conversation_row(c: &Conversation) -> Value {
-        json!({
-            "id": c.id,
-            "assignee": c.assignee_id.map(|a| json!({"assignee_type": "user", "assignee_id": a})),
-            "status": c.status.official(),
-            "tag_ids": c.tag_ids.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
-            "gmail_thread_id": c.gmail_thread_id,
-            "private_permalink": c.private_permalink,
-            "public_permalink": c.public_permalink,
-        })
-    }
-
-    /// The single read: string id plus `message_ids`.
-    pub fn conversation_single(c: &Conversation) -> Value {
-        let mut v = Self::conversation_row(c);
-        v["id"] = json!(c.id.to_string());
-        v["message_ids"] = json!(c.messages);
-        v
-    }
-
-    pub fn note_view(&self, n: &Note) -> Value {
-        let author = self.users.get(&n.author_id);
-        json!({
-            "id": n.id.to_string(),
-            "conversation_id": n.conversation_id.to_string(),
-            "content": n.content,
-            "author": {"id": n.author_id.to_string(), "email": author.map(|u| u.email.clone())},
-            "mentions": n.mentions,
-            "parent_note_id": n.parent_note_id.map(|p| p.to_string()),
-            "attachments": n.attachments,
-            "created_at": iso_micros(n.created_at),
-        })
-    }
-
-    // ---- tutorial views ----------------------------------------------------------------
-
-    pub fn mailbox_view(i: &Inbox) -> Value {
-        json!({"id": i.alias, "name": i.display_name, "email": i.email, "type": "shared"})
-    }
-
-    pub fn agent_view(u: &User) -> Value {
-        json!({"id": u.alias, "name": format!("{} {}", u.first_name, u.last_name), "email": u.email})
-    }
-
-    pub fn tutorial_tag(t: &Tag) -> Value {
-        json!({"id": t.id.to_string(), "name": t.name, "color": t.color})
-    }
-
-    /// A tutorial conversation. `assignee` is left out when unassigned, which both of the
-    /// tutorial's samples handle (`conv.assignee?.name`, `conv.get("assignee", {})`).
-    pub fn tutorial_conversation(&self, c: &Conversation) -> Value {
-        let mut v = json!({
-            "id": c.id.to_string(),
-            "subject": c.subject,
-            "mailbox_id": self.inboxes.get(&c.inbox_id).map(|i| i.alias.clone()),
-            "status": c.status.tutorial(),
-            "tags": c.tag_ids.iter().filter_map(|t| self.tags.get(t)).map(|t| json!({"id": t.id.to_string(), "name": t.name})).collect::<Vec<_>>(),
-            "created_at": iso_micros(c.created_at * 1000),
-        });
-        if let Some(u) = c.assignee_id.and_then(|a| self.users.get(&a)) {
-            v["assignee"] = Self::agent_view(u);
-        }
-        v
-    }
-
-    pub fn tutorial_note(n: &Note) -> Value {
-        json!({
-            "id": n.id.to_string(),
-            "conversation_id": n.conversation_id.to_string(),
-            "body": n.content,
-            "type": n.note_type,
-            "created_at": iso_micros(n.created_at),
-        })
     }
 
     // ---- writes ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use serde_json::{json, Value};
 
 use super::models::{Attachment, HiverState};
@@ -15,9 +15,10 @@ use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::platform::extract::{FormFields, JsonObject, QueryPairs};
 use crate::platform::pagination::{keyset_page, PageToken, SortKey};
+use crate::platform::view::{json, json_with, list, Data, Envelope};
 
 type Hv = State<Arc<Hiver>>;
-type JsonResult = ApiResult<Json<Value>>;
+type Answer = ApiResult<Response>;
 
 pub fn router(backend: Arc<Hiver>) -> Router {
     Router::new()
@@ -169,14 +170,13 @@ pub(super) fn page_query(
 }
 
 /// Orders `items` by the requested key (ties by id) and cuts the page; returns the page's
-/// views and the token for the next page (`None` on the last page).
-pub(super) fn token_page<T>(
-    mut items: Vec<&T>,
+/// records and the token for the next page (`None` on the last page).
+pub(super) fn token_page<'a, T>(
+    mut items: Vec<&'a T>,
     pq: &PageQuery,
     key: impl Fn(&T, &str) -> SortKey,
     id: impl Fn(&T) -> i64,
-    view: impl Fn(&T) -> Value,
-) -> (Vec<Value>, Option<String>) {
+) -> (Vec<&'a T>, Option<String>) {
     let position = |t: &&T| (key(t, &pq.sort_by), SortKey::Int(id(t)));
     items.sort_by_key(|t| position(t));
     if pq.descending {
@@ -195,12 +195,16 @@ pub(super) fn token_page<T>(
         ),
         _ => None,
     };
-    (page.iter().map(|t| view(t)).collect(), next)
+    (page.to_vec(), next)
 }
 
-/// `{"data": {"results": [...], "pagination": {"next_page": …}}}`.
-fn envelope(results: Vec<Value>, next: Option<String>) -> Json<Value> {
-    Json(json!({"data": {"results": results, "pagination": {"next_page": next}}}))
+/// `{"data": {"results": [...], "pagination": {"next_page": …}}}` around one page.
+fn results<'a, T, V: serde::Serialize>(
+    page: &[&'a T],
+    next_page: Option<String>,
+    view: impl Fn(&'a T) -> V,
+) -> Answer {
+    json(&list(page, Envelope::Results { next_page }, |t: &&'a T| view(t)))
 }
 
 fn spec(sorts: &'static [&'static str], default_descending: bool) -> PageSpec<'static> {
@@ -217,14 +221,14 @@ impl Hiver {
     }
 }
 
-async fn list_inboxes(State(hv): Hv, account: Account, q: QueryPairs) -> JsonResult {
+async fn list_inboxes(State(hv): Hv, account: Account, q: QueryPairs) -> Answer {
     let pq = page_query(
         &q,
         &spec(&["id", "display_name", "created_at"], false),
         "inboxes".into(),
     )?;
     hv.with(&account, |s| {
-        let (results, next) = token_page(
+        let (page, next) = token_page(
             s.inboxes.values().collect(),
             &pq,
             |i, by| match by {
@@ -233,16 +237,13 @@ async fn list_inboxes(State(hv): Hv, account: Account, q: QueryPairs) -> JsonRes
                 _ => SortKey::Int(i.id),
             },
             |i| i.id,
-            |i| s.inbox_view(i),
         );
-        Ok(envelope(results, next))
+        results(&page, next, |i| s.inbox_view(i))
     })
 }
 
-async fn get_inbox(State(hv): Hv, account: Account, Path(inbox_id): Path<String>) -> JsonResult {
-    hv.with(&account, |s| {
-        Ok(Json(json!({"data": s.inbox_view(s.inbox(&inbox_id)?)})))
-    })
+async fn get_inbox(State(hv): Hv, account: Account, Path(inbox_id): Path<String>) -> Answer {
+    hv.with(&account, |s| json(&Data(s.inbox_view(s.inbox(&inbox_id)?))))
 }
 
 const USER_SORTS: &[&str] = &["id", "email", "first_name"];
@@ -271,7 +272,7 @@ fn users_page(
     inbox_id: &str,
     q: &QueryPairs,
     email: Option<String>,
-) -> JsonResult {
+) -> Answer {
     hv.with(account, |s| {
         let inbox = s.inbox(inbox_id)?;
         let scope = match &email {
@@ -292,8 +293,8 @@ fn users_page(
                     .is_none_or(|e| u.email.eq_ignore_ascii_case(e))
             })
             .collect();
-        let (results, next) = token_page(users, &pq, user_key, |u| u.id, HiverState::user_view);
-        Ok(envelope(results, next))
+        let (page, next) = token_page(users, &pq, user_key, |u| u.id);
+        results(&page, next, HiverState::user_view)
     })
 }
 
@@ -302,7 +303,7 @@ async fn list_users(
     account: Account,
     Path(inbox_id): Path<String>,
     q: QueryPairs,
-) -> JsonResult {
+) -> Answer {
     users_page(&hv, &account, &inbox_id, &q, None)
 }
 
@@ -311,7 +312,7 @@ async fn search_users(
     account: Account,
     Path(inbox_id): Path<String>,
     q: QueryPairs,
-) -> JsonResult {
+) -> Answer {
     let email = required(&q, "email")?;
     users_page(&hv, &account, &inbox_id, &q, Some(email))
 }
@@ -333,7 +334,7 @@ fn tags_page(
     inbox_id: &str,
     q: &QueryPairs,
     name: Option<String>,
-) -> JsonResult {
+) -> Answer {
     hv.with(account, |s| {
         let inbox = s.inbox(inbox_id)?;
         let scope = match &name {
@@ -346,8 +347,8 @@ fn tags_page(
             .into_iter()
             .filter(|t| name.as_ref().is_none_or(|n| t.name.eq_ignore_ascii_case(n)))
             .collect();
-        let (results, next) = token_page(tags, &pq, tag_key, |t| t.id, HiverState::tag_view);
-        Ok(envelope(results, next))
+        let (page, next) = token_page(tags, &pq, tag_key, |t| t.id);
+        results(&page, next, HiverState::tag_view)
     })
 }
 
@@ -356,7 +357,7 @@ async fn list_tags(
     account: Account,
     Path(inbox_id): Path<String>,
     q: QueryPairs,
-) -> JsonResult {
+) -> Answer {
     tags_page(&hv, &account, &inbox_id, &q, None)
 }
 
@@ -365,7 +366,7 @@ async fn search_tags(
     account: Account,
     Path(inbox_id): Path<String>,
     q: QueryPairs,
-) -> JsonResult {
+) -> Answer {
     let name = required(&q, "name")?;
     tags_page(&hv, &account, &inbox_id, &q, Some(name))
 }
@@ -375,7 +376,7 @@ async fn create_tag(
     account: Account,
     Path(inbox_id): Path<String>,
     JsonObject(body): JsonObject,
-) -> JsonResult {
+) -> Answer {
     let now = hv.clock.now_ms() / 1000;
     let text = |k: &str| -> ApiResult<Option<String>> {
         match body.get(k) {
@@ -389,7 +390,7 @@ async fn create_tag(
     hv.with(&account, |s| {
         let inbox = s.inbox(&inbox_id)?.id;
         let tag = s.create_tag(inbox, &name, color, description, now)?;
-        Ok(Json(json!({"data": HiverState::tag_created_view(&tag)})))
+        json(&Data(HiverState::tag_created_view(&tag)))
     })
 }
 
@@ -398,7 +399,7 @@ async fn list_conversations(
     account: Account,
     Path(inbox_id): Path<String>,
     q: QueryPairs,
-) -> JsonResult {
+) -> Answer {
     hv.with(&account, |s| {
         let inbox = s.inbox(&inbox_id)?;
         // The documented token example sorts conversations by id, descending.
@@ -412,14 +413,8 @@ async fn list_conversations(
             .values()
             .filter(|c| c.inbox_id == inbox.id)
             .collect();
-        let (results, next) = token_page(
-            items,
-            &pq,
-            |c, _| SortKey::Int(c.id),
-            |c| c.id,
-            HiverState::conversation_row,
-        );
-        Ok(envelope(results, next))
+        let (page, next) = token_page(items, &pq, |c, _| SortKey::Int(c.id), |c| c.id);
+        results(&page, next, HiverState::conversation_row)
     })
 }
 
@@ -427,11 +422,11 @@ async fn get_conversation(
     State(hv): Hv,
     account: Account,
     Path((inbox_id, conversation_id)): Path<(String, String)>,
-) -> JsonResult {
+) -> Answer {
     hv.with(&account, |s| {
         let inbox = s.inbox(&inbox_id)?.id;
         let c = s.conversation(&conversation_id, Some(inbox))?;
-        Ok(Json(json!({"data": [HiverState::conversation_single(c)]})))
+        json(&Data([HiverState::conversation_single(c)]))
     })
 }
 
@@ -481,7 +476,7 @@ async fn create_note(
     account: Account,
     Path((inbox_id, conversation_id)): Path<(String, String)>,
     form: FormFields,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> Answer {
     let now = hv.clock.now_ms();
     let content = form.get("content").unwrap_or("").to_string();
     // `mentions` may come as repeated fields, a JSON array string, or a comma-separated list.
@@ -527,10 +522,7 @@ async fn create_note(
             "internal",
             now,
         )?;
-        Ok((
-            StatusCode::CREATED,
-            Json(json!({"data": s.note_view(&note)})),
-        ))
+        json_with(StatusCode::CREATED, &Data(s.note_view(&note)))
     })
 }
 
@@ -539,7 +531,7 @@ async fn create_draft(
     account: Account,
     Path(inbox_id): Path<String>,
     form: FormFields,
-) -> JsonResult {
+) -> Answer {
     let body = form.get("body").unwrap_or("").to_string();
     let reply_type = form.get("reply_type").map(str::to_string);
     let gmail = form
@@ -559,6 +551,6 @@ async fn create_draft(
     hv.with(&account, |s| {
         let inbox = s.inbox(&inbox_id)?.id;
         let d = s.add_draft(inbox, body, reply_type, gmail, hiver, files)?;
-        Ok(Json(json!({"data": {"id": d.conversation_id, "shared_draft_id": d.id, "reply_to_message_id": d.reply_to_message_id}})))
+        json(&Data(json!({"id": d.conversation_id, "shared_draft_id": d.id, "reply_to_message_id": d.reply_to_message_id})))
     })
 }

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{delete, get, post, put};
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Router;
+use serde_json::Value;
 
 use super::models::{HiverState, Status};
 use super::routes_official::{page_query, token_page, PageSpec};
@@ -17,9 +18,10 @@ use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::platform::extract::{JsonObject, QueryPairs};
 use crate::platform::pagination::SortKey;
+use crate::platform::view::{json, json_with, list, Envelope};
 
 type Hv = State<Arc<Hiver>>;
-type JsonResult = ApiResult<Json<Value>>;
+type Answer = ApiResult<Response>;
 
 /// `limit` 1–100 (default 25) and `cursor` -> `next_cursor`, newest first.
 const CONVERSATIONS: PageSpec<'static> = PageSpec {
@@ -47,19 +49,29 @@ pub fn router(backend: Arc<Hiver>) -> Router {
         .with_state(backend)
 }
 
+/// `{"<key>": [...]}` around every record.
+fn named<'a, T, V: serde::Serialize>(
+    all: &[&'a T],
+    key: &'static str,
+    view: impl Fn(&'a T) -> V,
+) -> Answer {
+    let envelope = Envelope::Named { key, cursor: None };
+    json(&list(all, envelope, |t: &&'a T| view(t)))
+}
+
 fn mailbox<'a>(s: &'a HiverState, raw: &str) -> ApiResult<&'a super::models::Inbox> {
     s.inbox(raw)
         .map_err(|_| ApiError::not_found("Mailbox", raw))
 }
 
-async fn list_mailboxes(State(hv): Hv, account: Account) -> JsonResult {
+async fn list_mailboxes(State(hv): Hv, account: Account) -> Answer {
     hv.with(&account, |s| {
-        let list: Vec<Value> = s.inboxes.values().map(HiverState::mailbox_view).collect();
-        Ok(Json(json!({ "mailboxes": list })))
+        let all: Vec<_> = s.inboxes.values().collect();
+        named(&all, "mailboxes", HiverState::mailbox_view)
     })
 }
 
-async fn list_conversations(State(hv): Hv, account: Account, q: QueryPairs) -> JsonResult {
+async fn list_conversations(State(hv): Hv, account: Account, q: QueryPairs) -> Answer {
     hv.with(&account, |s| {
         let inbox = match q.get("mailbox_id").filter(|m| !m.is_empty()) {
             Some(m) => Some(mailbox(s, m)?.id),
@@ -103,20 +115,18 @@ async fn list_conversations(State(hv): Hv, account: Account, q: QueryPairs) -> J
                     .is_none_or(|ids| c.tag_ids.iter().any(|t| ids.contains(t)))
             })
             .collect();
-        let (list, next) = token_page(
-            items,
-            &pq,
-            |c, _| SortKey::Int(c.id),
-            |c| c.id,
-            |c| s.tutorial_conversation(c),
-        );
-        Ok(Json(json!({"conversations": list, "next_cursor": next})))
+        let (page, next) = token_page(items, &pq, |c, _| SortKey::Int(c.id), |c| c.id);
+        let envelope = Envelope::Named {
+            key: "conversations",
+            cursor: Some(next),
+        };
+        json(&list(&page, envelope, |c| s.tutorial_conversation(c)))
     })
 }
 
-async fn get_conversation(State(hv): Hv, account: Account, Path(id): Path<String>) -> JsonResult {
+async fn get_conversation(State(hv): Hv, account: Account, Path(id): Path<String>) -> Answer {
     hv.with(&account, |s| {
-        Ok(Json(s.tutorial_conversation(s.conversation(&id, None)?)))
+        json(&s.tutorial_conversation(s.conversation(&id, None)?))
     })
 }
 
@@ -125,11 +135,11 @@ async fn assign(
     account: Account,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> JsonResult {
+) -> Answer {
     let user = body.get("user_id").cloned().unwrap_or(Value::Null);
     hv.with(&account, |s| {
         let c = s.assign(&id, &user)?;
-        Ok(Json(s.tutorial_conversation(&c)))
+        json(&s.tutorial_conversation(&c))
     })
 }
 
@@ -138,10 +148,10 @@ async fn set_status(
     account: Account,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> JsonResult {
+) -> Answer {
     hv.with(&account, |s| {
         let c = s.set_status(&id, body.get("status").and_then(Value::as_str))?;
-        Ok(Json(s.tutorial_conversation(&c)))
+        json(&s.tutorial_conversation(&c))
     })
 }
 
@@ -150,7 +160,7 @@ async fn add_note(
     account: Account,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> Answer {
     let now = hv.clock.now_ms();
     let text = match body.get("body") {
         Some(Value::String(b)) if !b.trim().is_empty() => b.clone(),
@@ -177,7 +187,7 @@ async fn add_note(
     hv.with(&account, |s| {
         let conv = s.conversation(&id, None)?.id;
         let note = s.add_note(conv, text, vec![], false, None, vec![], &kind, now)?;
-        Ok((StatusCode::CREATED, Json(HiverState::tutorial_note(&note))))
+        json_with(StatusCode::CREATED, &HiverState::tutorial_note(&note))
     })
 }
 
@@ -186,11 +196,11 @@ async fn apply_tag(
     account: Account,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> JsonResult {
+) -> Answer {
     let tag = body.get("tag_id").cloned().unwrap_or(Value::Null);
     hv.with(&account, |s| {
         let c = s.tag_conversation(&id, &tag, true)?;
-        Ok(Json(s.tutorial_conversation(&c)))
+        json(&s.tutorial_conversation(&c))
     })
 }
 
@@ -198,24 +208,24 @@ async fn remove_tag(
     State(hv): Hv,
     account: Account,
     Path((id, tag_id)): Path<(String, String)>,
-) -> JsonResult {
+) -> Answer {
     hv.with(&account, |s| {
         let c = s.tag_conversation(&id, &Value::String(tag_id), false)?;
-        Ok(Json(s.tutorial_conversation(&c)))
+        json(&s.tutorial_conversation(&c))
     })
 }
 
-async fn list_users(State(hv): Hv, account: Account) -> JsonResult {
+async fn list_users(State(hv): Hv, account: Account) -> Answer {
     hv.with(&account, |s| {
-        let list: Vec<Value> = s.users.values().map(HiverState::agent_view).collect();
-        Ok(Json(json!({ "users": list })))
+        let all: Vec<_> = s.users.values().collect();
+        named(&all, "users", HiverState::agent_view)
     })
 }
 
-async fn list_tags(State(hv): Hv, account: Account) -> JsonResult {
+async fn list_tags(State(hv): Hv, account: Account) -> Answer {
     hv.with(&account, |s| {
-        let list: Vec<Value> = s.tags.values().map(HiverState::tutorial_tag).collect();
-        Ok(Json(json!({ "tags": list })))
+        let all: Vec<_> = s.tags.values().collect();
+        named(&all, "tags", HiverState::tutorial_tag)
     })
 }
 
@@ -225,7 +235,7 @@ async fn create_tag(
     State(hv): Hv,
     account: Account,
     JsonObject(body): JsonObject,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> Answer {
     let now = hv.clock.now_ms() / 1000;
     let name = match body.get("name") {
         Some(Value::String(n)) => n.clone(),
@@ -252,6 +262,6 @@ async fn create_tag(
                 .ok_or(ApiError::Internal)?,
         };
         let tag = s.create_tag(inbox, &name, color, None, now)?;
-        Ok((StatusCode::CREATED, Json(HiverState::tutorial_tag(&tag))))
+        json_with(StatusCode::CREATED, &HiverState::tutorial_tag(&tag))
     })
 }
