@@ -373,8 +373,14 @@ impl LaravelPage<'_> {
 
     /// Builds `{data, links, meta}` around `data` (the records of the current page).
     pub fn render(&self, data: Vec<Value>) -> Value {
+        let (links, meta) = self.links_and_meta(data.len());
+        json!({ "data": data, "links": links, "meta": meta })
+    }
+
+    /// The `links` and `meta` objects for a page holding `count` records (the envelope's data
+    /// is rendered by [`super::view::list`]).
+    pub fn links_and_meta(&self, count: usize) -> (Value, Value) {
         let page = self.request.page;
-        let count = data.len();
         let offset = self.request.window().offset;
         let (from, to) = if count == 0 {
             (Value::Null, Value::Null)
@@ -419,7 +425,7 @@ impl LaravelPage<'_> {
                 meta.insert("to".into(), to);
             }
         }
-        json!({ "data": data, "links": links, "meta": meta })
+        (Value::Object(links), Value::Object(meta))
     }
 
     /// The `meta.links` list: previous, the page window (with "..." gaps), next.

@@ -58,6 +58,7 @@ pub mod errors;
 pub mod models;
 pub mod routes;
 pub mod seed;
+pub mod views;
 
 use std::sync::Arc;
 

@@ -80,17 +80,6 @@ pub struct Cdr {
     pub call_flow: Vec<FlowStep>,
 }
 
-impl Cdr {
-    /// The `GET /cdrs` item: the detail without `call_flow`.
-    pub fn list_item(&self) -> Result<Value, serde_json::Error> {
-        let mut v = serde_json::to_value(self)?;
-        if let Value::Object(m) = &mut v {
-            m.shift_remove("call_flow");
-        }
-        Ok(v)
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Extension {
     pub resource_type: String,
@@ -180,18 +169,6 @@ pub struct User {
     pub last_logged_in: Option<String>,
     pub created_at: String,
     pub updated_at: String,
-}
-
-impl User {
-    /// The `GET /users/{id}` shape (seed: no `full_name`, no `status`).
-    pub fn detail(&self) -> Result<Value, serde_json::Error> {
-        let mut v = serde_json::to_value(self)?;
-        if let Value::Object(m) = &mut v {
-            m.shift_remove("full_name");
-            m.shift_remove("status");
-        }
-        Ok(v)
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -4,22 +4,23 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Router;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::models::{path_id, HipcallState, PartyKind};
-use super::Hipcall;
+use super::{views, Hipcall};
 use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::extract::{JsonObject, QueryPairs};
 use crate::platform::pagination::{slice, LaravelPage, LaravelPaginator, PageRequest, PageRules};
 use crate::platform::surface::ClientBase;
+use crate::platform::view::{json, json_with, list, Data, Envelope};
 
 type Hc = State<Arc<Hipcall>>;
-type JsonResult = ApiResult<Json<Value>>;
-type Created = ApiResult<(StatusCode, Json<Value>)>;
+type Answer = ApiResult<Response>;
 
 /// Page sizes: 10 by default as documented; the maximum is our choice (not documented).
 pub const PAGE_RULES: PageRules = PageRules {
@@ -51,55 +52,43 @@ pub fn router(backend: Arc<Hipcall>) -> Router {
         .with_state(backend)
 }
 
-/// A record as JSON; a serialization failure is a logged 500, never a silent null.
-fn to_value<T: Serialize>(t: &T) -> ApiResult<Value> {
-    serde_json::to_value(t).map_err(serialize_failed)
-}
-
-fn serialize_failed(e: serde_json::Error) -> ApiError {
-    tracing::error!(error = %e, "a Hipcall record failed to serialize");
-    ApiError::Internal
-}
-
-/// Renders one page of `items` in the Laravel envelope of `style`.
+/// Renders one page of `items` (each serialized as stored) in the Laravel envelope of `style`.
 fn page<T: Serialize>(
     items: &[&T],
     query: &QueryPairs,
     base: &ClientBase,
     resource: &str,
     style: LaravelPaginator,
-) -> JsonResult {
-    page_with(items, query, base, resource, style, |t| to_value(*t))
+) -> Answer {
+    page_with(items, query, base, resource, style, |t| t)
 }
 
-/// Like [`page`], with a custom list-item view; only the records on the page are rendered.
-fn page_with<T>(
-    items: &[&T],
+/// Like [`page`], with a list-item view; only the records on the page are rendered.
+fn page_with<'a, T, V: Serialize>(
+    items: &[&'a T],
     query: &QueryPairs,
     base: &ClientBase,
     resource: &str,
     style: LaravelPaginator,
-    view: impl Fn(&&T) -> ApiResult<Value>,
-) -> JsonResult {
+    view: impl Fn(&'a T) -> V,
+) -> Answer {
     let request = PageRequest::parse(&query.0, PAGE_RULES)?;
-    let data = slice(items, request.window())
-        .iter()
-        .map(view)
-        .collect::<ApiResult<Vec<Value>>>()?;
+    let page = slice(items, request.window());
     let path = format!("{}/{resource}", base.0);
-    let env = LaravelPage {
+    let (links, meta) = LaravelPage {
         path: &path,
         request: &request,
         total: items.len(),
         style,
         previous_label: "« Previous",
         next_label: "Next »",
-    };
-    Ok(Json(env.render(data)))
-}
-
-fn data(v: Value) -> Json<Value> {
-    Json(json!({ "data": v }))
+    }
+    .links_and_meta(page.len());
+    json(&list(
+        page,
+        Envelope::Laravel { links, meta },
+        |t: &&'a T| view(t),
+    ))
 }
 
 impl Hipcall {
@@ -112,12 +101,17 @@ impl Hipcall {
     }
 }
 
-async fn list_cdrs(State(hc): Hc, account: Account, q: QueryPairs, base: ClientBase) -> JsonResult {
+async fn list_cdrs(State(hc): Hc, account: Account, q: QueryPairs, base: ClientBase) -> Answer {
     hc.read(&account, |s| {
         let items: Vec<_> = s.cdrs.values().collect();
-        page_with(&items, &q, &base, "cdrs", LaravelPaginator::Simple, |c| {
-            c.list_item().map_err(serialize_failed)
-        })
+        page_with(
+            &items,
+            &q,
+            &base,
+            "cdrs",
+            LaravelPaginator::Simple,
+            views::cdr_row,
+        )
     })
 }
 
@@ -125,17 +119,17 @@ async fn get_cdr(
     State(hc): Hc,
     account: Account,
     Path((yyyy, mm, dd, uuid)): Path<(String, String, String, String)>,
-) -> JsonResult {
+) -> Answer {
     hc.read(&account, |s| {
         let c = s.cdr_detail(&yyyy, &mm, &dd, &uuid)?;
-        Ok(data(to_value(c)?))
+        json(&Data(c))
     })
 }
 
-async fn create_comment(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Created {
+async fn create_comment(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let now = hc.clock.now();
     let c = hc.write(&account, |s| s.create_comment(&body, now))?;
-    Ok((StatusCode::CREATED, data(to_value(&c)?)))
+    json_with(StatusCode::CREATED, &Data(&c))
 }
 
 async fn add_tags(
@@ -144,10 +138,10 @@ async fn add_tags(
     kind: PartyKind,
     id: &str,
     body: &serde_json::Map<String, Value>,
-) -> JsonResult {
+) -> Answer {
     let id = path_id(kind.resource(), id)?;
     let tags = hc.write(account, |s| s.add_tags(kind, id, body))?;
-    Ok(data(to_value(&tags)?))
+    json(&Data(&tags))
 }
 
 async fn remove_tag(
@@ -156,11 +150,11 @@ async fn remove_tag(
     kind: PartyKind,
     id: &str,
     tag_id: &str,
-) -> JsonResult {
+) -> Answer {
     let id = path_id(kind.resource(), id)?;
     let tag_id = path_id("Tag", tag_id)?;
     hc.write(account, |s| s.remove_tag(kind, id, tag_id))?;
-    Ok(Json(json!({})))
+    json(&serde_json::Map::new())
 }
 
 async fn add_company_tags(
@@ -168,7 +162,7 @@ async fn add_company_tags(
     account: Account,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> JsonResult {
+) -> Answer {
     add_tags(&hc, &account, PartyKind::Company, &id, &body).await
 }
 
@@ -176,7 +170,7 @@ async fn remove_company_tag(
     State(hc): Hc,
     account: Account,
     Path((id, tag)): Path<(String, String)>,
-) -> JsonResult {
+) -> Answer {
     remove_tag(&hc, &account, PartyKind::Company, &id, &tag).await
 }
 
@@ -185,7 +179,7 @@ async fn add_contact_tags(
     account: Account,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> JsonResult {
+) -> Answer {
     add_tags(&hc, &account, PartyKind::Contact, &id, &body).await
 }
 
@@ -193,26 +187,21 @@ async fn remove_contact_tag(
     State(hc): Hc,
     account: Account,
     Path((id, tag)): Path<(String, String)>,
-) -> JsonResult {
+) -> Answer {
     remove_tag(&hc, &account, PartyKind::Contact, &id, &tag).await
 }
 
 /// `GET /{resource}` and `GET /{resource}/{id}` for a collection listed by id.
 macro_rules! list_and_get {
     ($list:ident, $get:ident, $field:ident, $resource:literal, $model:literal) => {
-        async fn $list(
-            State(hc): Hc,
-            account: Account,
-            q: QueryPairs,
-            base: ClientBase,
-        ) -> JsonResult {
+        async fn $list(State(hc): Hc, account: Account, q: QueryPairs, base: ClientBase) -> Answer {
             hc.read(&account, |s| {
                 let items: Vec<_> = s.$field.values().collect();
                 page(&items, &q, &base, $resource, LaravelPaginator::Full)
             })
         }
 
-        async fn $get(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+        async fn $get(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
             detail(&hc, &account, $model, &id, |s, id| {
                 s.$field.get(&id).cloned()
             })
@@ -236,7 +225,7 @@ async fn list_extensions(
     account: Account,
     q: QueryPairs,
     base: ClientBase,
-) -> JsonResult {
+) -> Answer {
     hc.read(&account, |s| {
         page(
             &s.listed_extensions(),
@@ -255,31 +244,26 @@ fn detail<T: Serialize>(
     resource: &'static str,
     raw_id: &str,
     pick: impl FnOnce(&HipcallState, i64) -> Option<T>,
-) -> JsonResult {
+) -> Answer {
     let id = path_id(resource, raw_id)?;
     hc.read(account, |s| pick(s, id))
         .ok_or_else(|| ApiError::not_found(resource, id))
-        .and_then(|t| Ok(data(to_value(&t)?)))
+        .and_then(|t| json(&Data(&t)))
 }
 
-async fn get_extension(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+async fn get_extension(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     detail(&hc, &account, "Extension", &id, |s, id| {
         s.extensions.get(&id).cloned()
     })
 }
 
-async fn create_task(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Created {
+async fn create_task(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let now = hc.clock.now();
     let t = hc.write(&account, |s| s.create_task(&body, now))?;
-    Ok((StatusCode::CREATED, data(to_value(&t)?)))
+    json_with(StatusCode::CREATED, &Data(&t))
 }
 
-async fn list_users(
-    State(hc): Hc,
-    account: Account,
-    q: QueryPairs,
-    base: ClientBase,
-) -> JsonResult {
+async fn list_users(State(hc): Hc, account: Account, q: QueryPairs, base: ClientBase) -> Answer {
     hc.read(&account, |s| {
         page(
             &s.listed_users(),
@@ -291,12 +275,12 @@ async fn list_users(
     })
 }
 
-async fn get_user(State(hc): Hc, account: Account, Path(id): Path<String>) -> JsonResult {
+async fn get_user(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("User", &id)?;
-    match hc.read(&account, |s| s.users.get(&id).map(|u| u.detail())) {
-        Some(v) => Ok(data(v.map_err(serialize_failed)?)),
+    hc.read(&account, |s| match s.users.get(&id) {
+        Some(u) => json(&Data(views::user_detail(u))),
         None => Err(ApiError::not_found("User", id)),
-    }
+    })
 }
 
 async fn update_user(
@@ -304,9 +288,9 @@ async fn update_user(
     account: Account,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> JsonResult {
+) -> Answer {
     let id = path_id("User", &id)?;
     let now = hc.clock.now();
     let u = hc.write(&account, |s| s.update_user(id, &body, now))?;
-    Ok(data(u.detail().map_err(serialize_failed)?))
+    json(&Data(views::user_detail(&u)))
 }

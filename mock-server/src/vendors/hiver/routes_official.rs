@@ -204,7 +204,9 @@ fn results<'a, T, V: serde::Serialize>(
     next_page: Option<String>,
     view: impl Fn(&'a T) -> V,
 ) -> Answer {
-    json(&list(page, Envelope::Results { next_page }, |t: &&'a T| view(t)))
+    json(&list(page, Envelope::Results { next_page }, |t: &&'a T| {
+        view(t)
+    }))
 }
 
 fn spec(sorts: &'static [&'static str], default_descending: bool) -> PageSpec<'static> {

@@ -231,11 +231,7 @@ async fn list_tags(State(hv): Hv, account: Account) -> Answer {
 
 /// `POST /tags {name, color?, mailbox_id?}`: created in the given mailbox, else the first
 /// authorised one.
-async fn create_tag(
-    State(hv): Hv,
-    account: Account,
-    JsonObject(body): JsonObject,
-) -> Answer {
+async fn create_tag(State(hv): Hv, account: Account, JsonObject(body): JsonObject) -> Answer {
     let now = hv.clock.now_ms() / 1000;
     let name = match body.get("name") {
         Some(Value::String(n)) => n.clone(),

@@ -4,7 +4,9 @@
 
 use serde::{Serialize, Serializer};
 
-use super::models::{iso_micros, Attachment, Conversation, HiverState, Inbox, MessageRef, Note, Tag, User};
+use super::models::{
+    iso_micros, Attachment, Conversation, HiverState, Inbox, MessageRef, Note, Tag, User,
+};
 
 /// An id printed as a JSON string (`"101"`).
 #[derive(Debug, Clone, Copy)]
