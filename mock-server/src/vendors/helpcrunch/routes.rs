@@ -18,7 +18,9 @@ use super::HelpCrunch;
 use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::extract::{JsonObject, QueryPairs};
-use crate::platform::pagination::{offset_limit, offset_limit_query, slice, OffsetLimitRules};
+use crate::platform::pagination::{
+    offset_limit, offset_limit_query, slice, OffsetLimitRules, Window,
+};
 use crate::platform::view::{json, json_with, list, Envelope};
 
 /// `offset`/`limit`: 100 by default and at most (documented); more is a 400.
@@ -98,6 +100,30 @@ fn query_sort(q: &QueryPairs, sorts: &[&str]) -> ApiResult<(Option<String>, bool
     }
 }
 
+/// One page of `all` (already in list order) in the endpoint's envelope.
+fn paged<'a, T, V: serde::Serialize>(
+    all: &[&'a T],
+    window: Window,
+    envelope: fn(usize) -> Envelope,
+    view: impl Fn(&'a T) -> V,
+) -> Answer {
+    json(&list(
+        slice(all, window),
+        envelope(all.len()),
+        |t: &&'a T| view(t),
+    ))
+}
+
+/// `{"data": [...], "total": n}` (customers, customer search, messages).
+fn data_total(total: usize) -> Envelope {
+    Envelope::DataTotal { total }
+}
+
+/// `{"data": [...], "meta": {"total": n}}` (chats, chat search, agents, departments).
+fn meta_total(total: usize) -> Envelope {
+    Envelope::DataMetaTotal { total }
+}
+
 /// "Ok" as a JSON string (the docs show the text Ok; every response here is JSON).
 fn ok_text() -> Answer {
     json(&"Ok")
@@ -110,12 +136,7 @@ async fn list_customers(State(hc): Hc, account: Account, q: QueryPairs) -> Answe
     let (sort, desc) = query_sort(&q, CUSTOMER_SORTS)?;
     hc.with(&account, |s| {
         let all = s.sorted_customers(sort.as_deref(), desc);
-        let total = all.len();
-        json(&list(
-            slice(&all, window),
-            Envelope::DataTotal { total },
-            |c| s.customer_view(c),
-        ))
+        paged(&all, window, data_total, |c| s.customer_view(c))
     })
 }
 
@@ -124,12 +145,7 @@ async fn search_customers(State(hc): Hc, account: Account, JsonObject(body): Jso
     let window = offset_limit(body.get("offset"), body.get("limit"), PAGE_RULES)?;
     hc.with(&account, |s| {
         let found = s.search_customers(&search);
-        let total = found.len();
-        json(&list(
-            slice(&found, window),
-            Envelope::DataTotal { total },
-            |c| s.customer_view(c),
-        ))
+        paged(&found, window, data_total, |c| s.customer_view(c))
     })
 }
 
@@ -247,12 +263,7 @@ async fn list_chats(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let (sort, desc) = query_sort(&q, CHAT_SORTS)?;
     hc.with(&account, |s| {
         let all = s.sorted_chats(sort.as_deref(), desc);
-        let total = all.len();
-        json(&list(
-            slice(&all, window),
-            Envelope::DataMetaTotal { total },
-            |c| s.chat_view(c),
-        ))
+        paged(&all, window, meta_total, |c| s.chat_view(c))
     })
 }
 
@@ -261,12 +272,7 @@ async fn search_chats(State(hc): Hc, account: Account, JsonObject(body): JsonObj
     let window = offset_limit(body.get("offset"), body.get("limit"), PAGE_RULES)?;
     hc.with(&account, |s| {
         let found = s.search_chats(&search);
-        let total = found.len();
-        json(&list(
-            slice(&found, window),
-            Envelope::DataMetaTotal { total },
-            |c| s.chat_view(c),
-        ))
+        paged(&found, window, meta_total, |c| s.chat_view(c))
     })
 }
 
@@ -328,12 +334,7 @@ async fn list_messages(
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
     hc.with(&account, |s| {
         let all = s.chat_messages(id)?;
-        let total = all.len();
-        json(&list(
-            slice(&all, window),
-            Envelope::DataTotal { total },
-            |m| s.message_view(m),
-        ))
+        paged(&all, window, data_total, |m| s.message_view(m))
     })
 }
 
@@ -351,12 +352,7 @@ async fn list_agents(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
     hc.with(&account, |s| {
         let all: Vec<_> = s.agents.values().collect();
-        let total = all.len();
-        json(&list(
-            slice(&all, window),
-            Envelope::DataMetaTotal { total },
-            |a| s.agent_ref(a.id),
-        ))
+        paged(&all, window, meta_total, |a| s.agent_ref(a.id))
     })
 }
 
@@ -370,12 +366,7 @@ async fn list_departments(State(hc): Hc, account: Account, q: QueryPairs) -> Ans
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
     hc.with(&account, |s| {
         let all: Vec<_> = s.departments.values().collect();
-        let total = all.len();
-        json(&list(
-            slice(&all, window),
-            Envelope::DataMetaTotal { total },
-            |d| s.department_view(d),
-        ))
+        paged(&all, window, meta_total, |d| s.department_view(d))
     })
 }
 
