@@ -8,7 +8,7 @@ BASE_URL ?=
 TOKEN ?= MOCKDESK_VERIFY_TOKEN
 VERIFY_FLAGS ?=
 
-.PHONY: help run test lint fmt contract verify bench tools build samples docker
+.PHONY: help run test lint fmt contract verify bench tools build samples sdk docker
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,8 +23,9 @@ build: ## build the emulator binary (debug)
 run: ## build and start the emulator on $(LISTEN)
 	$(CARGO) run -p mock-server --bin mockdesk -- --listen $(LISTEN)
 
-test: build ## the whole test suite (unit, integration, contract tests, tutorial samples)
+test: build ## the whole test suite (unit, integration, contract tests, tutorial samples, Hipcall's own SDK)
 	python3 scripts/tutorial_samples.py
+	python3 scripts/sdk_hipcall.py
 	@set -o pipefail; $(CARGO) test --workspace --lib --bins --tests 2>&1 | tee target/test-output.log
 	@awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($$i ~ /^passed;?$$/) p += $$(i-1); if ($$i ~ /^failed;?$$/) f += $$(i-1) } } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log
 
@@ -40,6 +41,9 @@ contract: build ## only the contract suite (set CONTRACT_<SURFACE>_BASE_URL/_TOK
 
 samples: build ## run seed 001's tutorial code samples (Python and Node) against the emulator
 	python3 scripts/tutorial_samples.py
+
+sdk: build ## drive the Hipcall v3 surface with the official hipcall-sdk (needs Python >= 3.12; MOCKDESK_SKIP_SDK=1 to skip)
+	python3 scripts/sdk_hipcall.py
 
 verify: build ## check a server against a surface's schema: make verify SURFACE=helpcrunch BASE_URL=https://api.helpcrunch.com/v1 (the key in env MOCKDESK_VERIFY_TOKEN)
 	./target/debug/mockdesk verify --surface "$(SURFACE)" --base-url "$(BASE_URL)" --token "$(TOKEN)" $(VERIFY_FLAGS)

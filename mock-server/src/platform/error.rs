@@ -22,6 +22,10 @@ pub enum Problem {
     TooLong { max: usize },
     /// A number or list size is outside the allowed range.
     Range { min: i64, max: i64 },
+    /// A number is below its inclusive minimum.
+    Minimum { min: i64, value: i64 },
+    /// A number is above its inclusive maximum.
+    Maximum { max: i64, value: i64 },
     /// The field is not accepted by this operation.
     NotAllowed,
     /// The value is already taken by another record.

@@ -54,6 +54,28 @@ impl<'a> Input<'a> {
         !self.errors.is_empty()
     }
 
+    /// Refuses every field not in `allowed` (`Problem::NotAllowed`), in the body's order.
+    pub fn only(&mut self, allowed: &[&str]) {
+        let unknown: Vec<String> = self
+            .obj
+            .keys()
+            .filter(|k| !allowed.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        for k in unknown {
+            self.fail(k, Problem::NotAllowed);
+        }
+    }
+
+    /// A nullable reference: `Some(None)` when sent as null, `None` when absent or invalid.
+    pub fn nullable_integer(&mut self, field: &str) -> Option<Option<i64>> {
+        match self.obj.get(field) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(_) => self.integer(field, Presence::Optional).map(Some),
+        }
+    }
+
     /// Whether `field` is present (even if null).
     pub fn present(&self, field: &str) -> bool {
         self.obj.contains_key(field)

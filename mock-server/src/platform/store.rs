@@ -35,6 +35,11 @@ impl<K: Hash + Eq + Clone, T> Collection<K, T> {
         self.items.insert(id, item);
     }
 
+    /// Inserts (or moves) a record at the front of the order.
+    pub fn insert_first(&mut self, id: K, item: T) {
+        self.items.shift_insert(0, id, item);
+    }
+
     pub fn get(&self, id: &K) -> Option<&T> {
         self.items.get(id)
     }
@@ -62,6 +67,14 @@ impl<K: Hash + Eq + Clone, T> Collection<K, T> {
 
     pub fn values(&self) -> impl Iterator<Item = &T> {
         self.items.values()
+    }
+
+    /// Every record mutably, with a copy of its id, in order.
+    pub fn iter_mut_values(&mut self) -> impl Iterator<Item = (K, &mut T)>
+    where
+        K: Clone,
+    {
+        self.items.iter_mut().map(|(k, v)| (k.clone(), v))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&K, &T)> {

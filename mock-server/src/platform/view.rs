@@ -86,6 +86,8 @@ pub enum Envelope {
         page: usize,
         limit: usize,
     },
+    /// `{"data": [...], "meta": {...}}` with any meta object (e.g. `{count, limit, offset}`).
+    DataMeta { meta: Value },
     /// `{"data": [...], "links": {...}, "meta": {...}}` (Laravel resource collections; see
     /// [`super::pagination::LaravelPage::links_and_meta`]).
     Laravel { links: Value, meta: Value },
@@ -170,6 +172,10 @@ where
                 m.serialize_entry("total", total)?;
                 m.serialize_entry("page", page)?;
                 m.serialize_entry("limit", limit)?;
+            }
+            Envelope::DataMeta { meta } => {
+                m.serialize_entry("data", &self.items)?;
+                m.serialize_entry("meta", meta)?;
             }
             Envelope::Laravel { links, meta } => {
                 m.serialize_entry("data", &self.items)?;

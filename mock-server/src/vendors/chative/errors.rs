@@ -26,6 +26,8 @@ pub fn message(e: &FieldError) -> String {
         Problem::TooLong { max } => format!("{f} must be at most {max} characters"),
         Problem::UnknownReference => format!("{f} refers to nothing"),
         Problem::Taken => format!("{f} is already taken"),
+        Problem::Minimum { min, .. } => format!("{f} must be at least {min}"),
+        Problem::Maximum { max, .. } => format!("{f} must be at most {max}"),
         Problem::Email => format!("{f} must be a valid email address"),
         Problem::Count { min, max } => format!("{f} must have between {min} and {max} items"),
         Problem::Missing { resource } => format!("{resource} not found"),

@@ -47,6 +47,12 @@ pub fn field_entry(e: &FieldError) -> Value {
                 &format!("Customer with this {leaf} already exists"),
             );
         }
+        Problem::Minimum { min, .. } => {
+            format!("This value should be greater than or equal to {min}.")
+        }
+        Problem::Maximum { max, .. } => {
+            format!("This value should be less than or equal to {max}.")
+        }
         Problem::Email => "This value is not a valid email address.".into(),
         Problem::Count { min, max } => {
             let n = |k: usize| format!("{k} element{}", if k == 1 { "" } else { "s" });

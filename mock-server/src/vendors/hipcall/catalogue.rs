@@ -117,3 +117,8 @@ pub fn legacy() -> Vec<Case> {
         ),
     ]
 }
+
+/// The v3 catalogue (see `catalogue_v3.rs`).
+pub fn v3() -> Vec<Case> {
+    super::catalogue_v3::cases()
+}

@@ -34,6 +34,8 @@ pub fn message(e: &FieldError) -> String {
         Problem::Range { min, max } => format!("The {a} must be between {min} and {max}."),
         Problem::NotAllowed => format!("The {a} field is prohibited."),
         Problem::Taken => format!("The {a} has already been taken."),
+        Problem::Minimum { min, .. } => format!("The {a} must be at least {min}."),
+        Problem::Maximum { max, .. } => format!("The {a} must not be greater than {max}."),
         Problem::Email => format!("The {a} must be a valid email address."),
         Problem::Count { min, max } => format!("The {a} must have between {min} and {max} items."),
         Problem::Missing { .. } => format!("The selected {a} is invalid."),

@@ -54,11 +54,21 @@
 //!   still show the documented limit with the full budget remaining.
 
 pub mod catalogue;
+pub mod catalogue_v3;
 pub mod errors;
+pub mod errors_v3;
 pub mod models;
+pub mod query_v3;
 pub mod routes;
+pub mod routes_v3;
 pub mod seed;
+pub mod seed_v3;
+pub mod v3;
+pub mod v3_calls;
+pub mod v3_comms;
+pub mod v3_crm;
 pub mod views;
+pub mod views_v3;
 
 use std::sync::Arc;
 
@@ -99,6 +109,29 @@ pub static LEGACY: Dialect = Dialect {
     catalogue: catalogue::legacy,
 };
 
+/// The current API, v3 (what the official `hipcall-sdk` calls).
+pub static V3: Dialect = Dialect {
+    info: SurfaceInfo {
+        id: "hipcall-v3",
+        vendor: VENDOR,
+        real_base_url: "https://use.hipcall.com/api/v3",
+        real_path: "/api/v3",
+        hosts: &["use.hipcall.com", "use.hipcall.com.tr"],
+        budget: "hipcall-v3",
+        auth: AuthScheme::Bearer,
+        rate_headers: RateHeaders::XRateLimit,
+        source: "reference/hipcall.md §1A/2A/3A/4 (hipcall-sdk 0.2.1)",
+    },
+    // 60 requests per minute.
+    documented: &[Window {
+        limit: 60,
+        seconds: 60,
+    }],
+    render_error: errors_v3::render,
+    openapi: include_str!("../../../../fixtures/schemas/hipcall-v3.openapi.json"),
+    catalogue: catalogue::v3,
+};
+
 /// The vendor's backend and its mounted surfaces.
 pub fn mount(seed: u64, clock: Clock) -> VendorMount {
     let backend = Arc::new(Hipcall::new(VENDOR, DEFAULT_TOKEN, clock, move || {
@@ -106,6 +139,9 @@ pub fn mount(seed: u64, clock: Clock) -> VendorMount {
     }));
     VendorMount {
         backend: backend.clone(),
-        surfaces: vec![(&LEGACY, routes::router(backend))],
+        surfaces: vec![
+            (&LEGACY, routes::router(backend.clone())),
+            (&V3, routes_v3::router(backend)),
+        ],
     }
 }

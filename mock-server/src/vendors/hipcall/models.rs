@@ -148,6 +148,9 @@ pub struct TaskLinks {
     pub contact_ids: Vec<i64>,
     pub company_ids: Vec<i64>,
     pub deal_ids: Vec<i64>,
+    /// Whether the task was created with `auto_assign_to_user` (v3 shows it).
+    #[serde(default)]
+    pub auto_assign: bool,
 }
 
 /// A user as the list shows it; the detail view drops `full_name` and `status`.
@@ -181,14 +184,63 @@ pub struct Tag {
     pub description: Option<String>,
 }
 
-/// A company, contact or deal: what comments, tags and task auto-assignment need.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// A company, contact or deal: what comments, tags and task auto-assignment need, plus the
+/// details the v3 API shows (the v20211124 API has no endpoint that reads them).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct Party {
     pub id: i64,
+    /// A company's or deal's name; a contact's full name.
     pub name: String,
     /// The owning user, used by task auto-assignment.
     pub owner_id: Option<i64>,
     pub tag_ids: Vec<i64>,
+    #[serde(default)]
+    pub details: PartyDetails,
+}
+
+/// A phone number on a contact or company.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PhoneEntry {
+    pub id: i64,
+    /// E.164, e.g. `+905321234567`.
+    pub number: String,
+    /// ISO country code, e.g. `TR`.
+    pub country: String,
+}
+
+/// A deal's money fields.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct DealTerms {
+    pub amount: Option<f64>,
+    pub currency: Option<String>,
+    /// `open`, `won` or `lost`.
+    pub state: String,
+    pub won_at: Option<String>,
+    pub lost_at: Option<String>,
+}
+
+/// The v3 fields of a party.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct PartyDetails {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub job_title: Option<String>,
+    pub description: Option<String>,
+    pub external_id: Option<String>,
+    pub custom_url: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub website_url: Option<String>,
+    pub employee_size: Option<String>,
+    /// A contact's company.
+    pub company_id: Option<i64>,
+    pub life_cycle_id: Option<i64>,
+    pub sector_id: Option<i64>,
+    pub source_id: Option<i64>,
+    /// In order; `order` in responses is the position, counted from 1.
+    pub emails: Vec<String>,
+    pub phones: Vec<PhoneEntry>,
+    pub custom_fields: Map<String, Value>,
+    pub deal: Option<DealTerms>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -201,6 +253,12 @@ pub struct Comment {
     pub updated_at: String,
     #[serde(skip_serializing)]
     pub commentable_id: i64,
+    /// A call's uuid when `commentable_type` is `call` (v3 only).
+    #[serde(skip_serializing)]
+    pub commentable_uuid: Option<String>,
+    /// The author (v3 shows it; the v20211124 shape does not).
+    #[serde(skip_serializing)]
+    pub user_id: Option<i64>,
 }
 
 /// The kinds of record a comment or tag can hang on.
@@ -241,14 +299,16 @@ pub struct HipcallState {
     pub deals: Collection<i64, Party>,
     pub tags: Collection<i64, Tag>,
     pub comments: Collection<i64, Comment>,
+    /// v3 only from here on (see `v3.rs`).
+    pub v3: super::v3::V3State,
 }
 
-fn next_id<T>(c: &Collection<i64, T>) -> i64 {
+pub(super) fn next_id<T>(c: &Collection<i64, T>) -> i64 {
     c.max_id().copied().unwrap_or(0) + 1
 }
 
 impl HipcallState {
-    fn parties(&self, kind: PartyKind) -> &Collection<i64, Party> {
+    pub(super) fn parties(&self, kind: PartyKind) -> &Collection<i64, Party> {
         match kind {
             PartyKind::Company => &self.companies,
             PartyKind::Contact => &self.contacts,
@@ -256,7 +316,7 @@ impl HipcallState {
         }
     }
 
-    fn parties_mut(&mut self, kind: PartyKind) -> &mut Collection<i64, Party> {
+    pub(super) fn parties_mut(&mut self, kind: PartyKind) -> &mut Collection<i64, Party> {
         match kind {
             PartyKind::Company => &mut self.companies,
             PartyKind::Contact => &mut self.contacts,
@@ -376,6 +436,7 @@ impl HipcallState {
             created_at: ts.clone(),
             updated_at: ts,
         };
+        links.auto_assign = auto;
         self.task_links.insert(task.id, links);
         self.tasks.insert(task.id, task.clone());
         Ok(task)
@@ -463,6 +524,8 @@ impl HipcallState {
             created_at: ts.clone(),
             updated_at: ts,
             commentable_id: target.unwrap_or_default(),
+            commentable_uuid: None,
+            user_id: Some(self.owner_id),
         };
         self.comments.insert(comment.id, comment.clone());
         Ok(comment)

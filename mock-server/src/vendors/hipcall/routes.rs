@@ -92,11 +92,11 @@ fn page_with<'a, T, V: Serialize>(
 }
 
 impl Hipcall {
-    fn read<R>(&self, account: &Account, f: impl FnOnce(&HipcallState) -> R) -> R {
+    pub(super) fn read<R>(&self, account: &Account, f: impl FnOnce(&HipcallState) -> R) -> R {
         self.tenants.with(&account.id, |s| f(s))
     }
 
-    fn write<R>(&self, account: &Account, f: impl FnOnce(&mut HipcallState) -> R) -> R {
+    pub(super) fn write<R>(&self, account: &Account, f: impl FnOnce(&mut HipcallState) -> R) -> R {
         self.tenants.with(&account.id, f)
     }
 }

@@ -73,6 +73,7 @@ pub fn build(seed: u64) -> HipcallState {
     seed_tasks(&mut s, &mut rng);
     seed_cdrs(&mut s, &mut rng);
     seed_parties(&mut s, &mut rng);
+    super::seed_v3::extend(&mut s, seed);
     s
 }
 
@@ -346,6 +347,7 @@ fn seed_parties(s: &mut HipcallState, rng: &mut ChaCha8Rng) {
                 name: CompanyName().fake_with_rng(rng),
                 owner_id: o,
                 tag_ids: vec![],
+                details: Default::default(),
             },
         );
     }
@@ -360,6 +362,7 @@ fn seed_parties(s: &mut HipcallState, rng: &mut ChaCha8Rng) {
                 name: format!("{first} {last}"),
                 owner_id: o,
                 tag_ids: vec![],
+                details: Default::default(),
             },
         );
     }
@@ -372,6 +375,7 @@ fn seed_parties(s: &mut HipcallState, rng: &mut ChaCha8Rng) {
                 name: format!("Deal {}", Word().fake_with_rng::<String, _>(rng)),
                 owner_id: o,
                 tag_ids: vec![],
+                details: Default::default(),
             },
         );
     }

@@ -11,6 +11,8 @@ pub fn message(e: &FieldError) -> String {
     let f = &e.field;
     match &e.problem {
         Problem::Other(text) => text.clone(),
+        Problem::Minimum { min, .. } => format!("{f} must be at least {min}"),
+        Problem::Maximum { max, .. } => format!("{f} must be at most {max}"),
         Problem::Email => format!("{f} must be a valid email address"),
         Problem::Count { min, max } => format!("{f} must have between {min} and {max} items"),
         Problem::Missing { .. } => format!("{f} does not exist"),

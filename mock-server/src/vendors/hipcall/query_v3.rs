@@ -1,0 +1,545 @@
+//! The Hipcall v3 list query language (reference §3A): `limit` 1–100 (default 10), `offset` ≥ 0,
+//! `sort=field.dir[,field2.dir]` (dir: asc, desc and the `_nulls_first|last` variants),
+//! bracket filters `field[op]=value` (ops `eq`, `in`, `gte`, `lte`), `q`, and plain parameters
+//! an endpoint names. Anything else is a 422 naming the parameter, as the OpenAPI-validating
+//! server does. Matching and ordering work on [`FieldValue`]s the endpoint extracts.
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, Utc};
+
+use super::models::parse_date_input;
+use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::platform::extract::QueryPairs;
+use crate::platform::pagination::Window;
+
+/// What kind of value a filter compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Str,
+    Bool,
+    Time,
+}
+
+/// A filter operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    In,
+    Gte,
+    Lte,
+}
+
+impl Op {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "eq" => Op::Eq,
+            "in" => Op::In,
+            "gte" => Op::Gte,
+            "lte" => Op::Lte,
+            _ => return None,
+        })
+    }
+}
+
+/// A record's value for a filter or sort field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    Null,
+    Int(i64),
+    Str(String),
+    Bool(bool),
+    Time(DateTime<Utc>),
+}
+
+impl FieldValue {
+    /// From a stored timestamp string (either spelling); unparseable is null.
+    pub fn time(s: Option<&str>) -> Self {
+        s.and_then(parse_date_input)
+            .map_or(FieldValue::Null, FieldValue::Time)
+    }
+
+    pub fn opt_int(v: Option<i64>) -> Self {
+        v.map_or(FieldValue::Null, FieldValue::Int)
+    }
+
+    pub fn opt_str(v: Option<&str>) -> Self {
+        v.map_or(FieldValue::Null, |s| FieldValue::Str(s.to_string()))
+    }
+
+    fn cmp_same(&self, other: &Self) -> Option<Ordering> {
+        match (self, other) {
+            (FieldValue::Int(a), FieldValue::Int(b)) => Some(a.cmp(b)),
+            (FieldValue::Str(a), FieldValue::Str(b)) => {
+                Some(a.to_lowercase().cmp(&b.to_lowercase()))
+            }
+            (FieldValue::Bool(a), FieldValue::Bool(b)) => Some(a.cmp(b)),
+            (FieldValue::Time(a), FieldValue::Time(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+}
+
+/// One filter field of an endpoint: its name, kind and allowed operators.
+#[derive(Debug, Clone, Copy)]
+pub struct FilterSpec {
+    pub field: &'static str,
+    pub kind: Kind,
+    pub ops: &'static [Op],
+}
+
+/// What an endpoint accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct ListSpec {
+    /// Sortable fields; the first is the default sort key.
+    pub sorts: &'static [&'static str],
+    pub default_descending: bool,
+    pub filters: &'static [FilterSpec],
+    /// Plain parameters the endpoint reads itself (e.g. `type`, `active`).
+    pub plain: &'static [&'static str],
+    pub paged: bool,
+    pub searchable: bool,
+}
+
+impl ListSpec {
+    /// A paged list sortable by `id`, searchable, no filters.
+    pub const fn simple() -> Self {
+        Self {
+            sorts: &["id"],
+            default_descending: false,
+            filters: &[],
+            plain: &[],
+            paged: true,
+            searchable: true,
+        }
+    }
+}
+
+/// One sort key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortKey {
+    pub field: String,
+    pub descending: bool,
+    /// Where nulls go; by default last when ascending, first when descending (as PostgreSQL).
+    pub nulls_first: bool,
+}
+
+/// A parsed filter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    pub field: &'static str,
+    pub op: Op,
+    pub values: Vec<FieldValue>,
+}
+
+/// A parsed list request.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub limit: usize,
+    pub offset: usize,
+    pub sort: Vec<SortKey>,
+    pub filters: Vec<Filter>,
+    pub q: Option<String>,
+    /// The plain parameters the endpoint declared, as sent.
+    pub plain: Vec<(String, String)>,
+}
+
+impl ListQuery {
+    pub fn window(&self) -> Window {
+        Window {
+            offset: self.offset,
+            limit: self.limit,
+        }
+    }
+
+    pub fn plain(&self, name: &str) -> Option<&str> {
+        self.plain
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether a record passes every filter; `value` extracts a field's value.
+    pub fn matches(&self, value: impl Fn(&str) -> FieldValue) -> bool {
+        self.filters.iter().all(|f| {
+            let have = value(f.field);
+            match f.op {
+                Op::Eq => f.values.first().is_some_and(|w| eq(&have, w)),
+                Op::In => f.values.iter().any(|w| eq(&have, w)),
+                Op::Gte => f
+                    .values
+                    .first()
+                    .is_some_and(|w| have.cmp_same(w).is_some_and(|o| o != Ordering::Less)),
+                Op::Lte => f
+                    .values
+                    .first()
+                    .is_some_and(|w| have.cmp_same(w).is_some_and(|o| o != Ordering::Greater)),
+            }
+        })
+    }
+
+    /// Orders records by the sort keys, ties by `id` ascending.
+    pub fn order<T>(
+        &self,
+        items: &mut [&T],
+        value: impl Fn(&T, &str) -> FieldValue,
+        id: impl Fn(&T) -> i64,
+    ) {
+        items.sort_by(|a, b| {
+            for k in &self.sort {
+                let (x, y) = (value(a, &k.field), value(b, &k.field));
+                let o = match (&x, &y) {
+                    (FieldValue::Null, FieldValue::Null) => Ordering::Equal,
+                    (FieldValue::Null, _) => {
+                        if k.nulls_first {
+                            Ordering::Less
+                        } else {
+                            Ordering::Greater
+                        }
+                    }
+                    (_, FieldValue::Null) => {
+                        if k.nulls_first {
+                            Ordering::Greater
+                        } else {
+                            Ordering::Less
+                        }
+                    }
+                    _ => {
+                        let o = x.cmp_same(&y).unwrap_or(Ordering::Equal);
+                        if k.descending {
+                            o.reverse()
+                        } else {
+                            o
+                        }
+                    }
+                };
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            id(a).cmp(&id(b))
+        });
+    }
+}
+
+fn eq(have: &FieldValue, want: &FieldValue) -> bool {
+    match (have, want) {
+        (FieldValue::Str(a), FieldValue::Str(b)) => a.eq_ignore_ascii_case(b),
+        _ => have == want,
+    }
+}
+
+fn invalid(field: impl Into<String>, problem: Problem) -> FieldError {
+    FieldError::new(field, problem)
+}
+
+fn other(field: impl Into<String>, text: String) -> FieldError {
+    FieldError::new(field, Problem::Other(text))
+}
+
+fn parse_value(kind: Kind, raw: &str) -> Result<FieldValue, Problem> {
+    let raw = raw.trim();
+    match kind {
+        Kind::Int => raw
+            .parse::<i64>()
+            .map(FieldValue::Int)
+            .map_err(|_| Problem::Type {
+                expected: "integer",
+            }),
+        Kind::Str => {
+            if raw.parse::<f64>().is_ok() {
+                Err(Problem::Type { expected: "string" })
+            } else {
+                Ok(FieldValue::Str(raw.to_string()))
+            }
+        }
+        Kind::Bool => match raw {
+            "true" => Ok(FieldValue::Bool(true)),
+            "false" => Ok(FieldValue::Bool(false)),
+            _ => Err(Problem::Type {
+                expected: "boolean",
+            }),
+        },
+        Kind::Time => chrono::DateTime::parse_from_rfc3339(raw)
+            .map(|t| FieldValue::Time(t.with_timezone(&Utc)))
+            .or_else(|_| {
+                chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|t| FieldValue::Time(t.and_utc()))
+                    .ok_or(Problem::Type { expected: "date" })
+            }),
+    }
+}
+
+fn bounded(
+    name: &str,
+    raw: &str,
+    min: i64,
+    max: Option<i64>,
+    errors: &mut Vec<FieldError>,
+) -> Option<usize> {
+    match raw.trim().parse::<i64>() {
+        Ok(n) if n < min => {
+            errors.push(invalid(name, Problem::Minimum { min, value: n }));
+            None
+        }
+        Ok(n) if max.is_some_and(|m| n > m) => {
+            errors.push(invalid(
+                name,
+                Problem::Maximum {
+                    max: max.unwrap_or(n),
+                    value: n,
+                },
+            ));
+            None
+        }
+        Ok(n) => usize::try_from(n).ok(),
+        Err(_) => {
+            errors.push(invalid(
+                name,
+                Problem::Type {
+                    expected: "integer",
+                },
+            ));
+            None
+        }
+    }
+}
+
+/// Parses a list request against an endpoint's spec.
+pub fn parse(q: &QueryPairs, spec: &ListSpec) -> ApiResult<ListQuery> {
+    let mut errors = Vec::new();
+    let mut out = ListQuery {
+        limit: 10,
+        offset: 0,
+        sort: vec![SortKey {
+            field: spec.sorts.first().copied().unwrap_or("id").to_string(),
+            descending: spec.default_descending,
+            nulls_first: spec.default_descending,
+        }],
+        filters: Vec::new(),
+        q: None,
+        plain: Vec::new(),
+    };
+    for (k, v) in &q.0 {
+        match k.as_str() {
+            "limit" if spec.paged => {
+                if let Some(n) = bounded("limit", v, 1, Some(100), &mut errors) {
+                    out.limit = n;
+                }
+            }
+            "offset" if spec.paged => {
+                if let Some(n) = bounded("offset", v, 0, None, &mut errors) {
+                    out.offset = n;
+                }
+            }
+            "q" if spec.searchable => {
+                let t = v.trim();
+                out.q = (!t.is_empty()).then(|| t.to_string());
+            }
+            "sort" if spec.paged => match parse_sort(v, spec.sorts) {
+                Ok(keys) => out.sort = keys,
+                Err(e) => errors.push(e),
+            },
+            key => {
+                if let Some((field, rest)) = key.split_once('[') {
+                    let Some(op_raw) = rest.strip_suffix(']') else {
+                        errors.push(invalid(key, Problem::NotAllowed));
+                        continue;
+                    };
+                    let Some(fs) = spec.filters.iter().find(|f| f.field == field) else {
+                        errors.push(invalid(field, Problem::NotAllowed));
+                        continue;
+                    };
+                    let Some(op) = Op::parse(op_raw).filter(|o| fs.ops.contains(o)) else {
+                        errors.push(other(
+                            field,
+                            format!("#/{field}/{op_raw}: Unexpected field: {op_raw}"),
+                        ));
+                        continue;
+                    };
+                    let raws: Vec<&str> = if op == Op::In {
+                        v.split(',').filter(|s| !s.trim().is_empty()).collect()
+                    } else {
+                        vec![v.as_str()]
+                    };
+                    let mut values = Vec::new();
+                    for r in raws {
+                        match parse_value(fs.kind, r) {
+                            Ok(x) => values.push(x),
+                            Err(p) => errors.push(invalid(field, p)),
+                        }
+                    }
+                    out.filters.push(Filter {
+                        field: fs.field,
+                        op,
+                        values,
+                    });
+                } else if spec.plain.contains(&key) {
+                    out.plain.push((k.clone(), v.clone()));
+                } else {
+                    errors.push(invalid(key, Problem::NotAllowed));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+fn parse_sort(raw: &str, allowed: &[&str]) -> Result<Vec<SortKey>, FieldError> {
+    let mut keys = Vec::new();
+    let mut bad = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let parsed = part.split_once('.').and_then(|(field, dir)| {
+            let (descending, nulls_first) = match dir {
+                "asc" => (false, false),
+                "desc" => (true, true),
+                "asc_nulls_last" => (false, false),
+                "asc_nulls_first" => (false, true),
+                "desc_nulls_last" => (true, false),
+                "desc_nulls_first" => (true, true),
+                _ => return None,
+            };
+            allowed.contains(&field).then(|| SortKey {
+                field: field.to_string(),
+                descending,
+                nulls_first,
+            })
+        });
+        match parsed {
+            Some(k) => keys.push(k),
+            None => bad.push(format!("{part:?}")),
+        }
+    }
+    if !bad.is_empty() || keys.is_empty() {
+        let listed = if bad.is_empty() {
+            format!("{raw:?}")
+        } else {
+            bad.join(", ")
+        };
+        return Err(other("sort", format!("Invalid sort fields: [{listed}]")));
+    }
+    Ok(keys)
+}
+
+/// Whether `hay` contains `needle`, case-insensitively.
+pub fn contains(hay: &str, needle: &str) -> bool {
+    hay.to_lowercase().contains(&needle.to_lowercase())
+}
+
+/// The digits of a phone number (`+90 532…` → `90532…`).
+pub fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CALLS: ListSpec = ListSpec {
+        sorts: &["started_at"],
+        default_descending: true,
+        filters: &[
+            FilterSpec {
+                field: "started_at",
+                kind: Kind::Time,
+                ops: &[Op::Gte, Op::Lte],
+            },
+            FilterSpec {
+                field: "direction",
+                kind: Kind::Str,
+                ops: &[Op::Eq, Op::In],
+            },
+        ],
+        plain: &[],
+        paged: true,
+        searchable: true,
+    };
+
+    fn q(pairs: &[(&str, &str)]) -> QueryPairs {
+        QueryPairs(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    fn problems(r: ApiResult<ListQuery>) -> Vec<(String, Problem)> {
+        match r {
+            Err(ApiError::Validation(e)) => e.into_iter().map(|e| (e.field, e.problem)).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Paging bounds, unknown fields and operators, bad values and sorts are named problems.
+    #[test]
+    fn refusals() {
+        assert_eq!(
+            problems(parse(&q(&[("limit", "101")]), &CALLS)),
+            [(
+                "limit".into(),
+                Problem::Maximum {
+                    max: 100,
+                    value: 101
+                }
+            )]
+        );
+        assert_eq!(
+            problems(parse(&q(&[("limit", "0")]), &CALLS)),
+            [("limit".into(), Problem::Minimum { min: 1, value: 0 })]
+        );
+        assert_eq!(
+            problems(parse(&q(&[("created_at[eq]", "x")]), &CALLS)),
+            [("created_at".into(), Problem::NotAllowed)]
+        );
+        assert_eq!(
+            problems(parse(&q(&[("started_at[yakin]", "x")]), &CALLS)),
+            [(
+                "started_at".into(),
+                Problem::Other("#/started_at/yakin: Unexpected field: yakin".into())
+            )]
+        );
+        assert_eq!(
+            problems(parse(&q(&[("direction[eq]", "3")]), &CALLS)),
+            [("direction".into(), Problem::Type { expected: "string" })]
+        );
+        assert_eq!(
+            problems(parse(&q(&[("sort", "user_id.asc")]), &CALLS)),
+            [(
+                "sort".into(),
+                Problem::Other("Invalid sort fields: [\"user_id.asc\"]".into())
+            )]
+        );
+        assert_eq!(
+            problems(parse(&q(&[("started_at[gte]", "yesterday")]), &CALLS)),
+            [("started_at".into(), Problem::Type { expected: "date" })]
+        );
+    }
+
+    /// Filters and sorts apply as documented; ties go by id.
+    #[test]
+    fn matching_and_order() {
+        let lq = parse(
+            &q(&[
+                ("direction[in]", "inbound,internal"),
+                ("sort", "started_at.asc"),
+            ]),
+            &CALLS,
+        )
+        .unwrap();
+        assert!(lq.matches(|_| FieldValue::Str("Inbound".into())));
+        assert!(!lq.matches(|_| FieldValue::Str("outbound".into())));
+        let rows = [(1, Some(5)), (2, None), (3, Some(1)), (4, Some(5))];
+        let mut refs: Vec<&(i64, Option<i64>)> = rows.iter().collect();
+        lq.order(&mut refs, |r, _| FieldValue::opt_int(r.1), |r| r.0);
+        let ids: Vec<i64> = refs.iter().map(|r| r.0).collect();
+        assert_eq!(ids, [3, 1, 4, 2]);
+    }
+}
