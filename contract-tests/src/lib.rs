@@ -6,12 +6,13 @@
 //!   deviations.
 //! - [`redact`]: insta redactions that assert a value's shape before replacing it.
 //! - [`strategies`]: proptest strategies for valid and invalid requests.
-//! - [`hipcall`], [`chative`], [`helpcrunch`], [`hiver`]: each surface's checks, each taking a [`target::Target`].
+//! - [`hipcall`], [`hipcall_v3`], [`chative`], [`helpcrunch`], [`hiver`]: each surface's checks, each taking a [`target::Target`].
 
 pub mod chative;
 pub mod check;
 pub mod helpcrunch;
 pub mod hipcall;
+pub mod hipcall_v3;
 pub mod hiver;
 pub mod redact;
 pub mod schema;

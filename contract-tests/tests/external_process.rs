@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 
 use contract_tests::check::Checks;
 use contract_tests::target::{Surface, Target};
-use contract_tests::{chative, helpcrunch, hipcall, hiver};
+use contract_tests::{chative, helpcrunch, hipcall, hipcall_v3, hiver};
 
 /// The `mockdesk` binary next to this test's target directory, built if missing.
 fn mockdesk_bin() -> PathBuf {
@@ -79,6 +79,7 @@ fn run_all(surface: Surface, checks: Checks) {
 #[test]
 fn suite_passes_against_a_separately_started_mockdesk() {
     run_all(hipcall::SURFACE, hipcall::CHECKS);
+    run_all(hipcall_v3::SURFACE, hipcall_v3::CHECKS);
     run_all(chative::SURFACE, chative::CHECKS);
     run_all(helpcrunch::SURFACE, helpcrunch::CHECKS);
     run_all(hiver::TUTORIAL, hiver::TUTORIAL_CHECKS);

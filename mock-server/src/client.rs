@@ -359,15 +359,18 @@ fn resolve_path(path: &str, seen: &HashMap<String, Value>) -> Option<String> {
         out.push_str(&rest[..start]);
         let end = rest[start..].find('}')? + start;
         let reference = &rest[start + 2..end];
-        let (reference, ymd) = match reference.strip_suffix("|ymd") {
-            Some(r) => (r, true),
-            None => (reference, false),
+        let (reference, modifier) = match reference.split_once('|') {
+            Some((r, m)) => (r, Some(m)),
+            None => (reference, None),
         };
-        match lookup(reference, seen)? {
+        match (lookup(reference, seen)?, modifier) {
             // `|ymd`: the date part of a timestamp as path segments (`2023/03/31`).
-            Value::String(s) if ymd => out.push_str(&s.get(..10)?.replace('-', "/")),
-            Value::String(s) => out.push_str(&crate::platform::pagination::encode(&s)),
-            Value::Number(n) => out.push_str(&n.to_string()),
+            (Value::String(s), Some("ymd")) => out.push_str(&s.get(..10)?.replace('-', "/")),
+            // `|date`: the date part of a timestamp (`2023-03-31`).
+            (Value::String(s), Some("date")) => out.push_str(s.get(..10)?),
+            (_, Some(_)) => return None,
+            (Value::String(s), None) => out.push_str(&crate::platform::pagination::encode(&s)),
+            (Value::Number(n), None) => out.push_str(&n.to_string()),
             _ => return None,
         }
         rest = &rest[end + 1..];
@@ -449,6 +452,10 @@ mod tests {
         assert_eq!(
             resolve_path("/c/{$list/calls/0/at|ymd}/{$list/calls/0/n}", &seen).as_deref(),
             Some("/c/2023/03/31/7")
+        );
+        assert_eq!(
+            resolve_path("/c?date={$list/calls/0/at|date}", &seen).as_deref(),
+            Some("/c?date=2023-03-31")
         );
         assert_eq!(resolve_path("/x/{$other/id}", &seen), None);
         assert_eq!(

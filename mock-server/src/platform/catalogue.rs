@@ -9,7 +9,7 @@
 //! `/users/{$listUsers/data/0/id}`, so a case addresses a record the target really has. A
 //! segment `name[field=value]` picks the first array element whose `field` prints as `value`
 //! (`{$listInboxes/data/results[is_authorised=true]/id}`); a `|ymd` suffix turns a timestamp
-//! into `yyyy/mm/dd` path segments.
+//! into `yyyy/mm/dd` path segments, `|date` into `yyyy-mm-dd`.
 
 /// Which credentials a case sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
