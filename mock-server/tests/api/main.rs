@@ -7,6 +7,7 @@ mod common;
 mod fuzz;
 mod helpcrunch;
 mod hipcall;
+mod hipcall_v3;
 mod hiver;
 mod routing;
 mod verify;

@@ -1,5 +1,36 @@
-//! Hipcall, legacy API v20211124 (`https://api.hipcall.com/api/v20211124`), served at
-//! `/hipcall/api/v20211124`, on `Host: api.hipcall.com`, or at the root of `--port hipcall=N`.
+//! Hipcall: the legacy API v20211124 (`https://api.hipcall.com/api/v20211124`), served at
+//! `/hipcall/api/v20211124`, on `Host: api.hipcall.com`, or at the root of `--port hipcall=N`;
+//! and the current API v3 (`https://use.hipcall.com/api/v3`, also `use.hipcall.com.tr`), served
+//! at `/hipcall/api/v3`, on those hosts, or at the root of `--port hipcall-v3=N`. One state:
+//! both APIs read and write the same users, calls, tasks, contacts… (`models.rs`); v3-only
+//! records live in `v3.rs`.
+//!
+//! # v3 fidelity
+//! Source: `shared/reference/hipcall.md` §1A/2A/3A/4 — every call of `hipcall-sdk` 0.2.1
+//! (`routes_v3.rs`), the SDK models' required fields (`views_v3.rs`), the list language
+//! (`query_v3.rs`), the error bodies (`errors_v3.rs`). `make sdk` drives it with the SDK.
+//!
+//! # v3 known deviations (choices where the reference is silent)
+//! - **Rate-limit headers** `x-ratelimit-limit`/`x-ratelimit-remaining` as v20211124 sends
+//!   them (v3's names were not recorded); 60 requests/minute, fixed window.
+//! - **Strict query validation**: unknown parameters are a 422 `Unexpected field` (the server
+//!   validates against its OpenAPI spec); `q` is accepted on `/calls` (the SDK sends it).
+//! - **`POST /tasks`** takes `{"data": {…}}` (the SDK) or the flat fields (older clients).
+//! - **`date`** on `GET /calls/{uuid}` and `GET /conversations/{id}` must be a valid
+//!   `YYYY-MM-DD` but need not match the record (found by id, as the legacy call detail).
+//! - **Status codes** where unrecorded: creates 201, tag adds 200 with the tag, deletes 204,
+//!   mobile-device delete 200 with its body, email/phone adds 201 with the full list.
+//! - **The token's user** is the account owner (user 1): profile, comment authors, devices,
+//!   push and SIP tokens, attribution.
+//! - **`GET /users`** lists the owner too (v20211124 hides it to reproduce its documented page).
+//! - **Extensions** carry `id` and a `name` from their target (user, team or greeting).
+//! - **Telephony**: call-and-bridge and extension calls create a completed outbound call at the
+//!   request time (bridged at once, 0 s long) and are recorded in `v3.call_requests`.
+//! - **Dispositions** can be changed for 60 minutes after the call ended; the first one can
+//!   always be set.
+//! - **Phones and emails** are matched by digits / case-insensitively; six phones at most.
+//! - **Custom fields** are checked against the account's definitions (type, select options,
+//!   unknown slugs); none is required in the seed.
 //!
 //! # Fidelity
 //! Source: seed 004 (Hipcall's Scribe docs for v20211124) and `shared/reference/hipcall.md`
