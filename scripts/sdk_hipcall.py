@@ -152,7 +152,24 @@ def inner():
             return e
         raise AssertionError(f"expected {exc.__name__}")
 
-    c = Client(api_key=TOKEN, base_url=f"http://{addr}/hipcall")
+    helpers = {"get_default_headers", "handle_response", "load_json", "build_params", "get_call_detail_url",
+               "get_call_list_url", "get_call_and_bridge_url", "get_task_list_url", "get_task_detail_url"}
+    methods = {m for m in dir(Client) if not m.startswith("_") and callable(getattr(Client, m))} - helpers
+    called = set()
+
+    class Recording:
+        """The sync client, noting every SDK method called through it."""
+
+        def __init__(self, inner):
+            self._inner = inner
+
+        def __getattr__(self, name):
+            attr = getattr(self._inner, name)
+            if name in methods:
+                called.add(name)
+            return attr
+
+    c = Recording(Client(api_key=TOKEN, base_url=f"http://{addr}/hipcall"))
     today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
     ctx = {}
 
@@ -560,6 +577,11 @@ def inner():
                     else:
                         raise AssertionError("expected NotFoundException")
             asyncio.run(run())
+
+        @check("every public method of the SDK's Client was called")
+        def _():
+            missing = sorted(methods - called)
+            assert len(methods) >= 100 and not missing, missing
     finally:
         proc.terminate()
         try:
