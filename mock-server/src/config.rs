@@ -83,6 +83,18 @@ pub fn parse_rate_spec(spec: &str) -> Result<RateOverride, String> {
     }
 }
 
+/// A webhook subscription from the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurfaceWebhook {
+    pub surface: String,
+    pub url: String,
+}
+
+fn parse_webhook(s: &str) -> Result<SurfaceWebhook, String> {
+    let (surface, url) = split_pair(s)?;
+    Ok(SurfaceWebhook { surface, url })
+}
+
 fn parse_rate(s: &str) -> Result<SurfaceRate, String> {
     let (surface, spec) = split_pair(s)?;
     Ok(SurfaceRate {
@@ -133,6 +145,11 @@ pub struct Config {
     /// Largest request body accepted, in bytes (larger ones get the vendor's 413).
     #[arg(long, env = "MOCKDESK_MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
+
+    /// Subscribe `URL` to every webhook event of a surface's default account,
+    /// `SURFACE=URL`, e.g. `helpcrunch=http://127.0.0.1:9000/hooks` (repeatable).
+    #[arg(long = "webhook", env = "MOCKDESK_WEBHOOK", value_delimiter = ',', value_parser = parse_webhook)]
+    pub webhooks: Vec<SurfaceWebhook>,
 }
 
 impl Default for Config {
@@ -147,6 +164,7 @@ impl Default for Config {
             rate_limit_overrides: vec![],
             journal_capacity: 1000,
             max_body_bytes: 1 << 20,
+            webhooks: vec![],
         }
     }
 }

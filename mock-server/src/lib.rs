@@ -80,6 +80,7 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    state.platform.webhooks.start();
     let table = state.routes();
     let svc = tower::util::MapRequestLayer::new(move |req: Request| route_by_host(req, &table))
         .layer(app(&state));
@@ -96,6 +97,7 @@ pub async fn run_surface(
     surface: &str,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    state.platform.webhooks.start();
     let route = state
         .surfaces()
         .into_iter()

@@ -30,6 +30,8 @@ pub enum SetupError {
     UnknownSurface(String, String),
     #[error("unknown vendor `{0}` (known: {1})")]
     UnknownVendor(String, String),
+    #[error("webhook for `{0}`: {1}")]
+    Webhook(String, String),
 }
 
 impl AppState {
@@ -49,7 +51,10 @@ impl AppState {
         let mut backends = Vec::new();
         let mut dialects = Vec::new();
         let mut routers = Vec::new();
-        for v in vendors::all(config.seed, &clock) {
+        for v in vendors::all(config.seed, &clock, &platform.webhooks) {
+            if let Some(spec) = v.webhooks {
+                platform.webhooks.register(spec);
+            }
             platform
                 .accounts
                 .add(v.backend.vendor(), v.backend.default_token(), "default");
@@ -98,6 +103,17 @@ impl AppState {
                 .clone()
                 .unwrap_or_else(|| format!("account-{}", i + 2));
             platform.accounts.add(&t.vendor, &t.token, &account);
+        }
+        for w in &config.webhooks {
+            let vendor = dialects
+                .iter()
+                .find(|d| d.info().id == w.surface)
+                .map(|d| d.info().vendor)
+                .ok_or_else(|| SetupError::UnknownSurface(w.surface.clone(), surface_ids()))?;
+            platform
+                .webhooks
+                .subscribe(&w.surface, vendor, "default", &w.url, vec![], None)
+                .map_err(|e| SetupError::Webhook(w.surface.clone(), e.to_string()))?;
         }
         Ok(Self {
             platform,

@@ -14,8 +14,10 @@ use crate::platform::surface::client_base;
 use crate::platform::RateOverride;
 use crate::state::AppState;
 
+mod webhooks;
+
 /// An admin error.
-pub struct AdminError(StatusCode, &'static str, String);
+pub struct AdminError(StatusCode, &'static str, pub(crate) String);
 
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
@@ -48,6 +50,17 @@ pub fn router(state: AppState) -> Router {
         .route("/surfaces", get(surfaces))
         .route("/openapi/{surface}", get(openapi))
         .route("/clock", get(get_clock).post(set_clock))
+        .route("/webhooks", get(webhooks::list).post(webhooks::subscribe))
+        .route("/webhooks/deliveries", get(webhooks::deliveries))
+        .route(
+            "/webhooks/deliveries/{id}/redeliver",
+            post(webhooks::redeliver),
+        )
+        .route(
+            "/webhooks/{id}",
+            axum::routing::delete(webhooks::unsubscribe),
+        )
+        .route("/simulate/{surface}/{scenario}", post(webhooks::simulate))
         .fallback(unknown)
         .method_not_allowed_fallback(wrong_method)
         .with_state(state)

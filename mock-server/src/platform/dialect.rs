@@ -108,6 +108,16 @@ pub trait Backend: Send + Sync + 'static {
 
     /// A JSON dump of every account's state, keyed by account id. No side effects.
     fn dump(&self) -> Value;
+
+    /// Runs a vendor-side scenario for an account; `None` when the vendor has none.
+    fn simulate(
+        &self,
+        _scenario: &str,
+        _account: &str,
+        _params: &serde_json::Map<String, Value>,
+    ) -> Option<Result<Value, String>> {
+        None
+    }
 }
 
 /// What a vendor contributes: its state (for the admin API) and its surfaces, each a dialect
@@ -115,4 +125,6 @@ pub trait Backend: Send + Sync + 'static {
 pub struct VendorMount {
     pub backend: std::sync::Arc<dyn Backend>,
     pub surfaces: Vec<(&'static Dialect, axum::Router)>,
+    /// How the vendor pushes webhooks, if it does.
+    pub webhooks: Option<&'static super::webhooks::WebhookSpec>,
 }

@@ -14,9 +14,10 @@ pub mod rate_limit;
 pub mod store;
 pub mod surface;
 pub mod view;
+pub mod webhooks;
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +52,7 @@ pub struct Platform {
     pub accounts: Accounts,
     pub limiter: RateLimiter,
     pub journal: Journal,
+    pub webhooks: Arc<webhooks::Webhooks>,
     pub max_body_bytes: usize,
     mode: RwLock<RateLimitMode>,
     overrides: RwLock<HashMap<String, RateOverride>>,
@@ -63,11 +65,14 @@ impl Platform {
         journal_capacity: usize,
         max_body_bytes: usize,
     ) -> Self {
+        let webhooks = Arc::new(webhooks::Webhooks::new(clock.clone(), journal_capacity));
         Self {
+            webhooks,
             clock,
             accounts: Accounts::new(),
             limiter: RateLimiter::new(),
             journal: Journal::new(journal_capacity),
+
             max_body_bytes,
             mode: RwLock::new(mode),
             overrides: RwLock::new(HashMap::new()),

@@ -184,7 +184,19 @@ pub struct VendorState<S> {
     pub default_token: &'static str,
     pub tenants: Tenants<S>,
     pub clock: super::clock::Clock,
+    /// Where the vendor's webhook events go (a detached bus until [`VendorState::with_bus`]).
+    pub bus: std::sync::Arc<super::webhooks::Webhooks>,
+    simulator: Option<Simulator<S>>,
 }
+
+/// A vendor's vendor-side events (`POST /__admin/simulate/{surface}/{scenario}`): changes the
+/// account's state as the vendor would, emits the webhooks, and answers what it did.
+pub type Simulator<S> = fn(
+    &VendorState<S>,
+    &str,
+    &str,
+    &serde_json::Map<String, serde_json::Value>,
+) -> Result<serde_json::Value, String>;
 
 impl<S> VendorState<S> {
     pub fn new(
@@ -193,12 +205,32 @@ impl<S> VendorState<S> {
         clock: super::clock::Clock,
         seed: impl Fn() -> S + Send + Sync + 'static,
     ) -> Self {
+        let bus = std::sync::Arc::new(super::webhooks::Webhooks::new(clock.clone(), 1));
         Self {
             vendor,
             default_token,
             tenants: Tenants::new(seed),
             clock,
+            bus,
+            simulator: None,
         }
+    }
+
+    /// Sends the vendor's webhook events to `bus`.
+    pub fn with_bus(mut self, bus: std::sync::Arc<super::webhooks::Webhooks>) -> Self {
+        self.bus = bus;
+        self
+    }
+
+    /// Gives the vendor vendor-side scenarios.
+    pub fn with_simulator(mut self, f: Simulator<S>) -> Self {
+        self.simulator = Some(f);
+        self
+    }
+
+    /// Emits a webhook event for `account` (call after the write has been committed).
+    pub fn emit(&self, account: &str, event: &str, data: serde_json::Value) {
+        self.bus.emit(self.vendor, account, event, data);
     }
 }
 
@@ -217,6 +249,15 @@ impl<S: Serialize + Send + 'static> super::dialect::Backend for VendorState<S> {
 
     fn dump(&self) -> serde_json::Value {
         self.tenants.dump()
+    }
+
+    fn simulate(
+        &self,
+        scenario: &str,
+        account: &str,
+        params: &serde_json::Map<String, serde_json::Value>,
+    ) -> Option<Result<serde_json::Value, String>> {
+        self.simulator.map(|f| f(self, scenario, account, params))
     }
 }
 

@@ -11,3 +11,4 @@ mod hipcall_v3;
 mod hiver;
 mod routing;
 mod verify;
+mod webhooks;

@@ -46,6 +46,7 @@ pub mod errors;
 pub mod models;
 pub mod routes;
 pub mod seed;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -54,6 +55,7 @@ use crate::platform::clock::Clock;
 use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo, VendorMount};
 use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
+use crate::platform::webhooks::Webhooks;
 
 use models::ChativeState;
 
@@ -86,12 +88,15 @@ pub static DIALECT: Dialect = Dialect {
     catalogue: catalogue::cases,
 };
 
-pub fn mount(seed: u64, clock: Clock) -> VendorMount {
-    let backend = Arc::new(Chative::new(VENDOR, DEFAULT_TOKEN, clock, move || {
-        seed::build(seed)
-    }));
+pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {
+    let backend = Arc::new(
+        Chative::new(VENDOR, DEFAULT_TOKEN, clock, move || seed::build(seed))
+            .with_bus(bus)
+            .with_simulator(webhooks::simulate),
+    );
     VendorMount {
         backend: backend.clone(),
         surfaces: vec![(&DIALECT, routes::router(backend))],
+        webhooks: Some(&webhooks::SPEC),
     }
 }

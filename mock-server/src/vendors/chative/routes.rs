@@ -61,6 +61,11 @@ async fn patch_contact(
 ) -> Answer {
     let now = ch.clock.now_ms();
     let c = ch.tenants.with(&account.id, |s| s.patch(&id, &body, now))?;
+    ch.emit(
+        &account.id,
+        "contact.updated",
+        super::webhooks::contact_data(&c),
+    );
     json(&c)
 }
 

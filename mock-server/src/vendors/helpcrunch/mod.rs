@@ -68,6 +68,7 @@ pub mod routes;
 pub mod search;
 pub mod seed;
 pub mod views;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -76,6 +77,7 @@ use crate::platform::clock::Clock;
 use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo, VendorMount};
 use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
+use crate::platform::webhooks::Webhooks;
 
 use models::HelpCrunchState;
 
@@ -108,12 +110,15 @@ pub static DIALECT: Dialect = Dialect {
     catalogue: catalogue::cases,
 };
 
-pub fn mount(seed: u64, clock: Clock) -> VendorMount {
-    let backend = Arc::new(HelpCrunch::new(VENDOR, DEFAULT_TOKEN, clock, move || {
-        seed::build(seed)
-    }));
+pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {
+    let backend = Arc::new(
+        HelpCrunch::new(VENDOR, DEFAULT_TOKEN, clock, move || seed::build(seed))
+            .with_bus(bus)
+            .with_simulator(webhooks::simulate),
+    );
     VendorMount {
         backend: backend.clone(),
         surfaces: vec![(&DIALECT, routes::router(backend))],
+        webhooks: Some(&webhooks::SPEC),
     }
 }

@@ -11,9 +11,12 @@ use serde_json::Value;
 
 use super::chats::ChatAction;
 use super::input::{self, Write};
-use super::models::HelpCrunchState;
+use super::models::{Customer, HelpCrunchState};
 use super::search::{parse_search, CHAT_FIELDS, CHAT_SORTS, CUSTOMER_FIELDS, CUSTOMER_SORTS};
 use super::views::event_view;
+use super::webhooks::{
+    chat_fired, customer_data, customer_fired, message_data, message_event, Fired,
+};
 use super::HelpCrunch;
 use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult};
@@ -124,6 +127,13 @@ fn meta_total(total: usize) -> Envelope {
     Envelope::DataMetaTotal { total }
 }
 
+/// Emits the events of a committed write and answers.
+fn committed(hc: &HelpCrunch, account: &Account, r: ApiResult<(Response, Fired)>) -> Answer {
+    let (res, fired) = r?;
+    hc.fire(&account.id, fired);
+    Ok(res)
+}
+
 /// "Ok" as a JSON string (the docs show the text Ok; every response here is JSON).
 fn ok_text() -> Answer {
     json(&"Ok")
@@ -167,10 +177,15 @@ fn write_customer(
     } else {
         StatusCode::OK
     };
-    hc.with(account, |s| {
+    let r = hc.with(account, |s| {
+        let before = id.and_then(|i| s.customers.get(&i).cloned());
         let c = s.write_customer(id, body, mode, now)?;
-        json_with(status, &s.customer_view(&c))
-    })
+        Ok((
+            json_with(status, &s.customer_view(&c))?,
+            customer_fired(before.as_ref(), &c),
+        ))
+    });
+    committed(hc, account, r)
 }
 
 async fn create_customer(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
@@ -205,16 +220,29 @@ async fn batch_update(State(hc): Hc, account: Account, body: axum::body::Bytes) 
             message: "The request body is not valid JSON.".into(),
         })?
     };
-    hc.with(&account, |s| {
+    let r = hc.with(&account, |s| {
+        let before: Vec<Customer> = s.customers.values().cloned().collect();
         let updated = s.batch_update(&items)?;
+        let mut fired = Fired::new();
+        for c in &updated {
+            fired.extend(customer_fired(before.iter().find(|b| b.id == c.id), c));
+        }
         let views: Vec<_> = updated.iter().map(|c| s.customer_view(c)).collect();
-        json(&views)
-    })
+        Ok((json(&views)?, fired))
+    });
+    committed(&hc, &account, r)
 }
 
 async fn delete_customer(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Customer", &id)?;
-    hc.with(&account, |s| s.delete_customer(id))?;
+    let gone = hc.with(&account, |s| {
+        let c = s.customer(id)?.clone();
+        s.delete_customer(id).map(|_| c)
+    })?;
+    hc.fire(
+        &account.id,
+        vec![("customer.deleted", customer_data(&gone))],
+    );
     ok_text()
 }
 
@@ -226,10 +254,15 @@ fn tags(
     add: bool,
 ) -> Answer {
     let id = path_id("Customer", id)?;
-    hc.with(account, |s| {
+    let r = hc.with(account, |s| {
+        let before = s.customers.get(&id).cloned();
         let c = s.tag_customer(id, body, add)?;
-        json(&s.customer_view(&c))
-    })
+        Ok((
+            json(&s.customer_view(&c))?,
+            customer_fired(before.as_ref(), &c),
+        ))
+    });
+    committed(hc, account, r)
 }
 
 async fn tag_customer(
@@ -283,10 +316,14 @@ async fn get_chat(State(hc): Hc, account: Account, Path(id): Path<String>) -> An
 
 async fn create_chat(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let now = hc.now();
-    hc.with(&account, |s| {
+    let r = hc.with(&account, |s| {
         let c = s.create_chat(&body, now)?;
-        json_with(StatusCode::CREATED, &s.chat_view(&c))
-    })
+        Ok((
+            json_with(StatusCode::CREATED, &s.chat_view(&c))?,
+            chat_fired(s, None, &c),
+        ))
+    });
+    committed(&hc, &account, r)
 }
 
 fn action(
@@ -296,10 +333,15 @@ fn action(
     body: &serde_json::Map<String, Value>,
 ) -> Answer {
     let now = hc.now();
-    hc.with(account, |s| {
+    let r = hc.with(account, |s| {
+        let before = body
+            .get("id")
+            .and_then(super::input::unix_input)
+            .and_then(|id| s.chats.get(&id).cloned());
         let c = s.chat_action(action, body, now)?;
-        json(&s.chat_view(&c))
-    })
+        Ok((json(&s.chat_view(&c))?, chat_fired(s, before.as_ref(), &c)))
+    });
+    committed(hc, account, r)
 }
 
 /// `PUT /chats/{action}` handlers: the chat id travels in the body.
@@ -340,10 +382,19 @@ async fn list_messages(
 
 async fn post_message(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let now = hc.clock.now_ms();
-    hc.with(&account, |s| {
+    let r = hc.with(&account, |s| {
+        let before = body
+            .get("chat")
+            .and_then(super::input::unix_input)
+            .and_then(|id| s.chats.get(&id).cloned());
         let m = s.post_message(&body, now)?;
-        json(&s.message_view(&m))
-    })
+        let mut fired = vec![(message_event(&m), message_data(s, &m))];
+        if let (Some(b), Ok(after)) = (before.as_ref(), s.chat(m.chat)) {
+            fired.extend(chat_fired(s, Some(b), after));
+        }
+        Ok((json(&s.message_view(&m))?, fired))
+    });
+    committed(&hc, &account, r)
 }
 
 // ---- agents, departments, applications, organization -----------------------------------

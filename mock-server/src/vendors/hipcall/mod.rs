@@ -100,6 +100,7 @@ pub mod v3_comms;
 pub mod v3_crm;
 pub mod views;
 pub mod views_v3;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -108,6 +109,7 @@ use crate::platform::clock::Clock;
 use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo, VendorMount};
 use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
+use crate::platform::webhooks::Webhooks;
 
 use models::HipcallState;
 
@@ -164,15 +166,18 @@ pub static V3: Dialect = Dialect {
 };
 
 /// The vendor's backend and its mounted surfaces.
-pub fn mount(seed: u64, clock: Clock) -> VendorMount {
-    let backend = Arc::new(Hipcall::new(VENDOR, DEFAULT_TOKEN, clock, move || {
-        seed::build(seed)
-    }));
+pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {
+    let backend = Arc::new(
+        Hipcall::new(VENDOR, DEFAULT_TOKEN, clock, move || seed::build(seed))
+            .with_bus(bus)
+            .with_simulator(webhooks::simulate),
+    );
     VendorMount {
         backend: backend.clone(),
         surfaces: vec![
             (&LEGACY, routes::router(backend.clone())),
             (&V3, routes_v3::router(backend)),
         ],
+        webhooks: Some(&webhooks::SPEC),
     }
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::models::{path_id, HipcallState, PartyKind};
+use super::webhooks::{party_fired, task_fired};
 use super::{views, Hipcall};
 use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult};
@@ -140,7 +141,16 @@ async fn add_tags(
     body: &serde_json::Map<String, Value>,
 ) -> Answer {
     let id = path_id(kind.resource(), id)?;
-    let tags = hc.write(account, |s| s.add_tags(kind, id, body))?;
+    let (tags, fired) = hc.write(account, |s| {
+        let tags = s.add_tags(kind, id, body)?;
+        let fired = s
+            .parties(kind)
+            .get(&id)
+            .map(|p| party_fired(s, kind, false, p))
+            .unwrap_or_default();
+        Ok::<_, ApiError>((tags, fired))
+    })?;
+    hc.fire(&account.id, fired);
     json(&Data(&tags))
 }
 
@@ -153,7 +163,16 @@ async fn remove_tag(
 ) -> Answer {
     let id = path_id(kind.resource(), id)?;
     let tag_id = path_id("Tag", tag_id)?;
-    hc.write(account, |s| s.remove_tag(kind, id, tag_id))?;
+    let fired = hc.write(account, |s| {
+        s.remove_tag(kind, id, tag_id)?;
+        Ok::<_, ApiError>(
+            s.parties(kind)
+                .get(&id)
+                .map(|p| party_fired(s, kind, false, p))
+                .unwrap_or_default(),
+        )
+    })?;
+    hc.fire(&account.id, fired);
     json(&serde_json::Map::new())
 }
 
@@ -259,7 +278,12 @@ async fn get_extension(State(hc): Hc, account: Account, Path(id): Path<String>) 
 
 async fn create_task(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let now = hc.clock.now();
-    let t = hc.write(&account, |s| s.create_task(&body, now))?;
+    let (t, fired) = hc.write(&account, |s| {
+        let t = s.create_task(&body, now)?;
+        let fired = task_fired(s, "task_created", &t);
+        Ok::<_, ApiError>((t, fired))
+    })?;
+    hc.fire(&account.id, fired);
     json_with(StatusCode::CREATED, &Data(&t))
 }
 

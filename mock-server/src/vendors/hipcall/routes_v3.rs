@@ -16,6 +16,7 @@ use super::v3_calls::{Target, CALLS, TASKS};
 use super::v3_comms::CONVERSATIONS;
 use super::v3_crm::{COMPANIES, CONTACTS, DEALS};
 use super::views_v3 as v;
+use super::webhooks::{call_events, party_fired, task_fired};
 use super::Hipcall;
 use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult};
@@ -283,20 +284,49 @@ async fn tags_of(hc: &Hipcall, account: &Account, t: Target, q: &QueryPairs) -> 
 }
 
 async fn add_tag(hc: &Hipcall, account: &Account, t: Target, body: &Map<String, Value>) -> Answer {
-    hc.write(account, |s| {
+    let res = hc.write(account, |s| {
         let id = s.v3_add_tag(&t, body)?;
         let tag = s
             .tags
             .get(&id)
             .ok_or_else(|| ApiError::not_found("Tag", id))?;
         json(&Data(HipcallState::v3_tag(tag)))
-    })
+    })?;
+    target_changed(hc, account, &t);
+    Ok(res)
 }
 
 async fn remove_tag(hc: &Hipcall, account: &Account, t: Target, tag: &str) -> Answer {
     let tag = path_id("Tag", tag)?;
     hc.write(account, |s| s.v3_remove_tag(&t, tag))?;
+    target_changed(hc, account, &t);
     no_content()
+}
+
+/// After a committed write to a contact, company or task: its `*_updated` webhook.
+fn target_changed(hc: &Hipcall, account: &Account, t: &Target) {
+    let fired = hc.read(account, |s| match t {
+        Target::Party(kind, id) => s
+            .parties(*kind)
+            .get(id)
+            .map(|p| party_fired(s, *kind, false, p))
+            .unwrap_or_default(),
+        Target::Task(id) => s
+            .tasks
+            .get(id)
+            .map(|x| task_fired(s, "task_updated", x))
+            .unwrap_or_default(),
+        Target::Call(_) => Vec::new(),
+    });
+    hc.fire(&account.id, fired);
+}
+
+/// Emits a new call's `call_init`, `call_bridged`, `call_hangup`.
+fn call_placed(hc: &Hipcall, account: &Account, uuid: &str) {
+    let fired = hc.read(account, |s| {
+        s.call(uuid).map(|c| call_events(s, c)).unwrap_or_default()
+    });
+    hc.fire(&account.id, fired);
 }
 
 async fn call_comments(
@@ -433,10 +463,12 @@ async fn list_tasks(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
 
 async fn create_task(State(hc): Hc, account: Account, JsonObject(b): JsonObject) -> Answer {
     let now = hc.clock.now();
-    hc.write(&account, |s| {
+    let (res, fired) = hc.write(&account, |s| {
         let t = s.v3_create_task(&b, now)?;
-        created(&s.v3_task(&t))
-    })
+        Ok::<_, ApiError>((created(&s.v3_task(&t))?, task_fired(s, "task_created", &t)))
+    })?;
+    hc.fire(&account.id, fired);
+    Ok(res)
 }
 
 async fn get_task(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
@@ -458,10 +490,12 @@ async fn update_task(
 ) -> Answer {
     let id = path_id("Task", &id)?;
     let now = hc.clock.now();
-    hc.write(&account, |s| {
+    let res = hc.write(&account, |s| {
         let t = s.v3_update_task(id, &b, now)?;
         json(&Data(s.v3_task(&t)))
-    })
+    })?;
+    target_changed(&hc, &account, &Target::Task(id));
+    Ok(res)
 }
 
 fn task_target(id: &str) -> ApiResult<Target> {
@@ -542,6 +576,7 @@ async fn call_extension(
     let id = path_id("Extension", &id)?;
     let now = hc.clock.now();
     let uuid = hc.write(&account, |s| s.call_extension(id, &b, now))?;
+    call_placed(&hc, &account, &uuid);
     // Parsed by the SDK without a `data` wrapper.
     json_with(StatusCode::CREATED, &json!({ "id": uuid }))
 }
@@ -657,6 +692,7 @@ async fn call_and_bridge(
     })?;
     let now = hc.clock.now();
     let uuid = hc.write(&account, |s| s.call_and_bridge(id, &b, now))?;
+    call_placed(&hc, &account, &uuid);
     created(&json!({ "id": uuid }))
 }
 
@@ -725,10 +761,15 @@ async fn create_party(
     b: &Map<String, Value>,
 ) -> Answer {
     let now = hc.clock.now();
-    hc.write(account, |s| {
+    let (res, fired) = hc.write(account, |s| {
         let p = s.v3_create_party(kind, b, now)?;
-        party_answer(s, kind, &p, StatusCode::CREATED)
-    })
+        Ok::<_, ApiError>((
+            party_answer(s, kind, &p, StatusCode::CREATED)?,
+            party_fired(s, kind, true, &p),
+        ))
+    })?;
+    hc.fire(&account.id, fired);
+    Ok(res)
 }
 
 async fn get_party(hc: &Hipcall, account: &Account, kind: PartyKind, id: &str) -> Answer {
@@ -746,10 +787,12 @@ async fn update_party(
     b: &Map<String, Value>,
 ) -> Answer {
     let id = path_id(kind.resource(), id)?;
-    hc.write(account, |s| {
+    let res = hc.write(account, |s| {
         let p = s.v3_update_party(kind, id, b)?;
         party_answer(s, kind, &p, StatusCode::OK)
-    })
+    })?;
+    target_changed(hc, account, &Target::Party(kind, id));
+    Ok(res)
 }
 
 async fn party_by_external(hc: &Hipcall, account: &Account, kind: PartyKind, ext: &str) -> Answer {
@@ -766,10 +809,12 @@ async fn assign_party(
     b: &Map<String, Value>,
 ) -> Answer {
     let id = path_id(kind.resource(), id)?;
-    hc.write(account, |s| {
+    let res = hc.write(account, |s| {
         let p = s.v3_assign(kind, id, b)?;
         party_answer(s, kind, &p, StatusCode::OK)
-    })
+    })?;
+    target_changed(hc, account, &Target::Party(kind, id));
+    Ok(res)
 }
 
 async fn custom_fields(hc: &Hipcall, account: &Account, entity: &str, q: &QueryPairs) -> Answer {
@@ -806,6 +851,7 @@ async fn add_emails(
 ) -> Answer {
     let id = path_id(kind.resource(), id)?;
     let p = hc.write(account, |s| s.v3_add_emails(kind, id, b))?;
+    target_changed(hc, account, &Target::Party(kind, id));
     let all: Vec<(usize, &String)> = p.details.emails.iter().enumerate().collect();
     let meta = json!({ "count": all.len() });
     json_with(
@@ -827,6 +873,7 @@ async fn remove_email(
 ) -> Answer {
     let id = path_id(kind.resource(), id)?;
     hc.write(account, |s| s.v3_remove_email(kind, id, email))?;
+    target_changed(hc, account, &Target::Party(kind, id));
     no_content()
 }
 
@@ -839,6 +886,7 @@ async fn add_phones(
 ) -> Answer {
     let id = path_id(kind.resource(), id)?;
     let p = hc.write(account, |s| s.v3_add_phones(kind, id, b))?;
+    target_changed(hc, account, &Target::Party(kind, id));
     let all: Vec<(usize, &super::models::PhoneEntry)> =
         p.details.phones.iter().enumerate().collect();
     let meta = json!({ "count": all.len() });
@@ -861,6 +909,7 @@ async fn remove_phone(
 ) -> Answer {
     let id = path_id(kind.resource(), id)?;
     hc.write(account, |s| s.v3_remove_phone(kind, id, number))?;
+    target_changed(hc, account, &Target::Party(kind, id));
     no_content()
 }
 

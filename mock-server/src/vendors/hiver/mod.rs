@@ -62,6 +62,7 @@ pub mod routes_official;
 pub mod routes_tutorial;
 pub mod seed;
 pub mod views;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -70,6 +71,7 @@ use crate::platform::clock::Clock;
 use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo, VendorMount};
 use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
+use crate::platform::webhooks::Webhooks;
 
 use models::HiverState;
 
@@ -130,15 +132,18 @@ pub static TUTORIAL: Dialect = Dialect {
     catalogue: catalogue::tutorial,
 };
 
-pub fn mount(seed: u64, clock: Clock) -> VendorMount {
-    let backend = Arc::new(Hiver::new(VENDOR, DEFAULT_TOKEN, clock, move || {
-        seed::build(seed)
-    }));
+pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {
+    let backend = Arc::new(
+        Hiver::new(VENDOR, DEFAULT_TOKEN, clock, move || seed::build(seed))
+            .with_bus(bus)
+            .with_simulator(webhooks::simulate),
+    );
     VendorMount {
         backend: backend.clone(),
         surfaces: vec![
             (&OFFICIAL, routes_official::router(backend.clone())),
             (&TUTORIAL, routes_tutorial::router(backend)),
         ],
+        webhooks: Some(&webhooks::SPEC),
     }
 }

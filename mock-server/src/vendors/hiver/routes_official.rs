@@ -10,6 +10,7 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use super::models::{Attachment, HiverState};
+use super::webhooks::{conversation_fired, note_fired};
 use super::Hiver;
 use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult, Problem};
@@ -438,10 +439,14 @@ async fn patch_conversation(
     Path((inbox_id, conversation_id)): Path<(String, String)>,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    hv.with(&account, |s| {
+    let fired = hv.with(&account, |s| {
         let inbox = s.inbox(&inbox_id)?.id;
-        s.patch_conversation(inbox, &conversation_id, &body)
+        let before = s.conversation(&conversation_id, Some(inbox))?.clone();
+        s.patch_conversation(inbox, &conversation_id, &body)?;
+        let after = s.conversation(&conversation_id, Some(inbox))?.clone();
+        Ok::<_, ApiError>(conversation_fired(s, &before, &after))
     })?;
+    hv.fire(&account.id, fired);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -524,7 +529,14 @@ async fn create_note(
             "internal",
             now,
         )?;
-        json_with(StatusCode::CREATED, &Data(s.note_view(&note)))
+        Ok::<_, ApiError>((
+            json_with(StatusCode::CREATED, &Data(s.note_view(&note)))?,
+            note_fired(s, &note),
+        ))
+    })
+    .map(|(res, fired)| {
+        hv.fire(&account.id, fired);
+        res
     })
 }
 

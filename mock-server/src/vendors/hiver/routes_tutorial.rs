@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::models::{HiverState, Status};
 use super::routes_official::{page_query, token_page, PageSpec};
+use super::webhooks::{conversation_fired, note_fired};
 use super::Hiver;
 use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult, Problem};
@@ -137,10 +138,16 @@ async fn assign(
     JsonObject(body): JsonObject,
 ) -> Answer {
     let user = body.get("user_id").cloned().unwrap_or(Value::Null);
-    hv.with(&account, |s| {
+    let (res, fired) = hv.with(&account, |s| {
+        let before = s.conversation(&id, None)?.clone();
         let c = s.assign(&id, &user)?;
-        json(&s.tutorial_conversation(&c))
-    })
+        Ok::<_, ApiError>((
+            json(&s.tutorial_conversation(&c))?,
+            conversation_fired(s, &before, &c),
+        ))
+    })?;
+    hv.fire(&account.id, fired);
+    Ok(res)
 }
 
 async fn set_status(
@@ -149,10 +156,16 @@ async fn set_status(
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Answer {
-    hv.with(&account, |s| {
+    let (res, fired) = hv.with(&account, |s| {
+        let before = s.conversation(&id, None)?.clone();
         let c = s.set_status(&id, body.get("status").and_then(Value::as_str))?;
-        json(&s.tutorial_conversation(&c))
-    })
+        Ok::<_, ApiError>((
+            json(&s.tutorial_conversation(&c))?,
+            conversation_fired(s, &before, &c),
+        ))
+    })?;
+    hv.fire(&account.id, fired);
+    Ok(res)
 }
 
 async fn add_note(
@@ -184,11 +197,16 @@ async fn add_note(
             ))
         }
     };
-    hv.with(&account, |s| {
+    let (res, fired) = hv.with(&account, |s| {
         let conv = s.conversation(&id, None)?.id;
         let note = s.add_note(conv, text, vec![], false, None, vec![], &kind, now)?;
-        json_with(StatusCode::CREATED, &HiverState::tutorial_note(&note))
-    })
+        Ok::<_, ApiError>((
+            json_with(StatusCode::CREATED, &HiverState::tutorial_note(&note))?,
+            note_fired(s, &note),
+        ))
+    })?;
+    hv.fire(&account.id, fired);
+    Ok(res)
 }
 
 async fn apply_tag(

@@ -1,0 +1,578 @@
+//! Outbound webhooks: the event bus, subscriptions, background delivery and the delivery log.
+//!
+//! A vendor declares how it pushes events as data ([`WebhookSpec`]: event names, envelope,
+//! signature header, user agent, retry policy, timeout). Its handlers (or the admin API's
+//! simulations) [`Webhooks::emit`] an event after a write has been committed; every matching
+//! active subscription of that vendor and account gets a queued delivery. A background task
+//! ([`Webhooks::start`]) sends deliveries — in order per subscription, never blocking a request —
+//! signs them where the vendor does, retries on the vendor's schedule measured on the
+//! injectable clock (so advancing the admin clock makes due retries go now), deactivates a
+//! subscription where the vendor does, and logs every attempt.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use serde_json::Value;
+use sha1::Sha1;
+
+use super::clock::Clock;
+
+/// What a vendor's envelope renderer gets for one attempt.
+#[derive(Debug, Clone)]
+pub struct EnvelopeInput<'a> {
+    pub event_id: &'a str,
+    pub event: &'a str,
+    pub data: &'a Value,
+    pub created_at_ms: i64,
+    /// Attempts made before this one (0 on the first).
+    pub attempt: u32,
+    pub last_attempt_ms: Option<i64>,
+    pub secret: Option<&'a str>,
+}
+
+/// What kind of secret a subscription holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    /// The vendor signs nothing and sends no token.
+    None,
+    /// A signing key: 40 lowercase hex characters when generated.
+    SigningKey,
+    /// A verify token sent in the body.
+    VerifyToken,
+}
+
+/// How a vendor pushes events (data, no behaviour beyond the envelope).
+#[derive(Debug)]
+pub struct WebhookSpec {
+    pub vendor: &'static str,
+    /// Every event name the vendor sends; subscriptions may name a subset.
+    pub events: &'static [&'static str],
+    pub envelope: fn(&EnvelopeInput<'_>) -> Value,
+    /// Header carrying the lowercase hex HMAC-SHA1 of the raw body, keyed with the secret.
+    pub signature_header: Option<&'static str>,
+    pub user_agent: &'static str,
+    pub secret: SecretKind,
+    /// Retries after a failed first attempt (0: none).
+    pub retries: u32,
+    pub retry_interval_ms: i64,
+    /// Whether a subscription is deactivated when its retries are used up.
+    pub deactivate_when_exhausted: bool,
+    pub timeout_ms: u64,
+    /// Vendor-side events `POST /__admin/simulate/{surface}/{scenario}` can cause.
+    pub scenarios: &'static [&'static str],
+    /// Where the documented facts come from, and which names were chosen.
+    pub source: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Subscription {
+    pub id: String,
+    pub surface: String,
+    pub vendor: String,
+    pub account: String,
+    pub url: String,
+    /// Empty: every event.
+    pub events: Vec<String>,
+    pub secret: Option<String>,
+    pub active: bool,
+    pub created_at_ms: i64,
+}
+
+/// One attempt, as the delivery log keeps it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivery {
+    pub id: u64,
+    pub subscription: String,
+    pub surface: String,
+    pub vendor: String,
+    pub account: String,
+    pub event: String,
+    pub event_id: String,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: String,
+    /// Attempts made before this one (0 on the first).
+    pub attempt: u32,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub at_ms: i64,
+    pub duration_ms: u64,
+    /// When the next attempt is due (admin clock), if one will be made.
+    pub next_attempt_at_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+struct Pending {
+    event_id: String,
+    event: String,
+    data: Value,
+    created_at_ms: i64,
+    attempt: u32,
+    last_attempt_ms: Option<i64>,
+    due_ms: i64,
+}
+
+#[derive(Default)]
+struct Inner {
+    specs: HashMap<&'static str, &'static WebhookSpec>,
+    subs: Vec<Subscription>,
+    queues: HashMap<String, VecDeque<Pending>>,
+    in_flight: HashMap<String, bool>,
+    log: VecDeque<Delivery>,
+    next_sub: u64,
+    next_delivery: u64,
+    next_event: u64,
+}
+
+/// The bus. Cheap to share (`Arc`).
+pub struct Webhooks {
+    clock: Clock,
+    capacity: usize,
+    inner: Mutex<Inner>,
+    notify: tokio::sync::Notify,
+    started: AtomicBool,
+}
+
+impl std::fmt::Debug for Webhooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhooks")
+            .field("capacity", &self.capacity)
+            .finish()
+    }
+}
+
+/// Why a subscription was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubscribeError {
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Lowercase hex HMAC-SHA1 of `body` keyed with `key`.
+pub fn sign(key: &str, body: &[u8]) -> String {
+    let mut mac =
+        <Hmac<Sha1> as Mac>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    mac.update(body);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Webhooks {
+    pub fn new(clock: Clock, capacity: usize) -> Self {
+        Self {
+            clock,
+            capacity: capacity.max(1),
+            inner: Mutex::new(Inner::default()),
+            notify: tokio::sync::Notify::new(),
+            started: AtomicBool::new(false),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers a vendor's spec (at mount).
+    pub fn register(&self, spec: &'static WebhookSpec) {
+        self.lock().specs.insert(spec.vendor, spec);
+    }
+
+    pub fn spec(&self, vendor: &str) -> Option<&'static WebhookSpec> {
+        self.lock().specs.get(vendor).copied()
+    }
+
+    /// Adds a subscription after checking it; a missing secret is generated where the vendor
+    /// uses one.
+    #[allow(clippy::too_many_arguments)]
+    pub fn subscribe(
+        &self,
+        surface: &str,
+        vendor: &str,
+        account: &str,
+        url: &str,
+        events: Vec<String>,
+        secret: Option<String>,
+    ) -> Result<Subscription, SubscribeError> {
+        let spec = self.spec(vendor).ok_or_else(|| {
+            SubscribeError::Invalid(format!("surface {surface} sends no webhooks"))
+        })?;
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| SubscribeError::Invalid(format!("url is not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(SubscribeError::Invalid(
+                "url must be an http or https URL with a host".into(),
+            ));
+        }
+        if let Some(bad) = events.iter().find(|e| !spec.events.contains(&e.as_str())) {
+            return Err(SubscribeError::Invalid(format!(
+                "unknown event {bad} for {vendor} (known: {})",
+                spec.events.join(", ")
+            )));
+        }
+        let secret = match (spec.secret, secret) {
+            (SecretKind::None, _) => None,
+            (_, Some(s)) if !s.is_empty() => Some(s),
+            (kind, _) => Some(generate_secret(kind, self.clock.now_ms())),
+        };
+        let now = self.clock.now_ms();
+        let mut inner = self.lock();
+        inner.next_sub += 1;
+        let sub = Subscription {
+            id: format!("wh_{}", inner.next_sub),
+            surface: surface.into(),
+            vendor: vendor.into(),
+            account: account.into(),
+            url: url.into(),
+            events,
+            secret,
+            active: true,
+            created_at_ms: now,
+        };
+        inner.subs.push(sub.clone());
+        Ok(sub)
+    }
+
+    pub fn subscriptions(&self) -> Vec<Subscription> {
+        self.lock().subs.clone()
+    }
+
+    /// Removes a subscription and its queue; `false` when there was none.
+    pub fn unsubscribe(&self, id: &str) -> bool {
+        let mut inner = self.lock();
+        let before = inner.subs.len();
+        inner.subs.retain(|s| s.id != id);
+        inner.queues.remove(id);
+        inner.subs.len() != before
+    }
+
+    /// Queues `event` for every active matching subscription of `vendor` and `account`.
+    pub fn emit(&self, vendor: &str, account: &str, event: &str, data: Value) {
+        let now = self.clock.now_ms();
+        let mut inner = self.lock();
+        inner.next_event += 1;
+        let event_id = event_uuid(inner.next_event, now);
+        let targets: Vec<String> = inner
+            .subs
+            .iter()
+            .filter(|s| s.active && s.vendor == vendor && s.account == account)
+            .filter(|s| s.events.is_empty() || s.events.iter().any(|e| e == event))
+            .map(|s| s.id.clone())
+            .collect();
+        if targets.is_empty() {
+            return;
+        }
+        for id in targets {
+            inner.queues.entry(id).or_default().push_back(Pending {
+                event_id: event_id.clone(),
+                event: event.into(),
+                data: data.clone(),
+                created_at_ms: now,
+                attempt: 0,
+                last_attempt_ms: None,
+                due_ms: now,
+            });
+        }
+        drop(inner);
+        self.notify.notify_one();
+    }
+
+    /// The delivery log (oldest first), filtered.
+    pub fn deliveries(
+        &self,
+        surface: Option<&str>,
+        event: Option<&str>,
+        subscription: Option<&str>,
+    ) -> Vec<Delivery> {
+        self.lock()
+            .log
+            .iter()
+            .filter(|d| surface.is_none_or(|s| d.surface == s))
+            .filter(|d| event.is_none_or(|e| d.event == e))
+            .filter(|d| subscription.is_none_or(|s| d.subscription == s))
+            .cloned()
+            .collect()
+    }
+
+    /// Queues the event of a logged delivery again for its subscription (attempt counter
+    /// from 0); `false` when the delivery or its subscription is gone.
+    pub fn redeliver(&self, delivery: u64) -> bool {
+        let now = self.clock.now_ms();
+        let mut inner = self.lock();
+        let Some(d) = inner.log.iter().find(|d| d.id == delivery).cloned() else {
+            return false;
+        };
+        if !inner.subs.iter().any(|s| s.id == d.subscription) {
+            return false;
+        }
+        let data = serde_json::from_str::<Value>(&d.request_body)
+            .ok()
+            .and_then(|b| data_of(&b))
+            .unwrap_or(Value::Null);
+        if let Some(s) = inner.subs.iter_mut().find(|s| s.id == d.subscription) {
+            s.active = true;
+        }
+        inner
+            .queues
+            .entry(d.subscription.clone())
+            .or_default()
+            .push_back(Pending {
+                event_id: d.event_id.clone(),
+                event: d.event.clone(),
+                data,
+                created_at_ms: now,
+                attempt: 0,
+                last_attempt_ms: None,
+                due_ms: now,
+            });
+        drop(inner);
+        self.notify.notify_one();
+        true
+    }
+
+    /// Drops every subscription, queue and log entry (admin reset of everything).
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.subs.clear();
+        inner.queues.clear();
+        inner.log.clear();
+    }
+
+    /// Starts the delivery task on the current tokio runtime (once).
+    pub fn start(self: &Arc<Self>) {
+        if self.started.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let bus = self.clone();
+        tokio::spawn(async move {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default();
+            loop {
+                bus.dispatch(&client);
+                tokio::select! {
+                    _ = bus.notify.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+                }
+            }
+        });
+    }
+
+    /// Starts an attempt for every subscription whose next delivery is due and not in flight.
+    fn dispatch(self: &Arc<Self>, client: &reqwest::Client) {
+        let now = self.clock.now_ms();
+        let mut ready = Vec::new();
+        {
+            let mut inner = self.lock();
+            let subs: Vec<Subscription> = inner.subs.iter().filter(|s| s.active).cloned().collect();
+            for sub in subs {
+                if inner.in_flight.get(&sub.id).copied().unwrap_or(false) {
+                    continue;
+                }
+                let Some(head) = inner.queues.get(&sub.id).and_then(|q| q.front()).cloned() else {
+                    continue;
+                };
+                if head.due_ms > now {
+                    continue;
+                }
+                let Some(spec) = inner.specs.get(sub.vendor.as_str()).copied() else {
+                    continue;
+                };
+                inner.in_flight.insert(sub.id.clone(), true);
+                ready.push((sub, head, spec));
+            }
+        }
+        for (sub, head, spec) in ready {
+            let bus = self.clone();
+            let client = client.clone();
+            tokio::spawn(async move { bus.attempt(&client, sub, head, spec).await });
+        }
+    }
+
+    async fn attempt(
+        self: Arc<Self>,
+        client: &reqwest::Client,
+        sub: Subscription,
+        p: Pending,
+        spec: &'static WebhookSpec,
+    ) {
+        let at = self.clock.now_ms();
+        let body = (spec.envelope)(&EnvelopeInput {
+            event_id: &p.event_id,
+            event: &p.event,
+            data: &p.data,
+            created_at_ms: p.created_at_ms,
+            attempt: p.attempt,
+            last_attempt_ms: p.last_attempt_ms,
+            secret: sub.secret.as_deref(),
+        });
+        let raw = serde_json::to_vec(&body).unwrap_or_default();
+        let mut headers = vec![
+            ("content-type".to_string(), "application/json".to_string()),
+            ("accept".to_string(), "application/json".to_string()),
+            ("user-agent".to_string(), spec.user_agent.to_string()),
+        ];
+        if let (Some(h), Some(key)) = (spec.signature_header, sub.secret.as_deref()) {
+            headers.push((h.to_ascii_lowercase(), sign(key, &raw)));
+        }
+        let mut req = client
+            .post(&sub.url)
+            .timeout(Duration::from_millis(spec.timeout_ms))
+            .body(raw.clone());
+        for (k, v) in &headers {
+            req = req.header(k, v);
+        }
+        let started = std::time::Instant::now();
+        let (status, error) = match req.send().await {
+            Ok(r) => (Some(r.status().as_u16()), None),
+            Err(e) => (None, Some(e.without_url().to_string())),
+        };
+        let ok = status.is_some_and(|s| (200..300).contains(&s));
+        let retry = !ok && p.attempt < spec.retries;
+        let next_due = retry.then(|| self.clock.now_ms().saturating_add(spec.retry_interval_ms));
+        let mut inner = self.lock();
+        inner.next_delivery += 1;
+        let record = Delivery {
+            id: inner.next_delivery,
+            subscription: sub.id.clone(),
+            surface: sub.surface.clone(),
+            vendor: sub.vendor.clone(),
+            account: sub.account.clone(),
+            event: p.event.clone(),
+            event_id: p.event_id.clone(),
+            url: sub.url.clone(),
+            request_headers: headers,
+            request_body: String::from_utf8_lossy(&raw).into_owned(),
+            attempt: p.attempt,
+            status,
+            error,
+            at_ms: at,
+            duration_ms: started.elapsed().as_millis() as u64,
+            next_attempt_at_ms: next_due,
+        };
+        inner.log.push_back(record);
+        while inner.log.len() > self.capacity {
+            inner.log.pop_front();
+        }
+        let exhausted = !ok && !retry;
+        if let Some(q) = inner.queues.get_mut(&sub.id) {
+            match next_due {
+                Some(due) => {
+                    if let Some(head) = q.front_mut() {
+                        head.attempt += 1;
+                        head.last_attempt_ms = Some(at);
+                        head.due_ms = due;
+                    }
+                }
+                None => {
+                    q.pop_front();
+                }
+            }
+        }
+        if exhausted && spec.deactivate_when_exhausted {
+            if let Some(s) = inner.subs.iter_mut().find(|s| s.id == sub.id) {
+                s.active = false;
+            }
+            inner.queues.remove(&sub.id);
+        }
+        inner.in_flight.insert(sub.id, false);
+        drop(inner);
+        self.notify.notify_one();
+    }
+}
+
+/// The event payload inside a logged body (`eventData` or `data`).
+fn data_of(body: &Value) -> Option<Value> {
+    body.get("eventData").or_else(|| body.get("data")).cloned()
+}
+
+/// A UUID-shaped event id, unique per bus.
+fn event_uuid(n: u64, now_ms: i64) -> String {
+    let t = now_ms as u64;
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        (t >> 16) as u32,
+        (t & 0xffff) as u16,
+        (n >> 48) & 0xfff,
+        (n >> 36) & 0xfff,
+        n & 0xffff_ffff_ffff
+    )
+}
+
+fn generate_secret(kind: SecretKind, now_ms: i64) -> String {
+    let seed = format!("{now_ms}-{:?}-{}", kind, uuid::Uuid::new_v4());
+    let hex = sign("mockdesk", seed.as_bytes());
+    match kind {
+        SecretKind::VerifyToken => format!("vt_{}", &hex[..24]),
+        _ => hex,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 2202 test case 2 for HMAC-SHA1.
+    #[test]
+    fn hmac_sha1_known_answer() {
+        assert_eq!(
+            sign("Jefe", b"what do ya want for nothing?"),
+            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
+        );
+    }
+
+    static SPEC: WebhookSpec = WebhookSpec {
+        vendor: "acme",
+        events: &["thing.made", "thing.gone"],
+        envelope: |e| serde_json::json!({"event": e.event, "data": e.data}),
+        signature_header: Some("X-Sig"),
+        user_agent: "acme/1",
+        secret: SecretKind::SigningKey,
+        retries: 1,
+        retry_interval_ms: 1000,
+        deactivate_when_exhausted: true,
+        timeout_ms: 1000,
+        scenarios: &[],
+        source: "test",
+    };
+
+    /// Subscriptions are checked: scheme, host, known events; secrets are generated.
+    #[test]
+    fn subscription_rules() {
+        let bus = Webhooks::new(Clock::frozen_at_ms(0), 10);
+        bus.register(&SPEC);
+        let ok = bus
+            .subscribe(
+                "acme",
+                "acme",
+                "default",
+                "http://127.0.0.1:9/x",
+                vec![],
+                None,
+            )
+            .unwrap();
+        assert_eq!(ok.secret.as_deref().map(str::len), Some(40));
+        for (url, events) in [
+            ("ftp://host/x", vec![]),
+            ("not a url", vec![]),
+            ("http://127.0.0.1:9/x", vec!["thing.eaten".to_string()]),
+        ] {
+            assert!(
+                bus.subscribe("acme", "acme", "default", url, events, None)
+                    .is_err(),
+                "{url}"
+            );
+        }
+        assert!(bus
+            .subscribe("other", "other", "default", "http://h/", vec![], None)
+            .is_err());
+        assert!(bus.unsubscribe(&ok.id) && !bus.unsubscribe(&ok.id));
+    }
+}

@@ -1,0 +1,220 @@
+//! Hipcall webhooks (reference §1C): `{"event", "data"}` POSTed unsigned by `mint/1.9.0`, no
+//! retries, 15 s timeout. Call events carry the v3 call object as it stood at each stage;
+//! company, contact and task events (names not recovered, chosen here) carry the v3 record.
+//! Scenarios simulate an inbound, outbound or missed call with consistent timestamps.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Map, Value};
+
+use super::models::{format_ts, Cdr, FlowStep, HipcallState, Party, PartyKind, Task};
+use super::Hipcall;
+use crate::platform::webhooks::{EnvelopeInput, SecretKind, WebhookSpec};
+
+pub static SPEC: WebhookSpec = WebhookSpec {
+    vendor: super::VENDOR,
+    events: &[
+        "call_init",
+        "call_bridged",
+        "call_hangup",
+        "contact_created",
+        "contact_updated",
+        "company_created",
+        "company_updated",
+        "task_created",
+        "task_updated",
+    ],
+    envelope,
+    signature_header: None,
+    user_agent: "mint/1.9.0",
+    secret: SecretKind::None,
+    retries: 0,
+    retry_interval_ms: 0,
+    deactivate_when_exhausted: false,
+    timeout_ms: 15_000,
+    scenarios: &["inbound_call", "outbound_call", "missed_call"],
+    source: "reference/hipcall.md §1C (call events, envelope, no signature, no retries, 15 s); \
+             company/contact/task event names chosen",
+};
+
+fn envelope(e: &EnvelopeInput<'_>) -> Value {
+    json!({"event": e.event, "data": e.data})
+}
+
+/// Events a write produced, with their data, to emit once it has been committed.
+pub type Fired = Vec<(&'static str, Value)>;
+
+fn value(v: impl serde::Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// `call_init`, `call_bridged` (when answered) and `call_hangup` for a finished call: the v3
+/// call object as it stood at each stage.
+pub fn call_events(s: &HipcallState, c: &Cdr) -> Fired {
+    let full = value(s.v3_call(c));
+    let mut init = full.clone();
+    let mut bridged = full.clone();
+    for stage in [&mut init, &mut bridged] {
+        stage["ended_at"] = Value::Null;
+        stage["call_duration"] = json!(0);
+        stage["hangup_by"] = Value::Null;
+    }
+    init["answered_at"] = Value::Null;
+    init["bridged_at"] = Value::Null;
+    let flow = full["call_flow"].as_array().cloned().unwrap_or_default();
+    let upto = |action: &str| -> Value {
+        // The flow is newest first: keep the steps from `action` back to the start.
+        let start = flow
+            .iter()
+            .position(|f| f["action"] == action)
+            .unwrap_or(flow.len());
+        Value::Array(flow[start..].to_vec())
+    };
+    init["call_flow"] = upto("init");
+    bridged["call_flow"] = upto("bridge");
+    let mut out = vec![("call_init", init)];
+    if c.bridged_at.is_some() {
+        out.push(("call_bridged", bridged));
+    }
+    out.push(("call_hangup", full));
+    out
+}
+
+pub fn task_fired(s: &HipcallState, event: &'static str, t: &Task) -> Fired {
+    vec![(event, value(s.v3_task_detail(t)))]
+}
+
+pub fn party_fired(s: &HipcallState, kind: PartyKind, created: bool, p: &Party) -> Fired {
+    match (kind, created) {
+        (PartyKind::Contact, true) => vec![("contact_created", value(s.v3_contact(p)))],
+        (PartyKind::Contact, false) => vec![("contact_updated", value(s.v3_contact(p)))],
+        (PartyKind::Company, true) => vec![("company_created", value(s.v3_company(p)))],
+        (PartyKind::Company, false) => vec![("company_updated", value(s.v3_company(p)))],
+        (PartyKind::Deal, _) => vec![],
+    }
+}
+
+impl Hipcall {
+    pub fn fire(&self, account: &str, events: Fired) {
+        for (name, data) in events {
+            self.emit(account, name, data);
+        }
+    }
+}
+
+fn step(action: &str, detail: Value, at: DateTime<Utc>) -> FlowStep {
+    FlowStep {
+        action: action.into(),
+        detail: detail.as_object().cloned().unwrap_or_default(),
+        timestamp: format_ts(at),
+    }
+}
+
+fn param_i64(params: &Map<String, Value>, key: &str) -> Result<Option<i64>, String> {
+    match params.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_i64()
+            .map(Some)
+            .ok_or(format!("{key} must be an integer")),
+    }
+}
+
+/// `inbound_call`, `outbound_call`, `missed_call`: a call that rang `ring` seconds (default 6)
+/// and, unless missed, lasted `duration` seconds (default 95), ending now. Optional `user_id`
+/// (default 2) and `number` (the outside party; default a seeded contact's phone).
+pub fn simulate(
+    hc: &Hipcall,
+    scenario: &str,
+    account: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, String> {
+    let (direction, missed) = match scenario {
+        "inbound_call" => (1, false),
+        "outbound_call" => (2, false),
+        "missed_call" => (1, true),
+        other => {
+            return Err(format!(
+                "unknown scenario {other} (known: inbound_call, outbound_call, missed_call)"
+            ))
+        }
+    };
+    let ring = param_i64(params, "ring")?.unwrap_or(6).clamp(0, 3600);
+    let duration = if missed {
+        0
+    } else {
+        param_i64(params, "duration")?
+            .unwrap_or(95)
+            .clamp(0, 86_400)
+    };
+    let user = param_i64(params, "user_id")?.unwrap_or(2);
+    let now = hc.clock.now();
+    let (out, fired) = hc.tenants.with(account, |s| -> Result<(Value, Fired), String> {
+        if !s.users.contains(&user) {
+            return Err(format!("no user {user}"));
+        }
+        let number = match params.get("number").and_then(Value::as_str) {
+            Some(n) => n.to_string(),
+            None => s
+                .contacts
+                .values()
+                .find_map(|c| c.details.phones.first().map(|p| p.number.clone()))
+                .unwrap_or_else(|| "+905320000000".into()),
+        };
+        let contact = s
+            .contacts
+            .values()
+            .find(|c| c.details.phones.iter().any(|p| super::query_v3::digits(&p.number) == super::query_v3::digits(&number)))
+            .map(|c| c.id);
+        let line = s.numbers.values().next().map(|n| (n.id, n.number.clone())).unwrap_or((1, "+908503902777".into()));
+        let ended = now;
+        let started = ended - Duration::seconds(ring + duration);
+        let bridged = (!missed).then(|| started + Duration::seconds(ring));
+        let n = s.v3.next("call", 1);
+        let uuid = format!("00000000-0000-4000-9000-{n:012x}");
+        let mut flow = vec![step("init", json!({"id": if direction == 1 { contact.unwrap_or(0) } else { user }, "type": if direction == 1 { "contact" } else { "user" }}), started)];
+        if let Some(b) = bridged {
+            flow.push(step("bridge", json!({"id": user, "type": "user"}), b));
+        }
+        flow.push(step("hangup", json!({"hangup_by": if missed { "contact" } else { "user" }}), ended));
+        flow.reverse();
+        let (caller_type, caller_id, caller_number, callee_type, callee_id, callee_number) = if direction == 1 {
+            (1, contact, number.clone(), Some(2), Some(user), line.1.clone())
+        } else {
+            (2, Some(user), line.1.clone(), Some(1), contact, number.clone())
+        };
+        let cdr = Cdr {
+            resource_type: "cdr".into(),
+            uuid: uuid.clone(),
+            direction,
+            user_id: (!missed).then_some(user),
+            contact_id: contact.unwrap_or(0),
+            channel_type: 1,
+            channel_id: line.0,
+            started_at: format_ts(started),
+            answered_at: bridged.map(format_ts),
+            bridged_at: bridged.map(format_ts),
+            ended_at: Some(format_ts(ended)),
+            call_duration: duration,
+            first_touch_duration: ring,
+            missing_call: missed,
+            missing_call_reason: if missed { 3 } else { 0 },
+            caller_id,
+            caller_type,
+            caller_number,
+            callee_id: if missed { None } else { callee_id },
+            callee_type: if missed { None } else { callee_type },
+            callee_number,
+            record_url: (!missed).then(|| format!("https://recordings.mockdesk.local/{uuid}.mp3")),
+            hangup_by: if missed { 2 } else { 1 },
+            voicemail_type: None,
+            voicemail_id: None,
+            voicemail_url: None,
+            call_flow: flow,
+        };
+        s.cdrs.insert_first(uuid.clone(), cdr.clone());
+        let fired = call_events(s, &cdr);
+        Ok((json!({"call": uuid, "events": fired.iter().map(|(e, _)| *e).collect::<Vec<_>>()}), fired))
+    })?;
+    hc.fire(account, fired);
+    Ok(out)
+}
