@@ -17,6 +17,9 @@
 //!   with `Retry-After`; 400 "Bad request" with details.
 //!
 //! # Known deviations (choices where the docs are silent)
+//! - **Webhooks** (`webhooks.rs`): event names `contact.created` / `contact.updated` and the
+//!   body field `verify_token` were not recovered; chosen. A generated verify token is
+//!   `vt_` + 24 hex characters.
 //! - **Error body**: the docs give messages, not a shape. Every error is
 //!   `{"code", "message"}` (codes `bad_request`, `missing_token`, `invalid_token`,
 //!   `not_found`, `method_not_allowed`, `payload_too_large`, `rate_limited`,

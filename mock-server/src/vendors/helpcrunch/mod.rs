@@ -23,6 +23,10 @@
 //! - Errors `{"errors": [{"code": "invalid_request", …}, {…}]}`; 120 requests/minute.
 //!
 //! # Known deviations (choices where the docs are silent)
+//! - **Webhooks** (`webhooks.rs`): retries are not documented — 3 more attempts a minute
+//!   apart (`attempts` counts them); `lastAttemptAt` on a first attempt is `createdAt`; chat
+//!   event times print seconds with milliseconds as the examples do; `chat.new` fires for any
+//!   new chat (also `POST /chats`); events come from what a write changed.
 //! - **Timestamps**: customers and chats print whole seconds (`"1603885746"`), messages
 //!   seconds with milliseconds (`"1594139170.913"`), as the respective examples do.
 //! - **Chat status** is printed `on hold`; `on-hold`, `onhold` and the numeric codes of the

@@ -11,6 +11,11 @@
 //! (`query_v3.rs`), the error bodies (`errors_v3.rs`). `make sdk` drives it with the SDK.
 //!
 //! # v3 known deviations (choices where the reference is silent)
+//! - **Webhooks** (`webhooks.rs`): company, contact and task event names were not recovered
+//!   (`contact_created`, `contact_updated`, `company_created`, `company_updated`,
+//!   `task_created`, `task_updated` chosen); the "4 failures an hour mark it broken" rule is
+//!   not emulated; `call_init`/`call_bridged` carry the call as it stood then (no end, no
+//!   duration).
 //! - **Rate-limit headers** `x-ratelimit-limit`/`x-ratelimit-remaining` as v20211124 sends
 //!   them (v3's names were not recorded); 60 requests/minute, fixed window.
 //! - **Strict query validation**: unknown parameters are a 422 `Unexpected field` (the server

@@ -28,6 +28,9 @@
 //! seed holds the ids the tutorial's samples use, so they run unchanged.
 //!
 //! # Known deviations (choices where the sources are silent)
+//! - **Webhooks** (`webhooks.rs`) follow the third-party tutorial (seed 001), not Hiver: its
+//!   four event names and `data.conversation` / `data.assignee` / `data.status` reads; writes
+//!   through the official API fire them too. Unsigned, no retries, agent `Hiver-Webhooks/1.0`.
 //! - **Error bodies**: 401 and 429 answer `{"Message": …}`, every other error
 //!   `{"errors": [{"message": …}]}` (both shapes are documented, without a rule). 429 carries
 //!   `Retry-After` (documented by the tutorial only).
