@@ -14,6 +14,7 @@ use crate::platform::surface::client_base;
 use crate::platform::RateOverride;
 use crate::state::AppState;
 
+mod scenario;
 mod webhooks;
 
 /// An admin error.
@@ -44,7 +45,21 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/reset", post(reset))
         .route("/state/{vendor}", get(dump_state))
-        .route("/requests", get(list_requests).delete(clear_requests))
+        .route(
+            "/requests",
+            get(scenario::list_requests).delete(clear_requests),
+        )
+        .route("/requests/count", post(scenario::count_requests))
+        .route(
+            "/faults",
+            get(scenario::list_faults)
+                .post(scenario::add_fault)
+                .delete(scenario::clear_faults),
+        )
+        .route(
+            "/faults/{id}",
+            get(scenario::get_fault).delete(scenario::delete_fault),
+        )
         .route("/rate-limits", get(list_rate_limits))
         .route("/rate-limits/{surface}", put(set_rate_limit))
         .route("/surfaces", get(surfaces))
@@ -131,13 +146,6 @@ async fn dump_state(State(st): State<AppState>, Path(vendor): Path<String>) -> A
         .find(|b| b.vendor() == vendor)
         .ok_or_else(|| not_found(format!("no vendor named {vendor}")))?;
     Ok(Json(json!({"vendor": vendor, "accounts": b.dump()})).into_response())
-}
-
-async fn list_requests(State(st): State<AppState>) -> Json<Value> {
-    Json(json!({
-        "capacity": st.platform.journal.capacity(),
-        "requests": st.platform.journal.list(),
-    }))
 }
 
 async fn clear_requests(State(st): State<AppState>) -> StatusCode {

@@ -17,6 +17,63 @@ pub struct Entry {
     pub path: String,
     pub query: Option<String>,
     pub status: u16,
+    /// The vendor's own path (without mockdesk's prefix), e.g. `/customers/12`.
+    pub vendor_path: String,
+    /// The request body as text, cut at [`BODY_LIMIT`] bytes.
+    pub request_body: Option<String>,
+    /// The response body as text, cut at [`BODY_LIMIT`] bytes.
+    pub response_body: Option<String>,
+    /// The fault rule that changed this exchange, if any.
+    pub fault: Option<String>,
+}
+
+/// Bytes of a body the journal keeps.
+pub const BODY_LIMIT: usize = 8 * 1024;
+
+/// The journal's text of a body (`None` when empty), cut at [`BODY_LIMIT`].
+pub fn body_text(bytes: &[u8]) -> Option<String> {
+    if bytes.is_empty() {
+        return None;
+    }
+    let cut = &bytes[..bytes.len().min(BODY_LIMIT)];
+    let mut text = String::from_utf8_lossy(cut).into_owned();
+    if bytes.len() > BODY_LIMIT {
+        text.push_str("…[truncated]");
+    }
+    Some(text)
+}
+
+/// Which entries a query asks for (every field optional).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub surface: Option<String>,
+    pub method: Option<String>,
+    /// A vendor path pattern (`{name}` one segment, `*` any rest) or the full path.
+    pub path: Option<String>,
+    pub status: Option<u16>,
+    pub account: Option<String>,
+    /// Entries at or after this clock time (unix milliseconds).
+    pub since: Option<i64>,
+}
+
+impl Filter {
+    pub fn matches(&self, e: &Entry) -> bool {
+        self.surface.as_deref().is_none_or(|s| e.surface == s)
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| e.method.eq_ignore_ascii_case(m))
+            && self.path.as_deref().is_none_or(|p| {
+                super::faults::path_matches(p, &e.vendor_path)
+                    || super::faults::path_matches(p, &e.path)
+            })
+            && self.status.is_none_or(|s| e.status == s)
+            && self
+                .account
+                .as_deref()
+                .is_none_or(|a| e.account.as_deref() == Some(a))
+            && self.since.is_none_or(|t| e.at_ms >= t)
+    }
 }
 
 #[derive(Debug)]
@@ -51,6 +108,12 @@ impl Journal {
         g.1.push_back(entry);
     }
 
+    /// Entries matching `filter`, oldest first.
+    pub fn find(&self, filter: &Filter) -> Vec<Entry> {
+        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        g.1.iter().filter(|e| filter.matches(e)).cloned().collect()
+    }
+
     /// Entries oldest first.
     pub fn list(&self) -> Vec<Entry> {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
@@ -80,6 +143,10 @@ mod tests {
             path: path.into(),
             query: None,
             status: 200,
+            vendor_path: path.into(),
+            request_body: None,
+            response_body: None,
+            fault: None,
         }
     }
 
@@ -96,7 +163,21 @@ mod tests {
             ["/b", "/c"]
         );
         assert_eq!(l[1].seq, 3);
+        let only_c = Filter {
+            path: Some("/c".into()),
+            ..Filter::default()
+        };
+        assert_eq!(j.find(&only_c).len(), 1);
         j.clear();
         assert!(j.list().is_empty());
+    }
+
+    /// Bodies are kept as text up to the limit.
+    #[test]
+    fn body_text_is_cut() {
+        assert_eq!(body_text(b""), None);
+        assert_eq!(body_text(b"{}").as_deref(), Some("{}"));
+        let long = vec![b'a'; BODY_LIMIT + 10];
+        assert!(body_text(&long).unwrap().ends_with("…[truncated]"));
     }
 }

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod dialect;
 pub mod error;
 pub mod extract;
+pub mod faults;
 pub mod input;
 pub mod journal;
 pub mod pagination;
@@ -53,6 +54,7 @@ pub struct Platform {
     pub limiter: RateLimiter,
     pub journal: Journal,
     pub webhooks: Arc<webhooks::Webhooks>,
+    pub faults: faults::Faults,
     pub max_body_bytes: usize,
     mode: RwLock<RateLimitMode>,
     overrides: RwLock<HashMap<String, RateOverride>>,
@@ -68,6 +70,7 @@ impl Platform {
         let webhooks = Arc::new(webhooks::Webhooks::new(clock.clone(), journal_capacity));
         Self {
             webhooks,
+            faults: faults::Faults::new(0),
             clock,
             accounts: Accounts::new(),
             limiter: RateLimiter::new(),

@@ -20,10 +20,15 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+
 use super::auth::{credential, Account};
 use super::dialect::{Dialect, RateHeaders, SurfaceInfo};
 use super::error::{ApiError, PendingError};
-use super::journal::Entry;
+use super::faults::{Effect, Hit};
+use super::journal::{body_text, Entry};
 use super::rate_limit::Decision;
 use super::Platform;
 
@@ -95,8 +100,34 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
         req.extensions_mut().insert(ClientBase(base));
     }
     let relative = req.uri().path().trim_start_matches('/').to_string();
+    // The request body is read here (within the body limit) so the journal can keep it.
+    let (parts, body) = req.into_parts();
+    let request_bytes = match axum::body::to_bytes(body, ctx.platform.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            let res = ApiError::PayloadTooLarge {
+                limit: ctx.platform.max_body_bytes,
+            }
+            .into_response();
+            return render(ctx.dialect, res, &method, &relative);
+        }
+    };
+    let req = Request::from_parts(parts, Body::from(request_bytes.clone()));
     let res = next.run(req).await;
-    let res = render(ctx.dialect, res, &method, &relative);
+    let dropped = res.extensions().get::<Dropped>().is_some();
+    let (res, response_bytes) = if dropped {
+        (res, Bytes::new())
+    } else {
+        let res = render(ctx.dialect, res, &method, &relative);
+        let (parts, body) = res.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        (
+            Response::from_parts(parts, Body::from(bytes.clone())),
+            bytes,
+        )
+    };
     ctx.platform.journal.record(Entry {
         seq: 0,
         at_ms: ctx.platform.clock.now_ms(),
@@ -106,6 +137,10 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
         path: original.path().to_string(),
         query: original.query().map(str::to_string),
         status: res.status().as_u16(),
+        vendor_path: format!("/{relative}"),
+        request_body: body_text(&request_bytes),
+        response_body: body_text(&response_bytes),
+        fault: res.extensions().get::<InjectedFault>().map(|f| f.0.clone()),
     });
     res
 }
@@ -201,7 +236,16 @@ async fn guard(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next)
         .into_response(),
         _ => {
             req.extensions_mut().insert(account.clone());
-            next.run(req).await
+            let path = req.uri().path().to_string();
+            let method = req.method().clone();
+            match ctx
+                .platform
+                .faults
+                .check(info.id, method.as_str(), &path, Some(&account.id))
+            {
+                None => next.run(req).await,
+                Some(hit) => inject(&ctx, hit, &method, req, next).await,
+            }
         }
     };
     if let Some(d) = decision {
@@ -209,6 +253,138 @@ async fn guard(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next)
     }
     res.extensions_mut().insert(account);
     res
+}
+
+/// Marks a response whose exchange a fault rule changed (the journal names the rule).
+#[derive(Debug, Clone)]
+pub struct InjectedFault(pub String);
+
+/// Applies an injected fault. Without `after_write` the handler runs only for reads (which
+/// change nothing); with it, the handler runs first and the failure follows.
+async fn inject(ctx: &SurfaceCtx, hit: Hit, method: &Method, req: Request, next: Next) -> Response {
+    let read = matches!(*method, Method::GET | Method::HEAD);
+    let handled = hit.after_write
+        || matches!(hit.effect, Effect::Latency { .. })
+        || (read && matches!(hit.effect, Effect::Truncate | Effect::Malformed));
+    let run = |req: Request| async move {
+        if handled {
+            next.run(req).await
+        } else {
+            ApiError::Internal.into_response()
+        }
+    };
+    let mut res = match &hit.effect {
+        Effect::Latency { min_ms, max_ms } => {
+            let ms = ctx.platform.faults.draw_ms(*min_ms, *max_ms);
+            if hit.after_write {
+                let res = run(req).await;
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                res
+            } else {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                run(req).await
+            }
+        }
+        Effect::Status { status } => {
+            let _ = run(req).await;
+            injected_error(*status).into_response()
+        }
+        Effect::RateLimited { retry_after } => {
+            let _ = run(req).await;
+            ApiError::RateLimited {
+                retry_after: *retry_after,
+            }
+            .into_response()
+        }
+        Effect::Hang => {
+            let _ = run(req).await;
+            std::future::pending::<()>().await;
+            unreachable_response()
+        }
+        Effect::Reset => {
+            let _ = run(req).await;
+            let mut r = Response::new(Body::from_stream(futures_util::stream::iter(vec![Err::<
+                Bytes,
+                std::io::Error,
+            >(
+                std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset"),
+            )])));
+            r.extensions_mut().insert(Dropped);
+            r
+        }
+        Effect::Truncate | Effect::Malformed => {
+            let res = run(req).await;
+            let res = render(ctx.dialect, res, method, "");
+            corrupt(res, matches!(hit.effect, Effect::Truncate)).await
+        }
+    };
+    res.extensions_mut().insert(InjectedFault(hit.rule));
+    res
+}
+
+/// A response whose connection must be dropped (the edge leaves it alone).
+#[derive(Debug, Clone, Copy)]
+struct Dropped;
+
+fn unreachable_response() -> Response {
+    StatusCode::GATEWAY_TIMEOUT.into_response()
+}
+
+/// The neutral error an injected status renders as, in the vendor's own body.
+fn injected_error(status: u16) -> ApiError {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match status {
+        400 => ApiError::BadRequest {
+            message: "The request could not be understood.".into(),
+        },
+        401 => ApiError::Unauthenticated { missing: false },
+        404 => ApiError::not_found("Record", ""),
+        413 => ApiError::PayloadTooLarge { limit: 0 },
+        429 => ApiError::RateLimited { retry_after: 60 },
+        500 => ApiError::Internal,
+        _ => ApiError::Vendor {
+            code: code
+                .canonical_reason()
+                .unwrap_or("error")
+                .to_ascii_lowercase()
+                .replace(' ', "_"),
+            status: code,
+            message: code.canonical_reason().unwrap_or("Error").to_string(),
+        },
+    }
+}
+
+/// Cuts the body off half-way (the declared length stays, so the client sees a short read),
+/// or (`truncate` false) replaces it with its broken first half under a matching length.
+async fn corrupt(res: Response, truncate: bool) -> Response {
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    if truncate {
+        parts
+            .headers
+            .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        // The first half goes out (flushed before the failure), then the connection breaks.
+        use futures_util::StreamExt;
+        let stream = futures_util::stream::iter(vec![Ok::<Bytes, std::io::Error>(half)]).chain(
+            futures_util::stream::once(async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "injected truncation",
+                ))
+            }),
+        );
+        parts.extensions.insert(Dropped);
+        Response::from_parts(parts, Body::from_stream(stream))
+    } else {
+        parts
+            .headers
+            .insert(CONTENT_LENGTH, HeaderValue::from(half.len()));
+        Response::from_parts(parts, Body::from(half))
+    }
 }
 
 fn rate_headers(info: &SurfaceInfo, platform: &Platform, d: &Decision, headers: &mut HeaderMap) {

@@ -4,6 +4,7 @@ mod admin;
 mod chative;
 mod cli;
 mod common;
+mod faults;
 mod fuzz;
 mod helpcrunch;
 mod hipcall;

@@ -1,0 +1,115 @@
+//! `/__admin/faults` (fault rules) and the request journal's filters:
+//! `GET /__admin/requests?surface=&method=&path=&status=&account=&since=` and
+//! `POST /__admin/requests/count` with the same matcher as a JSON body.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use super::{bad_request, not_found, AdminResult};
+use crate::platform::extract::{parse_object, QueryPairs};
+use crate::platform::journal::Filter;
+use crate::state::AppState;
+
+/// `POST /__admin/faults`.
+pub async fn add_fault(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
+    let obj = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    if let Some(Value::Object(m)) = obj.get("match") {
+        if let Some(Value::String(surface)) = m.get("surface") {
+            if !st.surfaces().iter().any(|s| s.id == surface) {
+                return Err(bad_request(format!("unknown surface {surface}")));
+            }
+        }
+    }
+    let rule = st.platform.faults.add(&obj).map_err(bad_request)?;
+    Ok((StatusCode::CREATED, Json(json!(rule))).into_response())
+}
+
+pub async fn list_faults(State(st): State<AppState>) -> Json<Value> {
+    Json(json!({ "faults": st.platform.faults.list() }))
+}
+
+pub async fn get_fault(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
+    let rule = st
+        .platform
+        .faults
+        .get(&id)
+        .ok_or_else(|| not_found(format!("no fault {id}")))?;
+    Ok(Json(json!(rule)).into_response())
+}
+
+pub async fn delete_fault(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
+    if st.platform.faults.remove(&id) {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(not_found(format!("no fault {id}")))
+    }
+}
+
+pub async fn clear_faults(State(st): State<AppState>) -> StatusCode {
+    st.platform.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// A journal filter from string pairs (query) or a JSON object (count).
+fn filter(get: impl Fn(&str) -> Option<Value>) -> Result<Filter, super::AdminError> {
+    let text = |k: &str| -> Result<Option<String>, super::AdminError> {
+        match get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(bad_request(format!("{k} must be a string"))),
+        }
+    };
+    let int = |k: &str| -> Result<Option<i64>, super::AdminError> {
+        match get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| bad_request(format!("{k} must be an integer"))),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| bad_request(format!("{k} must be an integer"))),
+            Some(_) => Err(bad_request(format!("{k} must be an integer"))),
+        }
+    };
+    let status = int("status")?
+        .map(|s| u16::try_from(s).map_err(|_| bad_request("status must be an HTTP status")))
+        .transpose()?;
+    Ok(Filter {
+        surface: text("surface")?,
+        method: text("method")?,
+        path: text("path")?,
+        status,
+        account: text("account")?,
+        since: int("since")?,
+    })
+}
+
+const FILTER_KEYS: &[&str] = &["surface", "method", "path", "status", "account", "since"];
+
+pub async fn list_requests(State(st): State<AppState>, q: QueryPairs) -> AdminResult {
+    if let Some((k, _)) = q.0.iter().find(|(k, _)| !FILTER_KEYS.contains(&k.as_str())) {
+        return Err(bad_request(format!("unknown filter {k}")));
+    }
+    let f = filter(|k| q.get(k).map(|v| Value::String(v.to_string())))?;
+    Ok(Json(json!({
+        "capacity": st.platform.journal.capacity(),
+        "requests": st.platform.journal.find(&f),
+    }))
+    .into_response())
+}
+
+pub async fn count_requests(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
+    let obj: Map<String, Value> =
+        parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    if let Some(k) = obj.keys().find(|k| !FILTER_KEYS.contains(&k.as_str())) {
+        return Err(bad_request(format!("unknown filter {k}")));
+    }
+    let f = filter(|k| obj.get(k).cloned())?;
+    Ok(Json(json!({ "count": st.platform.journal.find(&f).len() })).into_response())
+}

@@ -1,0 +1,350 @@
+//! Fault injection as a client sees it, and the request journal's filters and count.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+const HC: &str = "helpcrunch-test-token";
+
+async fn fault(s: &Server, rule: Value) -> Value {
+    let r = s.admin(Method::POST, "/faults", Some(rule.clone())).await;
+    assert_eq!(r.status(), 201, "{rule}");
+    r.json().await.unwrap()
+}
+
+fn get(s: &Server, path: &str) -> reqwest::RequestBuilder {
+    s.client
+        .get(s.url(&format!("/helpcrunch/v1{path}")))
+        .bearer_auth(HC)
+        .timeout(Duration::from_secs(5))
+}
+
+/// A status fault answers with the vendor's own body for that status, `times` times, and the
+/// journal names the rule.
+#[tokio::test]
+async fn status_in_the_vendor_body_then_expires() {
+    let s = Server::start().await;
+    let rule = fault(
+        &s,
+        json!({"match": {"surface": "helpcrunch", "method": "GET", "path": "/customers/{id}"},
+        "effect": {"type": "status", "status": 503}, "times": 1}),
+    )
+    .await;
+    let r = get(&s, "/customers/1").send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v,
+        json!({"errors": [{"code": "service_unavailable", "message": "Service Unavailable"}]})
+    );
+    assert_eq!(get(&s, "/customers/1").send().await.unwrap().status(), 200);
+    assert_eq!(
+        get(&s, "/customers").send().await.unwrap().status(),
+        200,
+        "other paths untouched"
+    );
+    let j: Value = s
+        .admin(Method::GET, "/requests?status=503", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(j["requests"][0]["fault"], rule["id"]);
+    let gone = s
+        .admin(
+            Method::GET,
+            &format!("/faults/{}", rule["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status(), 404, "the rule expired");
+    // Hipcall v3 renders the same fault in its own shape.
+    fault(&s, json!({"match": {"surface": "hipcall-v3"}, "effect": {"type": "status", "status": 404}, "times": 1})).await;
+    let (status, v) = s
+        .surface("hipcall-v3")
+        .call(Method::GET, "/users/2", None)
+        .await;
+    assert_eq!(
+        (status, v),
+        (404, json!({"errors": {"detail": "Not Found"}}))
+    );
+}
+
+/// `rate_limited` is the vendor's 429 with the given `Retry-After`.
+#[tokio::test]
+async fn rate_limited_with_retry_after() {
+    let s = Server::start().await;
+    fault(&s, json!({"match": {"surface": "hipcall"}, "effect": {"type": "rate_limited", "retry_after": 7}})).await;
+    let r = s.hipcall(Method::GET, "/users", None).await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "7");
+    let v: Value = r.json().await.unwrap();
+    assert_error_body(&v);
+}
+
+/// Latency delays the answer; it still arrives.
+#[tokio::test]
+async fn latency() {
+    let s = Server::start().await;
+    fault(
+        &s,
+        json!({"effect": {"type": "latency", "ms": 300}, "times": 1}),
+    )
+    .await;
+    let started = Instant::now();
+    let r = get(&s, "/agents").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}
+
+/// `reset` drops the connection before any answer; `truncate` cuts the body off (the client
+/// fails reading it); `malformed` is broken JSON under the right status; `hang` never answers.
+#[tokio::test]
+async fn broken_answers_as_a_client_sees_them() {
+    let s = Server::start().await;
+    fault(
+        &s,
+        json!({"match": {"path": "/agents"}, "effect": {"type": "reset"}, "times": 1}),
+    )
+    .await;
+    let err = get(&s, "/agents").send().await.unwrap_err();
+    assert!(
+        !err.is_timeout(),
+        "the connection closed before any answer: {err}"
+    );
+    fault(
+        &s,
+        json!({"match": {"path": "/agents"}, "effect": {"type": "truncate"}, "times": 1}),
+    )
+    .await;
+    let r = get(&s, "/agents").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.is_err(), "the body is cut off");
+    fault(
+        &s,
+        json!({"match": {"path": "/agents"}, "effect": {"type": "malformed"}, "times": 1}),
+    )
+    .await;
+    let r = get(&s, "/agents").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let text = r.text().await.unwrap();
+    assert!(
+        !text.is_empty() && serde_json::from_str::<Value>(&text).is_err(),
+        "{text}"
+    );
+    fault(
+        &s,
+        json!({"match": {"path": "/agents"}, "effect": {"type": "hang"}, "times": 1}),
+    )
+    .await;
+    let err = get(&s, "/agents")
+        .timeout(Duration::from_millis(400))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout());
+    assert_eq!(
+        get(&s, "/agents").send().await.unwrap().status(),
+        200,
+        "every rule used up"
+    );
+}
+
+/// Without `after_write` a failed write changes nothing; with it, the write happens and the
+/// answer is lost.
+#[tokio::test]
+async fn after_write_applies_the_write() {
+    let s = Server::start().await;
+    let total = |s: &Server| {
+        let req = get(s, "/customers?limit=1");
+        async move {
+            req.send().await.unwrap().json::<Value>().await.unwrap()["total"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let before = total(&s).await;
+    let post = |s: &Server| {
+        s.client
+            .post(s.url("/helpcrunch/v1/customers"))
+            .bearer_auth(HC)
+            .json(&json!({"name": "Lost answer"}))
+            .send()
+    };
+    fault(&s, json!({"match": {"method": "POST", "path": "/customers"}, "effect": {"type": "status", "status": 500}, "times": 1})).await;
+    assert_eq!(post(&s).await.unwrap().status(), 500);
+    assert_eq!(total(&s).await, before, "no write without after_write");
+    fault(&s, json!({"match": {"method": "POST", "path": "/customers"}, "effect": {"type": "reset"}, "times": 1, "after_write": true})).await;
+    let r = post(&s).await;
+    assert!(r.is_err() || r.unwrap().bytes().await.is_err());
+    assert_eq!(total(&s).await, before + 1, "applied, answer lost");
+}
+
+/// The same rules with a probability give the same pattern on every run.
+#[tokio::test]
+async fn probability_is_seeded() {
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let s = Server::start().await;
+        fault(&s, json!({"match": {"path": "/agents"}, "effect": {"type": "status", "status": 502}, "probability": 0.5})).await;
+        let mut pattern = Vec::new();
+        for _ in 0..20 {
+            pattern.push(get(&s, "/agents").send().await.unwrap().status().as_u16());
+        }
+        runs.push(pattern);
+    }
+    assert_eq!(runs[0], runs[1]);
+    assert!(runs[0].contains(&502) && runs[0].contains(&200));
+}
+
+/// Bad rules are refused with the reason; rules list, delete and clear.
+#[tokio::test]
+async fn fault_admin() {
+    let s = Server::start().await;
+    for (rule, says) in [
+        (json!({"effect": {"type": "explode"}}), "unknown effect"),
+        (
+            json!({"match": {"surface": "nope"}, "effect": {"type": "reset"}}),
+            "unknown surface",
+        ),
+        (
+            json!({"effect": {"type": "status", "status": 1000}}),
+            "HTTP status",
+        ),
+        (
+            json!({"effect": {"type": "reset"}, "probability": 1.5}),
+            "probability",
+        ),
+        (
+            json!({"match": {"path": "customers"}, "effect": {"type": "reset"}}),
+            "start with /",
+        ),
+    ] {
+        let r = s.admin(Method::POST, "/faults", Some(rule.clone())).await;
+        assert_eq!(r.status(), 400, "{rule}");
+        let v: Value = r.json().await.unwrap();
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(says),
+            "{v}"
+        );
+    }
+    let a = fault(
+        &s,
+        json!({"effect": {"type": "latency", "min_ms": 1, "max_ms": 2}}),
+    )
+    .await;
+    fault(&s, json!({"effect": {"type": "latency", "ms": 1}})).await;
+    let list: Value = s
+        .admin(Method::GET, "/faults", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["faults"].as_array().unwrap().len(), 2);
+    let id = a["id"].as_str().unwrap();
+    assert_eq!(
+        s.admin(Method::DELETE, &format!("/faults/{id}"), None)
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        s.admin(Method::DELETE, &format!("/faults/{id}"), None)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(s.admin(Method::DELETE, "/faults", None).await.status(), 204);
+    let list: Value = s
+        .admin(Method::GET, "/faults", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["faults"], json!([]));
+}
+
+/// The journal keeps bodies and answers filters and counts ("posted exactly one message").
+#[tokio::test]
+async fn journal_filters_and_count() {
+    let s = Server::start().await;
+    let hc = s.surface("helpcrunch");
+    hc.call(
+        Method::POST,
+        "/messages",
+        Some(json!({"chat": 1, "text": "first"})),
+    )
+    .await;
+    hc.call(Method::GET, "/chats/1/messages", None).await;
+    hc.call(
+        Method::POST,
+        "/messages",
+        Some(json!({"chat": 99999, "text": "nope"})),
+    )
+    .await;
+    let count = |body: Value| {
+        let s = &s;
+        async move {
+            let v: Value = s
+                .admin(Method::POST, "/requests/count", Some(body))
+                .await
+                .json()
+                .await
+                .unwrap();
+            v["count"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(
+        count(
+            json!({"surface": "helpcrunch", "method": "POST", "path": "/messages", "status": 200})
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(json!({"method": "POST", "path": "/messages"})).await,
+        2
+    );
+    assert_eq!(count(json!({"path": "/chats/{id}/messages"})).await, 1);
+    assert_eq!(
+        count(json!({"account": "default", "since": 1_700_000_000_000i64})).await,
+        3
+    );
+    assert_eq!(count(json!({"since": 1_800_000_000_000i64})).await, 0);
+    let j: Value = s
+        .admin(Method::GET, "/requests?method=POST&status=200", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let e = &j["requests"][0];
+    assert_eq!(
+        serde_json::from_str::<Value>(e["request_body"].as_str().unwrap()).unwrap()["text"],
+        "first"
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(e["response_body"].as_str().unwrap()).unwrap()["text"],
+        "first"
+    );
+    assert_eq!(e["vendor_path"], "/messages");
+    assert_eq!(
+        s.admin(Method::GET, "/requests?colour=red", None)
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        s.admin(
+            Method::POST,
+            "/requests/count",
+            Some(json!({"status": "teapot"}))
+        )
+        .await
+        .status(),
+        400
+    );
+}
