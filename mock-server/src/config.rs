@@ -150,6 +150,20 @@ pub struct Config {
     /// `SURFACE=URL`, e.g. `helpcrunch=http://127.0.0.1:9000/hooks` (repeatable).
     #[arg(long = "webhook", env = "MOCKDESK_WEBHOOK", value_delimiter = ',', value_parser = parse_webhook)]
     pub webhooks: Vec<SurfaceWebhook>,
+
+    /// Start from this state file instead of the seed where it says so: a JSON object keyed
+    /// by vendor, each value in the form `GET /__admin/state/{vendor}` returns.
+    #[arg(long, env = "MOCKDESK_STATE_FILE")]
+    pub state_file: Option<std::path::PathBuf>,
+
+    /// Keep state on disk here: every acknowledged write is stored before its answer goes out,
+    /// and a restart continues from it (accounts, ids, webhook subscriptions included).
+    #[arg(long, env = "MOCKDESK_STATE_DIR")]
+    pub state_dir: Option<std::path::PathBuf>,
+
+    /// Require `Authorization: Bearer TOKEN` on the admin API (`/__admin`).
+    #[arg(long, env = "MOCKDESK_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
 }
 
 impl Default for Config {
@@ -165,6 +179,9 @@ impl Default for Config {
             journal_capacity: 1000,
             max_body_bytes: 1 << 20,
             webhooks: vec![],
+            state_file: None,
+            state_dir: None,
+            admin_token: None,
         }
     }
 }

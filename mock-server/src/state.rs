@@ -32,6 +32,10 @@ pub enum SetupError {
     UnknownVendor(String, String),
     #[error("webhook for `{0}`: {1}")]
     Webhook(String, String),
+    #[error("state file {0}: {1}")]
+    StateFile(String, String),
+    #[error("state dir: {0}")]
+    StateDir(String),
 }
 
 impl AppState {
@@ -62,6 +66,7 @@ impl AppState {
                 routers.push(crate::platform::surface::mount(
                     platform.clone(),
                     dialect,
+                    v.backend.clone(),
                     routes,
                 ));
                 dialects.push(dialect);
@@ -98,10 +103,11 @@ impl AppState {
                     .join(", ");
                 return Err(SetupError::UnknownVendor(t.vendor.clone(), known));
             }
+            let _ = i;
             let account = t
                 .account
                 .clone()
-                .unwrap_or_else(|| format!("account-{}", i + 2));
+                .unwrap_or_else(|| unnamed_account(&t.token));
             platform.accounts.add(&t.vendor, &t.token, &account);
         }
         for w in &config.webhooks {
@@ -114,6 +120,12 @@ impl AppState {
                 .webhooks
                 .subscribe(&w.surface, vendor, "default", &w.url, vec![], None)
                 .map_err(|e| SetupError::Webhook(w.surface.clone(), e.to_string()))?;
+        }
+        if let Some(path) = &config.state_file {
+            load_state_file(path, &backends)?;
+        }
+        if let Some(dir) = &config.state_dir {
+            restore(&platform, dir, &backends)?;
         }
         Ok(Self {
             platform,
@@ -131,4 +143,88 @@ impl AppState {
     pub(crate) fn routes(&self) -> Arc<Vec<Route>> {
         Arc::new(self.surfaces().into_iter().map(Route::from).collect())
     }
+}
+
+/// Imports every vendor a state file names (all of it checked before anything changes).
+fn load_state_file(
+    path: &std::path::Path,
+    backends: &[Arc<dyn Backend>],
+) -> Result<(), SetupError> {
+    let shown = path.display().to_string();
+    let fail = |m: String| SetupError::StateFile(shown.clone(), m);
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| fail(format!("not JSON: {e}")))?;
+    let serde_json::Value::Object(vendors) = doc else {
+        return Err(fail("expected an object keyed by vendor".into()));
+    };
+    let mut plan = Vec::new();
+    for (vendor, v) in &vendors {
+        let b = backends
+            .iter()
+            .find(|b| b.vendor() == vendor)
+            .ok_or_else(|| fail(format!("/{vendor}: no such vendor")))?;
+        let accounts = crate::admin::scenario::read_document(vendor, v)
+            .map_err(|(p, m)| fail(format!("/{vendor}{p}: {m}")))?;
+        plan.push((vendor, b.clone(), accounts));
+    }
+    // A failed start-up ends the process, so a later vendor's failure leaves nothing half-done.
+    for (vendor, b, accounts) in plan {
+        b.import(&accounts)
+            .map_err(|e| fail(format!("/{vendor}{}: {}", e.pointer, e.message)))?;
+    }
+    Ok(())
+}
+
+/// The account an unnamed token gets: its own, named after the token so it can never be
+/// another token's explicit account by accident (`token:<token>`).
+pub fn unnamed_account(token: &str) -> String {
+    format!("token:{token}")
+}
+
+/// Opens `--state-dir` and continues from it: stored accounts replace their seeds, webhook
+/// subscriptions and admin-added tokens come back.
+fn restore(
+    platform: &Platform,
+    dir: &std::path::Path,
+    backends: &[Arc<dyn Backend>],
+) -> Result<(), SetupError> {
+    let d = crate::platform::durable::Durable::open(dir).map_err(SetupError::StateDir)?;
+    let mut by_vendor: std::collections::BTreeMap<
+        String,
+        serde_json::Map<String, serde_json::Value>,
+    > = Default::default();
+    for (vendor, account, state) in d.load_states().map_err(SetupError::StateDir)? {
+        by_vendor.entry(vendor).or_default().insert(account, state);
+    }
+    for (vendor, accounts) in by_vendor {
+        let b = backends
+            .iter()
+            .find(|b| b.vendor() == vendor)
+            .ok_or_else(|| {
+                SetupError::StateDir(format!("stored state for unknown vendor {vendor}"))
+            })?;
+        b.import(&accounts)
+            .map_err(|e| SetupError::StateDir(format!("{vendor}{}: {}", e.pointer, e.message)))?;
+    }
+    if let Some(serde_json::Value::Array(tokens)) =
+        d.meta("accounts").map_err(SetupError::StateDir)?
+    {
+        for t in tokens {
+            if let (Some(v), Some(tok), Some(a)) = (
+                t["vendor"].as_str(),
+                t["token"].as_str(),
+                t["account"].as_str(),
+            ) {
+                platform.accounts.add(v, tok, a);
+            }
+        }
+    }
+    if let Some(subs) = d.meta("webhooks").map_err(SetupError::StateDir)? {
+        let subs: Vec<crate::platform::webhooks::Subscription> = serde_json::from_value(subs)
+            .map_err(|e| SetupError::StateDir(format!("webhooks: {e}")))?;
+        platform.webhooks.restore(subs);
+    }
+    let _ = platform.durable.set(d);
+    Ok(())
 }

@@ -14,7 +14,7 @@ use crate::platform::surface::client_base;
 use crate::platform::RateOverride;
 use crate::state::AppState;
 
-mod scenario;
+pub mod scenario;
 mod webhooks;
 
 /// An admin error.
@@ -44,7 +44,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/reset", post(reset))
-        .route("/state/{vendor}", get(dump_state))
+        .route(
+            "/state/{vendor}",
+            get(dump_state).put(scenario::import_state),
+        )
         .route(
             "/requests",
             get(scenario::list_requests).delete(clear_requests),

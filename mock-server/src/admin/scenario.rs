@@ -113,3 +113,87 @@ pub async fn count_requests(State(st): State<AppState>, body: axum::body::Bytes)
     let f = filter(|k| obj.get(k).cloned())?;
     Ok(Json(json!({ "count": st.platform.journal.find(&f).len() })).into_response())
 }
+
+/// `PUT /__admin/state/{vendor}[?account=]` with a document in the form `GET` returns
+/// (`{"accounts": {name: state}}`): every named account (or only `account`) is replaced,
+/// after the whole document has been read; a problem answers 400 with its JSON pointer and
+/// changes nothing.
+pub async fn import_state(
+    State(st): State<AppState>,
+    Path(vendor): Path<String>,
+    q: QueryPairs,
+    body: axum::body::Bytes,
+) -> AdminResult {
+    let backend = st
+        .backends
+        .iter()
+        .find(|b| b.vendor() == vendor)
+        .ok_or_else(|| not_found(format!("no vendor named {vendor}")))?;
+    let doc: Value = match serde_json::from_slice(&body) {
+        Ok(d) => d,
+        Err(e) => return Ok(invalid("", &format!("not JSON: {e}"))),
+    };
+    let accounts = match read_document(&vendor, &doc) {
+        Ok(a) => a,
+        Err((p, m)) => return Ok(invalid(&p, &m)),
+    };
+    let accounts = match q.get("account") {
+        None => accounts,
+        Some(a) => match accounts.get(a) {
+            Some(one) => {
+                let mut m = Map::new();
+                m.insert(a.to_string(), one.clone());
+                m
+            }
+            None => {
+                return Ok(invalid(
+                    "/accounts",
+                    &format!("the document has no account {a}"),
+                ))
+            }
+        },
+    };
+    if let Err(e) = backend.import(&accounts) {
+        return Ok(invalid(&e.pointer, &e.message));
+    }
+    let names: Vec<&String> = accounts.keys().collect();
+    Ok(Json(json!({"vendor": vendor, "imported": names})).into_response())
+}
+
+/// The accounts of a state document, checked for its outer form.
+pub fn read_document(vendor: &str, doc: &Value) -> Result<Map<String, Value>, (String, String)> {
+    let Value::Object(top) = doc else {
+        return Err((String::new(), "the document must be an object".into()));
+    };
+    if let Some(k) = top.keys().find(|k| *k != "vendor" && *k != "accounts") {
+        return Err((
+            format!("/{k}"),
+            "unknown field (expected vendor, accounts)".into(),
+        ));
+    }
+    if let Some(v) = top.get("vendor") {
+        if v.as_str() != Some(vendor) {
+            return Err((
+                "/vendor".into(),
+                format!("the document is for {v}, not {vendor}"),
+            ));
+        }
+    }
+    match top.get("accounts") {
+        Some(Value::Object(a)) => Ok(a.clone()),
+        Some(_) => Err((
+            "/accounts".into(),
+            "accounts must be an object keyed by account".into(),
+        )),
+        None => Err(("/accounts".into(), "accounts is required".into())),
+    }
+}
+
+/// 400 `{"error": {"code": "invalid_state", "message", "pointer"}}`.
+fn invalid(pointer: &str, message: &str) -> axum::response::Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"error": {"code": "invalid_state", "message": message, "pointer": pointer}})),
+    )
+        .into_response()
+}

@@ -109,6 +109,16 @@ pub trait Backend: Send + Sync + 'static {
     /// A JSON dump of every account's state, keyed by account id. No side effects.
     fn dump(&self) -> Value;
 
+    /// Replaces the named accounts' states with the documents (the dump's form), all or
+    /// nothing: a document that does not read names the JSON pointer of its first problem.
+    fn import(
+        &self,
+        accounts: &serde_json::Map<String, Value>,
+    ) -> Result<(), super::store::ImportError>;
+
+    /// One account's state in the dump's form (seeding it if new).
+    fn export(&self, account: &str) -> Value;
+
     /// Runs a vendor-side scenario for an account; `None` when the vendor has none.
     fn simulate(
         &self,

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod clock;
 pub mod dialect;
+pub mod durable;
 pub mod error;
 pub mod extract;
 pub mod faults;
@@ -55,6 +56,8 @@ pub struct Platform {
     pub journal: Journal,
     pub webhooks: Arc<webhooks::Webhooks>,
     pub faults: faults::Faults,
+    /// Where acknowledged writes go with `--state-dir`.
+    pub durable: std::sync::OnceLock<durable::Durable>,
     pub max_body_bytes: usize,
     mode: RwLock<RateLimitMode>,
     overrides: RwLock<HashMap<String, RateOverride>>,
@@ -71,6 +74,7 @@ impl Platform {
         Self {
             webhooks,
             faults: faults::Faults::new(0),
+            durable: std::sync::OnceLock::new(),
             clock,
             accounts: Accounts::new(),
             limiter: RateLimiter::new(),
@@ -108,6 +112,14 @@ impl Platform {
             .unwrap_or_else(|p| p.into_inner())
             .get(surface)
             .cloned()
+    }
+
+    /// Stores an account's state where `--state-dir` asked (a no-op without it).
+    pub fn persist(&self, backend: &dyn dialect::Backend, account: &str) -> Result<(), String> {
+        match self.durable.get() {
+            Some(d) => d.save(backend.vendor(), account, &backend.export(account)),
+            None => Ok(()),
+        }
     }
 
     /// The policy in force for a surface given its documented one.

@@ -89,6 +89,43 @@ impl<K: Hash + Eq + Clone + Ord, T> Collection<K, T> {
     }
 }
 
+/// A record that knows its own id (so a collection can be read back from its list form).
+pub trait Keyed {
+    type Key;
+    fn key(&self) -> Self::Key;
+}
+
+/// `keyed!(Type => field, …)`: the record's id is that field (cloned).
+#[macro_export]
+macro_rules! keyed {
+    ($($t:ty => $field:ident : $k:ty),* $(,)?) => {$(
+        impl $crate::platform::store::Keyed for $t {
+            type Key = $k;
+            fn key(&self) -> $k {
+                self.$field.clone()
+            }
+        }
+    )*};
+}
+
+impl<'de, K, T> serde::Deserialize<'de> for Collection<K, T>
+where
+    K: Hash + Eq,
+    T: serde::Deserialize<'de> + Keyed<Key = K>,
+{
+    /// The list form a dump shows, in order; a record whose id repeats replaces the earlier.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let items: Vec<T> = Vec::deserialize(d)?;
+        let mut c = Collection {
+            items: IndexMap::with_capacity(items.len()),
+        };
+        for item in items {
+            c.items.insert(item.key(), item);
+        }
+        Ok(c)
+    }
+}
+
 impl<K: Hash + Eq, T: Serialize> Serialize for Collection<K, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.items.values())
@@ -134,6 +171,12 @@ impl<S> Tenants<S> {
         let h = self.handle(account);
         let mut guard = h.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut guard)
+    }
+
+    /// Puts `state` in place of the account's state.
+    pub fn replace(&self, account: &str, state: S) {
+        let mut states = self.states.write().unwrap_or_else(|p| p.into_inner());
+        states.insert(account.to_string(), Arc::new(Mutex::new(state)));
     }
 
     /// Drops one account's state (or all): the next use reseeds it.
@@ -234,7 +277,39 @@ impl<S> VendorState<S> {
     }
 }
 
-impl<S: Serialize + Send + 'static> super::dialect::Backend for VendorState<S> {
+/// Why a state document was refused: the JSON pointer of the first problem and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportError {
+    pub pointer: String,
+    pub message: String,
+}
+
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .map(|s| match s {
+            Segment::Seq { index } => format!("/{index}"),
+            Segment::Map { key } => format!("/{}", key.replace('~', "~0").replace('/', "~1")),
+            Segment::Enum { variant } => format!("/{variant}"),
+            Segment::Unknown => String::new(),
+        })
+        .collect()
+}
+
+/// Reads one account's state, or says where it is wrong.
+pub fn read_state<S: serde::de::DeserializeOwned>(
+    account: &str,
+    v: &serde_json::Value,
+) -> Result<S, ImportError> {
+    serde_path_to_error::deserialize::<_, S>(v).map_err(|e| ImportError {
+        pointer: format!("/accounts/{account}{}", pointer_of(e.path())),
+        message: e.inner().to_string(),
+    })
+}
+
+impl<S: Serialize + serde::de::DeserializeOwned + Send + 'static> super::dialect::Backend
+    for VendorState<S>
+{
     fn vendor(&self) -> &'static str {
         self.vendor
     }
@@ -249,6 +324,26 @@ impl<S: Serialize + Send + 'static> super::dialect::Backend for VendorState<S> {
 
     fn dump(&self) -> serde_json::Value {
         self.tenants.dump()
+    }
+
+    fn import(
+        &self,
+        accounts: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), ImportError> {
+        let mut read = Vec::new();
+        for (name, v) in accounts {
+            read.push((name.clone(), read_state::<S>(name, v)?));
+        }
+        for (name, state) in read {
+            self.tenants.replace(&name, state);
+        }
+        Ok(())
+    }
+
+    fn export(&self, account: &str) -> serde_json::Value {
+        self.tenants.with(account, |s| {
+            serde_json::to_value(&*s).unwrap_or(serde_json::Value::Null)
+        })
     }
 
     fn simulate(

@@ -52,12 +52,26 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientBase {
 struct SurfaceCtx {
     platform: Arc<Platform>,
     dialect: &'static Dialect,
+    backend: Arc<dyn super::dialect::Backend>,
 }
 
+/// Set by a handler whose GET changes state (so `--state-dir` stores it).
+#[derive(Debug, Clone, Copy)]
+pub struct StateChanged;
+
 /// Wraps a vendor's routes (paths relative to the surface root) with the shared layers.
-pub fn mount(platform: Arc<Platform>, dialect: &'static Dialect, routes: Router) -> Router {
+pub fn mount(
+    platform: Arc<Platform>,
+    dialect: &'static Dialect,
+    backend: Arc<dyn super::dialect::Backend>,
+    routes: Router,
+) -> Router {
     let limit = platform.max_body_bytes;
-    let ctx = Arc::new(SurfaceCtx { platform, dialect });
+    let ctx = Arc::new(SurfaceCtx {
+        platform,
+        dialect,
+        backend,
+    });
     routes
         .route_layer(from_fn_with_state(ctx.clone(), guard))
         .fallback(route_not_found)
@@ -113,7 +127,23 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
         }
     };
     let req = Request::from_parts(parts, Body::from(request_bytes.clone()));
-    let res = next.run(req).await;
+    let mut res = next.run(req).await;
+    // With --state-dir, a write is on disk before its answer goes out.
+    let wrote = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS)
+        || res.extensions().get::<StateChanged>().is_some();
+    if wrote {
+        if let Some(account) = res.extensions().get::<Account>().map(|a| a.id.clone()) {
+            if let Err(e) = ctx.platform.persist(ctx.backend.as_ref(), &account) {
+                tracing::error!(error = %e, "state could not be stored");
+                let ext = std::mem::take(res.extensions_mut());
+                res = ApiError::Internal.into_response();
+                res.extensions_mut().extend(ext);
+                res.extensions_mut().remove::<super::error::PendingError>();
+                res.extensions_mut()
+                    .insert(super::error::PendingError(ApiError::Internal));
+            }
+        }
+    }
     let dropped = res.extensions().get::<Dropped>().is_some();
     let (res, response_bytes) = if dropped {
         (res, Bytes::new())

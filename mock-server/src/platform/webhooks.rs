@@ -68,7 +68,7 @@ pub struct WebhookSpec {
     pub source: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct Subscription {
     pub id: String,
     pub surface: String,
@@ -237,6 +237,17 @@ impl Webhooks {
         };
         inner.subs.push(sub.clone());
         Ok(sub)
+    }
+
+    /// Puts back subscriptions stored by `--state-dir` (ids keep counting after them).
+    pub fn restore(&self, subs: Vec<Subscription>) {
+        let mut inner = self.lock();
+        for s in subs {
+            let n = s.id.trim_start_matches("wh_").parse::<u64>().unwrap_or(0);
+            inner.next_sub = inner.next_sub.max(n);
+            inner.subs.retain(|x| x.id != s.id);
+            inner.subs.push(s);
+        }
     }
 
     pub fn subscriptions(&self) -> Vec<Subscription> {

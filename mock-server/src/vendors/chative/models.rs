@@ -8,9 +8,10 @@ use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::platform::store::Collection;
 
 /// The four custom-field types the API can update.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum FieldType {
+    #[default]
     Text,
     Number,
     Date,
@@ -18,7 +19,8 @@ pub enum FieldType {
 }
 
 /// A custom field defined on the account; contacts hold values keyed by `key`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct CustomField {
     pub key: String,
     pub label: String,
@@ -26,7 +28,8 @@ pub struct CustomField {
     pub field_type: FieldType,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Contact {
     pub id: String,
@@ -46,7 +49,8 @@ pub struct Contact {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct ChativeState {
     pub custom_fields: Vec<CustomField>,
@@ -317,3 +321,5 @@ mod tests {
         assert!(!valid_phone("call me"));
     }
 }
+
+crate::keyed!(Contact => id: String);

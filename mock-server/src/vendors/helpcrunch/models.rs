@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::platform::store::Collection;
@@ -19,8 +19,9 @@ pub const AGENT_ROLES: &[&str] = &["agentChatOnly", "agent", "superviser", "admi
 pub const RATINGS: &[&str] = &["perfect", "great", "average", "poor", "very poor"];
 
 /// A chat's status, printed as the responses spell it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum ChatStatus {
+    #[default]
     #[serde(rename = "new")]
     New,
     #[serde(rename = "opened")]
@@ -78,7 +79,8 @@ impl ChatStatus {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Location {
     pub region_code: Option<String>,
@@ -86,7 +88,8 @@ pub struct Location {
     pub city: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Device {
     pub id: i64,
@@ -96,7 +99,8 @@ pub struct Device {
     pub user_agent: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Customer {
     pub id: i64,
@@ -159,7 +163,8 @@ impl Customer {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Agent {
     pub id: i64,
     pub name: String,
@@ -169,14 +174,16 @@ pub struct Agent {
     pub unsubscribed: bool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Department {
     pub id: i64,
     pub name: String,
     pub agent_ids: Vec<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Application {
     pub id: i64,
@@ -187,7 +194,8 @@ pub struct Application {
     pub app_type: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Organization {
     pub id: i64,
@@ -196,7 +204,8 @@ pub struct Organization {
     pub chat_enabled: bool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Chat {
     pub id: i64,
@@ -223,7 +232,8 @@ pub struct Chat {
     pub department_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub id: i64,
@@ -241,7 +251,8 @@ pub struct Message {
     pub broadcast_type: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub id: i64,
@@ -252,7 +263,8 @@ pub struct Event {
 }
 
 /// Everything one HelpCrunch account holds.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
 #[serde(rename_all = "camelCase")]
 pub struct HelpCrunchState {
     pub organization: Option<Organization>,
@@ -290,3 +302,13 @@ mod tests {
         }
     }
 }
+
+crate::keyed!(
+    Application => id: i64,
+    Agent => id: i64,
+    Department => id: i64,
+    Customer => id: i64,
+    Chat => id: i64,
+    Message => id: i64,
+    Event => id: i64,
+);

@@ -40,7 +40,8 @@ pub fn parse_date_input(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct FlowStep {
     pub action: String,
     pub detail: Map<String, Value>,
@@ -48,7 +49,8 @@ pub struct FlowStep {
 }
 
 /// A call detail record. `call_flow` is only shown by the detail endpoint.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Cdr {
     pub resource_type: String,
     pub uuid: String,
@@ -80,7 +82,8 @@ pub struct Cdr {
     pub call_flow: Vec<FlowStep>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Extension {
     pub resource_type: String,
     pub id: i64,
@@ -91,7 +94,8 @@ pub struct Extension {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Greeting {
     pub resource_type: String,
     pub id: i64,
@@ -102,7 +106,8 @@ pub struct Greeting {
     pub state: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Number {
     pub resource_type: String,
     pub id: i64,
@@ -110,7 +115,8 @@ pub struct Number {
     pub number: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Team {
     pub resource_type: String,
     pub id: i64,
@@ -126,7 +132,8 @@ pub struct Team {
     pub state: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Task {
     pub resource_type: String,
     pub id: i64,
@@ -144,6 +151,7 @@ pub struct Task {
 
 /// The records a task was created for (not part of the documented task shape; kept in state).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct TaskLinks {
     pub contact_ids: Vec<i64>,
     pub company_ids: Vec<i64>,
@@ -154,7 +162,8 @@ pub struct TaskLinks {
 }
 
 /// A user as the list shows it; the detail view drops `full_name` and `status`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct User {
     pub resource_type: String,
     pub id: i64,
@@ -174,7 +183,8 @@ pub struct User {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Tag {
     pub resource_type: String,
     pub id: i64,
@@ -187,6 +197,7 @@ pub struct Tag {
 /// A company, contact or deal: what comments, tags and task auto-assignment need, plus the
 /// details the v3 API shows (the v20211124 API has no endpoint that reads them).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Party {
     pub id: i64,
     /// A company's or deal's name; a contact's full name.
@@ -199,7 +210,8 @@ pub struct Party {
 }
 
 /// A phone number on a contact or company.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct PhoneEntry {
     pub id: i64,
     /// E.164, e.g. `+905321234567`.
@@ -210,6 +222,7 @@ pub struct PhoneEntry {
 
 /// A deal's money fields.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct DealTerms {
     pub amount: Option<f64>,
     pub currency: Option<String>,
@@ -221,6 +234,7 @@ pub struct DealTerms {
 
 /// The v3 fields of a party.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct PartyDetails {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -243,7 +257,8 @@ pub struct PartyDetails {
     pub deal: Option<DealTerms>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Comment {
     pub resource_type: String,
     pub id: i64,
@@ -251,13 +266,10 @@ pub struct Comment {
     pub commentable_type: String,
     pub created_at: String,
     pub updated_at: String,
-    #[serde(skip_serializing)]
     pub commentable_id: i64,
     /// A call's uuid when `commentable_type` is `call` (v3 only).
-    #[serde(skip_serializing)]
     pub commentable_uuid: Option<String>,
     /// The author (v3 shows it; the v20211124 shape does not).
-    #[serde(skip_serializing)]
     pub user_id: Option<i64>,
 }
 
@@ -280,7 +292,8 @@ impl PartyKind {
 }
 
 /// Everything one Hipcall account holds.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct HipcallState {
     /// The account owner (id 1 in the seed): retrievable and assignable, but not listed by
     /// `GET /users` (see the known deviations in `mod.rs`).
@@ -615,3 +628,16 @@ pub fn path_id(resource: &'static str, raw: &str) -> ApiResult<i64> {
         .filter(|n| *n > 0)
         .ok_or_else(|| ApiError::not_found(resource, raw))
 }
+
+crate::keyed!(
+    User => id: i64,
+    Cdr => uuid: String,
+    Extension => id: i64,
+    Greeting => id: i64,
+    Number => id: i64,
+    Team => id: i64,
+    Task => id: i64,
+    Party => id: i64,
+    Tag => id: i64,
+    Comment => id: i64,
+);

@@ -130,7 +130,7 @@ async fn get_cdr(
 async fn create_comment(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let now = hc.clock.now();
     let c = hc.write(&account, |s| s.create_comment(&body, now))?;
-    json_with(StatusCode::CREATED, &Data(&c))
+    json_with(StatusCode::CREATED, &Data(views::comment(&c)))
 }
 
 async fn add_tags(

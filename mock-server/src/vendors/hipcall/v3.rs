@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::platform::store::Collection;
@@ -23,13 +23,15 @@ pub fn iso_of(s: &str) -> String {
     super::models::parse_date_input(s).map_or_else(|| s.to_string(), iso)
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Voicemail {
     pub id: i64,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Disposition {
     pub id: i64,
     pub name: String,
@@ -44,21 +46,24 @@ pub struct Disposition {
 }
 
 /// Who set or changed a call's disposition, and when.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Actor {
     pub user_id: i64,
     pub at: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct CallDisposition {
     pub disposition_id: i64,
     pub set_by: Actor,
     pub updated_by: Actor,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Consent {
     pub id: i64,
     pub contact_id: i64,
@@ -72,7 +77,8 @@ pub struct Consent {
     pub text_version: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct CustomFieldDef {
     /// `contact` or `company`.
     pub entity: String,
@@ -88,14 +94,16 @@ pub struct CustomFieldDef {
 }
 
 /// A life cycle, sector or source.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Attribute {
     pub id: i64,
     pub name: String,
     pub order: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Inbox {
     pub id: String,
     pub name: String,
@@ -107,7 +115,8 @@ pub struct Inbox {
     pub whatsapp_calls_enabled: bool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Conversation {
     pub id: String,
     pub inbox_id: String,
@@ -125,7 +134,8 @@ pub struct Conversation {
     pub inserted_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Message {
     pub id: String,
     pub conversation_id: String,
@@ -144,7 +154,8 @@ pub struct Message {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct TemplateMessage {
     pub id: String,
     pub inbox_id: String,
@@ -160,7 +171,8 @@ pub struct TemplateMessage {
     pub variables: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct ProcedureStep {
     pub uuid: String,
     pub title: String,
@@ -169,7 +181,8 @@ pub struct ProcedureStep {
     pub order: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Procedure {
     pub uuid: String,
     pub name: String,
@@ -183,7 +196,8 @@ pub struct Procedure {
     pub steps: Vec<ProcedureStep>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct MobileDevice {
     pub device_id: String,
     pub user_id: i64,
@@ -197,7 +211,8 @@ pub struct MobileDevice {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct PushToken {
     pub user_id: i64,
     pub token: String,
@@ -205,7 +220,8 @@ pub struct PushToken {
     pub last_seen: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct SipToken {
     pub user_id: i64,
     pub sip_token: String,
@@ -213,7 +229,8 @@ pub struct SipToken {
     pub expires_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Attribution {
     pub event_id: i64,
     pub body: Map<String, Value>,
@@ -222,7 +239,8 @@ pub struct Attribution {
 }
 
 /// A telephony request that cannot happen locally, recorded so a test can see what was asked.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct CallRequest {
     /// `call_and_bridge` or `call_extension`.
     pub kind: String,
@@ -236,7 +254,8 @@ pub struct CallRequest {
 }
 
 /// A user's availability as v3 shows it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Presence {
     /// `available`, `away`, `break`, `busy`.
     pub state: String,
@@ -244,7 +263,8 @@ pub struct Presence {
 }
 
 /// Everything only the v3 API shows, per account.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct V3State {
     pub voicemails: Collection<i64, Voicemail>,
     pub dispositions: Collection<i64, Disposition>,
@@ -313,3 +333,14 @@ pub fn color_name(hex: &str) -> &'static str {
         _ => "gray",
     }
 }
+
+crate::keyed!(
+    Voicemail => id: i64,
+    Disposition => id: i64,
+    Consent => id: i64,
+    Inbox => id: String,
+    Conversation => id: String,
+    Message => id: String,
+    TemplateMessage => id: String,
+    MobileDevice => device_id: String,
+);

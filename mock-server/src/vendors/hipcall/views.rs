@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::models::{Cdr, FlowStep, User};
+use super::models::{Cdr, Comment, FlowStep, User};
 
 #[derive(Serialize)]
 pub struct CdrView<'a> {
@@ -120,6 +120,28 @@ pub fn user_detail(u: &User) -> UserView<'_> {
         last_logged_in: &u.last_logged_in,
         created_at: &u.created_at,
         updated_at: &u.updated_at,
+    }
+}
+
+/// A comment as v20211124 shows it (the target and author stay internal).
+#[derive(Serialize)]
+pub struct CommentView<'a> {
+    resource_type: &'a str,
+    id: i64,
+    content: &'a str,
+    commentable_type: &'a str,
+    created_at: &'a str,
+    updated_at: &'a str,
+}
+
+pub fn comment(c: &Comment) -> CommentView<'_> {
+    CommentView {
+        resource_type: &c.resource_type,
+        id: c.id,
+        content: &c.content,
+        commentable_type: &c.commentable_type,
+        created_at: &c.created_at,
+        updated_at: &c.updated_at,
     }
 }
 

@@ -4,16 +4,17 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::platform::store::Collection;
 
 /// Conversation status as stored (official spelling).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    #[default]
     Open,
     Pending,
     Close,
@@ -48,7 +49,8 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Inbox {
     pub id: i64,
     /// The id the tutorial surface shows (`mb_…`).
@@ -64,7 +66,8 @@ pub struct Inbox {
     pub member_ids: Vec<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct User {
     pub id: i64,
     /// The id the tutorial surface shows (`usr_…`).
@@ -76,7 +79,8 @@ pub struct User {
     pub is_joined: bool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Tag {
     pub id: i64,
     pub inbox_id: i64,
@@ -88,13 +92,15 @@ pub struct Tag {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct MessageRef {
     pub hiver_message_id: i64,
     pub gmail_message_id: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Conversation {
     pub id: i64,
     pub inbox_id: i64,
@@ -110,14 +116,16 @@ pub struct Conversation {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Attachment {
     pub id: String,
     pub file_name: String,
     pub file_type: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Note {
     pub id: i64,
     pub conversation_id: i64,
@@ -133,7 +141,8 @@ pub struct Note {
     pub note_type: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Draft {
     pub id: i64,
     pub conversation_id: i64,
@@ -144,7 +153,8 @@ pub struct Draft {
 }
 
 /// Everything one Hiver account holds.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct HiverState {
     pub inboxes: Collection<i64, Inbox>,
     pub users: Collection<i64, User>,
@@ -605,3 +615,12 @@ mod tests {
         assert_eq!(iso_micros(1_784_643_862_000), "2026-07-21T14:24:22.000000Z");
     }
 }
+
+crate::keyed!(
+    Inbox => id: i64,
+    User => id: i64,
+    Tag => id: i64,
+    Conversation => id: i64,
+    Note => id: i64,
+    Draft => id: i64,
+);

@@ -1,0 +1,186 @@
+//! Durable state (`--state-dir`): one embedded redb database (`mockdesk.redb`) holding every
+//! account's state in the dump's JSON form, plus the runtime settings that must survive a
+//! restart (webhook subscriptions, accounts added through the admin API). A write is committed
+//! (redb commits are durable) before the answer to the request that made it goes out. A
+//! directory written by another format version, or a file that is not a readable database, is
+//! refused at start-up with the reason — never reset.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde_json::Value;
+
+const STATE: TableDefinition<&str, &[u8]> = TableDefinition::new("state");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// What this version writes; a directory with anything else is refused.
+pub const FORMAT: &str = "mockdesk-state-1";
+
+pub struct Durable {
+    db: Database,
+    path: PathBuf,
+    /// Writes are serialized so each commit is one account's latest state.
+    lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for Durable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Durable").field("path", &self.path).finish()
+    }
+}
+
+fn key(vendor: &str, account: &str) -> String {
+    format!("{vendor}/{account}")
+}
+
+impl Durable {
+    /// Opens (or creates) the state directory's database, checking its format.
+    pub fn open(dir: &Path) -> Result<Self, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let path = dir.join("mockdesk.redb");
+        let db = Database::create(&path).map_err(|e| {
+            format!("{} is not a mockdesk state database ({e}); move it away or pick another --state-dir", path.display())
+        })?;
+        let me = Self {
+            db,
+            path,
+            lock: Mutex::new(()),
+        };
+        match me.meta("format")? {
+            None => {
+                if !me.load_states()?.is_empty() {
+                    return Err(format!("{} holds state without a format mark", me.path.display()));
+                }
+                me.set_meta("format", &Value::String(FORMAT.into()))?;
+            }
+            Some(Value::String(f)) if f == FORMAT => {}
+            Some(other) => {
+                return Err(format!(
+                    "{} was written by an incompatible mockdesk (format {other}, this one reads {FORMAT})",
+                    me.path.display()
+                ))
+            }
+        }
+        Ok(me)
+    }
+
+    fn write(
+        &self,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error>,
+    ) -> Result<(), String> {
+        let _g = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let txn = self.db.begin_write().map_err(|e| e.to_string())?;
+        f(&txn).map_err(|e| e.to_string())?;
+        txn.commit().map_err(|e| e.to_string())
+    }
+
+    /// Stores one account's state (durably, before returning).
+    pub fn save(&self, vendor: &str, account: &str, state: &Value) -> Result<(), String> {
+        let bytes = serde_json::to_vec(state).map_err(|e| e.to_string())?;
+        self.write(|txn| {
+            let mut t = txn.open_table(STATE)?;
+            t.insert(key(vendor, account).as_str(), bytes.as_slice())?;
+            Ok(())
+        })
+    }
+
+    /// Forgets a vendor's stored accounts (one, or all of them): a restart reseeds them.
+    pub fn forget(&self, vendor: Option<&str>, account: Option<&str>) -> Result<(), String> {
+        let doomed: Vec<String> = self
+            .load_states()?
+            .into_iter()
+            .filter(|(v, a, _)| vendor.is_none_or(|x| x == v) && account.is_none_or(|x| x == a))
+            .map(|(v, a, _)| key(&v, &a))
+            .collect();
+        self.write(|txn| {
+            let mut t = txn.open_table(STATE)?;
+            for k in &doomed {
+                t.remove(k.as_str())?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Every stored (vendor, account, state).
+    pub fn load_states(&self) -> Result<Vec<(String, String, Value)>, String> {
+        let txn = self.db.begin_read().map_err(|e| e.to_string())?;
+        let table = match txn.open_table(STATE) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![]),
+            Err(e) => return Err(e.to_string()),
+        };
+        let mut out = Vec::new();
+        for row in table.iter().map_err(|e| e.to_string())? {
+            let (k, v) = row.map_err(|e| e.to_string())?;
+            let k = k.value().to_string();
+            let (vendor, account) = k.split_once('/').ok_or_else(|| format!("bad key {k}"))?;
+            let state = serde_json::from_slice(v.value()).map_err(|e| format!("{k}: {e}"))?;
+            out.push((vendor.to_string(), account.to_string(), state));
+        }
+        Ok(out)
+    }
+
+    pub fn set_meta(&self, name: &str, value: &Value) -> Result<(), String> {
+        let bytes = serde_json::to_vec(value).map_err(|e| e.to_string())?;
+        self.write(|txn| {
+            let mut t = txn.open_table(META)?;
+            t.insert(name, bytes.as_slice())?;
+            Ok(())
+        })
+    }
+
+    pub fn meta(&self, name: &str) -> Result<Option<Value>, String> {
+        let txn = self.db.begin_read().map_err(|e| e.to_string())?;
+        let table = match txn.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.to_string()),
+        };
+        let got = table.get(name).map_err(|e| e.to_string())?;
+        got.map(|v| serde_json::from_slice(v.value()).map_err(|e| format!("{name}: {e}")))
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// States and settings survive reopening; another format or a foreign file is refused.
+    #[test]
+    fn round_trip_and_refusals() {
+        let dir = std::env::temp_dir().join(format!("mockdesk-durable-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        {
+            let d = Durable::open(&dir).unwrap();
+            d.save("acme", "default", &json!({"n": 1})).unwrap();
+            d.save("acme", "other", &json!({"n": 2})).unwrap();
+            d.set_meta("webhooks", &json!([1])).unwrap();
+            d.forget(Some("acme"), Some("other")).unwrap();
+        }
+        let d = Durable::open(&dir).unwrap();
+        assert_eq!(
+            d.load_states().unwrap(),
+            vec![("acme".into(), "default".into(), json!({"n": 1}))]
+        );
+        assert_eq!(d.meta("webhooks").unwrap(), Some(json!([1])));
+        d.set_meta("format", &json!("mockdesk-state-0")).unwrap();
+        drop(d);
+        assert!(Durable::open(&dir).unwrap_err().contains("incompatible"));
+        let junk = std::env::temp_dir().join(format!("mockdesk-junk-{}", std::process::id()));
+        std::fs::create_dir_all(&junk).unwrap();
+        std::fs::write(
+            junk.join("mockdesk.redb"),
+            b"this is not a database, just some bytes",
+        )
+        .unwrap();
+        assert!(Durable::open(&junk)
+            .unwrap_err()
+            .contains("not a mockdesk state database"));
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(&junk);
+    }
+}
