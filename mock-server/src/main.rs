@@ -192,6 +192,12 @@ async fn main() -> ExitCode {
         return verify_main(args).await;
     }
     let config = cli.config;
+    if !config.listen.ip().is_loopback() && config.admin_token.is_none() {
+        tracing::warn!(
+            listen = %config.listen,
+            "listening beyond loopback without --admin-token: anyone who can reach this port can reset, import and fault-inject"
+        );
+    }
     let state = match AppState::new(&config) {
         Ok(s) => s,
         Err(e) => {

@@ -21,6 +21,8 @@ pub struct AppState {
     /// Surface routers with the shared layers applied, paths relative to the surface root.
     pub(crate) routers: Arc<Vec<Router>>,
     pub ports: Arc<Vec<SurfacePort>>,
+    /// `--admin-token`: the bearer token the admin API requires, if any.
+    pub admin_token: Option<Arc<str>>,
 }
 
 /// A configuration error found while building the state.
@@ -127,13 +129,59 @@ impl AppState {
         if let Some(dir) = &config.state_dir {
             restore(&platform, dir, &backends)?;
         }
-        Ok(Self {
+        let me = Self {
             platform,
             backends: Arc::new(backends),
             dialects: Arc::new(dialects),
             routers: Arc::new(routers),
             ports: Arc::new(config.ports.clone()),
-        })
+            admin_token: config.admin_token.as_deref().map(Arc::from),
+        };
+        if me.platform.durable.get().is_some() {
+            // What the start-up flags added (a state file, --webhook) is stored right away.
+            if config.state_file.is_some() {
+                for b in me.backends.iter() {
+                    let names: Vec<String> = b
+                        .dump()
+                        .as_object()
+                        .map(|m| m.keys().cloned().collect())
+                        .unwrap_or_default();
+                    me.store_accounts(b.as_ref(), &names)
+                        .map_err(SetupError::StateDir)?;
+                }
+            }
+            me.store_settings().map_err(SetupError::StateDir)?;
+        }
+        Ok(me)
+    }
+
+    /// With `--state-dir`, stores these accounts of `backend` (a no-op without it).
+    pub fn store_accounts(&self, backend: &dyn Backend, accounts: &[String]) -> Result<(), String> {
+        accounts
+            .iter()
+            .try_for_each(|a| self.platform.persist(backend, a))
+    }
+
+    /// With `--state-dir`, forgets stored accounts (a reset: a restart reseeds them).
+    pub fn forget_accounts(&self, vendor: &str, account: Option<&str>) -> Result<(), String> {
+        match self.platform.durable.get() {
+            Some(d) => d.forget(Some(vendor), account),
+            None => Ok(()),
+        }
+    }
+
+    /// With `--state-dir`, stores the run-time settings: webhook subscriptions and the tokens
+    /// added through the admin API.
+    pub fn store_settings(&self) -> Result<(), String> {
+        let Some(d) = self.platform.durable.get() else {
+            return Ok(());
+        };
+        let subs = serde_json::to_value(self.platform.webhooks.subscriptions())
+            .map_err(|e| e.to_string())?;
+        d.set_meta("webhooks", &subs)?;
+        let added =
+            serde_json::to_value(self.platform.accounts.added()).map_err(|e| e.to_string())?;
+        d.set_meta("accounts", &added)
     }
 
     pub fn surfaces(&self) -> Vec<&SurfaceInfo> {
@@ -207,17 +255,11 @@ fn restore(
         b.import(&accounts)
             .map_err(|e| SetupError::StateDir(format!("{vendor}{}: {}", e.pointer, e.message)))?;
     }
-    if let Some(serde_json::Value::Array(tokens)) =
-        d.meta("accounts").map_err(SetupError::StateDir)?
-    {
+    if let Some(tokens) = d.meta("accounts").map_err(SetupError::StateDir)? {
+        let tokens: Vec<crate::platform::auth::TokenEntry> = serde_json::from_value(tokens)
+            .map_err(|e| SetupError::StateDir(format!("accounts: {e}")))?;
         for t in tokens {
-            if let (Some(v), Some(tok), Some(a)) = (
-                t["vendor"].as_str(),
-                t["token"].as_str(),
-                t["account"].as_str(),
-            ) {
-                platform.accounts.add(v, tok, a);
-            }
+            platform.accounts.add_runtime(t);
         }
     }
     if let Some(subs) = d.meta("webhooks").map_err(SetupError::StateDir)? {

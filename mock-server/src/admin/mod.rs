@@ -14,6 +14,7 @@ use crate::platform::surface::client_base;
 use crate::platform::RateOverride;
 use crate::state::AppState;
 
+mod accounts;
 pub mod scenario;
 mod webhooks;
 
@@ -40,9 +41,19 @@ fn not_found(msg: impl Into<String>) -> AdminError {
 
 type AdminResult = Result<Response, AdminError>;
 
+/// A failed `--state-dir` write on an admin path: the change is live but not stored.
+fn not_stored(e: String) -> AdminError {
+    tracing::error!(error = %e, "state could not be stored");
+    AdminError(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "state_not_stored",
+        format!("the change was made but could not be stored in --state-dir: {e}"),
+    )
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/health", get(health))
+        .route("/accounts", get(accounts::list).post(accounts::add))
         .route("/reset", post(reset))
         .route(
             "/state/{vendor}",
@@ -81,7 +92,51 @@ pub fn router(state: AppState) -> Router {
         .route("/simulate/{surface}/{scenario}", post(webhooks::simulate))
         .fallback(unknown)
         .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_admin_token,
+        ))
+        // Health stays open so a container's health check needs no secret.
+        .route("/health", get(health))
         .with_state(state)
+}
+
+/// `--admin-token`: every admin endpoint but `/health` wants `Authorization: Bearer TOKEN`.
+async fn require_admin_token(
+    State(st): State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Some(want) = st.admin_token.as_deref() else {
+        return next.run(req).await;
+    };
+    let given = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(kind, _)| kind.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim());
+    if given.is_some_and(|g| same_secret(g.as_bytes(), want.as_bytes())) {
+        next.run(req).await
+    } else {
+        let mut res = AdminError(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "the admin API needs Authorization: Bearer <--admin-token>".into(),
+        )
+        .into_response();
+        res.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer realm=\"mockdesk-admin\""),
+        );
+        res
+    }
+}
+
+/// Compares without stopping at the first difference.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn unknown(req: Request) -> AdminError {
@@ -132,6 +187,8 @@ async fn reset(State(st): State<AppState>, q: QueryPairs, body: axum::body::Byte
     let mut done = Vec::new();
     for b in backends {
         b.reset(sel.account.as_deref());
+        st.forget_accounts(b.vendor(), sel.account.as_deref())
+            .map_err(not_stored)?;
         for s in st.dialects.iter().filter(|d| d.info().vendor == b.vendor()) {
             st.platform
                 .limiter
@@ -142,13 +199,23 @@ async fn reset(State(st): State<AppState>, q: QueryPairs, body: axum::body::Byte
     Ok(Json(json!({"reset": done, "account": sel.account})).into_response())
 }
 
-async fn dump_state(State(st): State<AppState>, Path(vendor): Path<String>) -> AdminResult {
+/// `GET /__admin/state/{vendor}`: every account that holds state; with `?account=` that one
+/// account (seeded first if it was never used — a starting point for a fixture).
+async fn dump_state(
+    State(st): State<AppState>,
+    Path(vendor): Path<String>,
+    q: QueryPairs,
+) -> AdminResult {
     let b = st
         .backends
         .iter()
         .find(|b| b.vendor() == vendor)
         .ok_or_else(|| not_found(format!("no vendor named {vendor}")))?;
-    Ok(Json(json!({"vendor": vendor, "accounts": b.dump()})).into_response())
+    let accounts = match q.get("account") {
+        Some(a) => json!({ a: b.export(a) }),
+        None => b.dump(),
+    };
+    Ok(Json(json!({"vendor": vendor, "accounts": accounts})).into_response())
 }
 
 async fn clear_requests(State(st): State<AppState>) -> StatusCode {

@@ -156,7 +156,9 @@ pub async fn import_state(
     if let Err(e) = backend.import(&accounts) {
         return Ok(invalid(&e.pointer, &e.message));
     }
-    let names: Vec<&String> = accounts.keys().collect();
+    let names: Vec<String> = accounts.keys().cloned().collect();
+    st.store_accounts(backend.as_ref(), &names)
+        .map_err(super::not_stored)?;
     Ok(Json(json!({"vendor": vendor, "imported": names})).into_response())
 }
 

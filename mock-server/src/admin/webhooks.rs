@@ -61,6 +61,7 @@ pub async fn subscribe(State(st): State<AppState>, body: axum::body::Bytes) -> A
         .webhooks
         .subscribe(&surface, vendor, &account, &url, events, secret)
         .map_err(|e| bad_request(e.to_string()))?;
+    st.store_settings().map_err(super::not_stored)?;
     Ok((StatusCode::CREATED, Json(json!(sub))).into_response())
 }
 
@@ -81,6 +82,7 @@ pub async fn list(State(st): State<AppState>) -> Json<Value> {
 
 pub async fn unsubscribe(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
     if st.platform.webhooks.unsubscribe(&id) {
+        st.store_settings().map_err(super::not_stored)?;
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Err(not_found(format!("no subscription {id}")))
@@ -132,9 +134,13 @@ pub async fn simulate(
         None => Err(not_found(format!("surface {surface} has no scenarios"))),
         Some(Err(e)) if e.starts_with("unknown scenario") => Err(not_found(e)),
         Some(Err(e)) => Err(bad_request(e)),
-        Some(Ok(v)) => Ok(Json(
-            json!({"surface": surface, "scenario": scenario, "account": account, "result": v}),
-        )
-        .into_response()),
+        Some(Ok(v)) => {
+            st.store_accounts(backend.as_ref(), std::slice::from_ref(&account))
+                .map_err(super::not_stored)?;
+            Ok(Json(
+                json!({"surface": surface, "scenario": scenario, "account": account, "result": v}),
+            )
+            .into_response())
+        }
     }
 }

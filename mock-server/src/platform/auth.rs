@@ -69,7 +69,7 @@ pub fn credential(headers: &HeaderMap, scheme: AuthScheme) -> Credential {
 }
 
 /// One token as listed by the admin API.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct TokenEntry {
     pub vendor: String,
     pub token: String,
@@ -80,6 +80,8 @@ pub struct TokenEntry {
 #[derive(Debug, Default)]
 pub struct Accounts {
     tokens: RwLock<HashMap<(String, String), String>>,
+    /// Tokens added while running (`POST /__admin/accounts`), which `--state-dir` keeps.
+    added: RwLock<Vec<TokenEntry>>,
 }
 
 impl Accounts {
@@ -92,6 +94,19 @@ impl Accounts {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert((vendor.to_string(), token.to_string()), account.to_string());
+    }
+
+    /// Adds a token at run time and remembers it among [`Accounts::added`].
+    pub fn add_runtime(&self, entry: TokenEntry) {
+        self.add(&entry.vendor, &entry.token, &entry.account);
+        let mut added = self.added.write().unwrap_or_else(|p| p.into_inner());
+        added.retain(|e| (&e.vendor, &e.token) != (&entry.vendor, &entry.token));
+        added.push(entry);
+    }
+
+    /// The tokens added at run time, oldest first.
+    pub fn added(&self) -> Vec<TokenEntry> {
+        self.added.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Authenticates a credential for `vendor`.

@@ -20,7 +20,7 @@ pub enum FieldType {
 
 /// A custom field defined on the account; contacts hold values keyed by `key`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CustomField {
     pub key: String,
     pub label: String,
@@ -29,7 +29,7 @@ pub struct CustomField {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct Contact {
     pub id: String,
@@ -50,7 +50,7 @@ pub struct Contact {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct ChativeState {
     pub custom_fields: Vec<CustomField>,

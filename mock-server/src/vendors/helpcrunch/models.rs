@@ -80,7 +80,7 @@ impl ChatStatus {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct Location {
     pub region_code: Option<String>,
@@ -89,7 +89,7 @@ pub struct Location {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct Device {
     pub id: i64,
@@ -100,7 +100,7 @@ pub struct Device {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct Customer {
     pub id: i64,
@@ -164,7 +164,7 @@ impl Customer {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Agent {
     pub id: i64,
     pub name: String,
@@ -175,7 +175,7 @@ pub struct Agent {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Department {
     pub id: i64,
     pub name: String,
@@ -183,7 +183,7 @@ pub struct Department {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct Application {
     pub id: i64,
@@ -195,7 +195,7 @@ pub struct Application {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct Organization {
     pub id: i64,
@@ -205,7 +205,7 @@ pub struct Organization {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct Chat {
     pub id: i64,
@@ -233,7 +233,7 @@ pub struct Chat {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub id: i64,
@@ -252,7 +252,7 @@ pub struct Message {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub id: i64,
@@ -264,7 +264,7 @@ pub struct Event {
 
 /// Everything one HelpCrunch account holds.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct HelpCrunchState {
     pub organization: Option<Organization>,

@@ -410,7 +410,11 @@ async fn list_agents(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
 async fn unsubscribe_agent(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Agent", &id)?;
     hc.with(&account, |s| s.unsubscribe_agent(id))?;
-    ok_text()
+    // A GET that writes: tell the surface layer so `--state-dir` stores it.
+    let mut res = ok_text()?;
+    res.extensions_mut()
+        .insert(crate::platform::surface::StateChanged);
+    Ok(res)
 }
 
 async fn list_departments(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {

@@ -41,7 +41,7 @@ pub fn parse_date_input(s: &str) -> Option<DateTime<Utc>> {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FlowStep {
     pub action: String,
     pub detail: Map<String, Value>,
@@ -50,7 +50,7 @@ pub struct FlowStep {
 
 /// A call detail record. `call_flow` is only shown by the detail endpoint.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Cdr {
     pub resource_type: String,
     pub uuid: String,
@@ -83,7 +83,7 @@ pub struct Cdr {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Extension {
     pub resource_type: String,
     pub id: i64,
@@ -95,7 +95,7 @@ pub struct Extension {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Greeting {
     pub resource_type: String,
     pub id: i64,
@@ -107,7 +107,7 @@ pub struct Greeting {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Number {
     pub resource_type: String,
     pub id: i64,
@@ -116,7 +116,7 @@ pub struct Number {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Team {
     pub resource_type: String,
     pub id: i64,
@@ -133,7 +133,7 @@ pub struct Team {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Task {
     pub resource_type: String,
     pub id: i64,
@@ -151,7 +151,7 @@ pub struct Task {
 
 /// The records a task was created for (not part of the documented task shape; kept in state).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TaskLinks {
     pub contact_ids: Vec<i64>,
     pub company_ids: Vec<i64>,
@@ -163,7 +163,7 @@ pub struct TaskLinks {
 
 /// A user as the list shows it; the detail view drops `full_name` and `status`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct User {
     pub resource_type: String,
     pub id: i64,
@@ -184,7 +184,7 @@ pub struct User {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Tag {
     pub resource_type: String,
     pub id: i64,
@@ -197,7 +197,7 @@ pub struct Tag {
 /// A company, contact or deal: what comments, tags and task auto-assignment need, plus the
 /// details the v3 API shows (the v20211124 API has no endpoint that reads them).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Party {
     pub id: i64,
     /// A company's or deal's name; a contact's full name.
@@ -211,7 +211,7 @@ pub struct Party {
 
 /// A phone number on a contact or company.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PhoneEntry {
     pub id: i64,
     /// E.164, e.g. `+905321234567`.
@@ -222,7 +222,7 @@ pub struct PhoneEntry {
 
 /// A deal's money fields.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct DealTerms {
     pub amount: Option<f64>,
     pub currency: Option<String>,
@@ -234,7 +234,7 @@ pub struct DealTerms {
 
 /// The v3 fields of a party.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PartyDetails {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -258,7 +258,7 @@ pub struct PartyDetails {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Comment {
     pub resource_type: String,
     pub id: i64,
@@ -293,7 +293,7 @@ impl PartyKind {
 
 /// Everything one Hipcall account holds.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct HipcallState {
     /// The account owner (id 1 in the seed): retrievable and assignable, but not listed by
     /// `GET /users` (see the known deviations in `mod.rs`).

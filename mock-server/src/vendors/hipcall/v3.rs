@@ -24,14 +24,14 @@ pub fn iso_of(s: &str) -> String {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Voicemail {
     pub id: i64,
     pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Disposition {
     pub id: i64,
     pub name: String,
@@ -47,7 +47,7 @@ pub struct Disposition {
 
 /// Who set or changed a call's disposition, and when.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Actor {
     pub user_id: i64,
     pub at: String,
@@ -55,7 +55,7 @@ pub struct Actor {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CallDisposition {
     pub disposition_id: i64,
     pub set_by: Actor,
@@ -63,7 +63,7 @@ pub struct CallDisposition {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Consent {
     pub id: i64,
     pub contact_id: i64,
@@ -78,7 +78,7 @@ pub struct Consent {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CustomFieldDef {
     /// `contact` or `company`.
     pub entity: String,
@@ -95,7 +95,7 @@ pub struct CustomFieldDef {
 
 /// A life cycle, sector or source.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Attribute {
     pub id: i64,
     pub name: String,
@@ -103,7 +103,7 @@ pub struct Attribute {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Inbox {
     pub id: String,
     pub name: String,
@@ -116,7 +116,7 @@ pub struct Inbox {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Conversation {
     pub id: String,
     pub inbox_id: String,
@@ -135,7 +135,7 @@ pub struct Conversation {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Message {
     pub id: String,
     pub conversation_id: String,
@@ -155,7 +155,7 @@ pub struct Message {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TemplateMessage {
     pub id: String,
     pub inbox_id: String,
@@ -172,7 +172,7 @@ pub struct TemplateMessage {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ProcedureStep {
     pub uuid: String,
     pub title: String,
@@ -182,7 +182,7 @@ pub struct ProcedureStep {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Procedure {
     pub uuid: String,
     pub name: String,
@@ -197,7 +197,7 @@ pub struct Procedure {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MobileDevice {
     pub device_id: String,
     pub user_id: i64,
@@ -212,7 +212,7 @@ pub struct MobileDevice {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PushToken {
     pub user_id: i64,
     pub token: String,
@@ -221,7 +221,7 @@ pub struct PushToken {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SipToken {
     pub user_id: i64,
     pub sip_token: String,
@@ -230,7 +230,7 @@ pub struct SipToken {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Attribution {
     pub event_id: i64,
     pub body: Map<String, Value>,
@@ -240,7 +240,7 @@ pub struct Attribution {
 
 /// A telephony request that cannot happen locally, recorded so a test can see what was asked.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CallRequest {
     /// `call_and_bridge` or `call_extension`.
     pub kind: String,
@@ -255,7 +255,7 @@ pub struct CallRequest {
 
 /// A user's availability as v3 shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Presence {
     /// `available`, `away`, `break`, `busy`.
     pub state: String,
@@ -264,7 +264,7 @@ pub struct Presence {
 
 /// Everything only the v3 API shows, per account.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct V3State {
     pub voicemails: Collection<i64, Voicemail>,
     pub dispositions: Collection<i64, Disposition>,

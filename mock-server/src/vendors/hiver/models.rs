@@ -50,7 +50,7 @@ impl Status {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Inbox {
     pub id: i64,
     /// The id the tutorial surface shows (`mb_…`).
@@ -67,7 +67,7 @@ pub struct Inbox {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct User {
     pub id: i64,
     /// The id the tutorial surface shows (`usr_…`).
@@ -80,7 +80,7 @@ pub struct User {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Tag {
     pub id: i64,
     pub inbox_id: i64,
@@ -93,14 +93,14 @@ pub struct Tag {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MessageRef {
     pub hiver_message_id: i64,
     pub gmail_message_id: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Conversation {
     pub id: i64,
     pub inbox_id: i64,
@@ -117,7 +117,7 @@ pub struct Conversation {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Attachment {
     pub id: String,
     pub file_name: String,
@@ -125,7 +125,7 @@ pub struct Attachment {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Note {
     pub id: i64,
     pub conversation_id: i64,
@@ -142,7 +142,7 @@ pub struct Note {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Draft {
     pub id: i64,
     pub conversation_id: i64,
@@ -154,7 +154,7 @@ pub struct Draft {
 
 /// Everything one Hiver account holds.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct HiverState {
     pub inboxes: Collection<i64, Inbox>,
     pub users: Collection<i64, User>,

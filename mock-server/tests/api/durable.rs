@@ -1,0 +1,250 @@
+//! `--state-dir` with the real binary: acknowledged writes survive SIGKILL, ids continue,
+//! webhook subscriptions and run-time tokens come back, resets are remembered, and a directory
+//! the binary cannot read is refused rather than wiped.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use reqwest::blocking::Client;
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mockdesk");
+
+struct Running {
+    child: Child,
+    addr: String,
+    client: Client,
+}
+
+impl Running {
+    fn start(dir: &Path) -> Self {
+        let mut child = Command::new(BIN)
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--rate-limits",
+                "off",
+                "--state-dir",
+            ])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let addr = first
+            .split("http://")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in banner: {first}"))
+            .to_string();
+        Self {
+            child,
+            addr,
+            client: Client::new(),
+        }
+    }
+
+    fn call(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self
+            .client
+            .request(
+                method.parse().unwrap(),
+                format!("http://{}{path}", self.addr),
+            )
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().unwrap_or(Value::Null))
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+const HC: &str = "helpcrunch-test-token";
+const HV: &str = "hiver-test-token";
+const HP: &str = "hipcall-test-token";
+const CT: &str = "chative-test-token";
+const CONTACT: &str = "/chative/v1.0/contacts/183ccf94-3111-480f-8b12-4d19d65d3c78";
+
+/// Writes on every vendor, a webhook subscription and a run-time token survive SIGKILL and a
+/// restart; new ids continue after the stored ones; a reset is remembered too.
+#[test]
+fn acknowledged_writes_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Running::start(dir.path());
+    let mut customers = Vec::new();
+    for i in 0..5 {
+        let (st, c) = s.call(
+            HC,
+            "POST",
+            "/helpcrunch/v1/customers",
+            Some(json!({"name": format!("Kept {i}")})),
+        );
+        assert_eq!(st, 201, "{c}");
+        customers.push(c["id"].as_i64().unwrap());
+    }
+    let (st, tag) = s.call(
+        HV,
+        "POST",
+        "/hiver/api/v1/tags",
+        Some(json!({"name": "durable"})),
+    );
+    assert!(st == 200 || st == 201, "{tag}");
+    let (st, task) = s.call(
+        HP,
+        "POST",
+        "/hipcall/api/v20211124/tasks",
+        Some(json!({"name": "durable task"})),
+    );
+    assert_eq!(st, 201, "{task}");
+    let task_id = task["data"]["id"].as_i64().unwrap();
+    let (st, v3) = s.call(
+        HP,
+        "POST",
+        "/hipcall/api/v3/tasks",
+        Some(json!({"data": {"name": "durable v3 task"}})),
+    );
+    assert_eq!(st, 201, "{v3}");
+    let (st, _) = s.call(CT, "PATCH", CONTACT, Some(json!({"firstName": "Durable"})));
+    assert_eq!(st, 200);
+    // A GET that writes is stored too.
+    assert_eq!(
+        s.call(HC, "GET", "/helpcrunch/v1/agents/1/unsubscribe", None)
+            .0,
+        200
+    );
+    let (st, sub) = s.call(
+        "",
+        "POST",
+        "/__admin/webhooks",
+        Some(json!({"surface": "helpcrunch", "url": "http://127.0.0.1:9/hooks"})),
+    );
+    assert_eq!(st, 201, "{sub}");
+    let (st, _) = s.call(
+        "",
+        "POST",
+        "/__admin/accounts",
+        Some(json!({"vendor": "chative", "token": "late-token", "account": "late"})),
+    );
+    assert_eq!(st, 201);
+    assert_eq!(s.call("late-token", "DELETE", CONTACT, None).0, 200);
+    s.kill();
+
+    let s = Running::start(dir.path());
+    for (i, id) in customers.iter().enumerate() {
+        let (st, c) = s.call(HC, "GET", &format!("/helpcrunch/v1/customers/{id}"), None);
+        assert_eq!((st, c["name"].clone()), (200, json!(format!("Kept {i}"))));
+    }
+    let (_, c) = s.call(
+        HC,
+        "POST",
+        "/helpcrunch/v1/customers",
+        Some(json!({"name": "After"})),
+    );
+    assert_eq!(c["id"], customers[4] + 1, "ids continue");
+    let (_, tags) = s.call(HV, "GET", "/hiver/api/v1/tags", None);
+    assert!(tags.to_string().contains("durable"), "{tags}");
+    let (st, t) = s.call(
+        HP,
+        "GET",
+        &format!("/hipcall/api/v20211124/tasks/{task_id}"),
+        None,
+    );
+    assert_eq!(
+        (st, t["data"]["name"].clone()),
+        (200, json!("durable task"))
+    );
+    let (_, next) = s.call(
+        HP,
+        "POST",
+        "/hipcall/api/v3/tasks",
+        Some(json!({"data": {"name": "next"}})),
+    );
+    assert_eq!(next["data"]["id"], v3["data"]["id"].as_i64().unwrap() + 1);
+    let (_, contact) = s.call(CT, "GET", CONTACT, None);
+    assert_eq!(contact["firstName"], "Durable");
+    let (_, dump) = s.call("", "GET", "/__admin/state/helpcrunch", None);
+    let agent = &dump["accounts"]["default"]["agents"][0];
+    assert_eq!(
+        (agent["id"].clone(), agent["unsubscribed"].clone()),
+        (json!(1), json!(true))
+    );
+    let (_, subs) = s.call("", "GET", "/__admin/webhooks", None);
+    assert_eq!(subs["subscriptions"][0]["id"], sub["id"]);
+    assert_eq!(subs["subscriptions"][0]["secret"], sub["secret"]);
+    // The run-time token still reaches its own account, where the contact was deleted.
+    assert_eq!(s.call("late-token", "GET", CONTACT, None).0, 404);
+    assert_eq!(s.call(CT, "GET", CONTACT, None).0, 200);
+    // A reset is stored as well: after the next restart the vendor is back to its seed.
+    let (st, _) = s.call(
+        "",
+        "POST",
+        "/__admin/reset",
+        Some(json!({"vendor": "helpcrunch"})),
+    );
+    assert_eq!(st, 200);
+    s.kill();
+
+    let s = Running::start(dir.path());
+    let (st, _) = s.call(
+        HC,
+        "GET",
+        &format!("/helpcrunch/v1/customers/{}", customers[0]),
+        None,
+    );
+    assert_eq!(st, 404, "reset forgotten");
+    let (st, t) = s.call(
+        HP,
+        "GET",
+        &format!("/hipcall/api/v20211124/tasks/{task_id}"),
+        None,
+    );
+    assert_eq!(
+        (st, t["data"]["name"].clone()),
+        (200, json!("durable task"))
+    );
+    s.kill();
+}
+
+/// A directory written by an incompatible version, or holding something that is not a
+/// database, stops start-up with the reason and is left as it was.
+#[test]
+fn unreadable_state_dirs_are_refused() {
+    let junk = tempfile::tempdir().unwrap();
+    let file = junk.path().join("mockdesk.redb");
+    std::fs::write(&file, b"definitely not a database").unwrap();
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--state-dir"])
+        .arg(junk.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a mockdesk state database"), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), b"definitely not a database");
+
+    let old = tempfile::tempdir().unwrap();
+    {
+        let d = mock_server::platform::durable::Durable::open(old.path()).unwrap();
+        d.set_meta("format", &json!("mockdesk-state-0")).unwrap();
+    }
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--state-dir"])
+        .arg(old.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("incompatible"));
+}
