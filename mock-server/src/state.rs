@@ -48,12 +48,15 @@ impl AppState {
 
     /// As [`AppState::new`] with a given clock (tests freeze it).
     pub fn with_clock(config: &Config, clock: Clock) -> Result<Self, SetupError> {
-        let platform = Arc::new(Platform::new(
+        let mut platform = Platform::new(
             clock.clone(),
             config.rate_limits,
             config.journal_capacity,
             config.max_body_bytes,
-        ));
+        );
+        // Fault probabilities follow --seed, so a run repeats its choices.
+        platform.faults = crate::platform::faults::Faults::new(config.seed);
+        let platform = Arc::new(platform);
         let mut backends = Vec::new();
         let mut dialects = Vec::new();
         let mut routers = Vec::new();

@@ -327,7 +327,14 @@ async fn inject(ctx: &SurfaceCtx, hit: Hit, method: &Method, req: Request, next:
             .into_response()
         }
         Effect::Hang => {
+            let account = req.extensions().get::<Account>().map(|a| a.id.clone());
             let _ = run(req).await;
+            // The edge never sees this exchange end, so an applied write is stored here.
+            if let (true, Some(a)) = (hit.after_write, account) {
+                if let Err(e) = ctx.platform.persist(ctx.backend.as_ref(), &a) {
+                    tracing::error!(error = %e, "state could not be stored");
+                }
+            }
             std::future::pending::<()>().await;
             unreachable_response()
         }

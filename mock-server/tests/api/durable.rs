@@ -72,6 +72,9 @@ impl Running {
     }
 }
 
+/// Writes per vendor before the kill.
+const N: usize = 8;
+
 const HC: &str = "helpcrunch-test-token";
 const HV: &str = "hiver-test-token";
 const HP: &str = "hipcall-test-token";
@@ -85,7 +88,7 @@ fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let s = Running::start(dir.path());
     let mut customers = Vec::new();
-    for i in 0..5 {
+    for i in 0..N {
         let (st, c) = s.call(
             HC,
             "POST",
@@ -94,6 +97,58 @@ fn acknowledged_writes_survive_sigkill() {
         );
         assert_eq!(st, 201, "{c}");
         customers.push(c["id"].as_i64().unwrap());
+    }
+    // N acknowledged writes on every vendor, each remembered as (token, read path, JSON
+    // pointer, value) to check after the restart.
+    let mut written: Vec<(&str, String, &str, Value)> = Vec::new();
+    let (_, contacts) = s.call(CT, "GET", "/chative/v1.0/contacts?limit=20", None);
+    let contacts = contacts["list"].as_array().expect("chative list").clone();
+    for i in 0..N {
+        let (st, t) = s.call(
+            HP,
+            "POST",
+            "/hipcall/api/v20211124/tasks",
+            Some(json!({"name": format!("legacy {i}")})),
+        );
+        assert_eq!(st, 201, "{t}");
+        written.push((
+            HP,
+            format!("/hipcall/api/v20211124/tasks/{}", t["data"]["id"]),
+            "/data/name",
+            json!(format!("legacy {i}")),
+        ));
+        let (st, t) = s.call(
+            HP,
+            "POST",
+            "/hipcall/api/v3/tasks",
+            Some(json!({"data": {"name": format!("v3 {i}")}})),
+        );
+        assert_eq!(st, 201, "{t}");
+        written.push((
+            HP,
+            format!("/hipcall/api/v3/tasks/{}", t["data"]["id"]),
+            "/data/name",
+            json!(format!("v3 {i}")),
+        ));
+        let (st, t) = s.call(
+            HV,
+            "PUT",
+            "/hiver/api/v1/conversations/234232/status",
+            Some(json!({"status": if i.is_multiple_of(2) { "closed" } else { "pending" }})),
+        );
+        assert_eq!(st, 200, "{t}");
+        let path = format!(
+            "/chative/v1.0/contacts/{}",
+            contacts[i + 1]["id"].as_str().unwrap()
+        );
+        let (st, c) = s.call(
+            CT,
+            "PATCH",
+            &path,
+            Some(json!({"lastName": format!("Kept {i}")})),
+        );
+        assert_eq!(st, 200, "{c}");
+        written.push((CT, path, "/lastName", json!(format!("Kept {i}"))));
     }
     let (st, tag) = s.call(
         HV,
@@ -143,6 +198,20 @@ fn acknowledged_writes_survive_sigkill() {
     s.kill();
 
     let s = Running::start(dir.path());
+    for (token, path, pointer, want) in &written {
+        let (st, got) = s.call(token, "GET", path, None);
+        assert_eq!((st, got.pointer(pointer)), (200, Some(want)), "{path}");
+    }
+    let (_, conv) = s.call(HV, "GET", "/hiver/api/v1/conversations/234232", None);
+    assert_eq!(
+        conv["status"],
+        if (N - 1).is_multiple_of(2) {
+            "closed"
+        } else {
+            "pending"
+        },
+        "{conv}"
+    );
     for (i, id) in customers.iter().enumerate() {
         let (st, c) = s.call(HC, "GET", &format!("/helpcrunch/v1/customers/{id}"), None);
         assert_eq!((st, c["name"].clone()), (200, json!(format!("Kept {i}"))));
@@ -153,7 +222,7 @@ fn acknowledged_writes_survive_sigkill() {
         "/helpcrunch/v1/customers",
         Some(json!({"name": "After"})),
     );
-    assert_eq!(c["id"], customers[4] + 1, "ids continue");
+    assert_eq!(c["id"], customers[N - 1] + 1, "ids continue");
     let (_, tags) = s.call(HV, "GET", "/hiver/api/v1/tags", None);
     assert!(tags.to_string().contains("durable"), "{tags}");
     let (st, t) = s.call(

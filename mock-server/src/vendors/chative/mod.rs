@@ -43,6 +43,8 @@
 //!   `{"id", "deleted": true}` (both 200, the only documented success code).
 //! - **Rate limit**: not stated numerically; 60 requests per minute per account, fixed window,
 //!   `Retry-After` on 429 and no other rate-limit headers.
+//! - **Injected faults** of an undocumented status answer `{"code": <reason in snake case>,
+//!   "message": <reason>}`, the shape of its documented errors.
 
 pub mod catalogue;
 pub mod errors;

@@ -61,6 +61,9 @@
 //! - **Unknown routes** are 404 `not_found` "Route not found"; wrong methods 405.
 //! - **Rate limit**: 120 per minute per account, fixed window; `Retry-After` on 429 (no other
 //!   rate-limit headers are documented).
+//! - **Injected faults** of an undocumented status answer `{"errors": [{"code": <reason in
+//!   snake case>, "message": <reason>}]}`. In the state document customers keep `tags` as names
+//!   and the tag colours live in the account's `tags` map.
 
 pub mod catalogue;
 pub mod chats;

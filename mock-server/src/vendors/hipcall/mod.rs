@@ -88,6 +88,11 @@
 //!   as empty input and answer 422 for the missing fields).
 //! - **Rate limit** counts only authenticated requests; with `--rate-limits off` the headers
 //!   still show the documented limit with the full budget remaining.
+//! - **Injected faults** (`POST /__admin/faults`) of a status the docs never show answer the
+//!   Laravel shape with the status's reason: `{"message": "Service Unavailable", "errors":
+//!   {"detail": ["Service Unavailable"]}}` on v20211124, `{"errors": {"service_unavailable":
+//!   ["Service Unavailable"]}}` on v3. The state document (`/__admin/state/hipcall`) holds both
+//!   APIs: the v20211124 collections at the top, v3-only records under `v3`.
 
 pub mod catalogue;
 pub mod catalogue_v3;

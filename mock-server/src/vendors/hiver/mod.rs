@@ -57,6 +57,8 @@
 //!   `limit` defaults to 25; notes answer 201 `{id, conversation_id, body, type, created_at}`;
 //!   single conversations are bare objects; `created_at` is ISO 8601.
 //! - Subjects exist only on the tutorial surface (the official API has none).
+//! - **Injected faults** of an undocumented status answer `{"errors": [{"message": <reason>}]}`
+//!   on both surfaces (one state document serves both).
 
 pub mod catalogue;
 pub mod errors;
