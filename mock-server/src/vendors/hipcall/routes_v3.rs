@@ -583,20 +583,19 @@ async fn call_extension(
 
 /// List and detail handlers for a collection keyed by id with a name.
 macro_rules! simple_resource {
-    ($list:ident, $get:ident, $field:ident, $resource:literal, $view:expr) => {
+    ($list:ident, $get:ident, |$s:ident| $coll:expr, $resource:literal, $view:expr) => {
         async fn $list(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
             let lq = parse(&q, &ListSpec::simple())?;
-            hc.read(&account, |s| {
-                let all = named_search(s.$field.values(), &lq, |x| &x.name, |x| x.id);
+            hc.read(&account, |$s| {
+                let all = named_search($coll.values(), &lq, |x| &x.name, |x| x.id);
                 page(&all, &lq, $view)
             })
         }
 
         async fn $get(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
             let id = path_id($resource, &id)?;
-            hc.read(&account, |s| {
-                let x = s
-                    .$field
+            hc.read(&account, |$s| {
+                let x = $coll
                     .get(&id)
                     .ok_or_else(|| ApiError::not_found($resource, id))?;
                 json(&Data($view(x)))
@@ -608,31 +607,19 @@ macro_rules! simple_resource {
 simple_resource!(
     list_greetings,
     get_greeting,
-    greetings,
+    |s| s.greetings,
     "Greeting",
     v::greeting
 );
-simple_resource!(list_numbers, get_number, numbers, "Number", v::number);
-simple_resource!(list_teams, get_team, teams, "Team", v::team);
-
-async fn list_voicemails(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
-    let lq = parse(&q, &ListSpec::simple())?;
-    hc.read(&account, |s| {
-        let all = named_search(s.v3.voicemails.values(), &lq, |x| &x.name, |x| x.id);
-        page(&all, &lq, v::voicemail)
-    })
-}
-
-async fn get_voicemail(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
-    let id = path_id("Voicemail", &id)?;
-    hc.read(&account, |s| {
-        let x =
-            s.v3.voicemails
-                .get(&id)
-                .ok_or_else(|| ApiError::not_found("Voicemail", id))?;
-        json(&Data(x))
-    })
-}
+simple_resource!(list_numbers, get_number, |s| s.numbers, "Number", v::number);
+simple_resource!(list_teams, get_team, |s| s.teams, "Team", v::team);
+simple_resource!(
+    list_voicemails,
+    get_voicemail,
+    |s| s.v3.voicemails,
+    "Voicemail",
+    v::voicemail
+);
 
 // ---- users and profile ---------------------------------------------------------------------
 
