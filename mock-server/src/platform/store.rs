@@ -110,17 +110,23 @@ macro_rules! keyed {
 
 impl<'de, K, T> serde::Deserialize<'de> for Collection<K, T>
 where
-    K: Hash + Eq,
+    K: Hash + Eq + std::fmt::Debug,
     T: serde::Deserialize<'de> + Keyed<Key = K>,
 {
-    /// The list form a dump shows, in order; a record whose id repeats replaces the earlier.
+    /// The list form a dump shows, in order; an id that repeats is an error.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let items: Vec<T> = Vec::deserialize(d)?;
         let mut c = Collection {
             items: IndexMap::with_capacity(items.len()),
         };
-        for item in items {
-            c.items.insert(item.key(), item);
+        for (i, item) in items.into_iter().enumerate() {
+            let key = item.key();
+            if c.items.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "record {i} repeats the id {key:?}"
+                )));
+            }
+            c.items.insert(key, item);
         }
         Ok(c)
     }

@@ -127,6 +127,10 @@ async fn bad_documents_point_at_the_problem_and_change_nothing() {
             json!({"accounts": {"default": {"customers": [{"id": 1, "emial": "typo@example.com"}]}}}),
             "/accounts/default/customers/0/emial",
         ),
+        (
+            json!({"accounts": {"default": {"customers": [{"id": 3}, {"id": 3}]}}}),
+            "/accounts/default/customers",
+        ),
         (json!({"vendor": "hiver", "accounts": {}}), "/vendor"),
         (json!({"accounts": []}), "/accounts"),
         (json!({"acounts": {}}), "/acounts"),
