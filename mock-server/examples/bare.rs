@@ -1,4 +1,5 @@
-//! Baseline for `make bench`: a bare axum JSON handler, to compare the emulator against.
+//! Baselines for `make bench`, to compare the emulator against: `/static` answers prebuilt
+//! bytes (the ceiling of axum on this machine), `/task` builds a `json!` tree per request.
 //! Usage: `bare 127.0.0.1:4599`
 
 use axum::routing::get;
@@ -6,12 +7,25 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 async fn task() -> Json<Value> {
-    Json(json!({"data": {
+    Json(task_value())
+}
+
+fn task_value() -> Value {
+    json!({"data": {
         "resource_type": "task", "id": 1, "name": "Porro iure blanditiis et debitis.",
         "description": "Repellendus ab laborum non voluptatem maxime.", "due_date": null, "done": false,
         "done_at": null, "assign_to": null, "priority": "low", "task_list_id": null,
         "created_at": "2023-03-31T08:41:58+0000", "updated_at": "2023-03-31T08:41:58+0000"
-    }}))
+    }})
+}
+
+/// The same document as [`task`], serialized once.
+static TASK_BYTES: std::sync::LazyLock<bytes::Bytes> = std::sync::LazyLock::new(|| {
+    bytes::Bytes::from(serde_json::to_vec(&task_value()).expect("serializable"))
+});
+
+async fn prebuilt() -> impl axum::response::IntoResponse {
+    ([("content-type", "application/json")], TASK_BYTES.clone())
 }
 
 #[tokio::main]
@@ -20,7 +34,9 @@ async fn main() {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:4599".into());
     let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind");
-    axum::serve(listener, Router::new().route("/task", get(task)))
+    axum::serve(listener, Router::new()
+            .route("/task", get(task))
+            .route("/static", get(prebuilt)))
         .await
         .expect("serve");
 }

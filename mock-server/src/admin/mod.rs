@@ -96,6 +96,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             require_admin_token,
         ))
+        // State documents can be large (a fixture of a million records); admin is trusted.
+        .layer(axum::extract::DefaultBodyLimit::max(1 << 30))
         // Health stays open so a container's health check needs no secret.
         .route("/health", get(health))
         .with_state(state)

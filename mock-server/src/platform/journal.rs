@@ -19,10 +19,10 @@ pub struct Entry {
     pub status: u16,
     /// The vendor's own path (without mockdesk's prefix), e.g. `/customers/12`.
     pub vendor_path: String,
-    /// The request body as text, cut at [`BODY_LIMIT`] bytes.
-    pub request_body: Option<String>,
-    /// The response body as text, cut at [`BODY_LIMIT`] bytes.
-    pub response_body: Option<String>,
+    /// The request body, shown as text cut at [`BODY_LIMIT`] bytes.
+    pub request_body: Option<BodyText>,
+    /// The response body, shown as text cut at [`BODY_LIMIT`] bytes.
+    pub response_body: Option<BodyText>,
     /// The fault rule that changed this exchange, if any.
     pub fault: Option<String>,
 }
@@ -30,17 +30,40 @@ pub struct Entry {
 /// Bytes of a body the journal keeps.
 pub const BODY_LIMIT: usize = 8 * 1024;
 
-/// The journal's text of a body (`None` when empty), cut at [`BODY_LIMIT`].
-pub fn body_text(bytes: &[u8]) -> Option<String> {
+/// A body as the journal keeps it: a shared slice of the first [`BODY_LIMIT`] bytes (no copy
+/// on the request path), turned into text only when the journal is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyText {
+    kept: bytes::Bytes,
+    cut: bool,
+}
+
+impl BodyText {
+    /// The text a reader sees: lossy UTF-8, with a mark when the body was longer.
+    pub fn text(&self) -> String {
+        let mut text = String::from_utf8_lossy(&self.kept).into_owned();
+        if self.cut {
+            text.push_str("…[truncated]");
+        }
+        text
+    }
+}
+
+impl Serialize for BodyText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text())
+    }
+}
+
+/// The journal's view of a body (`None` when empty), cut at [`BODY_LIMIT`].
+pub fn body_text(bytes: &bytes::Bytes) -> Option<BodyText> {
     if bytes.is_empty() {
         return None;
     }
-    let cut = &bytes[..bytes.len().min(BODY_LIMIT)];
-    let mut text = String::from_utf8_lossy(cut).into_owned();
-    if bytes.len() > BODY_LIMIT {
-        text.push_str("…[truncated]");
-    }
-    Some(text)
+    Some(BodyText {
+        kept: bytes.slice(..bytes.len().min(BODY_LIMIT)),
+        cut: bytes.len() > BODY_LIMIT,
+    })
 }
 
 /// Which entries a query asks for (every field optional).
@@ -175,9 +198,14 @@ mod tests {
     /// Bodies are kept as text up to the limit.
     #[test]
     fn body_text_is_cut() {
-        assert_eq!(body_text(b""), None);
-        assert_eq!(body_text(b"{}").as_deref(), Some("{}"));
-        let long = vec![b'a'; BODY_LIMIT + 10];
-        assert!(body_text(&long).unwrap().ends_with("…[truncated]"));
+        assert_eq!(body_text(&bytes::Bytes::new()), None);
+        assert_eq!(
+            body_text(&bytes::Bytes::from_static(b"{}")).map(|b| b.text()),
+            Some("{}".to_string())
+        );
+        let long = bytes::Bytes::from(vec![b'a'; BODY_LIMIT + 10]);
+        let text = body_text(&long).unwrap().text();
+        assert!(text.ends_with("…[truncated]"));
+        assert_eq!(text.len(), BODY_LIMIT + "…[truncated]".len());
     }
 }

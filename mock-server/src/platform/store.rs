@@ -80,6 +80,20 @@ impl<K: Hash + Eq + Clone, T> Collection<K, T> {
     pub fn iter(&self) -> impl Iterator<Item = (&K, &T)> {
         self.items.iter()
     }
+
+    /// One page of records in stored order (or its reverse) without visiting the others: the
+    /// cost of a default-order list page does not grow with the collection.
+    pub fn page(&self, window: super::pagination::Window, descending: bool) -> Vec<&T> {
+        let len = self.items.len();
+        let start = window.offset.min(len);
+        let end = window.offset.saturating_add(window.limit).min(len);
+        (start..end)
+            .filter_map(|i| {
+                let at = if descending { len - 1 - i } else { i };
+                self.items.get_index(at).map(|(_, v)| v)
+            })
+            .collect()
+    }
 }
 
 impl<K: Hash + Eq + Clone + Ord, T> Collection<K, T> {
