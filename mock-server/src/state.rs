@@ -210,12 +210,12 @@ fn load_state_file(
         return Err(fail("expected an object keyed by vendor".into()));
     };
     let mut plan = Vec::new();
-    for (vendor, v) in &vendors {
+    for (vendor, v) in vendors {
         let b = backends
             .iter()
             .find(|b| b.vendor() == vendor)
             .ok_or_else(|| fail(format!("/{vendor}: no such vendor")))?;
-        let accounts = crate::admin::scenario::read_document(vendor, v)
+        let accounts = crate::admin::scenario::read_document(&vendor, v)
             .map_err(|(p, m)| fail(format!("/{vendor}{p}: {m}")))?;
         plan.push((vendor, b.clone(), accounts));
     }

@@ -133,16 +133,17 @@ pub async fn import_state(
         Ok(d) => d,
         Err(e) => return Ok(invalid("", &format!("not JSON: {e}"))),
     };
-    let accounts = match read_document(&vendor, &doc) {
+    let accounts = match read_document(&vendor, doc) {
         Ok(a) => a,
         Err((p, m)) => return Ok(invalid(&p, &m)),
     };
+    let mut accounts = accounts;
     let accounts = match q.get("account") {
         None => accounts,
-        Some(a) => match accounts.get(a) {
+        Some(a) => match accounts.remove(a) {
             Some(one) => {
                 let mut m = Map::new();
-                m.insert(a.to_string(), one.clone());
+                m.insert(a.to_string(), one);
                 m
             }
             None => {
@@ -163,8 +164,8 @@ pub async fn import_state(
 }
 
 /// The accounts of a state document, checked for its outer form.
-pub fn read_document(vendor: &str, doc: &Value) -> Result<Map<String, Value>, (String, String)> {
-    let Value::Object(top) = doc else {
+pub fn read_document(vendor: &str, doc: Value) -> Result<Map<String, Value>, (String, String)> {
+    let Value::Object(mut top) = doc else {
         return Err((String::new(), "the document must be an object".into()));
     };
     if let Some(k) = top.keys().find(|k| *k != "vendor" && *k != "accounts") {
@@ -181,8 +182,8 @@ pub fn read_document(vendor: &str, doc: &Value) -> Result<Map<String, Value>, (S
             ));
         }
     }
-    match top.get("accounts") {
-        Some(Value::Object(a)) => Ok(a.clone()),
+    match top.remove("accounts") {
+        Some(Value::Object(a)) => Ok(a),
         Some(_) => Err((
             "/accounts".into(),
             "accounts must be an object keyed by account".into(),

@@ -179,17 +179,28 @@ impl ListQuery {
         })
     }
 
-    /// Orders records by the sort keys, ties by `id` ascending.
+    /// Orders records by the sort keys, ties by `id` ascending. Each record's keys are read
+    /// once (dates are parsed once per record, not once per comparison).
     pub fn order<T>(
         &self,
         items: &mut [&T],
         value: impl Fn(&T, &str) -> FieldValue,
         id: impl Fn(&T) -> i64,
     ) {
-        items.sort_by(|a, b| {
-            for k in &self.sort {
-                let (x, y) = (value(a, &k.field), value(b, &k.field));
-                let o = match (&x, &y) {
+        if self.sort.is_empty() {
+            items.sort_by_key(|t| id(t));
+            return;
+        }
+        let mut keyed: Vec<(Vec<FieldValue>, i64, &T)> = items
+            .iter()
+            .map(|t| {
+                let keys = self.sort.iter().map(|k| value(t, &k.field)).collect();
+                (keys, id(t), *t)
+            })
+            .collect();
+        keyed.sort_by(|(xa, ia, _), (xb, ib, _)| {
+            for (k, (x, y)) in self.sort.iter().zip(xa.iter().zip(xb)) {
+                let o = match (x, y) {
                     (FieldValue::Null, FieldValue::Null) => Ordering::Equal,
                     (FieldValue::Null, _) => {
                         if k.nulls_first {
@@ -206,7 +217,7 @@ impl ListQuery {
                         }
                     }
                     _ => {
-                        let o = x.cmp_same(&y).unwrap_or(Ordering::Equal);
+                        let o = x.cmp_same(y).unwrap_or(Ordering::Equal);
                         if k.descending {
                             o.reverse()
                         } else {
@@ -218,8 +229,11 @@ impl ListQuery {
                     return o;
                 }
             }
-            id(a).cmp(&id(b))
+            ia.cmp(ib)
         });
+        for (slot, (_, _, t)) in items.iter_mut().zip(keyed) {
+            *slot = t;
+        }
     }
 }
 
