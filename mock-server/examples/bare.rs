@@ -34,9 +34,12 @@ async fn main() {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:4599".into());
     let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind");
-    axum::serve(listener, Router::new()
+    axum::serve(
+        listener,
+        Router::new()
             .route("/task", get(task))
-            .route("/static", get(prebuilt)))
-        .await
-        .expect("serve");
+            .route("/static", get(prebuilt)),
+    )
+    .await
+    .expect("serve");
 }

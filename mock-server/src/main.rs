@@ -1,7 +1,6 @@
 //! `mockdesk`: starts the emulator, or with `mockdesk verify` checks a server against a
 //! surface's documented schema (see `mockdesk --help` and `mockdesk verify --help`).
 
-
 /// mimalloc: fewer cycles per allocation than glibc under many small short-lived allocations
 /// (every request makes some), and freed memory goes back to the system after a large import.
 #[global_allocator]

@@ -20,7 +20,58 @@ pub fn iso(t: DateTime<Utc>) -> String {
 
 /// A stored timestamp (either spelling) in v3's spelling; unparseable values pass through.
 pub fn iso_of(s: &str) -> String {
+    // The stored spellings are `YYYY-MM-DDTHH:MM:SS+0000` and v3's own `…Z`: respelled without
+    // a parse (every list page formats many of them).
+    if let Some(base) = utc_base(s) {
+        return format!("{base}Z");
+    }
     super::models::parse_date_input(s).map_or_else(|| s.to_string(), iso)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of a UTC timestamp already in that layout (`+0000` or `Z`).
+fn utc_base(s: &str) -> Option<&str> {
+    let base = s.strip_suffix("+0000").or_else(|| s.strip_suffix('Z'))?;
+    let b = base.as_bytes();
+    let shape = b.len() == 19
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape {
+        return None;
+    }
+    // Only calendar-valid values skip the parse, so the answer is the same either way.
+    let n = |r: std::ops::Range<usize>| base[r].parse::<u32>().ok();
+    let (y, mo, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
+    let valid = chrono::NaiveDate::from_ymd_opt(y as i32, mo, d).is_some()
+        && n(11..13)? < 24
+        && n(14..16)? < 60
+        && n(17..19)? < 60;
+    valid.then_some(base)
+}
+
+#[cfg(test)]
+mod iso_tests {
+    /// The quick respelling agrees with the parse-and-format path.
+    #[test]
+    fn fast_path_matches_the_parse() {
+        for s in [
+            "2023-03-31T08:41:58+0000",
+            "2023-03-31T08:41:58Z",
+            "2024-02-29T23:59:59+0000",
+            "2023-02-29T10:00:00+0000",
+            "2023-03-31T24:00:00+0000",
+            "2023-03-31T08:41:58+0300",
+            "20230331 08:41:58",
+            "not a date",
+        ] {
+            let slow =
+                super::super::models::parse_date_input(s).map_or_else(|| s.to_string(), super::iso);
+            assert_eq!(super::iso_of(s), slow, "{s}");
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
