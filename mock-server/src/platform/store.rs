@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use indexmap::IndexMap;
 use serde::{Serialize, Serializer};
@@ -152,7 +152,7 @@ impl<K: Hash + Eq, T: Serialize> Serialize for Collection<K, T> {
     }
 }
 
-type Shared<S> = Arc<Mutex<S>>;
+type Shared<S> = Arc<RwLock<S>>;
 
 /// One state per account, seeded lazily. Lock discipline: the map lock is held only to find or
 /// create an account's handle; the account lock only inside [`Tenants::with`], never across
@@ -182,21 +182,29 @@ impl<S> Tenants<S> {
         let mut states = self.states.write().unwrap_or_else(|p| p.into_inner());
         states
             .entry(account.to_string())
-            .or_insert_with(|| Arc::new(Mutex::new((self.seed)())))
+            .or_insert_with(|| Arc::new(RwLock::new((self.seed)())))
             .clone()
     }
 
     /// Runs `f` with exclusive access to the account's state.
     pub fn with<R>(&self, account: &str, f: impl FnOnce(&mut S) -> R) -> R {
         let h = self.handle(account);
-        let mut guard = h.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = h.write().unwrap_or_else(|p| p.into_inner());
         f(&mut guard)
+    }
+
+    /// Runs `f` with shared access to the account's state: reads of one account run in
+    /// parallel, a write waits for them.
+    pub fn read<R>(&self, account: &str, f: impl FnOnce(&S) -> R) -> R {
+        let h = self.handle(account);
+        let guard = h.read().unwrap_or_else(|p| p.into_inner());
+        f(&guard)
     }
 
     /// Puts `state` in place of the account's state.
     pub fn replace(&self, account: &str, state: S) {
         let mut states = self.states.write().unwrap_or_else(|p| p.into_inner());
-        states.insert(account.to_string(), Arc::new(Mutex::new(state)));
+        states.insert(account.to_string(), Arc::new(RwLock::new(state)));
     }
 
     /// Drops one account's state (or all): the next use reseeds it.
@@ -327,7 +335,7 @@ pub fn read_state<S: serde::de::DeserializeOwned>(
     })
 }
 
-impl<S: Serialize + serde::de::DeserializeOwned + Send + 'static> super::dialect::Backend
+impl<S: Serialize + serde::de::DeserializeOwned + Send + Sync + 'static> super::dialect::Backend
     for VendorState<S>
 {
     fn vendor(&self) -> &'static str {

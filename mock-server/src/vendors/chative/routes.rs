@@ -38,7 +38,7 @@ pub fn router(backend: Arc<Chative>) -> Router {
 
 async fn list_contacts(State(ch): Ch, account: Account, q: QueryPairs) -> Answer {
     let p = PageLimit::parse(&q.0, PAGE_RULES)?;
-    ch.tenants.with(&account.id, |s| {
+    ch.tenants.read(&account.id, |s| {
         let all: Vec<_> = s.contacts.values().collect();
         let envelope = Envelope::PageList {
             total: all.len(),
@@ -50,7 +50,7 @@ async fn list_contacts(State(ch): Ch, account: Account, q: QueryPairs) -> Answer
 }
 
 async fn get_contact(State(ch): Ch, account: Account, Path(id): Path<String>) -> Answer {
-    ch.tenants.with(&account.id, |s| json(s.contact(&id)?))
+    ch.tenants.read(&account.id, |s| json(s.contact(&id)?))
 }
 
 async fn patch_contact(

@@ -74,6 +74,10 @@ pub fn router(backend: Arc<HelpCrunch>) -> Router {
 }
 
 impl HelpCrunch {
+    fn read<R>(&self, account: &Account, f: impl FnOnce(&HelpCrunchState) -> R) -> R {
+        self.tenants.read(&account.id, f)
+    }
+
     fn with<R>(&self, account: &Account, f: impl FnOnce(&mut HelpCrunchState) -> R) -> R {
         self.tenants.with(&account.id, f)
     }
@@ -144,7 +148,7 @@ fn ok_text() -> Answer {
 async fn list_customers(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
     let (sort, desc) = query_sort(&q, CUSTOMER_SORTS)?;
-    hc.with(&account, |s| {
+    hc.read(&account, |s| {
         if sort.is_none() {
             // Stored (id) order: only the page's records are visited.
             let page = s.customers.page(window, desc);
@@ -168,7 +172,7 @@ async fn search_customers(State(hc): Hc, account: Account, JsonObject(body): Jso
 
 async fn get_customer(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Customer", &id)?;
-    hc.with(&account, |s| json(&s.customer_view(s.customer(id)?)))
+    hc.read(&account, |s| json(&s.customer_view(s.customer(id)?)))
 }
 
 fn write_customer(

@@ -94,7 +94,7 @@ fn page_with<'a, T, V: Serialize>(
 
 impl Hipcall {
     pub(super) fn read<R>(&self, account: &Account, f: impl FnOnce(&HipcallState) -> R) -> R {
-        self.tenants.with(&account.id, |s| f(s))
+        self.tenants.read(&account.id, f)
     }
 
     pub(super) fn write<R>(&self, account: &Account, f: impl FnOnce(&mut HipcallState) -> R) -> R {

@@ -219,6 +219,10 @@ fn spec(sorts: &'static [&'static str], default_descending: bool) -> PageSpec<'s
 }
 
 impl Hiver {
+    pub(super) fn read<R>(&self, account: &Account, f: impl FnOnce(&HiverState) -> R) -> R {
+        self.tenants.read(&account.id, f)
+    }
+
     pub(super) fn with<R>(&self, account: &Account, f: impl FnOnce(&mut HiverState) -> R) -> R {
         self.tenants.with(&account.id, f)
     }
@@ -403,7 +407,7 @@ async fn list_conversations(
     Path(inbox_id): Path<String>,
     q: QueryPairs,
 ) -> Answer {
-    hv.with(&account, |s| {
+    hv.read(&account, |s| {
         let inbox = s.inbox(&inbox_id)?;
         // The documented token example sorts conversations by id, descending.
         let pq = page_query(
@@ -426,7 +430,7 @@ async fn get_conversation(
     account: Account,
     Path((inbox_id, conversation_id)): Path<(String, String)>,
 ) -> Answer {
-    hv.with(&account, |s| {
+    hv.read(&account, |s| {
         let inbox = s.inbox(&inbox_id)?.id;
         let c = s.conversation(&conversation_id, Some(inbox))?;
         json(&Data([HiverState::conversation_single(c)]))

@@ -73,7 +73,7 @@ async fn list_mailboxes(State(hv): Hv, account: Account) -> Answer {
 }
 
 async fn list_conversations(State(hv): Hv, account: Account, q: QueryPairs) -> Answer {
-    hv.with(&account, |s| {
+    hv.read(&account, |s| {
         let inbox = match q.get("mailbox_id").filter(|m| !m.is_empty()) {
             Some(m) => Some(mailbox(s, m)?.id),
             None => None,
@@ -126,7 +126,7 @@ async fn list_conversations(State(hv): Hv, account: Account, q: QueryPairs) -> A
 }
 
 async fn get_conversation(State(hv): Hv, account: Account, Path(id): Path<String>) -> Answer {
-    hv.with(&account, |s| {
+    hv.read(&account, |s| {
         json(&s.tutorial_conversation(s.conversation(&id, None)?))
     })
 }
