@@ -21,8 +21,32 @@ pub fn format_ts(t: DateTime<Utc>) -> String {
 
 /// Parses the date inputs the docs and Laravel's `date` rule accept: the docs' own
 /// `20220612 12:12:12`, `2022-06-12 12:12:12`, `2022-06-12`, and ISO 8601 with an offset.
+/// `YYYY-MM-DDTHH:MM:SS+0000` or `…Z` (how timestamps are stored), read without chrono's
+/// format parser; anything else (or an impossible date) is `None` and takes the full path.
+pub fn quick_utc(s: &str) -> Option<DateTime<Utc>> {
+    let base = s.strip_suffix("+0000").or_else(|| s.strip_suffix('Z'))?;
+    let b = base.as_bytes();
+    let shape = b.len() == 19
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| base[r].parse::<u32>().ok();
+    NaiveDate::from_ymd_opt(n(0..4)? as i32, n(5..7)?, n(8..10)?)?
+        .and_hms_opt(n(11..13)?, n(14..16)?, n(17..19)?)
+        .map(|t| t.and_utc())
+}
+
 pub fn parse_date_input(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
+    if let Some(t) = quick_utc(s) {
+        return Some(t);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
