@@ -104,32 +104,24 @@ fn acknowledged_writes_survive_sigkill() {
     let (_, contacts) = s.call(CT, "GET", "/chative/v1.0/contacts?limit=20", None);
     let contacts = contacts["list"].as_array().expect("chative list").clone();
     for i in 0..N {
-        let (st, t) = s.call(
-            HP,
-            "POST",
-            "/hipcall/api/v20211124/tasks",
-            Some(json!({"name": format!("legacy {i}")})),
-        );
-        assert_eq!(st, 201, "{t}");
-        written.push((
-            HP,
-            format!("/hipcall/api/v20211124/tasks/{}", t["data"]["id"]),
-            "/data/name",
-            json!(format!("legacy {i}")),
-        ));
-        let (st, t) = s.call(
-            HP,
-            "POST",
-            "/hipcall/api/v3/tasks",
-            Some(json!({"data": {"name": format!("v3 {i}")}})),
-        );
-        assert_eq!(st, 201, "{t}");
-        written.push((
-            HP,
-            format!("/hipcall/api/v3/tasks/{}", t["data"]["id"]),
-            "/data/name",
-            json!(format!("v3 {i}")),
-        ));
+        // A task through each Hipcall API (one state), read back through the same API.
+        for (api, name, body) in [
+            (
+                "v20211124",
+                format!("legacy {i}"),
+                json!({"name": format!("legacy {i}")}),
+            ),
+            (
+                "v3",
+                format!("v3 {i}"),
+                json!({"data": {"name": format!("v3 {i}")}}),
+            ),
+        ] {
+            let (st, t) = s.call(HP, "POST", &format!("/hipcall/api/{api}/tasks"), Some(body));
+            assert_eq!(st, 201, "{t}");
+            let path = format!("/hipcall/api/{api}/tasks/{}", t["data"]["id"]);
+            written.push((HP, path, "/data/name", json!(name)));
+        }
         let (st, t) = s.call(
             HV,
             "PUT",
