@@ -166,6 +166,13 @@ pub struct Config {
     pub admin_token: Option<String>,
 }
 
+impl Config {
+    /// Whether the admin API is reachable beyond this machine without a token (start-up warns).
+    pub fn admin_exposed(&self) -> bool {
+        !self.listen.ip().is_loopback() && self.admin_token.is_none()
+    }
+}
+
 impl Default for Config {
     /// The defaults of the command line, without reading the environment.
     fn default() -> Self {
@@ -189,6 +196,20 @@ impl Default for Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only a non-loopback listen address without an admin token counts as exposed.
+    #[test]
+    fn admin_exposure() {
+        let mut c = Config::default();
+        assert!(!c.admin_exposed(), "loopback");
+        c.listen = SocketAddr::from(([0, 0, 0, 0], 4010));
+        assert!(c.admin_exposed(), "all interfaces, no token");
+        c.admin_token = Some("t".into());
+        assert!(!c.admin_exposed(), "token set");
+        c.listen = "[::1]:4010".parse().unwrap();
+        c.admin_token = None;
+        assert!(!c.admin_exposed(), "IPv6 loopback");
+    }
 
     /// Flag values parse into their parts and bad ones are refused with a message.
     #[test]

@@ -197,7 +197,7 @@ async fn main() -> ExitCode {
         return verify_main(args).await;
     }
     let config = cli.config;
-    if !config.listen.ip().is_loopback() && config.admin_token.is_none() {
+    if config.admin_exposed() {
         tracing::warn!(
             listen = %config.listen,
             "listening beyond loopback without --admin-token: anyone who can reach this port can reset, import and fault-inject"
