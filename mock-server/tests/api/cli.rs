@@ -31,6 +31,10 @@ fn help_lists_flags_and_env_vars() {
         "--rate-limit",
         "--journal-capacity",
         "--max-body-bytes",
+        "--webhook",
+        "--state-file",
+        "--state-dir",
+        "--admin-token",
     ] {
         assert!(text.contains(flag), "missing {flag}");
     }
@@ -43,6 +47,10 @@ fn help_lists_flags_and_env_vars() {
         "MOCKDESK_RATE_LIMIT",
         "MOCKDESK_JOURNAL_CAPACITY",
         "MOCKDESK_MAX_BODY_BYTES",
+        "MOCKDESK_WEBHOOK",
+        "MOCKDESK_STATE_FILE",
+        "MOCKDESK_STATE_DIR",
+        "MOCKDESK_ADMIN_TOKEN",
     ] {
         assert!(text.contains(env), "missing {env}");
     }
