@@ -13,8 +13,10 @@ use super::error::{ApiError, ApiResult};
 
 /// A JSON response with `status` whose body is `view` serialized.
 pub fn json_with(status: StatusCode, view: &impl Serialize) -> ApiResult<Response> {
-    match serde_json::to_vec(view) {
-        Ok(bytes) => {
+    // Most answers fit in 4 KiB; starting there saves the doubling copies from 128 bytes.
+    let mut bytes = Vec::with_capacity(4096);
+    match serde_json::to_writer(&mut bytes, view) {
+        Ok(()) => {
             let mut res = (status, bytes).into_response();
             res.headers_mut().insert(
                 header::CONTENT_TYPE,
