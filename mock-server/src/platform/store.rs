@@ -48,6 +48,26 @@ impl<K: Hash + Eq + Clone, T> Collection<K, T> {
         self.items.get_mut(id)
     }
 
+    /// The record, or the vendor's not-found error naming `resource` and the id.
+    pub fn find(&self, id: &K, resource: &'static str) -> super::error::ApiResult<&T>
+    where
+        K: std::fmt::Display,
+    {
+        self.items
+            .get(id)
+            .ok_or_else(|| super::error::ApiError::not_found(resource, id))
+    }
+
+    /// As [`Collection::find`], for changing the record.
+    pub fn find_mut(&mut self, id: &K, resource: &'static str) -> super::error::ApiResult<&mut T>
+    where
+        K: std::fmt::Display,
+    {
+        self.items
+            .get_mut(id)
+            .ok_or_else(|| super::error::ApiError::not_found(resource, id))
+    }
+
     pub fn contains(&self, id: &K) -> bool {
         self.items.contains_key(id)
     }

@@ -22,9 +22,7 @@ pub enum ChatAction {
 
 impl HelpCrunchState {
     pub fn chat(&self, id: i64) -> ApiResult<&Chat> {
-        self.chats
-            .get(&id)
-            .ok_or_else(|| ApiError::not_found("Chat", id))
+        self.chats.find(&id, "Chat")
     }
 
     pub fn sorted_chats(&self, sort: Option<&str>, descending: bool) -> Vec<&Chat> {
@@ -343,10 +341,7 @@ impl HelpCrunchState {
     // ---- agents ------------------------------------------------------------------------
 
     pub fn unsubscribe_agent(&mut self, id: i64) -> ApiResult<()> {
-        let a = self
-            .agents
-            .get_mut(&id)
-            .ok_or_else(|| ApiError::not_found("Agent", id))?;
+        let a = self.agents.find_mut(&id, "Agent")?;
         a.unsubscribed = true;
         Ok(())
     }

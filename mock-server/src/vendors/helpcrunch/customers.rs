@@ -12,9 +12,7 @@ use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 
 impl HelpCrunchState {
     pub fn customer(&self, id: i64) -> ApiResult<&Customer> {
-        self.customers
-            .get(&id)
-            .ok_or_else(|| ApiError::not_found("Customer", id))
+        self.customers.find(&id, "Customer")
     }
 
     /// Customers in list order: by id, or by `firstSeen`/`lastSeen` when asked.

@@ -518,8 +518,21 @@ impl HipcallState {
             }
         }
         input.finish()?;
-        let user = self.users.get_mut(&id).ok_or(ApiError::Internal)?;
-        user.default_number_id = number;
+        self.stamp_user(id, Some(number), now)
+    }
+
+    /// A user update both APIs share: the default number when given (`Some(None)` clears
+    /// it), and `updated_at` in any case.
+    pub(super) fn stamp_user(
+        &mut self,
+        id: i64,
+        number: Option<Option<i64>>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<User> {
+        let user = self.users.find_mut(&id, "User")?;
+        if let Some(n) = number {
+            user.default_number_id = n;
+        }
         user.updated_at = format_ts(now);
         Ok(user.clone())
     }

@@ -89,6 +89,11 @@ pub struct FilterSpec {
     pub ops: &'static [Op],
 }
 
+/// `filter("done", Kind::Bool, &[Op::Eq])`: one accepted filter, for `ListSpec` tables.
+pub const fn filter(field: &'static str, kind: Kind, ops: &'static [Op]) -> FilterSpec {
+    FilterSpec { field, kind, ops }
+}
+
 /// What an endpoint accepts.
 #[derive(Debug, Clone, Copy)]
 pub struct ListSpec {
@@ -460,16 +465,8 @@ mod tests {
         sorts: &["started_at"],
         default_descending: true,
         filters: &[
-            FilterSpec {
-                field: "started_at",
-                kind: Kind::Time,
-                ops: &[Op::Gte, Op::Lte],
-            },
-            FilterSpec {
-                field: "direction",
-                kind: Kind::Str,
-                ops: &[Op::Eq, Op::In],
-            },
+            filter("started_at", Kind::Time, &[Op::Gte, Op::Lte]),
+            filter("direction", Kind::Str, &[Op::Eq, Op::In]),
         ],
         plain: &[],
         paged: true,

@@ -286,10 +286,7 @@ async fn tags_of(hc: &Hipcall, account: &Account, t: Target, q: &QueryPairs) -> 
 async fn add_tag(hc: &Hipcall, account: &Account, t: Target, body: &Map<String, Value>) -> Answer {
     let res = hc.write(account, |s| {
         let id = s.v3_add_tag(&t, body)?;
-        let tag = s
-            .tags
-            .get(&id)
-            .ok_or_else(|| ApiError::not_found("Tag", id))?;
+        let tag = s.tags.find(&id, "Tag")?;
         json(&Data(HipcallState::v3_tag(tag)))
     })?;
     target_changed(hc, account, &t);
@@ -474,10 +471,7 @@ async fn create_task(State(hc): Hc, account: Account, JsonObject(b): JsonObject)
 async fn get_task(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Task", &id)?;
     hc.read(&account, |s| {
-        let t = s
-            .tasks
-            .get(&id)
-            .ok_or_else(|| ApiError::not_found("Task", id))?;
+        let t = s.tasks.find(&id, "Task")?;
         json(&Data(s.v3_task_detail(t)))
     })
 }
@@ -559,10 +553,7 @@ async fn list_extensions(State(hc): Hc, account: Account, q: QueryPairs) -> Answ
 async fn get_extension(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Extension", &id)?;
     hc.read(&account, |s| {
-        let e = s
-            .extensions
-            .get(&id)
-            .ok_or_else(|| ApiError::not_found("Extension", id))?;
+        let e = s.extensions.find(&id, "Extension")?;
         json(&Data(s.v3_extension(e)))
     })
 }
@@ -595,9 +586,7 @@ macro_rules! simple_resource {
         async fn $get(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
             let id = path_id($resource, &id)?;
             hc.read(&account, |$s| {
-                let x = $coll
-                    .get(&id)
-                    .ok_or_else(|| ApiError::not_found($resource, id))?;
+                let x = $coll.find(&id, $resource)?;
                 json(&Data($view(x)))
             })
         }
@@ -644,10 +633,7 @@ async fn list_users(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
 async fn get_user(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("User", &id)?;
     hc.read(&account, |s| {
-        let u = s
-            .users
-            .get(&id)
-            .ok_or_else(|| ApiError::not_found("User", id))?;
+        let u = s.users.find(&id, "User")?;
         json(&Data(s.v3_user(u)))
     })
 }

@@ -8,7 +8,7 @@ use super::models::{
     format_ts, next_id, parse_date_input, Cdr, Comment, FlowStep, HipcallState, PartyKind, Task,
     TaskLinks, User,
 };
-use super::query_v3::{digits, FieldValue, FilterSpec, Kind, ListQuery, ListSpec, Op};
+use super::query_v3::{digits, filter, FieldValue, Kind, ListQuery, ListSpec, Op};
 use super::v3::{Actor, CallDisposition, CallRequest, Presence};
 use super::views_v3::direction;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
@@ -19,36 +19,12 @@ pub const CALLS: ListSpec = ListSpec {
     sorts: &["started_at"],
     default_descending: true,
     filters: &[
-        FilterSpec {
-            field: "started_at",
-            kind: Kind::Time,
-            ops: &[Op::Gte, Op::Lte],
-        },
-        FilterSpec {
-            field: "missing_call",
-            kind: Kind::Bool,
-            ops: &[Op::Eq],
-        },
-        FilterSpec {
-            field: "direction",
-            kind: Kind::Str,
-            ops: &[Op::Eq, Op::In],
-        },
-        FilterSpec {
-            field: "call_duration",
-            kind: Kind::Int,
-            ops: &[Op::Gte, Op::Lte],
-        },
-        FilterSpec {
-            field: "user_id",
-            kind: Kind::Int,
-            ops: &[Op::Eq, Op::In],
-        },
-        FilterSpec {
-            field: "team_id",
-            kind: Kind::Int,
-            ops: &[Op::Eq],
-        },
+        filter("started_at", Kind::Time, &[Op::Gte, Op::Lte]),
+        filter("missing_call", Kind::Bool, &[Op::Eq]),
+        filter("direction", Kind::Str, &[Op::Eq, Op::In]),
+        filter("call_duration", Kind::Int, &[Op::Gte, Op::Lte]),
+        filter("user_id", Kind::Int, &[Op::Eq, Op::In]),
+        filter("team_id", Kind::Int, &[Op::Eq]),
     ],
     plain: &[],
     paged: true,
@@ -60,16 +36,8 @@ pub const TASKS: ListSpec = ListSpec {
     sorts: &["id", "name"],
     default_descending: false,
     filters: &[
-        FilterSpec {
-            field: "assign_to_user_id",
-            kind: Kind::Int,
-            ops: &[Op::Eq, Op::In],
-        },
-        FilterSpec {
-            field: "done",
-            kind: Kind::Bool,
-            ops: &[Op::Eq],
-        },
+        filter("assign_to_user_id", Kind::Int, &[Op::Eq, Op::In]),
+        filter("done", Kind::Bool, &[Op::Eq]),
     ],
     plain: &[],
     paged: true,
@@ -119,10 +87,6 @@ impl Target {
             Target::Call(uuid) => ("call", 0, Some(uuid.clone())),
         }
     }
-}
-
-fn now_ts(now: DateTime<Utc>) -> String {
-    format_ts(now)
 }
 
 impl HipcallState {
@@ -206,7 +170,7 @@ impl HipcallState {
             .or_else(|| self.users.get(&user_id).and_then(|u| u.default_number_id))
             .and_then(|id| self.numbers.get(&id));
         let contact = self.contact_by_phone(callee);
-        let ts = now_ts(now);
+        let ts = format_ts(now);
         let step = |action: &str, detail: Value| FlowStep {
             action: action.into(),
             detail: detail.as_object().cloned().unwrap_or_default(),
@@ -309,10 +273,7 @@ impl HipcallState {
         body: &Map<String, Value>,
         now: DateTime<Utc>,
     ) -> ApiResult<String> {
-        let ext = self
-            .extensions
-            .get(&extension_id)
-            .ok_or_else(|| ApiError::not_found("Extension", extension_id))?;
+        let ext = self.extensions.find(&extension_id, "Extension")?;
         let user = if ext.target_type == "user" {
             ext.target_id
         } else {
@@ -388,7 +349,7 @@ impl HipcallState {
         let content = input.string("content", P::Required, Some(65_535));
         input.finish()?;
         let (kind, id, uuid) = t.commentable();
-        let ts = now_ts(now);
+        let ts = format_ts(now);
         let c = Comment {
             resource_type: "comment".into(),
             id: next_id(&self.comments),
@@ -618,7 +579,7 @@ impl HipcallState {
         let owner = self.owner_id;
         let actor = Actor {
             user_id: owner,
-            at: now_ts(now),
+            at: format_ts(now),
             name: self
                 .users
                 .get(&owner)
@@ -751,11 +712,7 @@ impl HipcallState {
         body: &Map<String, Value>,
         now: DateTime<Utc>,
     ) -> ApiResult<Task> {
-        let mut task = self
-            .tasks
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| ApiError::not_found("Task", id))?;
+        let mut task = self.tasks.find(&id, "Task")?.clone();
         let mut links = self.task_links.get(&id).cloned().unwrap_or_default();
         let mut input = Input::new(body);
         input.only(&[
@@ -780,7 +737,7 @@ impl HipcallState {
         }
         if let Some(done) = input.boolean("done", P::Optional) {
             if done && !task.done {
-                task.done_at = Some(now_ts(now));
+                task.done_at = Some(format_ts(now));
             }
             if !done {
                 task.done_at = None;
@@ -843,7 +800,7 @@ impl HipcallState {
             task.task_list_id = l;
         }
         input.finish()?;
-        task.updated_at = now_ts(now);
+        task.updated_at = format_ts(now);
         self.tasks.insert(id, task.clone());
         self.task_links.insert(id, TaskLinks { ..links });
         Ok(task)
@@ -880,19 +837,11 @@ impl HipcallState {
                 id,
                 Presence {
                     state,
-                    changed_at: now_ts(now),
+                    changed_at: format_ts(now),
                 },
             );
         }
-        let user = self
-            .users
-            .get_mut(&id)
-            .ok_or_else(|| ApiError::not_found("User", id))?;
-        if let Some(n) = number {
-            user.default_number_id = n;
-        }
-        user.updated_at = now_ts(now);
-        Ok(user.clone())
+        self.stamp_user(id, number, now)
     }
 
     /// Today's (UTC) call counts and durations for a user, computed from the calls, and the

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::models::{format_ts, HipcallState, PartyKind};
-use super::query_v3::{contains, FieldValue, FilterSpec, Kind, ListQuery, ListSpec, Op};
+use super::query_v3::{contains, filter, FieldValue, Kind, ListQuery, ListSpec, Op};
 use super::v3::{
     Attribution, Conversation, Message, MobileDevice, PushToken, SipToken, TemplateMessage,
 };
@@ -19,11 +19,7 @@ pub const CONVERSATION_STATUSES: &[&str] = &["open", "pending", "closed"];
 pub const CONVERSATIONS: ListSpec = ListSpec {
     sorts: &["last_activity_at", "id"],
     default_descending: true,
-    filters: &[FilterSpec {
-        field: "status",
-        kind: Kind::Str,
-        ops: &[Op::Eq, Op::In],
-    }],
+    filters: &[filter("status", Kind::Str, &[Op::Eq, Op::In])],
     plain: &[],
     paged: true,
     searchable: true,
@@ -44,10 +40,7 @@ fn unix(now: DateTime<Utc>) -> i64 {
 
 impl HipcallState {
     pub fn v3_inbox(&self, id: &str) -> ApiResult<&super::v3::Inbox> {
-        self.v3
-            .inboxes
-            .get(&id.to_string())
-            .ok_or_else(|| ApiError::not_found("Inbox", id))
+        self.v3.inboxes.find(&id.to_string(), "Inbox")
     }
 
     /// `PATCH /inbox/{id} {"whatsapp_calls_enabled": bool}`.
@@ -61,11 +54,7 @@ impl HipcallState {
         input.only(&["whatsapp_calls_enabled"]);
         let enabled = input.boolean("whatsapp_calls_enabled", P::Required);
         input.finish()?;
-        let inbox = self
-            .v3
-            .inboxes
-            .get_mut(&id.to_string())
-            .ok_or_else(|| ApiError::not_found("Inbox", id))?;
+        let inbox = self.v3.inboxes.find_mut(&id.to_string(), "Inbox")?;
         inbox.whatsapp_calls_enabled = enabled.unwrap_or_default();
         Ok(inbox.clone())
     }
@@ -118,10 +107,7 @@ impl HipcallState {
     }
 
     pub fn conversation_by_id(&self, id: &str) -> ApiResult<&Conversation> {
-        self.v3
-            .conversations
-            .get(&id.to_string())
-            .ok_or_else(|| ApiError::not_found("Conversation", id))
+        self.v3.conversations.find(&id.to_string(), "Conversation")
     }
 
     /// `PATCH /conversations/{id}`: assignee, contact, company, status (closing stamps
@@ -382,11 +368,7 @@ impl HipcallState {
         input.only(&["do_not_disturb"]);
         let dnd = input.boolean("do_not_disturb", P::Required);
         input.finish()?;
-        let d = self
-            .v3
-            .devices
-            .get_mut(&id.to_string())
-            .ok_or_else(|| ApiError::not_found("MobileDevice", id))?;
+        let d = self.v3.devices.find_mut(&id.to_string(), "MobileDevice")?;
         d.do_not_disturb = dnd.unwrap_or_default();
         d.updated_at = unix(now);
         Ok(d.clone())

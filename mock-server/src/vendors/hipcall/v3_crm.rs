@@ -87,9 +87,11 @@ fn entity(kind: PartyKind) -> &'static str {
 
 impl HipcallState {
     pub fn party(&self, kind: PartyKind, id: i64) -> ApiResult<&Party> {
-        self.parties(kind)
-            .get(&id)
-            .ok_or_else(|| ApiError::not_found(kind.resource(), id))
+        self.parties(kind).find(&id, kind.resource())
+    }
+
+    pub fn party_mut(&mut self, kind: PartyKind, id: i64) -> ApiResult<&mut Party> {
+        self.parties_mut(kind).find_mut(&id, kind.resource())
     }
 
     /// Contacts, companies or deals matching a list query: `q` searches the name (and, for
@@ -456,10 +458,7 @@ impl HipcallState {
             input.fail("assign_to_user_id", Problem::UnknownReference);
         }
         input.finish()?;
-        let p = self
-            .parties_mut(kind)
-            .get_mut(&id)
-            .ok_or_else(|| ApiError::not_found(kind.resource(), id))?;
+        let p = self.party_mut(kind, id)?;
         p.owner_id = owner;
         Ok(p.clone())
     }
@@ -493,10 +492,7 @@ impl HipcallState {
 
     /// `DELETE …/emails/{email}`: 404 when the record has no such address.
     pub fn v3_remove_email(&mut self, kind: PartyKind, id: i64, email: &str) -> ApiResult<()> {
-        let p = self
-            .parties_mut(kind)
-            .get_mut(&id)
-            .ok_or_else(|| ApiError::not_found(kind.resource(), id))?;
+        let p = self.party_mut(kind, id)?;
         let before = p.details.emails.len();
         p.details.emails.retain(|e| !e.eq_ignore_ascii_case(email));
         if p.details.emails.len() == before {
@@ -532,10 +528,7 @@ impl HipcallState {
 
     /// `DELETE …/phones/{number}`: matched by digits; 404 when absent.
     pub fn v3_remove_phone(&mut self, kind: PartyKind, id: i64, number: &str) -> ApiResult<()> {
-        let p = self
-            .parties_mut(kind)
-            .get_mut(&id)
-            .ok_or_else(|| ApiError::not_found(kind.resource(), id))?;
+        let p = self.party_mut(kind, id)?;
         let before = p.details.phones.len();
         let want = digits(number);
         p.details.phones.retain(|x| digits(&x.number) != want);
