@@ -103,6 +103,10 @@ pub struct Delivery {
     pub duration_ms: u64,
     /// When the next attempt is due (admin clock), if one will be made.
     pub next_attempt_at_ms: Option<i64>,
+    /// The event's payload as emitted, for redelivery (the body shows it in the vendor's
+    /// envelope).
+    #[serde(skip)]
+    data: Value,
 }
 
 #[derive(Debug, Clone)]
@@ -114,6 +118,21 @@ struct Pending {
     attempt: u32,
     last_attempt_ms: Option<i64>,
     due_ms: i64,
+}
+
+impl Pending {
+    /// A first attempt, due now.
+    fn new(event_id: String, event: String, data: Value, now: i64) -> Self {
+        Self {
+            event_id,
+            event,
+            data,
+            created_at_ms: now,
+            attempt: 0,
+            last_attempt_ms: None,
+            due_ms: now,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -280,15 +299,8 @@ impl Webhooks {
             return;
         }
         for id in targets {
-            inner.queues.entry(id).or_default().push_back(Pending {
-                event_id: event_id.clone(),
-                event: event.into(),
-                data: data.clone(),
-                created_at_ms: now,
-                attempt: 0,
-                last_attempt_ms: None,
-                due_ms: now,
-            });
+            let p = Pending::new(event_id.clone(), event.into(), data.clone(), now);
+            inner.queues.entry(id).or_default().push_back(p);
         }
         drop(inner);
         self.notify.notify_one();
@@ -322,26 +334,11 @@ impl Webhooks {
         if !inner.subs.iter().any(|s| s.id == d.subscription) {
             return false;
         }
-        let data = serde_json::from_str::<Value>(&d.request_body)
-            .ok()
-            .and_then(|b| data_of(&b))
-            .unwrap_or(Value::Null);
         if let Some(s) = inner.subs.iter_mut().find(|s| s.id == d.subscription) {
             s.active = true;
         }
-        inner
-            .queues
-            .entry(d.subscription.clone())
-            .or_default()
-            .push_back(Pending {
-                event_id: d.event_id.clone(),
-                event: d.event.clone(),
-                data,
-                created_at_ms: now,
-                attempt: 0,
-                last_attempt_ms: None,
-                due_ms: now,
-            });
+        let p = Pending::new(d.event_id, d.event, d.data, now);
+        inner.queues.entry(d.subscription).or_default().push_back(p);
         drop(inner);
         self.notify.notify_one();
         true
@@ -467,6 +464,7 @@ impl Webhooks {
             at_ms: at,
             duration_ms: started.elapsed().as_millis() as u64,
             next_attempt_at_ms: next_due,
+            data: p.data.clone(),
         };
         inner.log.push_back(record);
         while inner.log.len() > self.capacity {
@@ -497,11 +495,6 @@ impl Webhooks {
         drop(inner);
         self.notify.notify_one();
     }
-}
-
-/// The event payload inside a logged body (`eventData` or `data`).
-fn data_of(body: &Value) -> Option<Value> {
-    body.get("eventData").or_else(|| body.get("data")).cloned()
 }
 
 /// A UUID-shaped event id, unique per bus.

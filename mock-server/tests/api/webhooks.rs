@@ -315,7 +315,12 @@ async fn chative_retries_then_deactivates() {
         )
         .await;
     assert_eq!(re.status(), 202);
-    assert_eq!(wait_for(&r, 7).await.len(), 7);
+    let all = wait_for(&r, 7).await;
+    assert_eq!(all.len(), 7);
+    // The same event again: its id and payload, not a rebuilt one.
+    assert_eq!(all[6].body["event"], "contact.updated");
+    assert_eq!(all[6].body["data"], all[0].body["data"]);
+    assert_eq!(all[6].body["data"]["firstName"], "Hooked");
 }
 
 /// Hipcall: a simulated inbound call fires exactly init, bridged, hangup (unsigned, mint agent)
