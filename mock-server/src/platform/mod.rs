@@ -114,12 +114,14 @@ impl Platform {
             .cloned()
     }
 
-    /// Stores an account's state where `--state-dir` asked (a no-op without it).
+    /// Stores an account's state where `--state-dir` asked (a no-op without it); a failure
+    /// is logged here and returned.
     pub fn persist(&self, backend: &dyn dialect::Backend, account: &str) -> Result<(), String> {
-        match self.durable.get() {
-            Some(d) => d.save(backend.vendor(), account, &backend.export(account)),
-            None => Ok(()),
-        }
+        let Some(d) = self.durable.get() else {
+            return Ok(());
+        };
+        d.save(backend.vendor(), account, &backend.export(account))
+            .inspect_err(|e| tracing::error!(error = %e, account, "state could not be stored"))
     }
 
     /// The policy in force for a surface given its documented one.

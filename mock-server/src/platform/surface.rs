@@ -133,12 +133,15 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
         || res.extensions().get::<StateChanged>().is_some();
     if wrote {
         if let Some(account) = res.extensions().get::<Account>().map(|a| a.id.clone()) {
-            if let Err(e) = ctx.platform.persist(ctx.backend.as_ref(), &account) {
-                tracing::error!(error = %e, "state could not be stored");
+            if ctx
+                .platform
+                .persist(ctx.backend.as_ref(), &account)
+                .is_err()
+            {
+                // The vendor's 500, keeping the exchange's extensions (account, fault).
                 let ext = std::mem::take(res.extensions_mut());
                 res = ApiError::Internal.into_response();
                 res.extensions_mut().extend(ext);
-                res.extensions_mut().remove::<super::error::PendingError>();
                 res.extensions_mut()
                     .insert(super::error::PendingError(ApiError::Internal));
             }
@@ -331,9 +334,7 @@ async fn inject(ctx: &SurfaceCtx, hit: Hit, method: &Method, req: Request, next:
             let _ = run(req).await;
             // The edge never sees this exchange end, so an applied write is stored here.
             if let (true, Some(a)) = (hit.after_write, account) {
-                if let Err(e) = ctx.platform.persist(ctx.backend.as_ref(), &a) {
-                    tracing::error!(error = %e, "state could not be stored");
-                }
+                let _ = ctx.platform.persist(ctx.backend.as_ref(), &a);
             }
             std::future::pending::<()>().await;
             unreachable_response()

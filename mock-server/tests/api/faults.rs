@@ -6,6 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::common::*;
+use mock_server::platform::clock::Clock;
 
 const HC: &str = "helpcrunch-test-token";
 
@@ -188,8 +189,10 @@ async fn after_write_applies_the_write() {
 #[tokio::test]
 async fn probability_is_seeded() {
     let mut runs = Vec::new();
-    for _ in 0..2 {
-        let s = Server::start().await;
+    // Two runs with the default --seed, then one with another seed.
+    for seed in [42, 42, 7] {
+        let config = mock_server::Config { seed, ..config() };
+        let s = Server::start_with(config, Clock::frozen_at_ms(1_700_000_000_000)).await;
         fault(&s, json!({"match": {"path": "/agents"}, "effect": {"type": "status", "status": 502}, "probability": 0.5})).await;
         let mut pattern = Vec::new();
         for _ in 0..20 {
@@ -199,6 +202,7 @@ async fn probability_is_seeded() {
     }
     assert_eq!(runs[0], runs[1]);
     assert!(runs[0].contains(&502) && runs[0].contains(&200));
+    assert_ne!(runs[0], runs[2], "--seed drives the draws");
 }
 
 /// Bad rules are refused with the reason; rules list, delete and clear.
