@@ -215,8 +215,8 @@ fn load_state_file(
             .iter()
             .find(|b| b.vendor() == vendor)
             .ok_or_else(|| fail(format!("/{vendor}: no such vendor")))?;
-        let accounts = crate::admin::scenario::read_document(&vendor, v)
-            .map_err(|(p, m)| fail(format!("/{vendor}{p}: {m}")))?;
+        let accounts = crate::platform::store::read_document(&vendor, v)
+            .map_err(|e| fail(format!("/{vendor}{}: {}", e.pointer, e.message)))?;
         plan.push((vendor, b.clone(), accounts));
     }
     // A failed start-up ends the process, so a later vendor's failure leaves nothing half-done.

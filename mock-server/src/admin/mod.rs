@@ -15,7 +15,7 @@ use crate::platform::RateOverride;
 use crate::state::AppState;
 
 mod accounts;
-pub mod scenario;
+mod scenario;
 mod webhooks;
 
 /// An admin error.

@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use super::{bad_request, not_found, AdminResult};
 use crate::platform::extract::{parse_object, QueryPairs};
 use crate::platform::journal::Filter;
+use crate::platform::store::read_document;
 use crate::state::AppState;
 
 /// `POST /__admin/faults`.
@@ -135,7 +136,7 @@ pub async fn import_state(
     };
     let accounts = match read_document(&vendor, doc) {
         Ok(a) => a,
-        Err((p, m)) => return Ok(invalid(&p, &m)),
+        Err(e) => return Ok(invalid(&e.pointer, &e.message)),
     };
     let mut accounts = accounts;
     let accounts = match q.get("account") {
@@ -161,35 +162,6 @@ pub async fn import_state(
     st.store_accounts(backend.as_ref(), &names)
         .map_err(super::not_stored)?;
     Ok(Json(json!({"vendor": vendor, "imported": names})).into_response())
-}
-
-/// The accounts of a state document, checked for its outer form.
-pub fn read_document(vendor: &str, doc: Value) -> Result<Map<String, Value>, (String, String)> {
-    let Value::Object(mut top) = doc else {
-        return Err((String::new(), "the document must be an object".into()));
-    };
-    if let Some(k) = top.keys().find(|k| *k != "vendor" && *k != "accounts") {
-        return Err((
-            format!("/{k}"),
-            "unknown field (expected vendor, accounts)".into(),
-        ));
-    }
-    if let Some(v) = top.get("vendor") {
-        if v.as_str() != Some(vendor) {
-            return Err((
-                "/vendor".into(),
-                format!("the document is for {v}, not {vendor}"),
-            ));
-        }
-    }
-    match top.remove("accounts") {
-        Some(Value::Object(a)) => Ok(a),
-        Some(_) => Err((
-            "/accounts".into(),
-            "accounts must be an object keyed by account".into(),
-        )),
-        None => Err(("/accounts".into(), "accounts is required".into())),
-    }
 }
 
 /// 400 `{"error": {"code": "invalid_state", "message", "pointer"}}`.

@@ -344,6 +344,43 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
         .collect()
 }
 
+/// The accounts of a state document (`{"vendor"?, "accounts": {name: state}}`), checked for
+/// its outer form; each state is read later by [`read_state`].
+pub fn read_document(
+    vendor: &str,
+    doc: serde_json::Value,
+) -> Result<serde_json::Map<String, serde_json::Value>, ImportError> {
+    use serde_json::Value;
+    let fail = |pointer: &str, message: String| {
+        Err(ImportError {
+            pointer: pointer.into(),
+            message,
+        })
+    };
+    let Value::Object(mut top) = doc else {
+        return fail("", "the document must be an object".into());
+    };
+    if let Some(k) = top.keys().find(|k| *k != "vendor" && *k != "accounts") {
+        return fail(
+            &format!("/{k}"),
+            "unknown field (expected vendor, accounts)".into(),
+        );
+    }
+    if let Some(v) = top.get("vendor") {
+        if v.as_str() != Some(vendor) {
+            return fail("/vendor", format!("the document is for {v}, not {vendor}"));
+        }
+    }
+    match top.remove("accounts") {
+        Some(Value::Object(a)) => Ok(a),
+        Some(_) => fail(
+            "/accounts",
+            "accounts must be an object keyed by account".into(),
+        ),
+        None => fail("/accounts", "accounts is required".into()),
+    }
+}
+
 /// Reads one account's state, or says where it is wrong.
 pub fn read_state<S: serde::de::DeserializeOwned>(
     account: &str,
