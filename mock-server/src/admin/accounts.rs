@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{bad_request, not_found, AdminResult};
+use super::{bad_request, AdminResult};
 use crate::platform::auth::TokenEntry;
 use crate::platform::extract::parse_object;
 use crate::state::{unnamed_account, AppState};
@@ -38,9 +38,7 @@ pub async fn add(State(st): State<AppState>, body: axum::body::Bytes) -> AdminRe
     };
     let vendor = text("vendor")?.ok_or_else(|| bad_request("vendor is required"))?;
     let token = text("token")?.ok_or_else(|| bad_request("token is required"))?;
-    if !st.backends.iter().any(|b| b.vendor() == vendor) {
-        return Err(not_found(format!("no vendor named {vendor}")));
-    }
+    super::backend(&st, &vendor)?;
     let account = text("account")?.unwrap_or_else(|| unnamed_account(&token));
     let entry = TokenEntry {
         vendor,

@@ -1,6 +1,8 @@
 //! The admin API under `/__admin` (never routed to a vendor). Its errors use its own small
 //! body: `{"error": {"code": "...", "message": "..."}}`.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -9,6 +11,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::platform::dialect::{Backend, Dialect};
 use crate::platform::extract::{parse_object, QueryPairs};
 use crate::platform::surface::client_base;
 use crate::platform::RateOverride;
@@ -40,6 +43,23 @@ fn not_found(msg: impl Into<String>) -> AdminError {
 }
 
 type AdminResult = Result<Response, AdminError>;
+
+/// A vendor's backend by name, or the admin 404.
+fn backend<'a>(st: &'a AppState, vendor: &str) -> Result<&'a Arc<dyn Backend>, AdminError> {
+    st.backends
+        .iter()
+        .find(|b| b.vendor() == vendor)
+        .ok_or_else(|| not_found(format!("no vendor named {vendor}")))
+}
+
+/// A surface's dialect by id, or the admin 404.
+fn dialect(st: &AppState, surface: &str) -> Result<&'static Dialect, AdminError> {
+    st.dialects
+        .iter()
+        .copied()
+        .find(|d| d.info().id == surface)
+        .ok_or_else(|| not_found(format!("no surface named {surface}")))
+}
 
 /// A failed `--state-dir` write on an admin path: the change is live but not stored.
 fn not_stored(e: String) -> AdminError {
@@ -208,11 +228,7 @@ async fn dump_state(
     Path(vendor): Path<String>,
     q: QueryPairs,
 ) -> AdminResult {
-    let b = st
-        .backends
-        .iter()
-        .find(|b| b.vendor() == vendor)
-        .ok_or_else(|| not_found(format!("no vendor named {vendor}")))?;
+    let b = backend(&st, &vendor)?;
     let accounts = match q.get("account") {
         Some(a) => json!({ a: b.export(a) }),
         None => b.dump(),
@@ -255,11 +271,7 @@ async fn set_rate_limit(
     Path(surface): Path<String>,
     body: axum::body::Bytes,
 ) -> AdminResult {
-    let d = st
-        .dialects
-        .iter()
-        .find(|d| d.info().id == surface)
-        .ok_or_else(|| not_found(format!("no surface named {surface}")))?;
+    let d = dialect(&st, &surface)?;
     let obj = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
     let value = Value::Object(obj);
     let o = if value.get("mode") == Some(&json!("default")) {
@@ -315,11 +327,7 @@ async fn surfaces(State(st): State<AppState>, headers: HeaderMap) -> Json<Value>
 }
 
 async fn openapi(State(st): State<AppState>, Path(surface): Path<String>) -> AdminResult {
-    let d = st
-        .dialects
-        .iter()
-        .find(|d| d.info().id == surface)
-        .ok_or_else(|| not_found(format!("no surface named {surface}")))?;
+    let d = dialect(&st, &surface)?;
     let doc: Value = serde_json::from_str(d.openapi()).map_err(|_| {
         AdminError(
             StatusCode::INTERNAL_SERVER_ERROR,

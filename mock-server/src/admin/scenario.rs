@@ -125,11 +125,7 @@ pub async fn import_state(
     q: QueryPairs,
     body: axum::body::Bytes,
 ) -> AdminResult {
-    let backend = st
-        .backends
-        .iter()
-        .find(|b| b.vendor() == vendor)
-        .ok_or_else(|| not_found(format!("no vendor named {vendor}")))?;
+    let backend = super::backend(&st, &vendor)?;
     let doc: Value = match serde_json::from_slice(&body) {
         Ok(d) => d,
         Err(e) => return Ok(invalid("", &format!("not JSON: {e}"))),

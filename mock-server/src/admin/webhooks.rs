@@ -118,18 +118,13 @@ pub async fn simulate(
     body: axum::body::Bytes,
 ) -> AdminResult {
     let mut params = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
-    let vendor = surface_vendor(&st, &surface)
-        .map_err(|e| AdminError(StatusCode::NOT_FOUND, "not_found", e.2))?;
+    let vendor = super::dialect(&st, &surface)?.info().vendor;
     let account = match params.remove("account") {
         None | Some(Value::Null) => "default".to_string(),
         Some(Value::String(a)) => a,
         Some(_) => return Err(bad_request("account must be a string")),
     };
-    let backend = st
-        .backends
-        .iter()
-        .find(|b| b.vendor() == vendor)
-        .ok_or_else(|| not_found(format!("no vendor {vendor}")))?;
+    let backend = super::backend(&st, vendor)?;
     match backend.simulate(&scenario, &account, &params) {
         None => Err(not_found(format!("surface {surface} has no scenarios"))),
         Some(Err(e)) if e.starts_with("unknown scenario") => Err(not_found(e)),
