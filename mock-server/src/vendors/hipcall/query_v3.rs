@@ -461,17 +461,7 @@ pub fn digits(s: &str) -> String {
 mod tests {
     use super::*;
 
-    const CALLS: ListSpec = ListSpec {
-        sorts: &["started_at"],
-        default_descending: true,
-        filters: &[
-            filter("started_at", Kind::Time, &[Op::Gte, Op::Lte]),
-            filter("direction", Kind::Str, &[Op::Eq, Op::In]),
-        ],
-        plain: &[],
-        paged: true,
-        searchable: true,
-    };
+    use super::super::v3_calls::CALLS;
 
     fn q(pairs: &[(&str, &str)]) -> QueryPairs {
         QueryPairs(
