@@ -96,7 +96,7 @@ impl AppState {
             }
             platform.set_override(&o.surface, Some(o.rate.clone()));
         }
-        for (i, t) in config.tokens.iter().enumerate() {
+        for t in &config.tokens {
             if !backends
                 .iter()
                 .any(|b: &Arc<dyn Backend>| b.vendor() == t.vendor)
@@ -108,7 +108,6 @@ impl AppState {
                     .join(", ");
                 return Err(SetupError::UnknownVendor(t.vendor.clone(), known));
             }
-            let _ = i;
             let account = t
                 .account
                 .clone()

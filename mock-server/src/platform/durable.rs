@@ -88,14 +88,21 @@ impl Durable {
 
     /// Forgets a vendor's stored accounts (one, or all of them): a restart reseeds them.
     pub fn forget(&self, vendor: Option<&str>, account: Option<&str>) -> Result<(), String> {
-        let doomed: Vec<String> = self
-            .load_states()?
-            .into_iter()
-            .filter(|(v, a, _)| vendor.is_none_or(|x| x == v) && account.is_none_or(|x| x == a))
-            .map(|(v, a, _)| key(&v, &a))
-            .collect();
+        let matches = |k: &str| {
+            k.split_once('/').is_some_and(|(v, a)| {
+                vendor.is_none_or(|x| x == v) && account.is_none_or(|x| x == a)
+            })
+        };
         self.write(|txn| {
             let mut t = txn.open_table(STATE)?;
+            // Only keys are read: a reset does not parse every stored document.
+            let mut doomed = Vec::new();
+            for row in t.iter()? {
+                let k = row?.0.value().to_string();
+                if matches(&k) {
+                    doomed.push(k);
+                }
+            }
             for k in &doomed {
                 t.remove(k.as_str())?;
             }
