@@ -13,31 +13,71 @@ use indexmap::IndexMap;
 use serde::{Serialize, Serializer};
 
 /// Ordered records keyed by id.
+///
+/// Numeric ids come from a high-water mark that only grows: a deleted record's id is never
+/// handed out again (a reset drops the whole state, so the seed's counters come back).
 #[derive(Debug, Clone)]
 pub struct Collection<K: Hash + Eq, T> {
     items: IndexMap<K, T>,
+    /// The largest numeric id this collection has ever held (0 when none).
+    issued: i64,
 }
 
 impl<K: Hash + Eq, T> Default for Collection<K, T> {
     fn default() -> Self {
         Self {
             items: IndexMap::new(),
+            issued: 0,
         }
     }
 }
 
-impl<K: Hash + Eq + Clone, T> Collection<K, T> {
+/// A record id type: numeric ids feed the collection's counter, text ids do not.
+pub trait RecordId {
+    fn ordinal(&self) -> Option<i64> {
+        None
+    }
+}
+
+impl RecordId for i64 {
+    fn ordinal(&self) -> Option<i64> {
+        Some(*self)
+    }
+}
+
+impl RecordId for String {}
+
+impl<K: Hash + Eq + Clone + RecordId, T> Collection<K, T> {
     pub fn new() -> Self {
         Self::default()
     }
 
+    fn note(&mut self, id: &K) {
+        if let Some(n) = id.ordinal() {
+            self.issued = self.issued.max(n);
+        }
+    }
+
     pub fn insert(&mut self, id: K, item: T) {
+        self.note(&id);
         self.items.insert(id, item);
     }
 
     /// Inserts (or moves) a record at the front of the order.
     pub fn insert_first(&mut self, id: K, item: T) {
+        self.note(&id);
         self.items.shift_insert(0, id, item);
+    }
+
+    /// The id the next record gets: one past every id the collection ever held, so ids of
+    /// deleted records are not reused.
+    pub fn next_id(&self) -> i64 {
+        self.issued + 1
+    }
+
+    /// As [`Collection::next_id`], but never below `start` (a vendor's id range).
+    pub fn next_id_from(&self, start: i64) -> i64 {
+        self.next_id().max(start)
     }
 
     pub fn get(&self, id: &K) -> Option<&T> {
@@ -116,13 +156,6 @@ impl<K: Hash + Eq + Clone, T> Collection<K, T> {
     }
 }
 
-impl<K: Hash + Eq + Clone + Ord, T> Collection<K, T> {
-    /// The largest id, for "next id" allocation.
-    pub fn max_id(&self) -> Option<&K> {
-        self.items.keys().max()
-    }
-}
-
 /// A record that knows its own id (so a collection can be read back from its list form).
 pub trait Keyed {
     type Key;
@@ -144,31 +177,102 @@ macro_rules! keyed {
 
 impl<'de, K, T> serde::Deserialize<'de> for Collection<K, T>
 where
-    K: Hash + Eq + std::fmt::Debug,
+    K: Hash + Eq + Clone + RecordId + std::fmt::Debug,
     T: serde::Deserialize<'de> + Keyed<Key = K>,
 {
-    /// The list form a dump shows, in order; an id that repeats is an error.
+    /// The list form a dump shows, in order, or `{"next_id": n, "records": [...]}` when ids
+    /// below `n` were deleted; an id that repeats is an error.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let items: Vec<T> = Vec::deserialize(d)?;
+        d.deserialize_any(CollectionVisitor(std::marker::PhantomData))
+    }
+}
+
+struct CollectionVisitor<K, T>(std::marker::PhantomData<(K, T)>);
+
+impl<K, T> CollectionVisitor<K, T>
+where
+    K: Hash + Eq + Clone + RecordId + std::fmt::Debug,
+    T: Keyed<Key = K>,
+{
+    fn build<E: serde::de::Error>(items: Vec<T>, next_id: i64) -> Result<Collection<K, T>, E> {
         let mut c = Collection {
             items: IndexMap::with_capacity(items.len()),
+            issued: next_id.saturating_sub(1).max(0),
         };
         for (i, item) in items.into_iter().enumerate() {
             let key = item.key();
             if c.items.contains_key(&key) {
-                return Err(serde::de::Error::custom(format!(
-                    "record {i} repeats the id {key:?}"
-                )));
+                return Err(E::custom(format!("record {i} repeats the id {key:?}")));
             }
-            c.items.insert(key, item);
+            c.insert(key, item);
         }
         Ok(c)
     }
 }
 
-impl<K: Hash + Eq, T: Serialize> Serialize for Collection<K, T> {
+impl<'de, K, T> serde::de::Visitor<'de> for CollectionVisitor<K, T>
+where
+    K: Hash + Eq + Clone + RecordId + std::fmt::Debug,
+    T: serde::Deserialize<'de> + Keyed<Key = K>,
+{
+    type Value = Collection<K, T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of records, or {\"next_id\": n, \"records\": [...]}")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Self::build(items, 0)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error;
+        let (mut next_id, mut records) = (None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "next_id" => next_id = Some(map.next_value::<i64>()?),
+                "records" => records = Some(map.next_value::<Vec<T>>()?),
+                other => {
+                    return Err(A::Error::unknown_field(other, &["next_id", "records"]));
+                }
+            }
+        }
+        let records = records.ok_or_else(|| A::Error::missing_field("records"))?;
+        Self::build(records, next_id.unwrap_or(0))
+    }
+}
+
+impl<K: Hash + Eq + RecordId, T: Serialize> Serialize for Collection<K, T> {
+    /// A plain list, unless ids above every record's were handed out (deleted records): then
+    /// the counter goes along so a reload does not reuse them.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.items.values())
+        let top = self
+            .items
+            .keys()
+            .filter_map(RecordId::ordinal)
+            .max()
+            .unwrap_or(0);
+        if self.issued > top {
+            use serde::ser::SerializeMap;
+            let mut m = s.serialize_map(Some(2))?;
+            m.serialize_entry("next_id", &(self.issued + 1))?;
+            m.serialize_entry("records", &Records(&self.items))?;
+            m.end()
+        } else {
+            s.collect_seq(self.items.values())
+        }
+    }
+}
+
+struct Records<'a, K, T>(&'a IndexMap<K, T>);
+
+impl<K, T: Serialize> Serialize for Records<'_, K, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.values())
     }
 }
 
@@ -454,7 +558,46 @@ mod tests {
         }
         c.remove(&1);
         assert_eq!(c.values().copied().collect::<Vec<_>>(), vec![30, 20]);
-        assert_eq!(c.max_id(), Some(&3));
+        assert_eq!(c.next_id(), 4);
+    }
+
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Row {
+        id: i64,
+    }
+    crate::keyed!(Row => id: i64);
+
+    /// The id counter outlives deletes and travels with the state document only when it
+    /// is ahead of the records (the plain list form stays the common case).
+    #[test]
+    fn counter_survives_deletes_and_round_trips() {
+        let mut c: Collection<i64, Row> = Collection::new();
+        for id in [1, 2, 3] {
+            c.insert(id, Row { id });
+        }
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            serde_json::json!([{"id": 1}, {"id": 2}, {"id": 3}])
+        );
+        c.remove(&3);
+        assert_eq!(c.next_id(), 4);
+        let doc = serde_json::to_value(&c).unwrap();
+        assert_eq!(
+            doc,
+            serde_json::json!({"next_id": 4, "records": [{"id": 1}, {"id": 2}]})
+        );
+        let back: Collection<i64, Row> = serde_json::from_value(doc).unwrap();
+        assert_eq!((back.next_id(), back.len()), (4, 2));
+        let listed: Collection<i64, Row> =
+            serde_json::from_value(serde_json::json!([{"id": 7}])).unwrap();
+        assert_eq!(listed.next_id_from(3), 8);
+        let err = serde_json::from_value::<Collection<i64, Row>>(
+            serde_json::json!({"next_id": 2, "rows": []}),
+        );
+        assert!(err
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field `rows`"));
     }
 
     /// Accounts are isolated and reset reseeds only the named one.

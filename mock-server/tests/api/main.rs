@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod durable;
 mod faults;
+mod fidelity;
 mod fuzz;
 mod helpcrunch;
 mod hipcall;

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::input::{err, not_a_choice, ref_id, required, type_err, unix_input};
-use super::models::{next_id, Chat, ChatStatus, HelpCrunchState, Message, RATINGS};
+use super::models::{Chat, ChatStatus, HelpCrunchState, Message, RATINGS};
 use super::search::order_by;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 
@@ -78,7 +78,7 @@ impl HelpCrunchState {
             return Err(ApiError::Validation(errors));
         }
         let chat = Chat {
-            id: next_id(&self.chats),
+            id: self.chats.next_id(),
             status: ChatStatus::Empty,
             closed_by: None,
             closed_at: None,
@@ -291,7 +291,7 @@ impl HelpCrunchState {
         let chat_id = chat.unwrap_or_default();
         let mut c = self.chat(chat_id)?.clone();
         let m = Message {
-            id: next_id(&self.messages),
+            id: self.messages.next_id(),
             chat: chat_id,
             from: if agent.is_some() { "agent" } else { "customer" }.into(),
             agent_id: agent,

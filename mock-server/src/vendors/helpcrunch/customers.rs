@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use super::input::{
     self, err, required, type_err, unix_input, CustomerInput, LocationField, TextField, Write,
 };
-use super::models::{next_id, Customer, Event, HelpCrunchState, DEFAULT_TAG_COLOR};
+use super::models::{Customer, Event, HelpCrunchState, DEFAULT_TAG_COLOR};
 use super::search::order_by;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 
@@ -131,7 +131,7 @@ impl HelpCrunchState {
         let mut c = existing.take().unwrap_or_else(|| Customer {
             first_seen: Some(now),
             created_from: Some("api".into()),
-            ..Customer::blank(next_id(&self.customers), now)
+            ..Customer::blank(self.customers.next_id(), now)
         });
         self.apply_customer(&mut c, input, mode);
         self.customers.insert(c.id, c.clone());
@@ -295,7 +295,7 @@ impl HelpCrunchState {
         let customer = customer.unwrap_or_default();
         self.customer(customer)?;
         let e = Event {
-            id: next_id(&self.events),
+            id: self.events.next_id(),
             customer,
             name: name.unwrap_or_default(),
             data,

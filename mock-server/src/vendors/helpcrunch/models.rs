@@ -279,11 +279,6 @@ pub struct HelpCrunchState {
     pub events: Collection<i64, Event>,
 }
 
-/// The next id of a collection: one past the highest.
-pub(super) fn next_id<T>(c: &Collection<i64, T>) -> i64 {
-    c.max_id().copied().unwrap_or(0) + 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

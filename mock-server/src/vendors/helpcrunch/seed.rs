@@ -234,7 +234,7 @@ pub fn build(seed: u64) -> HelpCrunchState {
                 ("knowledgeBase", "https://mockdesk.example/kb/setup"),
             ];
             let (kind, text) = extra[(id as usize) % extra.len()];
-            let mid = s.messages.max_id().copied().unwrap_or(0) + 1;
+            let mid = s.messages.next_id();
             s.messages.insert(
                 mid,
                 Message {

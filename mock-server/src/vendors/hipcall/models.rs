@@ -340,10 +340,6 @@ pub struct HipcallState {
     pub v3: super::v3::V3State,
 }
 
-pub(super) fn next_id<T>(c: &Collection<i64, T>) -> i64 {
-    c.max_id().copied().unwrap_or(0) + 1
-}
-
 impl HipcallState {
     pub(super) fn parties(&self, kind: PartyKind) -> &Collection<i64, Party> {
         match kind {
@@ -461,7 +457,7 @@ impl HipcallState {
         let ts = format_ts(now);
         let task = Task {
             resource_type: "task".into(),
-            id: next_id(&self.tasks),
+            id: self.tasks.next_id(),
             name: name.unwrap_or_default(),
             description,
             due_date,
@@ -568,7 +564,7 @@ impl HipcallState {
         let ts = format_ts(now);
         let comment = Comment {
             resource_type: "comment".into(),
-            id: next_id(&self.comments),
+            id: self.comments.next_id(),
             content: content.unwrap_or_default(),
             commentable_type: kind.unwrap_or_default(),
             created_at: ts.clone(),
@@ -607,7 +603,7 @@ impl HipcallState {
                 None => {
                     let t = Tag {
                         resource_type: "tag".into(),
-                        id: next_id(&self.tags),
+                        id: self.tags.next_id(),
                         name,
                         tag_type: 1,
                         color: "#025196".into(),

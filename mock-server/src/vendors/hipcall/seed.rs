@@ -145,7 +145,7 @@ fn seed_tasks(s: &mut HipcallState, rng: &mut ChaCha8Rng) {
     }
     let epoch = format_ts(doc_epoch());
     while (s.tasks.len() as i64) < TOTAL_TASKS {
-        let id = s.tasks.max_id().copied().unwrap_or(0) + 1;
+        let id = s.tasks.next_id();
         let done = rng.random_bool(0.3);
         let priorities = ["", "low", "medium"];
         let task = Task {

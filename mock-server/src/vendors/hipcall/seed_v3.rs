@@ -127,7 +127,7 @@ pub fn extend(s: &mut HipcallState, seed: u64) {
     .into_iter()
     .enumerate()
     {
-        let id = s.tags.max_id().copied().unwrap_or(0) + 1;
+        let id = s.tags.next_id();
         s.tags.insert(
             id,
             Tag {
@@ -427,7 +427,7 @@ fn seed_comments(s: &mut HipcallState, rng: &mut ChaCha8Rng) {
     let stamp = format_ts(epoch());
     let add =
         |s: &mut HipcallState, kind: &str, id: i64, uuid: Option<String>, rng: &mut ChaCha8Rng| {
-            let cid = s.comments.max_id().copied().unwrap_or(0) + 1;
+            let cid = s.comments.next_id();
             s.comments.insert(
                 cid,
                 super::models::Comment {

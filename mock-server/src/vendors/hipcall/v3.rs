@@ -351,6 +351,25 @@ impl V3State {
     }
 }
 
+/// A text id `make(n)` from the named counter that no record holds yet (a hand-written state
+/// document may carry records without their counter).
+pub fn fresh_id(
+    counters: &mut BTreeMap<String, i64>,
+    name: &str,
+    start: i64,
+    make: impl Fn(i64) -> String,
+    taken: impl Fn(&str) -> bool,
+) -> String {
+    loop {
+        let c = counters.entry(name.to_string()).or_insert(start - 1);
+        *c += 1;
+        let id = make(*c);
+        if !taken(&id) {
+            return id;
+        }
+    }
+}
+
 /// The employee-size options (value, label).
 pub const EMPLOYEE_SIZES: &[(&str, &str)] = &[
     ("1-10", "1-10 employees"),

@@ -5,8 +5,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{json, Map, Value};
 
 use super::models::{
-    format_ts, next_id, parse_date_input, Cdr, Comment, FlowStep, HipcallState, PartyKind, Task,
-    TaskLinks, User,
+    format_ts, parse_date_input, Cdr, Comment, FlowStep, HipcallState, PartyKind, Task, TaskLinks,
+    User,
 };
 use super::query_v3::{digits, filter, FieldValue, Kind, ListQuery, ListSpec, Op};
 use super::v3::{Actor, CallDisposition, CallRequest, Presence};
@@ -164,8 +164,14 @@ impl HipcallState {
         body: &Map<String, Value>,
         now: DateTime<Utc>,
     ) -> String {
-        let n = self.v3.next("call", 1);
-        let uuid = format!("00000000-0000-4000-8000-{n:012x}");
+        let cdrs = &self.cdrs;
+        let uuid = super::v3::fresh_id(
+            &mut self.v3.counters,
+            "call",
+            1,
+            |n| format!("00000000-0000-4000-8000-{n:012x}"),
+            |id| cdrs.contains(&id.to_string()),
+        );
         let number = number_id
             .or_else(|| self.users.get(&user_id).and_then(|u| u.default_number_id))
             .and_then(|id| self.numbers.get(&id));
@@ -352,7 +358,7 @@ impl HipcallState {
         let ts = format_ts(now);
         let c = Comment {
             resource_type: "comment".into(),
-            id: next_id(&self.comments),
+            id: self.comments.next_id(),
             content: content.unwrap_or_default(),
             commentable_type: kind.into(),
             created_at: ts.clone(),

@@ -172,10 +172,18 @@ impl HipcallState {
         preview: &str,
         now: DateTime<Utc>,
     ) -> Message {
-        let n = self.v3.next("message", 1);
+        let messages = &self.v3.messages;
+        let taken = |id: &str| messages.contains(&id.to_string());
+        let id = super::v3::fresh_id(
+            &mut self.v3.counters,
+            "message",
+            1,
+            |n| format!("msg_{n:06}"),
+            taken,
+        );
         let ts = format_ts(now);
         let m = Message {
-            id: format!("msg_{n:06}"),
+            id,
             conversation_id: conversation.to_string(),
             message_type: kind.into(),
             direction: "outbound".into(),
@@ -275,9 +283,17 @@ impl HipcallState {
             payload.insert("variables".into(), Value::Object(variables.clone()));
             self.push_message(c, "template", payload, &element, now).id
         });
-        let n = self.v3.next("template", 1);
+        let templates = &self.v3.template_messages;
+        let taken = |id: &str| templates.contains(&id.to_string());
+        let id = super::v3::fresh_id(
+            &mut self.v3.counters,
+            "template",
+            1,
+            |n| format!("tpl_{n:06}"),
+            taken,
+        );
         let t = TemplateMessage {
-            id: format!("tpl_{n:06}"),
+            id,
             inbox_id: inbox.to_string(),
             element_name: element,
             language_code: language.unwrap_or_default(),

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::models::{format_ts, next_id, HipcallState, Party, PartyDetails, PartyKind, PhoneEntry};
+use super::models::{format_ts, HipcallState, Party, PartyDetails, PartyKind, PhoneEntry};
 use super::query_v3::{contains, digits, FieldValue, ListQuery, ListSpec};
 use super::v3::Consent;
 use crate::platform::error::{ApiError, ApiResult, Problem};
@@ -397,7 +397,7 @@ impl HipcallState {
             COMPANY_FIELDS
         });
         let mut p = Party {
-            id: next_id(self.parties(kind)),
+            id: self.parties(kind).next_id(),
             ..Party::default()
         };
         self.read_party(kind, &mut input, body, &mut p, true);
@@ -587,7 +587,7 @@ impl HipcallState {
         };
         input.finish()?;
         let c = Consent {
-            id: next_id(&self.v3.consents),
+            id: self.v3.consents.next_id(),
             contact_id: contact,
             action: action.unwrap_or_default(),
             purpose: "marketing".into(),

@@ -188,10 +188,20 @@ fn bad(message: &str) -> ApiError {
 }
 
 impl HiverState {
+    /// The next id of a kind: from the kind's counter (which survives deletes), never below
+    /// `start` nor below one past the collection's own high-water mark (a hand-written state
+    /// document may hold records without a counter).
     pub fn allocate(&mut self, kind: &str, start: i64) -> i64 {
-        let n = self.next_ids.entry(kind.to_string()).or_insert(start);
-        let id = *n;
-        *n += 1;
+        let floor = match kind {
+            "tag" => self.tags.next_id_from(start),
+            "note" => self.notes.next_id_from(start),
+            "draft" => self.drafts.next_id_from(start),
+            "conversation" => self.conversations.next_id_from(start),
+            _ => start,
+        };
+        let n = self.next_ids.entry(kind.to_string()).or_insert(floor);
+        let id = (*n).max(floor);
+        *n = id + 1;
         id
     }
 
