@@ -154,7 +154,8 @@ def main():
                 driver.append("conv_id = data['conversations'][0]['id']")
         driver.append("print('conv', conv_id)")
         driver.append("all_open = get_all_open_conversations('mb_01HXYZ')")
-        driver.append("assert len(all_open) > 0 and len({c['id'] for c in all_open}) == len(all_open)")
+        # More than one page (limit=100): the helper must follow next_cursor, and lose nothing.
+        driver.append("assert len(all_open) > 100 and len({c['id'] for c in all_open}) == len(all_open), len(all_open)")
         with open(os.path.join(work, "driver.py"), "w") as f:
             f.write("\n".join(driver) + "\n")
         before = state(addr)

@@ -12,6 +12,8 @@ use rand_chacha::ChaCha8Rng;
 use super::models::*;
 
 pub const CONVERSATIONS: usize = 300;
+/// Open conversations the tutorial's mailbox (`mb_01HXYZ`) holds at least (more than a page).
+pub const TUTORIAL_OPEN: usize = 100;
 /// 2024-02-26, when the documented tag was created.
 const EPOCH: i64 = 1_708_945_347;
 
@@ -259,14 +261,31 @@ pub fn build(seed: u64) -> HiverState {
         },
     );
     let inbox_ids = [101, 102, 102, 102, 103];
-    for i in 0..CONVERSATIONS {
-        let inbox_id = inbox_ids[rng.random_range(0..inbox_ids.len())];
+    let mut i = 0usize;
+    // The generated conversations, then (when the draw left too few) more open ones in the
+    // tutorial's mailbox, so its pagination helper (`limit=100`) walks more than one page.
+    loop {
+        let open_in_tutorial = s
+            .conversations
+            .values()
+            .filter(|c| c.inbox_id == 102 && c.status == Status::Open)
+            .count();
+        let topping_up = i >= CONVERSATIONS;
+        if topping_up && open_in_tutorial > TUTORIAL_OPEN {
+            break;
+        }
+        let inbox_id = if topping_up {
+            102
+        } else {
+            inbox_ids[rng.random_range(0..inbox_ids.len())]
+        };
         let inbox = s
             .inboxes
             .get(&inbox_id)
             .cloned()
             .unwrap_or_else(|| unreachable!("seeded inbox"));
         let status = match rng.random_range(0..10) {
+            _ if topping_up => Status::Open,
             0..=4 => Status::Open,
             5..=6 => Status::Pending,
             _ => Status::Close,
@@ -296,6 +315,7 @@ pub fn build(seed: u64) -> HiverState {
             created_at: EPOCH + 3_000 + i as i64 * 1_800,
         };
         add(&mut s, &mut rng, c);
+        i += 1;
     }
     s
 }
@@ -329,6 +349,14 @@ mod tests {
             work >= 5,
             "only {work} conversations for the auto-assign sample"
         );
+        for seed in 0..16 {
+            let open = build(seed)
+                .conversations
+                .values()
+                .filter(|c| c.inbox_id == 102 && c.status == Status::Open)
+                .count();
+            assert!(open > TUTORIAL_OPEN, "seed {seed}: {open} open in mb_01HXYZ");
+        }
         assert_eq!(
             serde_json::to_string(&build(9)).unwrap(),
             serde_json::to_string(&build(9)).unwrap()
