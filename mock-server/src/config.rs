@@ -49,6 +49,11 @@ fn parse_port(s: &str) -> Result<SurfacePort, String> {
 fn parse_token(s: &str) -> Result<ExtraToken, String> {
     let (vendor, rest) = split_pair(s)?;
     let (token, account) = match rest.split_once('@') {
+        Some((_, a)) if crate::state::reserved_account(a) => {
+            return Err(format!(
+                "account `{a}`: names starting with `token:` are kept for tokens without an account"
+            ))
+        }
         Some((t, a)) if !t.is_empty() && !a.is_empty() => (t.to_string(), Some(a.to_string())),
         Some(_) => return Err(format!("expected VENDOR=TOKEN[@ACCOUNT], got `{s}`")),
         None => (rest, None),
@@ -230,6 +235,7 @@ mod tests {
         );
         assert_eq!(parse_token("hipcall=abc").unwrap().account, None);
         assert!(parse_token("hipcall=abc@").is_err());
+        assert!(parse_token("hipcall=abc@token:b").is_err(), "reserved");
         assert_eq!(parse_rate_spec("off").unwrap(), RateOverride::Off);
         assert_eq!(
             parse_rate_spec("1/1+5000/86400").unwrap(),

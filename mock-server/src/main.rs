@@ -226,10 +226,28 @@ async fn main() -> ExitCode {
             .find(|b| b.vendor() == s.vendor)
             .map(|b| b.default_token())
             .unwrap_or("");
+        // A built-in token moved to another account with --token says where it went.
+        let account = match state.platform.accounts.account_of(s.vendor, token) {
+            Some(a) if a == "default" => String::new(),
+            Some(a) => format!(" (account {a})"),
+            None => " (replaced)".to_string(),
+        };
         say!(
-            "  {:<16} http://{addr}{:<28} token: {token}",
+            "  {:<16} http://{addr}{:<28} token: {token}{account}",
             s.id,
             s.prefix()
+        );
+    }
+    for t in &config.tokens {
+        let account = state
+            .platform
+            .accounts
+            .account_of(&t.vendor, &t.token)
+            .unwrap_or_default();
+        say!(
+            "  extra token      {}={}  account: {account}",
+            t.vendor,
+            t.token
         );
     }
     let (tx, rx) = watch::channel(false);

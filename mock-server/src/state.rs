@@ -229,7 +229,14 @@ fn load_state_file(
 /// The account an unnamed token gets: its own, named after the token so it can never be
 /// another token's explicit account by accident (`token:<token>`).
 pub fn unnamed_account(token: &str) -> String {
-    format!("token:{token}")
+    format!("{UNNAMED_PREFIX}{token}")
+}
+
+const UNNAMED_PREFIX: &str = "token:";
+
+/// Whether an explicit account name would be in the unnamed tokens' namespace (refused).
+pub fn reserved_account(name: &str) -> bool {
+    name.starts_with(UNNAMED_PREFIX)
 }
 
 /// Opens `--state-dir` and continues from it: stored accounts replace their seeds, webhook

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{bad_request, AdminResult};
 use crate::platform::auth::TokenEntry;
 use crate::platform::extract::parse_object;
-use crate::state::{unnamed_account, AppState};
+use crate::state::{reserved_account, unnamed_account, AppState};
 
 /// `GET /__admin/accounts`.
 pub async fn list(State(st): State<AppState>) -> Json<Value> {
@@ -39,7 +39,15 @@ pub async fn add(State(st): State<AppState>, body: axum::body::Bytes) -> AdminRe
     let vendor = text("vendor")?.ok_or_else(|| bad_request("vendor is required"))?;
     let token = text("token")?.ok_or_else(|| bad_request("token is required"))?;
     super::backend(&st, &vendor)?;
-    let account = text("account")?.unwrap_or_else(|| unnamed_account(&token));
+    let account = match text("account")? {
+        Some(a) if reserved_account(&a) => {
+            return Err(bad_request(
+                "account names starting with `token:` are kept for tokens without an account",
+            ))
+        }
+        Some(a) => a,
+        None => unnamed_account(&token),
+    };
     let entry = TokenEntry {
         vendor,
         token,

@@ -126,6 +126,15 @@ impl Accounts {
         }
     }
 
+    /// The account a vendor's token opens, if any.
+    pub fn account_of(&self, vendor: &str, token: &str) -> Option<String> {
+        self.tokens
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(vendor.to_string(), token.to_string()))
+            .cloned()
+    }
+
     /// Every registered token, sorted by vendor then account.
     pub fn list(&self) -> Vec<TokenEntry> {
         let mut out: Vec<TokenEntry> = self

@@ -138,3 +138,72 @@ fn closed_stdout_does_not_kill_the_server() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Class 9 (issue 14) — accounts are what the README says: an unnamed token's account can
+/// never be an explicit one, explicit names in that namespace are refused, and a built-in
+/// token moved to another account is printed with it.
+#[test]
+fn token_accounts_never_collide_and_the_banner_says_where_tokens_go() {
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--token", "hipcall=x@token:b"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("token:"));
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--rate-limits", "off"])
+        .args(["--token", "hipcall=a@account-3", "--token", "hipcall=b"])
+        .args(["--token", "hipcall=hipcall-test-token@acme"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = banner_addr(&lines.next().unwrap().unwrap());
+    let mut banner = Vec::new();
+    for _ in 0..12 {
+        let l = lines.next().unwrap().unwrap();
+        let done = l.contains("hipcall=hipcall-test-token");
+        banner.push(l);
+        if done {
+            break;
+        }
+    }
+    let text = banner.join("\n");
+    let hipcall = banner
+        .iter()
+        .find(|l| l.contains("/hipcall/api/v20211124"))
+        .unwrap();
+    assert!(
+        hipcall.contains("hipcall-test-token (account acme)"),
+        "{text}"
+    );
+    assert!(text.contains("hipcall=a  account: account-3"), "{text}");
+    assert!(text.contains("hipcall=b  account: token:b"), "{text}");
+    // a and b are separate accounts: a task a writes is not in b's list.
+    let client = reqwest::blocking::Client::new();
+    let base = format!("http://{addr}/hipcall/api/v20211124");
+    let made: serde_json::Value = client
+        .post(format!("{base}/tasks"))
+        .bearer_auth("a")
+        .json(&serde_json::json!({"name": "only for a", "contact_id": 1}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let id = made["data"]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{made}"));
+    let seen = |token: &str| {
+        client
+            .get(format!("{base}/tasks/{id}"))
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!((seen("a"), seen("b")), (200, 404));
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -86,3 +86,27 @@ async fn imported_records_without_counters_are_not_overwritten() {
         "new tag {id} reuses an imported id"
     );
 }
+
+/// Class 9 — the admin API keeps the unnamed tokens' namespace too.
+#[tokio::test]
+async fn admin_refuses_accounts_in_the_unnamed_namespace() {
+    let s = Server::start().await;
+    let r = s
+        .admin(
+            Method::POST,
+            "/accounts",
+            Some(json!({"vendor": "hipcall", "token": "x", "account": "token:y"})),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let r = s
+        .admin(
+            Method::POST,
+            "/accounts",
+            Some(json!({"vendor": "hipcall", "token": "y"})),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["account"], "token:y");
+}

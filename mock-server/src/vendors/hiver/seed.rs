@@ -355,7 +355,10 @@ mod tests {
                 .values()
                 .filter(|c| c.inbox_id == 102 && c.status == Status::Open)
                 .count();
-            assert!(open > TUTORIAL_OPEN, "seed {seed}: {open} open in mb_01HXYZ");
+            assert!(
+                open > TUTORIAL_OPEN,
+                "seed {seed}: {open} open in mb_01HXYZ"
+            );
         }
         assert_eq!(
             serde_json::to_string(&build(9)).unwrap(),
