@@ -134,10 +134,10 @@ for i in range(1, n + 1):
     out.write(('' if i == 1 else ',') + '{"id":%d,"name":"Customer %d","email":"c%d@example.com","createdAt":%d}' % (i, i, i, 1700000000 + i))
 out.write(']}}}')
 PY
-    curl -fs -XPOST "$M/__admin/reset" -d '{"vendor": "helpcrunch", "account": "scale"}' >/dev/null
-    curl -fs -XPUT "$M/__admin/state/helpcrunch?account=scale" --data-binary @"$doc" >/dev/null
+    curl -fs -XPOST "$M/__admin/reset" -H "content-type: application/json" -d '{"vendor": "helpcrunch", "account": "scale"}' >/dev/null
+    curl -fs -XPUT "$M/__admin/state/helpcrunch?account=scale" -H "content-type: application/json" --data-binary @"$doc" >/dev/null
     rm -f "$doc"
-    curl -fs -XPOST "$M/__admin/accounts" -d '{"vendor": "helpcrunch", "token": "scale-token", "account": "scale"}' >/dev/null
+    curl -fs -XPOST "$M/__admin/accounts" -H "content-type: application/json" -d '{"vendor": "helpcrunch", "token": "scale-token", "account": "scale"}' >/dev/null
     read -r rps p50 p99 _ <<<"$(measure "$M/helpcrunch/v1/customers?limit=10&offset=100" scale-token)"
     pct=$(awk -v a="$rps" -v b="$small_rps" 'BEGIN { printf "%.0f%%", 100 * a / b }')
     printf '%-44s %9s %8s %9s %9s %10s\n' "$n records" "$rps" "$pct" "$p50" "$p99" "$(rss_kb "$MPID")"

@@ -170,7 +170,7 @@ def main():
         results.append(("python samples effect", ok, json.dumps(c)))
 
         # Reset so the Node example starts from the seed.
-        urllib.request.urlopen(urllib.request.Request(f"http://{addr}/__admin/reset", method="POST", data=b"{}"))
+        urllib.request.urlopen(urllib.request.Request(f"http://{addr}/__admin/reset", method="POST", data=b"{}", headers={"Content-Type": "application/json"}))
         before = state(addr)
         ensure_node_modules(work)
         with open(os.path.join(work, "package.json"), "w") as f:

@@ -116,6 +116,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             require_admin_token,
         ))
+        .layer(axum::middleware::from_fn(refuse_cross_site))
         // State documents can be large (a fixture of a million records); admin is trusted.
         .layer(axum::extract::DefaultBodyLimit::max(1 << 30))
         // Health stays open so a container's health check needs no secret.
@@ -154,6 +155,57 @@ async fn require_admin_token(
         );
         res
     }
+}
+
+/// Admin writes come from the same origin (or from no browser at all) and carry JSON: a page
+/// on another site cannot reset state or freeze the clock with a form post or a `no-cors`
+/// fetch. Reads are left to the browser's same-origin policy (no CORS headers are sent).
+async fn refuse_cross_site(req: Request, next: axum::middleware::Next) -> Response {
+    use axum::http::{header, Method};
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let h = req.headers();
+    let text = |name: header::HeaderName| h.get(name).and_then(|v| v.to_str().ok());
+    let host = text(header::HOST).unwrap_or("");
+    let cross_origin = text(header::ORIGIN).is_some_and(|origin| {
+        let rest = origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"));
+        rest != Some(host)
+    });
+    let cross_fetch = h
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| !matches!(site, "same-origin" | "none"));
+    if cross_origin || cross_fetch {
+        return AdminError(
+            StatusCode::FORBIDDEN,
+            "cross_origin",
+            "admin writes are accepted only from the admin API's own origin".into(),
+        )
+        .into_response();
+    }
+    let has_body = text(header::CONTENT_LENGTH).is_some_and(|n| n != "0")
+        || h.contains_key(header::TRANSFER_ENCODING);
+    let json = text(header::CONTENT_TYPE).is_some_and(|ct| {
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        essence == "application/json" || essence.ends_with("+json")
+    });
+    if has_body && !json {
+        return AdminError(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "admin writes take JSON: send Content-Type: application/json".into(),
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 /// Compares without stopping at the first difference.

@@ -110,3 +110,88 @@ async fn admin_refuses_accounts_in_the_unnamed_namespace() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["account"], "token:y");
 }
+
+/// Class 10 — the admin API refuses cross-site writes: another origin, a cross-site fetch,
+/// or a body that is not JSON (what an HTML form or a `no-cors` fetch can send). The same
+/// origin, and clients that are not browsers, still work; reads are unaffected.
+#[tokio::test]
+async fn admin_refuses_cross_site_and_non_json_writes() {
+    let s = Server::start().await;
+    let host = s.addr.to_string();
+    let send = |origin: Option<&str>, site: Option<&str>, ct: Option<&str>, body: &str| {
+        let mut r = s
+            .client
+            .post(s.url("/__admin/clock"))
+            .body(body.to_string());
+        if let Some(o) = origin {
+            r = r.header("origin", o);
+        }
+        if let Some(v) = site {
+            r = r.header("sec-fetch-site", v);
+        }
+        if let Some(c) = ct {
+            r = r.header("content-type", c);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            let st = r.status().as_u16();
+            (st, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let freeze = r#"{"advance_ms": 3600000}"#;
+    let before: Value = s
+        .admin(Method::GET, "/clock", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let json_ct = Some("application/json");
+    let (st, body) = send(Some("http://evil.example"), None, json_ct, freeze).await;
+    assert_eq!(
+        (st, body["error"]["code"].as_str()),
+        (403, Some("cross_origin"))
+    );
+    assert_eq!(send(Some("null"), None, json_ct, freeze).await.0, 403);
+    assert_eq!(send(None, Some("cross-site"), json_ct, freeze).await.0, 403);
+    let (st, body) = send(None, None, Some("text/plain"), freeze).await;
+    assert_eq!(
+        (st, body["error"]["code"].as_str()),
+        (415, Some("unsupported_media_type"))
+    );
+    assert_eq!(
+        send(
+            None,
+            None,
+            Some("application/x-www-form-urlencoded"),
+            freeze
+        )
+        .await
+        .0,
+        415
+    );
+    assert_eq!(send(None, None, None, freeze).await.0, 415);
+    // Nothing of that reached the clock.
+    let clock: Value = s
+        .admin(Method::GET, "/clock", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(clock, before);
+    // The dashboard's own origin, and a plain client, are served.
+    let own = format!("http://{host}");
+    let (st, _) = send(Some(&own), Some("same-origin"), json_ct, "{}").await;
+    assert!(st < 300, "same origin refused: {st}");
+    let (st, _) = send(None, None, json_ct, "{}").await;
+    assert!(st < 300, "plain client refused: {st}");
+    let r = s.client.post(s.url("/__admin/reset")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "a body-less write from a plain client");
+    let r = s
+        .client
+        .post(s.url("/__admin/reset"))
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a body-less cross-origin write");
+}

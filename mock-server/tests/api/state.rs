@@ -146,6 +146,7 @@ async fn bad_documents_point_at_the_problem_and_change_nothing() {
     let r = s
         .client
         .put(s.url("/__admin/state/helpcrunch"))
+        .header("content-type", "application/json")
         .body("{not json")
         .send()
         .await

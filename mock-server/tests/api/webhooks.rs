@@ -514,6 +514,7 @@ async fn bad_subscriptions_and_scenarios() {
     let r = s
         .client
         .post(s.url("/__admin/webhooks"))
+        .header("content-type", "application/json")
         .body("not json")
         .send()
         .await

@@ -165,7 +165,7 @@ pub fn tutorial() -> Vec<Case> {
         .auth(CaseAuth::Missing)
         .unsnapshotted(),
         Case::write("createTag", "POST", "/tags", "/tags", 201, TUTORIAL_ONLY)
-            .body(r#"{"name": "mockdesk-verify", "mailbox_id": "{$getConversation/mailbox_id}"}"#),
+            .body(r#"{"name": "mockdesk-verify-tutorial", "mailbox_id": "{$getConversation/mailbox_id}"}"#),
         Case::write(
             "applyTag",
             "POST",
