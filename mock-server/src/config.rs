@@ -2,6 +2,7 @@
 //! flags take comma-separated values in their variable.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use crate::platform::rate_limit::Window;
 use crate::platform::{RateLimitMode, RateOverride};
@@ -169,9 +170,57 @@ pub struct Config {
     /// Require `Authorization: Bearer TOKEN` on the admin API (`/__admin`).
     #[arg(long, env = "MOCKDESK_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+
+    /// Bytes the journal keeps at most (oldest entries go first), besides its entry count.
+    #[arg(long, env = "MOCKDESK_JOURNAL_MAX_BYTES", default_value_t = 16 << 20)]
+    pub journal_max_bytes: usize,
+
+    /// A client must send a request's headers (and its body) within this, and an idle
+    /// keep-alive connection is closed after it: `30s`, `500ms`.
+    #[arg(long, env = "MOCKDESK_CLIENT_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub client_timeout: Duration,
+
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, env = "MOCKDESK_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// On SIGTERM/SIGINT, how long open requests may still finish before the process exits.
+    #[arg(long, env = "MOCKDESK_SHUTDOWN_GRACE", default_value = "5s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+}
+
+/// `30s`, `500ms`, `2m`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (e.g. 30s, 500ms)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("`{s}`: unit must be ms, s or m")),
+    };
+    if !(0.0..=86_400.0).contains(&secs) {
+        return Err(format!("`{s}` is out of range"));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 impl Config {
+    /// The listeners' limits.
+    pub fn limits(&self) -> crate::platform::serve::ServeLimits {
+        crate::platform::serve::ServeLimits {
+            client_timeout: self.client_timeout,
+            max_connections: self.max_connections,
+            shutdown_grace: self.shutdown_grace,
+        }
+    }
+
     /// Whether the admin API is reachable beyond this machine without a token (start-up warns).
     pub fn admin_exposed(&self) -> bool {
         !self.listen.ip().is_loopback() && self.admin_token.is_none()
@@ -194,6 +243,10 @@ impl Default for Config {
             state_file: None,
             state_dir: None,
             admin_token: None,
+            journal_max_bytes: 16 << 20,
+            client_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            shutdown_grace: Duration::from_secs(5),
         }
     }
 }

@@ -38,7 +38,7 @@ use std::io;
 
 use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::{Json, Router, ServiceExt};
+use axum::{Json, Router};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tower::Layer;
@@ -84,9 +84,7 @@ pub async fn run(
     let table = state.routes();
     let svc = tower::util::MapRequestLayer::new(move |req: Request| route_by_host(req, &table))
         .layer(app(&state));
-    axum::serve(listener, svc.into_make_service())
-        .with_graceful_shutdown(shutdown)
-        .await
+    platform::serve::serve(listener, svc, state.limits, shutdown).await
 }
 
 /// Serves one surface at the root of `listener` with the vendor's own paths (admin stays at
@@ -111,7 +109,5 @@ pub async fn run_surface(
         })?;
     let svc = tower::util::MapRequestLayer::new(move |req: Request| route_to_surface(req, &route))
         .layer(app(&state));
-    axum::serve(listener, svc.into_make_service())
-        .with_graceful_shutdown(shutdown)
-        .await
+    platform::serve::serve(listener, svc, state.limits, shutdown).await
 }

@@ -23,6 +23,8 @@ pub struct AppState {
     pub ports: Arc<Vec<SurfacePort>>,
     /// `--admin-token`: the bearer token the admin API requires, if any.
     pub admin_token: Option<Arc<str>>,
+    /// Client timeouts, connection cap and shutdown deadline of every listener.
+    pub limits: crate::platform::serve::ServeLimits,
 }
 
 /// A configuration error found while building the state.
@@ -56,6 +58,10 @@ impl AppState {
         );
         // Fault probabilities follow --seed, so a run repeats its choices.
         platform.faults = crate::platform::faults::Faults::new(config.seed);
+        platform.journal = crate::platform::journal::Journal::bounded(
+            config.journal_capacity,
+            config.journal_max_bytes,
+        );
         let platform = Arc::new(platform);
         let mut backends = Vec::new();
         let mut dialects = Vec::new();
@@ -138,6 +144,7 @@ impl AppState {
             routers: Arc::new(routers),
             ports: Arc::new(config.ports.clone()),
             admin_token: config.admin_token.as_deref().map(Arc::from),
+            limits: config.limits(),
         };
         if me.platform.durable.get().is_some() {
             // What the start-up flags added (a state file, --webhook) is stored right away.

@@ -60,10 +60,15 @@ pub fn body_text(bytes: &bytes::Bytes) -> Option<BodyText> {
     if bytes.is_empty() {
         return None;
     }
-    Some(BodyText {
-        kept: bytes.slice(..bytes.len().min(BODY_LIMIT)),
-        cut: bytes.len() > BODY_LIMIT,
-    })
+    // A short body shares the request's buffer; a cut one is copied, so the journal never
+    // holds a large buffer alive for the few bytes it shows.
+    let cut = bytes.len() > BODY_LIMIT;
+    let kept = if cut {
+        bytes::Bytes::copy_from_slice(&bytes[..BODY_LIMIT])
+    } else {
+        bytes.clone()
+    };
+    Some(BodyText { kept, cut })
 }
 
 /// Which entries a query asks for (every field optional).
@@ -99,18 +104,53 @@ impl Filter {
     }
 }
 
+impl Entry {
+    /// Roughly the bytes the entry holds (its texts and kept bodies, plus a fixed overhead).
+    pub fn weight(&self) -> usize {
+        let body = |b: &Option<BodyText>| b.as_ref().map_or(0, |b| b.kept.len());
+        256 + self.surface.len()
+            + self.account.as_ref().map_or(0, String::len)
+            + self.method.len()
+            + self.path.len()
+            + self.query.as_ref().map_or(0, String::len)
+            + self.vendor_path.len()
+            + body(&self.request_body)
+            + body(&self.response_body)
+            + self.fault.as_ref().map_or(0, String::len)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    last_seq: u64,
+    bytes: usize,
+    entries: VecDeque<Entry>,
+}
+
+/// The last requests, bounded both in count and in bytes (oldest dropped first).
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
-    inner: Mutex<(u64, VecDeque<Entry>)>,
+    max_bytes: usize,
+    inner: Mutex<Kept>,
 }
 
 impl Journal {
     pub fn new(capacity: usize) -> Self {
+        Self::bounded(capacity, usize::MAX)
+    }
+
+    pub fn bounded(capacity: usize, max_bytes: usize) -> Self {
         Self {
             capacity,
-            inner: Mutex::new((0, VecDeque::new())),
+            max_bytes,
+            inner: Mutex::new(Kept::default()),
         }
+    }
+
+    /// Bytes the kept entries hold (by [`Entry::weight`]).
+    pub fn bytes(&self) -> usize {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).bytes
     }
 
     pub fn capacity(&self) -> usize {
@@ -123,32 +163,47 @@ impl Journal {
             return;
         }
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        g.0 += 1;
-        entry.seq = g.0;
-        if g.1.len() == self.capacity {
-            g.1.pop_front();
+        g.last_seq += 1;
+        entry.seq = g.last_seq;
+        let weight = entry.weight();
+        g.bytes += weight;
+        g.entries.push_back(entry);
+        while g.entries.len() > self.capacity || (g.bytes > self.max_bytes && g.entries.len() > 1) {
+            if let Some(old) = g.entries.pop_front() {
+                g.bytes -= old.weight();
+            }
         }
-        g.1.push_back(entry);
+        if g.bytes > self.max_bytes {
+            // One entry alone over the budget: keep its numbers, drop its bodies.
+            if let Some(e) = g.entries.back_mut() {
+                e.request_body = None;
+                e.response_body = None;
+                let w = e.weight();
+                g.bytes = w;
+            }
+        }
     }
 
     /// Entries matching `filter`, oldest first.
     pub fn find(&self, filter: &Filter) -> Vec<Entry> {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        g.1.iter().filter(|e| filter.matches(e)).cloned().collect()
+        g.entries
+            .iter()
+            .filter(|e| filter.matches(e))
+            .cloned()
+            .collect()
     }
 
     /// Entries oldest first.
     pub fn list(&self) -> Vec<Entry> {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        g.1.iter().cloned().collect()
+        g.entries.iter().cloned().collect()
     }
 
     pub fn clear(&self) {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .1
-            .clear();
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        g.entries.clear();
+        g.bytes = 0;
     }
 }
 
@@ -193,6 +248,36 @@ mod tests {
         assert_eq!(j.find(&only_c).len(), 1);
         j.clear();
         assert!(j.list().is_empty());
+    }
+
+    /// The byte budget drops the oldest entries; a cut body does not keep the original
+    /// buffer alive.
+    #[test]
+    fn bounded_in_bytes() {
+        let j = Journal::bounded(1000, 30 * 1024);
+        let big = bytes::Bytes::from(vec![b'x'; 1 << 20]);
+        for i in 0..20 {
+            let mut e = entry(&format!("/{i}"));
+            e.request_body = body_text(&big);
+            e.response_body = body_text(&big);
+            j.record(e);
+        }
+        assert!(j.bytes() <= 30 * 1024, "{}", j.bytes());
+        let l = j.list();
+        assert!(!l.is_empty() && l.len() < 20);
+        assert_eq!(l.last().unwrap().path, "/19");
+        let kept = l[0].request_body.as_ref().unwrap();
+        assert_eq!(kept.kept.len(), BODY_LIMIT);
+        assert!(
+            !std::ptr::eq(kept.kept.as_ptr(), big.as_ptr()),
+            "shares the 1 MB buffer"
+        );
+        let tiny = Journal::bounded(10, 300);
+        let mut e = entry("/huge");
+        e.request_body = body_text(&big);
+        tiny.record(e);
+        assert_eq!(tiny.list()[0].request_body, None);
+        assert!(tiny.bytes() <= 300);
     }
 
     /// Bodies are kept as text up to the limit.

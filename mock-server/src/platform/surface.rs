@@ -118,12 +118,22 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
     let (parts, body) = req.into_parts();
     let request_bytes = match axum::body::to_bytes(body, ctx.platform.max_body_bytes).await {
         Ok(b) => b,
-        Err(_) => {
-            let res = ApiError::PayloadTooLarge {
-                limit: ctx.platform.max_body_bytes,
-            }
-            .into_response();
-            return render(ctx.dialect, res, &method, &relative);
+        Err(e) => {
+            let too_large = e
+                .into_inner()
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            // Otherwise the client stalled (client timeout) or went away mid-body.
+            let err = if too_large {
+                ApiError::PayloadTooLarge {
+                    limit: ctx.platform.max_body_bytes,
+                }
+            } else {
+                ApiError::BadRequest {
+                    message: "The request body could not be read in time.".into(),
+                }
+            };
+            return render(ctx.dialect, err.into_response(), &method, &relative);
         }
     };
     let req = Request::from_parts(parts, Body::from(request_bytes.clone()));

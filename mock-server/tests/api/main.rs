@@ -12,6 +12,7 @@ mod helpcrunch;
 mod hipcall;
 mod hipcall_v3;
 mod hiver;
+mod robustness;
 mod routing;
 mod state;
 mod verify;

@@ -1,0 +1,183 @@
+//! Robustness classes from the audit (issue 14): slow or stuck clients, bounded work.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mock_server::platform::clock::Clock;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mockdesk");
+
+/// Reads until the server closes the connection (or `limit` passes); returns what arrived
+/// and how long it took.
+fn read_to_close(stream: &mut TcpStream, limit: Duration) -> (String, Duration) {
+    let start = Instant::now();
+    stream.set_read_timeout(Some(limit)).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("connection still open after {limit:?}: {e}"),
+        }
+    }
+    (String::from_utf8_lossy(&out).into_owned(), start.elapsed())
+}
+
+/// Class 8 — a client that sends half its headers, or goes quiet on a keep-alive connection,
+/// or promises a body it never sends, is cut off after the client timeout.
+#[tokio::test]
+async fn slow_clients_are_cut_off() {
+    let config = mock_server::Config {
+        client_timeout: Duration::from_millis(300),
+        ..config()
+    };
+    let s = Server::start_with(config, Clock::frozen_at_ms(1_700_000_000_000)).await;
+    let addr = s.addr;
+    tokio::task::spawn_blocking(move || {
+        // Half a request line and headers.
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n").unwrap();
+        let (_, took) = read_to_close(&mut c, Duration::from_secs(5));
+        assert!(took < Duration::from_secs(3), "half-sent headers kept for {took:?}");
+        // A keep-alive connection that goes idle after one answer.
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let (text, took) = read_to_close(&mut c, Duration::from_secs(5));
+        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+        assert!(took < Duration::from_secs(3), "idle connection kept for {took:?}");
+        // A body promised and never sent: the vendor's own error, then the connection ends.
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(
+            b"POST /helpcrunch/v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer helpcrunch-test-token\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"na",
+        )
+        .unwrap();
+        let (text, took) = read_to_close(&mut c, Duration::from_secs(5));
+        assert!(took < Duration::from_secs(3), "stalled body kept for {took:?}");
+        assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+        assert!(text.contains(r#"{"errors":[{"code":"invalid_request""#), "not HelpCrunch's body: {text}");
+    })
+    .await
+    .unwrap();
+    // Nothing of the stalled create was stored.
+    let (_, list) = s
+        .surface("helpcrunch")
+        .call(Method::GET, "/customers?limit=1", None)
+        .await;
+    assert_eq!(list["total"], 300, "{list}");
+}
+
+/// Class 8 — at most `--max-connections` are served at once; the next waits, and is served
+/// as soon as one closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_are_capped() {
+    let config = mock_server::Config {
+        max_connections: 2,
+        ..config()
+    };
+    let s = Server::start_with(config, Clock::frozen_at_ms(1_700_000_000_000)).await;
+    let hold = |addr| {
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let n = c.read(&mut buf).unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        c
+    };
+    let a = hold(s.addr);
+    let _b = hold(s.addr);
+    let fresh = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let err = fresh
+        .get(s.url("/__admin/health"))
+        .timeout(Duration::from_millis(400))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    drop(a);
+    let r = fresh
+        .get(s.url("/__admin/health"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// Class 8 — SIGTERM ends the process within the shutdown grace even while a request hangs
+/// and another client has sent half a request.
+#[test]
+fn shutdown_has_a_deadline() {
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--rate-limits", "off"])
+        .args(["--shutdown-grace", "500ms", "--client-timeout", "60s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    {
+        use std::io::BufRead;
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        out.read_line(&mut first).unwrap();
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    }
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let client = reqwest::blocking::Client::new();
+    let r = client
+        .post(format!("http://{addr}/__admin/faults"))
+        .json(&json!({"match": {"path": "/agents"}, "effect": {"type": "hang"}}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let hanging_addr = addr.clone();
+    std::thread::spawn(move || {
+        let _ = reqwest::blocking::Client::new()
+            .get(format!("http://{hanging_addr}/helpcrunch/v1/agents"))
+            .bearer_auth("helpcrunch-test-token")
+            .timeout(Duration::from_secs(30))
+            .send();
+    });
+    let mut half = TcpStream::connect(&addr).unwrap();
+    half.write_all(b"GET /__admin/health HTTP/1.1\r\nHo")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "SIGTERM did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
+}
