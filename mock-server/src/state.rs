@@ -150,11 +150,7 @@ impl AppState {
             // What the start-up flags added (a state file, --webhook) is stored right away.
             if config.state_file.is_some() {
                 for b in me.backends.iter() {
-                    let names: Vec<String> = b
-                        .dump()
-                        .as_object()
-                        .map(|m| m.keys().cloned().collect())
-                        .unwrap_or_default();
+                    let names = b.accounts();
                     me.store_accounts(b.as_ref(), &names)
                         .map_err(SetupError::StateDir)?;
                 }

@@ -125,22 +125,39 @@ pub async fn import_state(
     q: QueryPairs,
     body: axum::body::Bytes,
 ) -> AdminResult {
-    let backend = super::backend(&st, &vendor)?;
-    let doc: Value = match serde_json::from_slice(&body) {
+    let backend = super::backend(&st, &vendor)?.clone();
+    let only = q.get("account").map(str::to_string);
+    // Reading and checking a large document is CPU work: off the async workers.
+    let done =
+        tokio::task::spawn_blocking(move || import_document(&st, backend, &vendor, only, &body))
+            .await
+            .map_err(|e| {
+                super::AdminError(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })?;
+    done
+}
+
+fn import_document(
+    st: &AppState,
+    backend: std::sync::Arc<dyn crate::platform::dialect::Backend>,
+    vendor: &str,
+    only: Option<String>,
+    body: &[u8],
+) -> AdminResult {
+    let doc: Value = match serde_json::from_slice(body) {
         Ok(d) => d,
         Err(e) => return Ok(invalid("", &format!("not JSON: {e}"))),
     };
-    let accounts = match read_document(&vendor, doc) {
+    let mut accounts = match read_document(vendor, doc) {
         Ok(a) => a,
         Err(e) => return Ok(invalid(&e.pointer, &e.message)),
     };
-    let mut accounts = accounts;
-    let accounts = match q.get("account") {
+    let accounts = match only {
         None => accounts,
-        Some(a) => match accounts.remove(a) {
+        Some(a) => match accounts.remove(&a) {
             Some(one) => {
                 let mut m = Map::new();
-                m.insert(a.to_string(), one);
+                m.insert(a, one);
                 m
             }
             None => {

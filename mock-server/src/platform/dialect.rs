@@ -106,8 +106,8 @@ pub trait Backend: Send + Sync + 'static {
     /// Brings one account (or all) back to the seed.
     fn reset(&self, account: Option<&str>);
 
-    /// A JSON dump of every account's state, keyed by account id. No side effects.
-    fn dump(&self) -> Value;
+    /// The accounts that hold state (no side effects).
+    fn accounts(&self) -> Vec<String>;
 
     /// Replaces the named accounts' states with the documents (the dump's form), all or
     /// nothing: a document that does not read names the JSON pointer of its first problem.
@@ -116,8 +116,9 @@ pub trait Backend: Send + Sync + 'static {
         accounts: &serde_json::Map<String, Value>,
     ) -> Result<(), super::store::ImportError>;
 
-    /// One account's state in the dump's form (seeding it if new).
-    fn export(&self, account: &str) -> Value;
+    /// One account's state document as JSON text (seeding it if new), written straight from
+    /// the records (no intermediate JSON tree) under a read lock.
+    fn export(&self, account: &str) -> Vec<u8>;
 
     /// Runs a vendor-side scenario for an account; `None` when the vendor has none.
     fn simulate(

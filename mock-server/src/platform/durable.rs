@@ -77,11 +77,10 @@ impl Durable {
     }
 
     /// Stores one account's state (durably, before returning).
-    pub fn save(&self, vendor: &str, account: &str, state: &Value) -> Result<(), String> {
-        let bytes = serde_json::to_vec(state).map_err(|e| e.to_string())?;
+    pub fn save(&self, vendor: &str, account: &str, bytes: &[u8]) -> Result<(), String> {
         self.write(|txn| {
             let mut t = txn.open_table(STATE)?;
-            t.insert(key(vendor, account).as_str(), bytes.as_slice())?;
+            t.insert(key(vendor, account).as_str(), bytes)?;
             Ok(())
         })
     }
@@ -163,8 +162,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         {
             let d = Durable::open(&dir).unwrap();
-            d.save("acme", "default", &json!({"n": 1})).unwrap();
-            d.save("acme", "other", &json!({"n": 2})).unwrap();
+            d.save("acme", "default", br#"{"n":1}"#).unwrap();
+            d.save("acme", "other", br#"{"n":2}"#).unwrap();
             d.set_meta("webhooks", &json!([1])).unwrap();
             d.forget(Some("acme"), Some("other")).unwrap();
         }

@@ -342,24 +342,6 @@ impl<S> Tenants<S> {
         }
     }
 
-    /// Every account's state as JSON, keyed by account id (no side effects).
-    pub fn dump(&self) -> serde_json::Value
-    where
-        S: Serialize,
-    {
-        let mut out = serde_json::Map::new();
-        for a in self.accounts() {
-            let v = self.with(&a, |s| {
-                serde_json::to_value(&*s).unwrap_or_else(|e| {
-                    tracing::error!(account = %a, error = %e, "state failed to serialize");
-                    serde_json::json!({"error": format!("state failed to serialize: {e}")})
-                })
-            });
-            out.insert(a, v);
-        }
-        serde_json::Value::Object(out)
-    }
-
     /// Accounts that currently hold state.
     pub fn accounts(&self) -> Vec<String> {
         self.states
@@ -511,8 +493,8 @@ impl<S: Serialize + serde::de::DeserializeOwned + Send + Sync + 'static> super::
         self.tenants.reset(account);
     }
 
-    fn dump(&self) -> serde_json::Value {
-        self.tenants.dump()
+    fn accounts(&self) -> Vec<String> {
+        self.tenants.accounts()
     }
 
     fn import(
@@ -529,9 +511,15 @@ impl<S: Serialize + serde::de::DeserializeOwned + Send + Sync + 'static> super::
         Ok(())
     }
 
-    fn export(&self, account: &str) -> serde_json::Value {
-        self.tenants.with(account, |s| {
-            serde_json::to_value(&*s).unwrap_or(serde_json::Value::Null)
+    fn export(&self, account: &str) -> Vec<u8> {
+        self.tenants.read(account, |s| {
+            serde_json::to_vec(s).unwrap_or_else(|e| {
+                tracing::error!(account, error = %e, "state failed to serialize");
+                serde_json::to_vec(
+                    &serde_json::json!({"error": format!("state failed to serialize: {e}")}),
+                )
+                .unwrap_or_default()
+            })
         })
     }
 

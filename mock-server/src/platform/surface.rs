@@ -101,6 +101,9 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Query parameters one request may carry (a bound on the work a list's filters can ask for).
+pub const MAX_QUERY_PAIRS: usize = 200;
+
 async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) -> Response {
     let info = ctx.dialect.info();
     let method = req.method().clone();
@@ -114,6 +117,17 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
         req.extensions_mut().insert(ClientBase(base));
     }
     let relative = req.uri().path().trim_start_matches('/').to_string();
+    // Bounded work per request: filters and lists are driven by query parameters.
+    if req
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').count() > MAX_QUERY_PAIRS)
+    {
+        let err = ApiError::BadRequest {
+            message: format!("At most {MAX_QUERY_PAIRS} query parameters are accepted."),
+        };
+        return render(ctx.dialect, err.into_response(), &method, &relative);
+    }
     // The request body is read here (within the body limit) so the journal can keep it.
     let (parts, body) = req.into_parts();
     let request_bytes = match axum::body::to_bytes(body, ctx.platform.max_body_bytes).await {

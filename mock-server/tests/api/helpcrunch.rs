@@ -594,8 +594,9 @@ async fn agent_unsubscribe() {
         .iter()
         .find(|b| b.vendor() == "helpcrunch")
         .unwrap()
-        .dump();
-    assert_eq!(dump["default"]["agents"][1]["unsubscribed"], true);
+        .export("default");
+    let dump: Value = serde_json::from_slice(&dump).unwrap();
+    assert_eq!(dump["agents"][1]["unsubscribed"], true);
     let (status, v) = hc(&s, Method::GET, "/agents/99/unsubscribe", None).await;
     assert_eq!(
         (status, v["errors"][1]["message"].clone()),

@@ -154,13 +154,13 @@ async fn task_create_then_read() {
 }
 
 fn owners(s: &Server) -> Value {
-    s.state
+    let b = s
+        .state
         .backends
         .iter()
         .find(|b| b.vendor() == "hipcall")
-        .unwrap()
-        .dump()["default"]
-        .clone()
+        .unwrap();
+    serde_json::from_slice(&b.export("default")).unwrap()
 }
 
 /// The documented assignment rules: assign_to wins; auto-assign takes the first company

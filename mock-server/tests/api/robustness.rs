@@ -181,3 +181,49 @@ fn shutdown_has_a_deadline() {
         started.elapsed()
     );
 }
+
+/// Class 7 — one request's work is bounded: a HelpCrunch search takes at most 50 filters
+/// (HelpCrunch's validator error beyond), and no surface takes more than 200 query
+/// parameters (each vendor's own 400 body).
+#[tokio::test]
+async fn work_per_request_is_bounded() {
+    let s = Server::start().await;
+    let hc = s.surface("helpcrunch");
+    let filters = |n: usize| {
+        json!({"filter": (0..n)
+            .map(|i| json!({"field": "customers.name", "operator": "!=", "value": format!("x{i}")}))
+            .collect::<Vec<_>>()})
+    };
+    let (st, body) = hc
+        .call(Method::POST, "/customers/search", Some(filters(50)))
+        .await;
+    assert_eq!(st, 200, "{body}");
+    for n in [51, 14_000] {
+        let (st, body) = hc
+            .call(Method::POST, "/customers/search", Some(filters(n)))
+            .await;
+        assert_eq!(st, 400, "{n} filters: {body}");
+        assert_eq!(body["errors"][1]["code"], "filter", "{body}");
+        assert_eq!(
+            body["errors"][1]["message"],
+            "This collection should contain 50 elements or less."
+        );
+    }
+    let query: String = (0..300)
+        .map(|i| format!("x{i}=1"))
+        .collect::<Vec<_>>()
+        .join("&");
+    for info in s.state.surfaces() {
+        let (st, body) = s
+            .surface(info.id)
+            .call(Method::GET, &format!("/?{query}"), None)
+            .await;
+        assert_eq!(st, 400, "{}: {body}", info.id);
+        assert!(body.is_object() || body.is_array(), "{}: not JSON", info.id);
+    }
+    let (st, _) = s
+        .surface("hipcall")
+        .call(Method::GET, "/users?page=1", None)
+        .await;
+    assert_eq!(st, 200, "a normal query still works");
+}

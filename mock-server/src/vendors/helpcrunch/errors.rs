@@ -54,6 +54,10 @@ pub fn field_entry(e: &FieldError) -> Value {
             format!("This value should be less than or equal to {max}.")
         }
         Problem::Email => "This value is not a valid email address.".into(),
+        Problem::Count { min: 0, max } => {
+            let n = |k: usize| format!("{k} element{}", if k == 1 { "" } else { "s" });
+            format!("This collection should contain {} or less.", n(*max))
+        }
         Problem::Count { min, max } => {
             let n = |k: usize| format!("{k} element{}", if k == 1 { "" } else { "s" });
             format!(

@@ -48,7 +48,11 @@
 //! - **Search**: an empty or absent `filter` matches everything; `comparison` defaults to AND;
 //!   string comparisons are case-insensitive (`~` is "contains"); `tagsData` supports `=`
 //!   (has all the tags); `chats.agents` `=` means "an agent who wrote". The search envelopes
-//!   mirror the lists (`total` for customers, `meta.total` for chats).
+//!   mirror the lists (`total` for customers, `meta.total` for chats). At most 50 filters per
+//!   search (and 50 tags per `tagsData` value): more is a 400 at `filter` with Symfony's
+//!   "This collection should contain 50 elements or less." — no limit is documented; the cap
+//!   bounds one request's work.
+//! - **Ids** are never reused: a deleted customer's id (and so its chats) never comes back.
 //! - **Limits**: `limit` above 100 or below 1, or a negative `offset`, is a 400 on that
 //!   parameter (the docs only give the maximum). Default order is by id; `order` alone
 //!   reverses it.

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::input::{self, not_a_choice, required, type_err, unix_input};
 use super::models::{Chat, ChatStatus, Customer, HelpCrunchState};
-use crate::platform::error::{ApiError, ApiResult};
+use crate::platform::error::{ApiError, ApiResult, Problem};
 
 /// One search filter after validation.
 #[derive(Debug, Clone)]
@@ -104,6 +104,10 @@ pub struct Search {
     pub descending: bool,
 }
 
+/// Filters one search takes at most (also the most tags one `tagsData` filter names). The
+/// docs give no limit; this cap keeps one request's work bounded (a deviation, documented).
+pub const MAX_FILTERS: usize = 50;
+
 /// Validates `filter`, `comparison`, `sort` and `order` of a search body against a field
 /// table; every problem is reported at its `filter[i].…` path.
 pub fn parse_search(
@@ -115,6 +119,15 @@ pub fn parse_search(
     let mut filters = Vec::new();
     match body.get("filter") {
         None | Some(Value::Null) => {}
+        Some(Value::Array(items)) if items.len() > MAX_FILTERS => {
+            return Err(ApiError::invalid(
+                "filter",
+                Problem::Count {
+                    min: 0,
+                    max: MAX_FILTERS,
+                },
+            ));
+        }
         Some(Value::Array(items)) => {
             for (i, f) in items.iter().enumerate() {
                 let at = |k: &str| format!("filter[{i}].{k}");
@@ -164,6 +177,7 @@ pub fn parse_search(
                         .is_some_and(|s| ChatStatus::parse(s).is_some()),
                     Kind::Tags => value.as_array().is_some_and(|a| {
                         !a.is_empty()
+                            && a.len() <= MAX_FILTERS
                             && a.iter().all(|t| {
                                 t.get("name")
                                     .and_then(Value::as_str)
