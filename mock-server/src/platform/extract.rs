@@ -50,6 +50,29 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
+/// As [`JsonObject`], for operations that need a body: an empty body is a `BadRequest`
+/// (never read as `{}`, which would make an all-null record).
+#[derive(Debug, Clone)]
+pub struct RequiredJsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for RequiredJsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::BadRequest {
+                message: "The request body could not be read.".into(),
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::BadRequest {
+                message: "The request body must be a JSON object.".into(),
+            });
+        }
+        parse_object(&bytes).map(RequiredJsonObject)
+    }
+}
+
 /// A file part of a form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormFile {

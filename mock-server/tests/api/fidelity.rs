@@ -195,3 +195,83 @@ async fn admin_refuses_cross_site_and_non_json_writes() {
         .unwrap();
     assert_eq!(r.status(), 403, "a body-less cross-origin write");
 }
+
+/// Class 4 — what is acknowledged is applied: HelpCrunch writes that need a body refuse an
+/// empty one (no all-null record), nulls on PATCH are applied as resets, and numbers that
+/// do not fit are the vendor's type error, never rounded.
+#[tokio::test]
+async fn acknowledged_writes_are_applied_or_refused() {
+    let s = Server::start().await;
+    let hc = s.surface("helpcrunch");
+    let (_, before) = hc.call(Method::GET, "/customers?limit=1", None).await;
+    let raw = |method: Method, path: &str, body: &'static str| {
+        let r = s
+            .client
+            .request(method, s.url(&format!("/helpcrunch/v1{path}")))
+            .bearer_auth("helpcrunch-test-token")
+            .header("content-type", "application/json")
+            .body(body);
+        async move {
+            let r = r.send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    for (method, path) in [
+        (Method::POST, "/customers"),
+        (Method::PUT, "/customers/1"),
+        (Method::PATCH, "/customers/1"),
+        (Method::POST, "/chats"),
+        (Method::POST, "/messages"),
+    ] {
+        for body in ["", "  ", "not json", "[1]"] {
+            let (st, v) = raw(method.clone(), path, body).await;
+            assert_eq!(st, 400, "{method} {path} {body:?}: {v}");
+            assert_eq!(v["errors"][0]["code"], "invalid_request", "{v}");
+        }
+    }
+    let (_, after) = hc.call(Method::GET, "/customers?limit=1", None).await;
+    assert_eq!(
+        after["total"], before["total"],
+        "a refused create made a record"
+    );
+    let (_, one) = hc.call(Method::GET, "/customers/1", None).await;
+    assert!(
+        one["name"].is_string(),
+        "PUT with an empty body wiped the record: {one}"
+    );
+    // Nulls on PATCH reset, as PUT's omitted fields do.
+    let (st, c) = hc
+        .call(
+            Method::PATCH,
+            "/customers/1",
+            Some(
+                json!({"blocked": true, "tags": [{"name": "vip"}], "customData": {"plan": "pro"}}),
+            ),
+        )
+        .await;
+    assert_eq!(st, 200, "{c}");
+    let (st, c) = hc
+        .call(
+            Method::PATCH,
+            "/customers/1",
+            Some(json!({"blocked": null, "tags": null, "customData": null})),
+        )
+        .await;
+    assert_eq!(st, 200, "{c}");
+    assert_eq!(
+        (c["blocked"].clone(), c["tags"].clone()),
+        (json!(false), json!([])),
+        "{c}"
+    );
+    assert!(c["customData"].as_object().unwrap().is_empty(), "{c}");
+    // Timestamps that do not fit are a type error, not a rounded date.
+    for bad in ["1e300", "99999999999999999999999", "-1e20"] {
+        let body: &'static str = Box::leak(format!(r#"{{"firstSeen": {bad}}}"#).into_boxed_str());
+        let (st, v) = raw(Method::PATCH, "/customers/1", body).await;
+        assert_eq!(st, 400, "{bad}: {v}");
+        assert_eq!(v["errors"][1]["code"], "firstSeen", "{v}");
+    }
+}

@@ -193,6 +193,10 @@ async fn patch_visible_through_tutorial() {
         json!({"tags": {"to_apply": "56789"}}),
         json!({"priority": "high"}),
         json!({}),
+        // Issue 14 class 4: acknowledged means applied, so these are refused, not ignored.
+        json!({"status": null}),
+        json!({"tags": {"to_apply": ["56789"], "to_remove": ["56789"]}}),
+        json!({"tags": {"to_apply": []}}),
     ] {
         let (status, v) = off(
             &s,
@@ -206,6 +210,17 @@ async fn patch_visible_through_tutorial() {
     }
     let (_, again) = tut(&s, Method::GET, "/conversations/234232", None).await;
     assert_eq!(again, c);
+    // `assignee: null` unassigns.
+    let (status, _) = off(
+        &s,
+        Method::PATCH,
+        "/inboxes/102/conversations/234232",
+        Some(json!({"assignee": null})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (_, c) = tut(&s, Method::GET, "/conversations/234232", None).await;
+    assert_eq!(c["assignee"], Value::Null, "{c}");
 }
 
 /// Tutorial writes (assign, status, tag, note) read back through the official surface.

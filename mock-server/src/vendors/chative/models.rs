@@ -61,12 +61,19 @@ pub struct ChativeState {
 /// Genders the emulator accepts (the docs only show `male`).
 pub const GENDERS: &[&str] = &["male", "female", "other"];
 
-/// A date value: a millisecond timestamp (JSON number) or an ISO 8601 string.
+/// A date value: a millisecond timestamp (JSON number, years 1–9999) or an ISO 8601 string.
+/// A number beyond that range, or a fraction, is no date (never rounded into one).
 pub fn parse_date(v: &Value) -> Option<i64> {
+    const RANGE: std::ops::RangeInclusive<i64> = -62_135_596_800_000..=253_402_300_799_999;
     match v {
         Value::Number(n) => n
             .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            })
+            .filter(|ms| RANGE.contains(ms)),
         Value::String(s) => DateTime::parse_from_rfc3339(s.trim())
             .or_else(|_| DateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M:%S%z"))
             .ok()

@@ -80,6 +80,9 @@ impl HelpCrunchState {
                 }
             }
         }
+        if input.clear_custom_data {
+            c.custom_data.clear();
+        }
         if let Some(data) = input.custom_data {
             if mode == Write::Merge {
                 for (k, v) in data {

@@ -27,21 +27,23 @@ pub(super) fn not_a_choice(field: impl Into<String>, allowed: &[&str]) -> FieldE
     )
 }
 
-/// Reads a unix timestamp given as an integer, a float or a numeric string (seconds).
+/// Reads a unix timestamp given as an integer, a float or a numeric string (seconds), within
+/// the years 1–9999; anything else (huge integers, floats beyond that, NaN) is no timestamp,
+/// so the caller answers HelpCrunch's type error instead of rounding silently.
 pub fn unix_input(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f.floor() as i64)),
+    const RANGE: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
+    let from_float = |f: f64| (f.is_finite() && f.abs() < 1.0e12).then(|| f.floor() as i64);
+    let secs = match v {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().and_then(from_float)),
         Value::String(s) => {
             let s = s.trim();
-            s.parse::<i64>().ok().or_else(|| {
-                s.parse::<f64>()
-                    .ok()
-                    .filter(|f| f.is_finite())
-                    .map(|f| f.floor() as i64)
-            })
+            s.parse::<i64>()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().and_then(from_float))
         }
         _ => None,
-    }
+    }?;
+    RANGE.contains(&secs).then_some(secs)
 }
 
 /// An id in a body: an integer or a numeric string (not a float, not a boolean). `Some(None)`
@@ -160,6 +162,8 @@ pub struct CustomerInput {
     pub blocked: Option<bool>,
     pub tags: Option<Vec<(String, Option<String>)>>,
     pub custom_data: Option<Map<String, Value>>,
+    /// `customData: null`: empty it first (also on PATCH, which otherwise merges).
+    pub clear_custom_data: bool,
 }
 
 impl CustomerInput {
@@ -266,20 +270,24 @@ pub fn customer(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Cust
         ("unsubscribed", &mut input.unsubscribed),
         ("blocked", &mut input.blocked),
     ] {
+        // null is applied as the value a PUT gives an omitted flag (false), not ignored.
         match body.get(f) {
-            None | Some(Value::Null) => {}
+            None => {}
+            Some(Value::Null) => *slot = Some(false),
             Some(Value::Bool(b)) => *slot = Some(*b),
             Some(_) => errors.push(type_err(f, "boolean")),
         }
     }
     match body.get("tags") {
-        None | Some(Value::Null) => {}
+        None => {}
+        Some(Value::Null) => input.tags = Some(Vec::new()),
         Some(v) => input.tags = tag_list(v, "tags", errors),
     }
     // customData: the documented request form `[{property, value}]`, or the response form
     // (a map), so a read-modify-write round trip works.
     match body.get("customData") {
-        None | Some(Value::Null) => {}
+        None => {}
+        Some(Value::Null) => input.clear_custom_data = true,
         Some(Value::Array(items)) => {
             let mut m = Map::new();
             for (i, item) in items.iter().enumerate() {

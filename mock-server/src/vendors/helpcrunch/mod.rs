@@ -52,6 +52,12 @@
 //!   search (and 50 tags per `tagsData` value): more is a 400 at `filter` with Symfony's
 //!   "This collection should contain 50 elements or less." — no limit is documented; the cap
 //!   bounds one request's work.
+//! - **Bodies**: writes that take a body (create/PUT/PATCH customer, tags, events, chats, chat
+//!   actions, messages) refuse an empty or non-object body with the 400 `invalid_request`
+//!   pair; searches read an empty body as "match everything". On PATCH, `null` is applied as
+//!   the value PUT gives an omitted field (`blocked`/`unsubscribed` false, `tags` and
+//!   `customData` emptied), never ignored. Timestamps outside the years 1–9999 (or too large to
+//!   be integers) are the type error, never rounded.
 //! - **Ids** are never reused: a deleted customer's id (and so its chats) never comes back.
 //! - **Limits**: `limit` above 100 or below 1, or a negative `offset`, is a 400 on that
 //!   parameter (the docs only give the maximum). Default order is by id; `order` alone

@@ -20,7 +20,7 @@ use super::webhooks::{
 use super::HelpCrunch;
 use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult};
-use crate::platform::extract::{JsonObject, QueryPairs};
+use crate::platform::extract::{JsonObject, QueryPairs, RequiredJsonObject};
 use crate::platform::pagination::{
     offset_limit, offset_limit_query, slice, OffsetLimitRules, Window,
 };
@@ -199,7 +199,11 @@ fn write_customer(
     committed(hc, account, r)
 }
 
-async fn create_customer(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
+async fn create_customer(
+    State(hc): Hc,
+    account: Account,
+    RequiredJsonObject(body): RequiredJsonObject,
+) -> Answer {
     write_customer(&hc, &account, None, &body, Write::Create)
 }
 
@@ -207,7 +211,7 @@ async fn replace_customer(
     State(hc): Hc,
     account: Account,
     Path(id): Path<String>,
-    JsonObject(body): JsonObject,
+    RequiredJsonObject(body): RequiredJsonObject,
 ) -> Answer {
     let id = path_id("Customer", &id)?;
     write_customer(&hc, &account, Some(id), &body, Write::Replace)
@@ -217,7 +221,7 @@ async fn merge_customer(
     State(hc): Hc,
     account: Account,
     Path(id): Path<String>,
-    JsonObject(body): JsonObject,
+    RequiredJsonObject(body): RequiredJsonObject,
 ) -> Answer {
     let id = path_id("Customer", &id)?;
     write_customer(&hc, &account, Some(id), &body, Write::Merge)
@@ -280,7 +284,7 @@ async fn tag_customer(
     State(hc): Hc,
     account: Account,
     Path(id): Path<String>,
-    JsonObject(body): JsonObject,
+    RequiredJsonObject(body): RequiredJsonObject,
 ) -> Answer {
     tags(&hc, &account, &id, &body, true)
 }
@@ -289,12 +293,16 @@ async fn untag_customer(
     State(hc): Hc,
     account: Account,
     Path(id): Path<String>,
-    JsonObject(body): JsonObject,
+    RequiredJsonObject(body): RequiredJsonObject,
 ) -> Answer {
     tags(&hc, &account, &id, &body, false)
 }
 
-async fn add_event(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
+async fn add_event(
+    State(hc): Hc,
+    account: Account,
+    RequiredJsonObject(body): RequiredJsonObject,
+) -> Answer {
     let now = hc.now();
     let e = hc.with(&account, |s| s.add_event(&body, now))?;
     json(&event_view(&e))
@@ -325,7 +333,11 @@ async fn get_chat(State(hc): Hc, account: Account, Path(id): Path<String>) -> An
     hc.with(&account, |s| json(&s.chat_view(s.chat(id)?)))
 }
 
-async fn create_chat(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
+async fn create_chat(
+    State(hc): Hc,
+    account: Account,
+    RequiredJsonObject(body): RequiredJsonObject,
+) -> Answer {
     let now = hc.now();
     let r = hc.with(&account, |s| {
         let c = s.create_chat(&body, now)?;
@@ -358,7 +370,7 @@ fn action(
 /// `PUT /chats/{action}` handlers: the chat id travels in the body.
 macro_rules! chat_action {
     ($($handler:ident => $action:ident),* $(,)?) => {$(
-        async fn $handler(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
+        async fn $handler(State(hc): Hc, account: Account, RequiredJsonObject(body): RequiredJsonObject) -> Answer {
             action(&hc, &account, ChatAction::$action, &body)
         }
     )*};
@@ -391,7 +403,11 @@ async fn list_messages(
     })
 }
 
-async fn post_message(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
+async fn post_message(
+    State(hc): Hc,
+    account: Account,
+    RequiredJsonObject(body): RequiredJsonObject,
+) -> Answer {
     let now = hc.clock.now_ms();
     let r = hc.with(&account, |s| {
         let before = body

@@ -28,6 +28,9 @@
 //! seed holds the ids the tutorial's samples use, so they run unchanged.
 //!
 //! # Known deviations (choices where the sources are silent)
+//! - **PATCH conversation**: `assignee: null` unassigns; `status: null`, a tag both in
+//!   `tags.to_apply` and `tags.to_remove`, or a body that changes nothing is the 400 (what
+//!   answers 204 has been applied).
 //! - **Webhooks** (`webhooks.rs`) follow the third-party tutorial (seed 001), not Hiver: its
 //!   four event names and `data.conversation` / `data.assignee` / `data.status` reads; writes
 //!   through the official API fire them too. Unsigned, no retries, agent `Hiver-Webhooks/1.0`.

@@ -314,7 +314,7 @@ impl HiverState {
             return Err(bad(&format!("unknown field {k}")));
         }
         let status = match body.get("status") {
-            None | Some(Value::Null) => None,
+            None => None,
             Some(v) => match v
                 .get("name")
                 .and_then(Value::as_str)
@@ -324,8 +324,10 @@ impl HiverState {
                 _ => return Err(bad("status.name must be one of open, pending, close")),
             },
         };
-        let assignee = match body.get("assignee") {
-            None | Some(Value::Null) => None,
+        // `assignee: null` unassigns (applied, not ignored).
+        let assignee: Option<Option<i64>> = match body.get("assignee") {
+            None => None,
+            Some(Value::Null) => Some(None),
             Some(v) => {
                 let Some(email) = v.get("email").and_then(Value::as_str) else {
                     return Err(bad("assignee.email is required"));
@@ -335,7 +337,7 @@ impl HiverState {
                     .into_iter()
                     .find(|u| u.email.eq_ignore_ascii_case(email.trim()))
                 {
-                    Some(u) => Some(u.id),
+                    Some(u) => Some(Some(u.id)),
                     None => return Err(bad(&format!("{email} is not a user of this inbox"))),
                 }
             }
@@ -365,7 +367,12 @@ impl HiverState {
                 }
             }
         }
-        if body.is_empty() {
+        if let Some(both) = apply.iter().find(|id| remove.contains(id)) {
+            return Err(bad(&format!(
+                "tag {both} is in both tags.to_apply and tags.to_remove"
+            )));
+        }
+        if status.is_none() && assignee.is_none() && apply.is_empty() && remove.is_empty() {
             return Err(bad("nothing to update: send status, assignee or tags"));
         }
         let c = self
@@ -376,7 +383,7 @@ impl HiverState {
             c.status = s;
         }
         if let Some(a) = assignee {
-            c.assignee_id = Some(a);
+            c.assignee_id = a;
         }
         for id in apply {
             if !c.tag_ids.contains(&id) {
