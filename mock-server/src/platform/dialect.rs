@@ -42,6 +42,8 @@ pub struct SurfaceInfo {
     pub rate_headers: RateHeaders,
     /// Where the emulated behaviour comes from.
     pub source: &'static str,
+    /// What the vendor's web framework does around the API (trailing slashes, headers).
+    pub framework: Framework,
 }
 
 impl SurfaceInfo {
@@ -66,7 +68,70 @@ pub struct Dialect {
     pub catalogue: fn() -> Vec<Case>,
 }
 
+/// What a path with a trailing slash gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TrailingSlash {
+    /// Served as the path without it (Laravel, Phoenix).
+    Serve,
+    /// GET/HEAD: 301 to the path without it; other methods: the vendor's 404 (Symfony).
+    Redirect,
+    /// The vendor's 404 (stack unknown: the strict choice).
+    NotFound,
+}
+
+/// The vendor's web framework, as far as a client can see it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Framework {
+    /// The framework's name where known (README and `GET /__admin/surfaces`).
+    pub name: &'static str,
+    pub trailing_slash: TrailingSlash,
+    /// Headers the framework adds to every answer (e.g. Laravel's `cache-control`).
+    pub headers: &'static [(&'static str, &'static str)],
+}
+
 impl Dialect {
+    /// The methods the surface's OpenAPI document serves at `path` (relative to the surface
+    /// root), in the order a framework lists them: GET (and HEAD), POST, PUT, PATCH, DELETE.
+    pub fn allowed_methods(&self, path: &str) -> Vec<String> {
+        use std::collections::HashMap;
+        use std::sync::{Mutex, OnceLock};
+        type Table = Vec<(Vec<String>, Vec<String>)>;
+        static CACHE: OnceLock<Mutex<HashMap<&'static str, std::sync::Arc<Table>>>> =
+            OnceLock::new();
+        let table = {
+            let mut cache = CACHE
+                .get_or_init(Default::default)
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            cache
+                .entry(self.info.id)
+                .or_insert_with(|| std::sync::Arc::new(path_methods(self.openapi)))
+                .clone()
+        };
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let mut found: Vec<String> = Vec::new();
+        for (template, methods) in table.iter() {
+            let fits = template.len() == segments.len()
+                && template
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s);
+            if fits {
+                for m in methods {
+                    if !found.contains(m) {
+                        found.push(m.clone());
+                    }
+                }
+            }
+        }
+        let order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+        if found.iter().any(|m| m == "GET") {
+            found.push("HEAD".into());
+        }
+        found.sort_by_key(|m| order.iter().position(|o| o == m).unwrap_or(order.len()));
+        found
+    }
+
     pub fn info(&self) -> &SurfaceInfo {
         &self.info
     }
@@ -94,6 +159,36 @@ impl std::fmt::Debug for Dialect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dialect").field("info", &self.info).finish()
     }
+}
+
+/// Every path template of an OpenAPI document (as segments) with its methods, upper case.
+fn path_methods(openapi: &str) -> Vec<(Vec<String>, Vec<String>)> {
+    let doc: Value = serde_json::from_str(openapi).unwrap_or(Value::Null);
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    paths
+        .iter()
+        .map(|(template, item)| {
+            let segments = template
+                .trim_matches('/')
+                .split('/')
+                .map(str::to_string)
+                .collect();
+            let methods = item
+                .as_object()
+                .map(|ops| {
+                    ops.keys()
+                        .filter(|k| {
+                            matches!(k.as_str(), "get" | "post" | "put" | "patch" | "delete")
+                        })
+                        .map(|k| k.to_ascii_uppercase())
+                        .collect()
+                })
+                .unwrap_or_default();
+            (segments, methods)
+        })
+        .collect()
 }
 
 /// What a vendor tells the admin API about its state, without HTTP types.

@@ -71,7 +71,12 @@ pub enum ApiError {
     #[error("no route for {method} {path}")]
     RouteNotFound { method: String, path: String },
     #[error("method {method} not allowed on {path}")]
-    MethodNotAllowed { method: String, path: String },
+    MethodNotAllowed {
+        method: String,
+        path: String,
+        /// The methods the path supports (filled in from the surface's OpenAPI document).
+        allowed: Vec<String>,
+    },
     #[error("validation failed: {0:?}")]
     Validation(Vec<FieldError>),
     /// The request could not be read at all (malformed JSON, wrong content type).

@@ -25,7 +25,7 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 
 use super::auth::{credential, Account};
-use super::dialect::{Dialect, RateHeaders, SurfaceInfo};
+use super::dialect::{Dialect, RateHeaders, SurfaceInfo, TrailingSlash};
 use super::error::{ApiError, PendingError};
 use super::faults::{Effect, Hit};
 use super::journal::{body_text, Entry};
@@ -81,6 +81,25 @@ pub fn mount(
             ApiError::Internal.into_response()
         }))
         .layer(from_fn_with_state(ctx, edge))
+        .layer(cors())
+}
+
+/// CORS a browser client can live with: any origin is mirrored (the vendor's real API
+/// decides per customer; a local emulator should not get in the way), preflights are answered
+/// before authentication, and the rate-limit headers are readable from scripts.
+fn cors() -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods(AllowMethods::mirror_request())
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers([
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderName::from_static("x-ratelimit-remaining"),
+            RETRY_AFTER,
+        ])
+        .max_age(Duration::from_secs(600))
+        .vary([])
 }
 
 async fn route_not_found(method: Method, uri: Uri) -> ApiError {
@@ -94,6 +113,7 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::MethodNotAllowed {
         method: method.to_string(),
         path: uri.path().trim_start_matches('/').to_string(),
+        allowed: Vec::new(),
     }
 }
 
@@ -117,6 +137,27 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
         req.extensions_mut().insert(ClientBase(base));
     }
     let relative = req.uri().path().trim_start_matches('/').to_string();
+    // Symfony redirects a GET/HEAD with a trailing slash to the path without it.
+    if info.framework.trailing_slash == TrailingSlash::Redirect
+        && relative.ends_with('/')
+        && matches!(method, Method::GET | Method::HEAD)
+    {
+        let base = req
+            .extensions()
+            .get::<ClientBase>()
+            .map(|b| b.0.clone())
+            .unwrap_or_default();
+        let mut location = format!("{base}/{}", relative.trim_end_matches('/'));
+        if let Some(q) = req.uri().query() {
+            location.push('?');
+            location.push_str(q);
+        }
+        let mut res = StatusCode::MOVED_PERMANENTLY.into_response();
+        if let Ok(v) = HeaderValue::from_str(&location) {
+            res.headers_mut().insert(axum::http::header::LOCATION, v);
+        }
+        return res;
+    }
     // Bounded work per request: filters and lists are driven by query parameters.
     if req
         .uri()
@@ -175,7 +216,17 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
     let (res, response_bytes) = if dropped {
         (res, Bytes::new())
     } else {
-        let res = render(ctx.dialect, res, &method, &relative);
+        let mut res = render(ctx.dialect, res, &method, &relative);
+        let headers = res.headers_mut();
+        for (name, value) in info.framework.headers {
+            headers
+                .entry(*name)
+                .or_insert(HeaderValue::from_static(value));
+        }
+        // Origins are mirrored (CORS), so caches must key on it.
+        headers
+            .entry(axum::http::header::VARY)
+            .or_insert(HeaderValue::from_static("Origin"));
         let (parts, body) = res.into_parts();
         let bytes = axum::body::to_bytes(body, usize::MAX)
             .await
@@ -229,6 +280,7 @@ fn render(dialect: &Dialect, mut res: Response, method: &Method, path: &str) -> 
                 StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed {
                     method: method.to_string(),
                     path: path.to_string(),
+                    allowed: Vec::new(),
                 },
                 StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit: 0 },
                 s if s.is_client_error() => ApiError::BadRequest {
@@ -238,8 +290,17 @@ fn render(dialect: &Dialect, mut res: Response, method: &Method, path: &str) -> 
             }
         }
     };
+    let mut err = err;
+    let mut allow = None;
+    if let ApiError::MethodNotAllowed { allowed, .. } = &mut err {
+        *allowed = dialect.allowed_methods(path);
+        allow = HeaderValue::from_str(&allowed.join(", ")).ok();
+    }
     let (status, body) = dialect.render_error(&err);
     let (mut parts, _) = res.into_parts();
+    if let Some(v) = allow {
+        parts.headers.insert(axum::http::header::ALLOW, v);
+    }
     parts.status = status;
     parts.headers.remove(CONTENT_LENGTH);
     if let ApiError::RateLimited { retry_after } = err {
@@ -478,6 +539,9 @@ pub struct Route {
     pub vendor: &'static str,
     pub real_path: &'static str,
     pub hosts: &'static [&'static str],
+    /// `/{vendor}{real_path}`: where the surface sits on the main port.
+    pub prefix: String,
+    pub trailing_slash: TrailingSlash,
 }
 
 impl From<&SurfaceInfo> for Route {
@@ -486,13 +550,45 @@ impl From<&SurfaceInfo> for Route {
             vendor: i.vendor,
             real_path: i.real_path,
             hosts: i.hosts,
+            prefix: i.prefix(),
+            trailing_slash: i.framework.trailing_slash,
         }
+    }
+}
+
+/// Where frameworks that ignore a trailing slash (Laravel, Phoenix) would route: the path
+/// without it, inside a surface whose policy is [`TrailingSlash::Serve`]. The surface's own
+/// root (`prefix/`) is left alone.
+fn trim_slash(req: &mut Request, table: &[Route]) {
+    let path = req.uri().path();
+    if path.len() < 2 || !path.ends_with('/') {
+        return;
+    }
+    let serves = table.iter().any(|r| {
+        r.trailing_slash == TrailingSlash::Serve
+            && path.len() > r.prefix.len() + 1
+            && path.starts_with(&r.prefix)
+            && path.as_bytes()[r.prefix.len()] == b'/'
+    });
+    if !serves {
+        return;
+    }
+    let trimmed = path.trim_end_matches('/');
+    let new = match req.uri().query() {
+        Some(q) => format!("{trimmed}?{q}"),
+        None => trimmed.to_string(),
+    };
+    if let Ok(uri) = new.parse::<Uri>() {
+        *req.uri_mut() = uri;
     }
 }
 
 /// Path prefix reserved for the admin API: never routed to a vendor.
 pub const ADMIN_PREFIX: &str = "/__admin";
 
+/// Puts the surface's prefix in front of a vendor path. A path outside the surface's real
+/// base path still goes to that surface (its own 404 in the vendor's shape), never to
+/// another surface of the vendor.
 fn prepend(req: &mut Request, route: &Route) {
     let base = client_base(req.headers(), route.real_path);
     let pq = req
@@ -500,7 +596,16 @@ fn prepend(req: &mut Request, route: &Route) {
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
-    let new = format!("/{}{}", route.vendor, pq);
+    let path = req.uri().path();
+    let under = path == route.real_path
+        || path
+            .strip_prefix(route.real_path)
+            .is_some_and(|rest| rest.starts_with('/'));
+    let new = if under {
+        format!("/{}{}", route.vendor, pq)
+    } else {
+        format!("{}{}", route.prefix, pq)
+    };
     if let Ok(uri) = new.parse::<Uri>() {
         *req.uri_mut() = uri;
         req.extensions_mut().insert(ClientBase(base));
@@ -531,6 +636,7 @@ pub fn route_by_host(mut req: Request, table: &[Route]) -> Request {
     if let Some(route) = found {
         prepend(&mut req, &route);
     }
+    trim_slash(&mut req, table);
     req
 }
 
@@ -538,6 +644,7 @@ pub fn route_by_host(mut req: Request, table: &[Route]) -> Request {
 pub fn route_to_surface(mut req: Request, route: &Route) -> Request {
     if !req.uri().path().starts_with(ADMIN_PREFIX) {
         prepend(&mut req, route);
+        trim_slash(&mut req, std::slice::from_ref(route));
     }
     req
 }

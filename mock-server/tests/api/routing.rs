@@ -1,7 +1,7 @@
 //! The three ways to reach a surface (DESIGN §2).
 
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::common::*;
 
@@ -96,4 +96,172 @@ async fn unknown_paths_get_json_404() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+}
+
+/// Issue 14 class 3 — each vendor's framework, not axum's: trailing slashes as the stack
+/// does them (Laravel/Phoenix serve, Symfony redirects, unknown stacks 404 in the vendor's
+/// shape), CORS preflights answered without credentials, 405s that list the supported
+/// methods (and an `Allow` header), Laravel's `cache-control`, and paths outside a surface
+/// on a vendor's host in that vendor's error shape — the Hiver tutorial's host and own port
+/// reaching the tutorial surface.
+#[tokio::test]
+async fn vendor_frameworks_shape_the_edges() {
+    let mut s = Server::start().await;
+    let get = |path: &str, host: Option<&str>| {
+        let mut r = s.client.get(s.url(path)).bearer_auth(
+            if path.contains("helpcrunch") || host == Some("api.helpcrunch.com") {
+                "helpcrunch-test-token"
+            } else if path.contains("hiver") || host.is_some_and(|h| h.contains("hiver")) {
+                "hiver-test-token"
+            } else {
+                "hipcall-test-token"
+            },
+        );
+        if let Some(h) = host {
+            r = r.header("host", h);
+        }
+        async move { r.send().await.unwrap() }
+    };
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // Laravel (Hipcall v20211124) and Phoenix (v3) serve the trailing slash.
+    for path in ["/hipcall/api/v20211124/users/", "/hipcall/api/v3/users/"] {
+        let r = get(path, None).await;
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    let r = get("/hipcall/api/v20211124/users", None).await;
+    assert_eq!(r.headers()["cache-control"], "no-cache, private");
+    assert_eq!(r.headers()["vary"], "Origin");
+    // Symfony (HelpCrunch) redirects GET to the path without it, as the client addressed it.
+    let r = no_redirects
+        .get(s.url("/v1/customers/?limit=2"))
+        .header("host", "api.helpcrunch.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 301);
+    assert_eq!(
+        r.headers()["location"],
+        "http://api.helpcrunch.com/v1/customers?limit=2"
+    );
+    let r = s
+        .client
+        .post(s.url("/helpcrunch/v1/customers/"))
+        .bearer_auth("helpcrunch-test-token")
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["errors"][0]["code"], "invalid_request", "{v}");
+    // Unknown stacks: the vendor's own 404.
+    let r = get("/hiver/v1/inboxes/", None).await;
+    assert_eq!(r.status(), 404);
+    assert!(r.json::<Value>().await.unwrap()["errors"].is_array());
+    // A browser's preflight needs no token and is answered for any surface.
+    for base in [
+        "/hipcall/api/v20211124",
+        "/helpcrunch/v1",
+        "/chative/v1.0",
+        "/hiver/api/v1",
+    ] {
+        let r = s
+            .client
+            .request(Method::OPTIONS, s.url(&format!("{base}/anything")))
+            .header("origin", "http://localhost:3000")
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{base}: {}", r.status());
+        let h = r.headers();
+        assert_eq!(
+            h["access-control-allow-origin"], "http://localhost:3000",
+            "{base}"
+        );
+        let allowed = h["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase();
+        assert!(allowed.contains("authorization"), "{base}: {allowed}");
+    }
+    let r = s
+        .client
+        .get(s.url("/hipcall/api/v20211124/users"))
+        .bearer_auth("hipcall-test-token")
+        .header("origin", "http://localhost:3000")
+        .send()
+        .await
+        .unwrap();
+    let exposed = r.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(exposed.contains("x-ratelimit-remaining"), "{exposed}");
+    // 405: Laravel names the supported methods; every vendor sends `Allow`.
+    let r = s
+        .client
+        .delete(s.url("/hipcall/api/v20211124/users"))
+        .bearer_auth("hipcall-test-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET, HEAD");
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("Supported methods: GET, HEAD."),
+        "{v}"
+    );
+    let r = s
+        .client
+        .delete(s.url("/helpcrunch/v1/customers"))
+        .bearer_auth("helpcrunch-test-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET, HEAD, POST");
+    // Off-surface paths on a vendor host: that vendor's 404, not mockdesk's.
+    let r = get("/nope", Some("api.hipcall.com")).await;
+    assert_eq!(r.status(), 404);
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be found"),
+        "{v}"
+    );
+    // The tutorial's host and its own port reach the tutorial surface, even for /v1 paths.
+    let r = get("/api/v1/conversations?limit=1", Some("api.hiverhq.com")).await;
+    assert_eq!(r.status(), 200);
+    // (`/v1/inboxes` is the official API's path: served there, 404 on the tutorial's host.)
+    assert_eq!(get("/hiver/v1/inboxes", None).await.status(), 200);
+    let r = get("/v1/inboxes", Some("api.hiverhq.com")).await;
+    assert_eq!(r.status(), 404);
+    assert!(r.json::<Value>().await.unwrap()["errors"].is_array());
+    let own = s.own_port("hiver-tutorial").await;
+    let r = s
+        .client
+        .get(format!("http://{own}/v1/inboxes"))
+        .bearer_auth("hiver-test-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        404,
+        "/v1 on the tutorial's own port is not the official API"
+    );
 }

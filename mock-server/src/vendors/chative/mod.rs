@@ -57,7 +57,9 @@ use std::sync::Arc;
 
 use crate::platform::auth::AuthScheme;
 use crate::platform::clock::Clock;
-use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo, VendorMount};
+use crate::platform::dialect::{
+    Dialect, Framework, RateHeaders, SurfaceInfo, TrailingSlash, VendorMount,
+};
 use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
 use crate::platform::webhooks::Webhooks;
@@ -82,6 +84,11 @@ pub static DIALECT: Dialect = Dialect {
         auth: AuthScheme::Bearer,
         rate_headers: RateHeaders::RetryAfterOnly,
         source: "seed 002 + reference/chative.md",
+        framework: Framework {
+            name: "unknown",
+            trailing_slash: TrailingSlash::NotFound,
+            headers: &[],
+        },
     },
     // Not stated as a number; the 429 says "Retry in 1 minute": 60 per minute.
     documented: &[Window {

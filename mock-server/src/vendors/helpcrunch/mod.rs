@@ -91,7 +91,9 @@ use std::sync::Arc;
 
 use crate::platform::auth::AuthScheme;
 use crate::platform::clock::Clock;
-use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo, VendorMount};
+use crate::platform::dialect::{
+    Dialect, Framework, RateHeaders, SurfaceInfo, TrailingSlash, VendorMount,
+};
 use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
 use crate::platform::webhooks::Webhooks;
@@ -116,6 +118,11 @@ pub static DIALECT: Dialect = Dialect {
         auth: AuthScheme::Bearer,
         rate_headers: RateHeaders::RetryAfterOnly,
         source: "seed 003 + reference/helpcrunch.md",
+        framework: Framework {
+            name: "Symfony",
+            trailing_slash: TrailingSlash::Redirect,
+            headers: &[],
+        },
     },
     // 120 requests per minute per account.
     documented: &[Window {

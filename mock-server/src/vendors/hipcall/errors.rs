@@ -65,9 +65,17 @@ pub fn render(err: &ApiError) -> (StatusCode, Value) {
             StatusCode::NOT_FOUND,
             &format!("The route {path} could not be found."),
         ),
-        ApiError::MethodNotAllowed { method, path } => simple(
+        // Laravel's MethodNotAllowedHttpException message.
+        ApiError::MethodNotAllowed {
+            method,
+            path,
+            allowed,
+        } => simple(
             StatusCode::METHOD_NOT_ALLOWED,
-            &format!("The {method} method is not supported for route {path}."),
+            &format!(
+                "The {method} method is not supported for route api/v20211124/{path}. Supported methods: {}.",
+                allowed.join(", ")
+            ),
         ),
         ApiError::Validation(list) => {
             let mut errors: IndexMap<String, Vec<String>> = IndexMap::new();

@@ -116,7 +116,9 @@ use std::sync::Arc;
 
 use crate::platform::auth::AuthScheme;
 use crate::platform::clock::Clock;
-use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo, VendorMount};
+use crate::platform::dialect::{
+    Dialect, Framework, RateHeaders, SurfaceInfo, TrailingSlash, VendorMount,
+};
 use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
 use crate::platform::webhooks::Webhooks;
@@ -141,6 +143,11 @@ pub static LEGACY: Dialect = Dialect {
         auth: AuthScheme::Bearer,
         rate_headers: RateHeaders::XRateLimit,
         source: "seed 004 + reference/hipcall.md §1B/2B/3B",
+        framework: Framework {
+            name: "Laravel",
+            trailing_slash: TrailingSlash::Serve,
+            headers: &[("cache-control", "no-cache, private")],
+        },
     },
     // `x-ratelimit-limit: 30` per minute.
     documented: &[Window {
@@ -164,6 +171,11 @@ pub static V3: Dialect = Dialect {
         auth: AuthScheme::Bearer,
         rate_headers: RateHeaders::XRateLimit,
         source: "reference/hipcall.md §1A/2A/3A/4 (hipcall-sdk 0.2.1)",
+        framework: Framework {
+            name: "Phoenix",
+            trailing_slash: TrailingSlash::Serve,
+            headers: &[],
+        },
     },
     // 60 requests per minute.
     documented: &[Window {

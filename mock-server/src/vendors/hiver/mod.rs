@@ -76,7 +76,9 @@ use std::sync::Arc;
 
 use crate::platform::auth::AuthScheme;
 use crate::platform::clock::Clock;
-use crate::platform::dialect::{Dialect, RateHeaders, SurfaceInfo, VendorMount};
+use crate::platform::dialect::{
+    Dialect, Framework, RateHeaders, SurfaceInfo, TrailingSlash, VendorMount,
+};
 use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
 use crate::platform::webhooks::Webhooks;
@@ -114,6 +116,11 @@ pub static OFFICIAL: Dialect = Dialect {
         auth: AuthScheme::Bearer,
         rate_headers: RateHeaders::RetryAfterOnly,
         source: "seed 000 + reference/hiver.md §1",
+        framework: Framework {
+            name: "unknown",
+            trailing_slash: TrailingSlash::NotFound,
+            headers: &[],
+        },
     },
     documented: DOCUMENTED,
     render_error: errors::render,
@@ -133,6 +140,11 @@ pub static TUTORIAL: Dialect = Dialect {
         auth: AuthScheme::Bearer,
         rate_headers: RateHeaders::RetryAfterOnly,
         source: "seed 001 (third-party tutorial, not Hiver's docs) + reference/hiver.md §2",
+        framework: Framework {
+            name: "unknown",
+            trailing_slash: TrailingSlash::NotFound,
+            headers: &[],
+        },
     },
     documented: DOCUMENTED,
     render_error: errors::render,
