@@ -335,6 +335,7 @@ impl HelpCrunchState {
         }
         self.chats.insert(chat_id, c);
         self.messages.insert(m.id, m.clone());
+        debug_assert_eq!(self.chat_problems(chat_id), Vec::<String>::new());
         Ok(m)
     }
 

@@ -279,6 +279,135 @@ pub struct HelpCrunchState {
     pub events: Collection<i64, Event>,
 }
 
+impl HelpCrunchState {
+    /// The rules the API's own writes keep, checked over the whole state: the seed must obey
+    /// them too (a test runs this for many `--seed`s), and writes re-check the chat they
+    /// touched in debug builds. Each problem names the record.
+    pub fn problems(&self) -> Vec<String> {
+        let mut by_chat: std::collections::HashMap<i64, Vec<&Message>> = Default::default();
+        for m in self.messages.values() {
+            by_chat.entry(m.chat).or_default().push(m);
+        }
+        let mut out = Vec::new();
+        for m in self.messages.values() {
+            if !self.chats.contains(&m.chat) {
+                out.push(format!("message {}: chat {} does not exist", m.id, m.chat));
+            }
+            if m.agent_id.is_some_and(|a| !self.agents.contains(&a)) {
+                out.push(format!(
+                    "message {}: agent {:?} does not exist",
+                    m.id, m.agent_id
+                ));
+            }
+        }
+        for c in self.chats.values() {
+            let msgs = by_chat.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
+            out.extend(chat_problems(c, msgs));
+            if c.assignee_id.is_some_and(|a| !self.agents.contains(&a)) {
+                out.push(format!(
+                    "chat {}: assignee {:?} does not exist",
+                    c.id, c.assignee_id
+                ));
+            }
+        }
+        out
+    }
+
+    /// [`HelpCrunchState::problems`] of one chat.
+    pub fn chat_problems(&self, id: i64) -> Vec<String> {
+        let Some(c) = self.chats.get(&id) else {
+            return vec![format!("chat {id} does not exist")];
+        };
+        let msgs: Vec<&Message> = self.messages.values().filter(|m| m.chat == id).collect();
+        chat_problems(c, &msgs)
+    }
+}
+
+/// One chat against its messages: the last-message fields show the latest message posted
+/// (the highest id: the clock may be set back) that is not a private note; the last customer message and the agents who wrote are what the
+/// messages say; an empty chat has none; closing fields go with the closed status.
+fn chat_problems(c: &Chat, msgs: &[&Message]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut say = |what: String| out.push(format!("chat {}: {what}", c.id));
+    let public: Vec<&&Message> = msgs
+        .iter()
+        .filter(|m| m.message_type != "private")
+        .collect();
+    let newest = public.iter().max_by_key(|m| m.id);
+    let secs = |ms: i64| ms.div_euclid(1000);
+    match newest {
+        Some(m) => {
+            if c.last_message_id != Some(m.id) {
+                say(format!(
+                    "lastMessageId {:?}, newest message {}",
+                    c.last_message_id, m.id
+                ));
+            }
+            if c.last_message_at != Some(secs(m.created_at)) {
+                say(format!(
+                    "lastMessageAt {:?}, newest message at {}",
+                    c.last_message_at,
+                    secs(m.created_at)
+                ));
+            }
+            if c.last_message_text.as_deref() != Some(m.text.as_str()) {
+                say("lastMessageText is not the newest message's text".into());
+            }
+        }
+        None => {
+            if c.last_message_id.is_some() || c.last_message_at.is_some() {
+                say("last-message fields set without a message".into());
+            }
+        }
+    }
+    let chat_messages = || public.iter().filter(|m| m.message_type == "message");
+    let last_customer = chat_messages()
+        .filter(|m| m.agent_id.is_none())
+        .max_by_key(|m| m.id)
+        .map(|m| secs(m.created_at));
+    if last_customer.is_some() && c.last_customer_message_at != last_customer {
+        say(format!(
+            "lastCustomerMessageAt {:?}, newest customer message at {last_customer:?}",
+            c.last_customer_message_at
+        ));
+    }
+    let mut by_agent: Vec<&&&Message> = chat_messages().filter(|m| m.agent_id.is_some()).collect();
+    by_agent.sort_by_key(|m| m.id);
+    let mut agents: Vec<i64> = Vec::new();
+    for m in &by_agent {
+        if let Some(a) = m.agent_id {
+            if !agents.contains(&a) {
+                agents.push(a);
+            }
+        }
+    }
+    if c.agent_ids != agents {
+        say(format!(
+            "agents {:?}, agents who wrote {agents:?}",
+            c.agent_ids
+        ));
+    }
+    if c.last_communicated_agent_id != by_agent.last().and_then(|m| m.agent_id)
+        && !by_agent.is_empty()
+    {
+        say("lastCommunicatedAgentId is not the newest agent message's".into());
+    }
+    if c.status == ChatStatus::Empty && !public.is_empty() {
+        say("empty, with messages".into());
+    }
+    let closed = c.status == ChatStatus::Closed;
+    if closed != c.closed_at.is_some() || closed != c.closed_by.is_some() {
+        say(format!(
+            "status {:?} with closedAt {:?} closedBy {:?}",
+            c.status, c.closed_at, c.closed_by
+        ));
+    }
+    if c.rating.is_some() && c.agent_ids.is_empty() {
+        say("rated without an agent message".into());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -213,21 +213,9 @@ pub fn build(seed: u64) -> HelpCrunchState {
         s.chats.insert(id, chat.clone());
         if status != ChatStatus::Empty {
             let mut at = created * 1000;
-            let n = rng.random_range(1..6);
-            for k in 0..n {
-                at += rng.random_range(10_000..600_000);
-                let by_agent = k % 2 == 1 && status != ChatStatus::New;
-                let agent = by_agent.then(|| assignee.unwrap_or(3));
-                let body = json!({
-                    "chat": id,
-                    "text": Sentence(3..12).fake_with_rng::<String, _>(&mut rng),
-                    "type": if by_agent && rng.random_bool(0.2) { "private" } else { "message" },
-                    "agent": agent,
-                });
-                let _ = s.post_message(body.as_object().unwrap_or(&Map::new()), at);
-            }
-            // One system message and the occasional email / knowledge-base link, so every
-            // documented message type appears.
+            // One system message and the occasional email / knowledge-base link first, so
+            // every documented message type appears; the conversation follows through the
+            // API's own message path, which keeps the chat's last-message fields true.
             let extra = [
                 ("tech", "Chat was assigned"),
                 ("email", "Re: your question"),
@@ -241,16 +229,35 @@ pub fn build(seed: u64) -> HelpCrunchState {
                     id: mid,
                     chat: id,
                     from: if kind == "tech" { "agent" } else { "customer" }.into(),
-                    agent_id: (kind == "tech").then_some(1),
+                    agent_id: None,
                     message_type: kind.into(),
                     text: text.into(),
                     read: true,
-                    created_at: at + 1_000,
-                    updated_at: at + 1_000,
+                    created_at: at + 500,
+                    updated_at: at + 500,
                     edited: false,
                     broadcast_type: (kind == "email").then(|| "manual email".to_string()),
                 },
             );
+            // A new chat has only customer messages; any other has an agent answer second.
+            let n = if status == ChatStatus::New {
+                rng.random_range(1..4)
+            } else {
+                rng.random_range(2..6)
+            };
+            for k in 0..n {
+                at += rng.random_range(10_000..600_000);
+                let by_agent = k % 2 == 1 && status != ChatStatus::New;
+                let agent = by_agent.then(|| assignee.unwrap_or(3));
+                let private = by_agent && k > 1 && rng.random_bool(0.2);
+                let body = json!({
+                    "chat": id,
+                    "text": Sentence(3..12).fake_with_rng::<String, _>(&mut rng),
+                    "type": if private { "private" } else { "message" },
+                    "agent": agent,
+                });
+                let _ = s.post_message(body.as_object().unwrap_or(&Map::new()), at);
+            }
             chat = s.chats.get(&id).cloned().unwrap_or(chat);
         }
         chat.status = status;
@@ -280,6 +287,15 @@ pub fn build(seed: u64) -> HelpCrunchState {
 mod tests {
     use super::*;
 
+    /// The seed obeys the API's own rules, for many seeds (issue 14 class 2).
+    #[test]
+    fn seed_is_what_the_api_would_build() {
+        for seed in 0..12 {
+            let problems = build(seed).problems();
+            assert!(problems.is_empty(), "seed {seed}: {problems:#?}");
+        }
+    }
+
     /// Every status, role and message type appears; the seed is deterministic.
     #[test]
     fn coverage_and_determinism() {
@@ -295,6 +311,12 @@ mod tests {
         }
         assert!(s.chats.values().any(|c| c.rating.is_some()));
         assert_eq!(s.customers.len() as i64, CUSTOMERS);
+        // Every documented status, including one reached only through agent answers.
+        assert!(s
+            .chats
+            .values()
+            .filter(|c| c.status == ChatStatus::Opened)
+            .all(|c| !c.agent_ids.is_empty()));
         assert_eq!(
             serde_json::to_string(&build(3)).unwrap(),
             serde_json::to_string(&build(3)).unwrap()

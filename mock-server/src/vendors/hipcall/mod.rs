@@ -96,6 +96,7 @@
 
 pub mod catalogue;
 pub mod catalogue_v3;
+pub mod consistency;
 pub mod errors;
 pub mod errors_v3;
 pub mod models;

@@ -242,13 +242,20 @@ fn seed_cdrs(s: &mut HipcallState, rng: &mut ChaCha8Rng) {
         s.cdrs.insert(c.uuid.clone(), c);
     }
     let mut at = doc_epoch();
-    for _ in 0..GENERATED_CDRS {
+    // Branches are dealt in turn (not drawn), so every documented value shows up on any seed.
+    let mut missed = 0usize;
+    for i in 0..GENERATED_CDRS {
         at -= Duration::seconds(rng.random_range(60..7200));
-        let direction = rng.random_range(1..=3);
-        let missing = direction == 1 && rng.random_bool(0.25);
-        let duration = if missing { 0 } else { rng.random_range(5..900) };
+        let direction = (i % 3) as i64 + 1;
+        let missing = direction == 1 && (i / 3) % 3 == 0;
+        if missing {
+            missed += 1;
+        }
+        // Durations as the documented rows measure them: `call_duration` is start to end,
+        // `first_touch_duration` start to bridge (0 when never bridged).
         let ring = rng.random_range(1..20);
-        let user_id = rng.random_range(1..=11);
+        let talk = if missing { 0 } else { rng.random_range(5..900) };
+        let user_id = if missing { 0 } else { rng.random_range(1..=11) };
         let contact_id = if direction == 3 {
             0
         } else {
@@ -257,14 +264,18 @@ fn seed_cdrs(s: &mut HipcallState, rng: &mut ChaCha8Rng) {
         let number: String = format!("+90532{:07}", rng.random_range(0..10_000_000));
         let (caller_type, caller_id, caller_number, callee_type, callee_id, callee_number) =
             match direction {
-                1 => (
-                    1,
-                    Some(contact_id),
-                    number,
-                    Some(3),
-                    Some(1),
-                    "800".to_string(),
-                ),
+                1 => {
+                    // Inbound calls reach a greeting, a team or a user.
+                    let (t, id, num) = [(3, 1, "800"), (4, 1, "700"), (2, 2, "1002")][(i / 3) % 3];
+                    (
+                        1,
+                        Some(contact_id),
+                        number,
+                        Some(t),
+                        Some(id),
+                        num.to_string(),
+                    )
+                }
                 2 => (
                     2,
                     Some(user_id),
@@ -282,36 +293,58 @@ fn seed_cdrs(s: &mut HipcallState, rng: &mut ChaCha8Rng) {
                     "1002".to_string(),
                 ),
             };
-        let bridged = (!missing).then(|| format_ts(at + Duration::seconds(ring)));
+        // Like the documented rows, an answered call may show no bridge time.
+        let bridged =
+            (!missing && rng.random_bool(0.7)).then(|| format_ts(at + Duration::seconds(ring)));
+        let uuid = uuid::Builder::from_random_bytes(rng.random())
+            .into_uuid()
+            .to_string();
+        let voicemail = (missing && missed.is_multiple_of(2)).then(|| {
+            let id = 9_000 + missed as i64;
+            let kind = (missed / 2) % 2 + 1;
+            (
+                kind as i64,
+                id,
+                format!("https://use.hipcall.com/voicemails/{id}.mp3"),
+            )
+        });
+        let record_url = (bridged.is_some() && rng.random_bool(0.5)).then(|| {
+            format!(
+                "https://hipcall-records.s3.eu-central-1.amazonaws.com/{uuid}.mp3?X-Amz-Expires=3600"
+            )
+        });
         let mut c = Cdr {
             resource_type: "cdr".into(),
-            uuid: uuid::Builder::from_random_bytes(rng.random())
-                .into_uuid()
-                .to_string(),
+            uuid,
             direction,
-            user_id: (!missing).then_some(user_id),
+            user_id: Some(user_id),
             contact_id,
             channel_type: 1,
             channel_id: 1,
             started_at: format_ts(at),
             answered_at: bridged.clone(),
+            first_touch_duration: if bridged.is_some() { ring } else { 0 },
             bridged_at: bridged,
-            ended_at: Some(format_ts(at + Duration::seconds(ring + duration))),
-            call_duration: duration,
-            first_touch_duration: ring,
+            ended_at: Some(format_ts(at + Duration::seconds(ring + talk))),
+            call_duration: ring + talk,
             missing_call: missing,
-            missing_call_reason: if missing { rng.random_range(1..=4) } else { 0 },
+            missing_call_reason: if missing { (missed % 4) as i64 + 1 } else { 0 },
             caller_id,
             caller_type,
             caller_number,
             callee_id,
             callee_type,
             callee_number,
-            record_url: None,
-            hangup_by: rng.random_range(1..=3),
-            voicemail_type: None,
-            voicemail_id: None,
-            voicemail_url: None,
+            record_url,
+            // A user hangs up only calls a user was on.
+            hangup_by: if missing {
+                2 + (missed % 2) as i64
+            } else {
+                (i % 5) as i64 % 3 + 1
+            },
+            voicemail_type: voicemail.as_ref().map(|v| v.0),
+            voicemail_id: voicemail.as_ref().map(|v| v.1),
+            voicemail_url: voicemail.map(|v| v.2),
             call_flow: vec![],
         };
         c.call_flow = synth_flow(&c);

@@ -215,6 +215,7 @@ impl HipcallState {
                 step("init", json!({"id": user_id, "type": "user"})),
             ],
         };
+        debug_assert_eq!(self.cdr_problems(&cdr), Vec::<String>::new());
         self.cdrs.insert_first(uuid.clone(), cdr);
         self.v3.call_requests.push(CallRequest {
             kind: kind.into(),

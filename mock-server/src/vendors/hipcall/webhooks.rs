@@ -186,7 +186,7 @@ pub fn simulate(
             resource_type: "cdr".into(),
             uuid: uuid.clone(),
             direction,
-            user_id: (!missed).then_some(user),
+            user_id: Some(if missed { 0 } else { user }),
             contact_id: contact.unwrap_or(0),
             channel_type: 1,
             channel_id: line.0,
@@ -194,8 +194,9 @@ pub fn simulate(
             answered_at: bridged.map(format_ts),
             bridged_at: bridged.map(format_ts),
             ended_at: Some(format_ts(ended)),
-            call_duration: duration,
-            first_touch_duration: ring,
+            // Measured as the documented rows are: start to end, start to bridge.
+            call_duration: ring + duration,
+            first_touch_duration: if missed { 0 } else { ring },
             missing_call: missed,
             missing_call_reason: if missed { 3 } else { 0 },
             caller_id,
@@ -211,6 +212,7 @@ pub fn simulate(
             voicemail_url: None,
             call_flow: flow,
         };
+        debug_assert_eq!(s.cdr_problems(&cdr), Vec::<String>::new());
         s.cdrs.insert_first(uuid.clone(), cdr.clone());
         let fired = call_events(s, &cdr);
         Ok((json!({"call": uuid, "events": fired.iter().map(|(e, _)| *e).collect::<Vec<_>>()}), fired))
