@@ -275,3 +275,54 @@ async fn acknowledged_writes_are_applied_or_refused() {
         assert_eq!(v["errors"][1]["code"], "firstSeen", "{v}");
     }
 }
+
+/// Class 2 — after every catalogue case of every surface (writes included), each vendor's
+/// whole state still obeys the consistency rules its seed obeys.
+#[tokio::test]
+async fn api_writes_keep_every_vendor_consistent() {
+    use mock_server::vendors::{chative, helpcrunch, hipcall, hiver};
+    use mock_server::verify;
+    let s = Server::start().await;
+    for info in s.state.surfaces() {
+        let token = s.surface(info.id).token;
+        let opts = verify::Options {
+            surface: info.id.into(),
+            base_url: s.url(&info.prefix()),
+            token: token.into(),
+            allow_writes: true,
+            lasting_writes: true,
+            against_mock: false,
+            min_interval: Some(std::time::Duration::ZERO),
+            max_retries: 0,
+            max_wait: std::time::Duration::ZERO,
+        };
+        let report = verify::run(&opts, |_| {}).await.unwrap();
+        assert_eq!(report.counts().1, 0, "{}", info.id);
+    }
+    let state = |vendor: &str| {
+        let b = s
+            .state
+            .backends
+            .iter()
+            .find(|b| b.vendor() == vendor)
+            .unwrap();
+        b.export("default")
+    };
+    let problems = [
+        serde_json::from_slice::<helpcrunch::models::HelpCrunchState>(&state("helpcrunch"))
+            .unwrap()
+            .problems(),
+        serde_json::from_slice::<hipcall::models::HipcallState>(&state("hipcall"))
+            .unwrap()
+            .problems(),
+        serde_json::from_slice::<hiver::models::HiverState>(&state("hiver"))
+            .unwrap()
+            .problems(),
+        serde_json::from_slice::<chative::models::ChativeState>(&state("chative"))
+            .unwrap()
+            .problems(),
+    ];
+    for p in problems {
+        assert!(p.is_empty(), "{p:#?}");
+    }
+}

@@ -47,6 +47,7 @@
 //!   "message": <reason>}`, the shape of its documented errors.
 
 pub mod catalogue;
+pub mod consistency;
 pub mod errors;
 pub mod models;
 pub mod routes;

@@ -282,7 +282,9 @@ impl ChativeState {
             }
         }
         c.updated_at = now_ms;
-        Ok(c.clone())
+        let out = c.clone();
+        debug_assert_eq!(self.contact_problems(&out), Vec::<String>::new());
+        Ok(out)
     }
 
     /// `DELETE /contacts/{id}`.

@@ -64,6 +64,7 @@
 //!   on both surfaces (one state document serves both).
 
 pub mod catalogue;
+pub mod consistency;
 pub mod errors;
 pub mod models;
 pub mod routes_official;

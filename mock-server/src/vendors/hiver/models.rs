@@ -391,6 +391,13 @@ impl HiverState {
             }
         }
         c.tag_ids.retain(|t| !remove.contains(t));
+        debug_assert_eq!(
+            self.conversations
+                .get(&conv_id)
+                .map(|c| self.conversation_problems(c))
+                .unwrap_or_default(),
+            Vec::<String>::new()
+        );
         Ok(())
     }
 
