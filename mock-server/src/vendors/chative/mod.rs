@@ -17,6 +17,8 @@
 //!   with `Retry-After`; 400 "Bad request" with details.
 //!
 //! # Known deviations (choices where the docs are silent)
+//! - **Edges**: the stack is not known: a trailing slash is the 404 in Chative's shape; CORS
+//!   mirrors the caller's origin (preflights need no key); a 405 carries `Allow`.
 //! - **Webhooks** (`webhooks.rs`): event names `contact.created` / `contact.updated` and the
 //!   body field `verify_token` were not recovered; chosen. A generated verify token is
 //!   `vt_` + 24 hex characters.

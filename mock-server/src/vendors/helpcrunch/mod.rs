@@ -23,6 +23,8 @@
 //! - Errors `{"errors": [{"code": "invalid_request", …}, {…}]}`; 120 requests/minute.
 //!
 //! # Known deviations (choices where the docs are silent)
+//! - **Edges (Symfony)**: a GET/HEAD with a trailing slash is a 301 to the path without it
+//!   (other methods: the 404); CORS mirrors the caller's origin; a 405 carries `Allow`.
 //! - **Webhooks** (`webhooks.rs`): retries are not documented — 3 more attempts a minute
 //!   apart (`attempts` counts them); `lastAttemptAt` on a first attempt is `createdAt`; chat
 //!   event times print seconds with milliseconds as the examples do; `chat.new` fires for any

@@ -57,6 +57,10 @@
 //!   read `errors`).
 //!
 //! # Known deviations (choices where the docs are silent)
+//! - **Edges (Laravel)**: trailing slashes are served; `cache-control: no-cache, private` and
+//!   `vary: Origin` on every answer (as documented); preflights answered with the caller's
+//!   origin; a 405 says "The X method is not supported for route api/v20211124/… Supported
+//!   methods: …" with an `Allow` header. v3 (Phoenix) serves trailing slashes too.
 //! - **User 1.** The documented user list starts at id 2 with `total: 28`, yet the documented
 //!   calls, extension 4 and the task-create example refer to user 1. The seed keeps user 1 as
 //!   the account owner (`owner: true`): `GET /users/1` and `assign_to: 1` work, `GET /users`

@@ -28,6 +28,9 @@
 //! seed holds the ids the tutorial's samples use, so they run unchanged.
 //!
 //! # Known deviations (choices where the sources are silent)
+//! - **Edges**: the stack is not known: a trailing slash is the 404 in the surface's shape;
+//!   CORS mirrors the caller's origin; a 405 carries `Allow`. `api.hiverhq.com` and the
+//!   tutorial's own port reach only the tutorial surface (its 404 for `/v1/...`).
 //! - **PATCH conversation**: `assignee: null` unassigns; `status: null`, a tag both in
 //!   `tags.to_apply` and `tags.to_remove`, or a body that changes nothing is the 400 (what
 //!   answers 204 has been applied).
