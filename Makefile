@@ -8,7 +8,7 @@ BASE_URL ?=
 TOKEN ?= MOCKDESK_VERIFY_TOKEN
 VERIFY_FLAGS ?=
 
-.PHONY: help run test lint fmt contract verify bench tools build samples sdk docker
+.PHONY: help run test lint fmt contract verify bench tools build samples sdk docker schemathesis
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ samples: build ## run seed 001's tutorial code samples (Python and Node) against
 
 sdk: build ## drive the Hipcall v3 surface with the official hipcall-sdk (needs Python >= 3.12; MOCKDESK_SKIP_SDK=1 to skip)
 	python3 scripts/sdk_hipcall.py
+
+schemathesis: build ## Schemathesis (all checks, stateful phase) against served OpenAPI documents; ST_SURFACES="chative …", ST_EXAMPLES=20
+	scripts/schemathesis.sh
 
 verify: build ## check a server against a surface's schema: make verify SURFACE=helpcrunch BASE_URL=https://api.helpcrunch.com/v1 (the key in env MOCKDESK_VERIFY_TOKEN)
 	./target/debug/mockdesk verify --surface "$(SURFACE)" --base-url "$(BASE_URL)" --token "$(TOKEN)" $(VERIFY_FLAGS)

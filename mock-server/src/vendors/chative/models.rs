@@ -106,6 +106,15 @@ fn expected(field_type: FieldType) -> &'static str {
     }
 }
 
+/// A non-negative whole number below 10^15, whether written `232` or `232.0`.
+fn whole(n: &serde_json::Number) -> Option<u64> {
+    n.as_u64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && (0.0..1e15).contains(f))
+            .map(|f| f as u64)
+    })
+}
+
 fn valid_phone(s: &str) -> bool {
     let digits = s.chars().filter(char::is_ascii_digit).count();
     digits >= 3
@@ -208,11 +217,15 @@ impl ChativeState {
                     Value::String(s) if valid_phone(s) => {
                         changes.push(Change::Standard(Standard::Phone, v.clone()))
                     }
-                    Value::Number(n) if n.is_u64() => changes.push(Change::Standard(
-                        Standard::Phone,
-                        Value::String(n.to_string()),
-                    )),
-                    Value::String(_) => errors.push(FieldError::new(
+                    // A number is read as its digits (`232.0` is the integer 232, as JSON
+                    // Schema has it).
+                    Value::Number(n)
+                        if whole(n).is_some_and(|d| valid_phone(&d.to_string())) =>
+                    {
+                        let digits = whole(n).unwrap_or_default().to_string();
+                        changes.push(Change::Standard(Standard::Phone, Value::String(digits)))
+                    }
+                    Value::String(_) | Value::Number(_) => errors.push(FieldError::new(
                         "phone",
                         Problem::Other("phone must be a phone number".into()),
                     )),
