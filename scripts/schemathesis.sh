@@ -24,7 +24,7 @@ if ! "$venv/bin/st" --version 2>/dev/null | grep -q "$ST_VERSION"; then
 fi
 
 bin=target/debug/mockdesk
-[ -x "$bin" ] || cargo build -q --bin mockdesk
+cargo build -q --bin mockdesk
 log=$(mktemp)
 "$bin" --listen 127.0.0.1:0 --rate-limits off >"$log" 2>/dev/null &
 pid=$!

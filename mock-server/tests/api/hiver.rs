@@ -329,7 +329,7 @@ async fn tutorial_writes_visible_officially() {
             Method::POST,
             format!("/conversations/{id}/tags"),
             Some(json!({"tag_id": "343501"})),
-            400,
+            404, // another mailbox's tag is not found in this one
         ),
         (Method::GET, "/conversations/424242".to_string(), None, 404),
     ];
@@ -420,7 +420,8 @@ async fn create_tag_shapes() {
         )
         .await
         .0,
-        400
+        409,
+        "a taken name is a conflict"
     );
     assert_eq!(
         off(

@@ -55,6 +55,10 @@ pub fn render(err: &ApiError) -> (StatusCode, Value) {
             StatusCode::METHOD_NOT_ALLOWED,
             vec![format!("Method {method} not allowed")],
         ),
+        // A name already taken is a conflict, not a malformed request.
+        ApiError::Validation(list) if list.iter().all(|e| e.problem == Problem::Taken) => {
+            errors(StatusCode::CONFLICT, list.iter().map(message).collect())
+        }
         ApiError::Validation(list) => {
             errors(StatusCode::BAD_REQUEST, list.iter().map(message).collect())
         }

@@ -597,12 +597,8 @@ impl HiverState {
         };
         match self.tags.get(&tag_id) {
             Some(t) if t.inbox_id == conv.inbox_id => {}
-            Some(_) => {
-                return Err(bad(&format!(
-                    "tag {tag_id} does not belong to this conversation's mailbox"
-                )))
-            }
-            None => return Err(ApiError::not_found("Tag", tag_id)),
+            // Another mailbox's tag is not found in this one.
+            _ => return Err(ApiError::not_found("Tag", tag_id)),
         }
         let c = self
             .conversations

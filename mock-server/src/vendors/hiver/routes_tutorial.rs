@@ -261,10 +261,22 @@ async fn create_tag(State(hv): Hv, account: Account, JsonObject(body): JsonObjec
         }
         None => return Err(ApiError::invalid("name", Problem::Required)),
     };
-    let color = body
-        .get("color")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let color = match body.get("color") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(c)) => Some(c.clone()),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "color",
+                Problem::Type { expected: "string" },
+            ))
+        }
+    };
+    if matches!(body.get("mailbox_id"), Some(v) if !v.is_string() && !v.is_null()) {
+        return Err(ApiError::invalid(
+            "mailbox_id",
+            Problem::Type { expected: "string" },
+        ));
+    }
     hv.with(&account, |s| {
         let inbox = match body.get("mailbox_id").and_then(Value::as_str) {
             Some(m) => mailbox(s, m)?.id,
