@@ -28,6 +28,8 @@
 //! seed holds the ids the tutorial's samples use, so they run unchanged.
 //!
 //! # Known deviations (choices where the sources are silent)
+//! - **Tags**: creating a tag whose name the inbox already has is a 409 (the errors body); a
+//!   tag of another mailbox applied to a conversation is the 404 "Tag not found".
 //! - **Edges**: the stack is not known: a trailing slash is the 404 in the surface's shape;
 //!   CORS mirrors the caller's origin; a 405 carries `Allow`. `api.hiverhq.com` and the
 //!   tutorial's own port reach only the tutorial surface (its 404 for `/v1/...`).
