@@ -219,9 +219,7 @@ impl ChativeState {
                     }
                     // A number is read as its digits (`232.0` is the integer 232, as JSON
                     // Schema has it).
-                    Value::Number(n)
-                        if whole(n).is_some_and(|d| valid_phone(&d.to_string())) =>
-                    {
+                    Value::Number(n) if whole(n).is_some_and(|d| valid_phone(&d.to_string())) => {
                         let digits = whole(n).unwrap_or_default().to_string();
                         changes.push(Change::Standard(Standard::Phone, Value::String(digits)))
                     }

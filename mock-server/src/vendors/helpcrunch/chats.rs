@@ -182,7 +182,8 @@ impl HelpCrunchState {
             ChatAction::Snooze => match body.get("snoozedUntil") {
                 None => return Err(invalid(required("snoozedUntil"))),
                 Some(Value::Null) => c.snoozed_until = None,
-                Some(v) => match unix_input(v) {
+                // A time before 1970 is no snooze (and would print as a negative timestamp).
+                Some(v) => match unix_input(v).filter(|t| *t >= 0) {
                     Some(t) => c.snoozed_until = Some(t),
                     None => return Err(invalid(type_err("snoozedUntil", "number"))),
                 },
@@ -263,6 +264,12 @@ impl HelpCrunchState {
                 None
             }
         };
+        if body
+            .get("markdownText")
+            .is_some_and(|v| !v.is_string() && !v.is_null())
+        {
+            errors.push(type_err("markdownText", "string"));
+        }
         let kind = match body.get("type") {
             None | Some(Value::Null) => "message".to_string(),
             Some(Value::String(s)) if s == "message" || s == "private" => s.clone(),

@@ -60,6 +60,9 @@
 //!   the value PUT gives an omitted field (`blocked`/`unsubscribed` false, `tags` and
 //!   `customData` emptied), never ignored. Timestamps outside the years 1–9999 (or too large to
 //!   be integers) are the type error, never rounded.
+//! - **Chat actions** each have their own body in the OpenAPI document (`ChatActionStatus`,
+//!   …): `id` plus the action's field; `snoozedUntil` before 1970 and a non-string
+//!   `markdownText` are refused.
 //! - **Ids** are never reused: a deleted customer's id (and so its chats) never comes back.
 //! - **Limits**: `limit` above 100 or below 1, or a negative `offset`, is a 400 on that
 //!   parameter (the docs only give the maximum). Default order is by id; `order` alone
