@@ -22,3 +22,26 @@ pub fn all(seed: u64, clock: &Clock, bus: &Arc<Webhooks>) -> Vec<VendorMount> {
         hiver::mount(seed, clock.clone(), bus.clone()),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every vendor's seed is what its API would build (its consistency check finds nothing),
+    /// on many seeds.
+    #[test]
+    fn seeds_obey_each_vendors_rules() {
+        for seed in 0..10 {
+            let found = [
+                (
+                    "helpcrunch",
+                    super::helpcrunch::seed::build(seed).problems(),
+                ),
+                ("hipcall", super::hipcall::seed::build(seed).problems()),
+                ("hiver", super::hiver::seed::build(seed).problems()),
+                ("chative", super::chative::seed::build(seed).problems()),
+            ];
+            for (vendor, problems) in found {
+                assert!(problems.is_empty(), "{vendor}, seed {seed}: {problems:#?}");
+            }
+        }
+    }
+}

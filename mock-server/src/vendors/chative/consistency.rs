@@ -32,15 +32,3 @@ impl ChativeState {
         out
     }
 }
-
-#[cfg(test)]
-mod tests {
-    /// The seed obeys the rules on many seeds (issue 14 class 2).
-    #[test]
-    fn seed_is_what_the_api_would_build() {
-        for seed in 0..8 {
-            let problems = super::super::seed::build(seed).problems();
-            assert!(problems.is_empty(), "seed {seed}: {problems:#?}");
-        }
-    }
-}

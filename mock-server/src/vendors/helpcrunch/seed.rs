@@ -287,15 +287,6 @@ pub fn build(seed: u64) -> HelpCrunchState {
 mod tests {
     use super::*;
 
-    /// The seed obeys the API's own rules, for many seeds (issue 14 class 2).
-    #[test]
-    fn seed_is_what_the_api_would_build() {
-        for seed in 0..12 {
-            let problems = build(seed).problems();
-            assert!(problems.is_empty(), "seed {seed}: {problems:#?}");
-        }
-    }
-
     /// Every status, role and message type appears; the seed is deterministic.
     #[test]
     fn coverage_and_determinism() {
