@@ -95,7 +95,7 @@ impl Dialect {
     pub fn allowed_methods(&self, path: &str) -> Vec<String> {
         use std::collections::HashMap;
         use std::sync::{Mutex, OnceLock};
-        type Table = Vec<(Vec<String>, Vec<String>)>;
+        type Table = Vec<(String, Vec<String>)>;
         static CACHE: OnceLock<Mutex<HashMap<&'static str, std::sync::Arc<Table>>>> =
             OnceLock::new();
         let table = {
@@ -108,15 +108,9 @@ impl Dialect {
                 .or_insert_with(|| std::sync::Arc::new(path_methods(self.openapi)))
                 .clone()
         };
-        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         let mut found: Vec<String> = Vec::new();
         for (template, methods) in table.iter() {
-            let fits = template.len() == segments.len()
-                && template
-                    .iter()
-                    .zip(&segments)
-                    .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s);
-            if fits {
+            if super::faults::path_matches(template, path) {
                 for m in methods {
                     if !found.contains(m) {
                         found.push(m.clone());
@@ -161,8 +155,8 @@ impl std::fmt::Debug for Dialect {
     }
 }
 
-/// Every path template of an OpenAPI document (as segments) with its methods, upper case.
-fn path_methods(openapi: &str) -> Vec<(Vec<String>, Vec<String>)> {
+/// Every path template of an OpenAPI document with its methods, upper case.
+fn path_methods(openapi: &str) -> Vec<(String, Vec<String>)> {
     let doc: Value = serde_json::from_str(openapi).unwrap_or(Value::Null);
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
         return Vec::new();
@@ -170,11 +164,6 @@ fn path_methods(openapi: &str) -> Vec<(Vec<String>, Vec<String>)> {
     paths
         .iter()
         .map(|(template, item)| {
-            let segments = template
-                .trim_matches('/')
-                .split('/')
-                .map(str::to_string)
-                .collect();
             let methods = item
                 .as_object()
                 .map(|ops| {
@@ -186,7 +175,7 @@ fn path_methods(openapi: &str) -> Vec<(Vec<String>, Vec<String>)> {
                         .collect()
                 })
                 .unwrap_or_default();
-            (segments, methods)
+            (template.clone(), methods)
         })
         .collect()
 }
