@@ -13,6 +13,16 @@ pub fn looks_like_email(s: &str) -> bool {
         (Some(a), Some(b), None) if !a.is_empty() && b.contains('.') && !b.starts_with('.') && !b.ends_with('.'))
 }
 
+/// A JSON number that is a whole number, whether written `232` or `232.0` (as JSON Schema
+/// counts integers); floats beyond 9e15 are no longer exact and read as none.
+pub fn whole_number(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
 /// Whether a field must be present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presence {
@@ -123,11 +133,7 @@ impl<'a> Input<'a> {
 
     fn as_integer(&self, v: &Value) -> Option<i64> {
         match v {
-            Value::Number(n) => n.as_i64().or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                    .map(|f| f as i64)
-            }),
+            Value::Number(n) => whole_number(n),
             Value::String(s) if self.lenient => s.trim().parse().ok(),
             _ => None,
         }

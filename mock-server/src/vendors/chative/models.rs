@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::platform::input::whole_number;
 use crate::platform::store::Collection;
 
 /// The four custom-field types the API can update.
@@ -66,14 +67,7 @@ pub const GENDERS: &[&str] = &["male", "female", "other"];
 pub fn parse_date(v: &Value) -> Option<i64> {
     const RANGE: std::ops::RangeInclusive<i64> = -62_135_596_800_000..=253_402_300_799_999;
     match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                    .map(|f| f as i64)
-            })
-            .filter(|ms| RANGE.contains(ms)),
+        Value::Number(n) => whole_number(n).filter(|ms| RANGE.contains(ms)),
         Value::String(s) => DateTime::parse_from_rfc3339(s.trim())
             .or_else(|_| DateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M:%S%z"))
             .ok()
@@ -104,15 +98,6 @@ fn expected(field_type: FieldType) -> &'static str {
         FieldType::Date => "date",
         FieldType::Boolean => "boolean",
     }
-}
-
-/// A non-negative whole number below 10^15, whether written `232` or `232.0`.
-fn whole(n: &serde_json::Number) -> Option<u64> {
-    n.as_u64().or_else(|| {
-        n.as_f64()
-            .filter(|f| f.fract() == 0.0 && (0.0..1e15).contains(f))
-            .map(|f| f as u64)
-    })
 }
 
 fn valid_phone(s: &str) -> bool {
@@ -219,8 +204,11 @@ impl ChativeState {
                     }
                     // A number is read as its digits (`232.0` is the integer 232, as JSON
                     // Schema has it).
-                    Value::Number(n) if whole(n).is_some_and(|d| valid_phone(&d.to_string())) => {
-                        let digits = whole(n).unwrap_or_default().to_string();
+                    Value::Number(n)
+                        if whole_number(n)
+                            .is_some_and(|d| d >= 0 && valid_phone(&d.to_string())) =>
+                    {
+                        let digits = whole_number(n).unwrap_or_default().to_string();
                         changes.push(Change::Standard(Standard::Phone, Value::String(digits)))
                     }
                     Value::String(_) | Value::Number(_) => errors.push(FieldError::new(
