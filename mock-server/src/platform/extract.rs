@@ -20,18 +20,21 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
-            let status = rej.into_response().status();
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge { limit: 0 }
-            } else {
-                ApiError::BadRequest {
-                    message: "The request body could not be read.".into(),
-                }
-            }
-        })?;
-        parse_object(&bytes).map(JsonObject)
+        parse_object(&body_bytes(req, state).await?).map(JsonObject)
     }
+}
+
+/// The request body, or the neutral error for one too large or unreadable.
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rej| {
+        if rej.into_response().status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge { limit: 0 }
+        } else {
+            ApiError::BadRequest {
+                message: "The request body could not be read.".into(),
+            }
+        }
+    })
 }
 
 /// Parses a body as a JSON object (empty or whitespace-only -> `{}`).
@@ -59,11 +62,7 @@ impl<S: Send + Sync> FromRequest<S> for RequiredJsonObject {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| ApiError::BadRequest {
-                message: "The request body could not be read.".into(),
-            })?;
+        let bytes = body_bytes(req, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::BadRequest {
                 message: "The request body must be a JSON object.".into(),
@@ -172,13 +171,7 @@ impl<S: Send + Sync> FromRequest<S> for FormFields {
             }
             return Ok(out);
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
-            if rej.into_response().status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge { limit: 0 }
-            } else {
-                unreadable("The request body could not be read.")
-            }
-        })?;
+        let bytes = body_bytes(req, state).await?;
         if content_type.starts_with("application/x-www-form-urlencoded") {
             return Ok(FormFields {
                 fields: form_urlencoded::parse(&bytes)
