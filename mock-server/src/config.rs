@@ -230,6 +230,7 @@ impl Config {
 impl Default for Config {
     /// The defaults of the command line, without reading the environment.
     fn default() -> Self {
+        let serve = crate::platform::serve::ServeLimits::default();
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 4010)),
             seed: 42,
@@ -244,9 +245,9 @@ impl Default for Config {
             state_dir: None,
             admin_token: None,
             journal_max_bytes: 16 << 20,
-            client_timeout: Duration::from_secs(30),
-            max_connections: 1024,
-            shutdown_grace: Duration::from_secs(5),
+            client_timeout: serve.client_timeout,
+            max_connections: serve.max_connections,
+            shutdown_grace: serve.shutdown_grace,
         }
     }
 }

@@ -53,15 +53,11 @@ impl AppState {
         let mut platform = Platform::new(
             clock.clone(),
             config.rate_limits,
-            config.journal_capacity,
+            (config.journal_capacity, config.journal_max_bytes),
             config.max_body_bytes,
         );
         // Fault probabilities follow --seed, so a run repeats its choices.
         platform.faults = crate::platform::faults::Faults::new(config.seed);
-        platform.journal = crate::platform::journal::Journal::bounded(
-            config.journal_capacity,
-            config.journal_max_bytes,
-        );
         let platform = Arc::new(platform);
         let mut backends = Vec::new();
         let mut dialects = Vec::new();

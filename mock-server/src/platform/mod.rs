@@ -68,9 +68,10 @@ impl Platform {
     pub fn new(
         clock: Clock,
         mode: RateLimitMode,
-        journal_capacity: usize,
+        journal: (usize, usize),
         max_body_bytes: usize,
     ) -> Self {
+        let (journal_capacity, journal_max_bytes) = journal;
         let webhooks = Arc::new(webhooks::Webhooks::new(clock.clone(), journal_capacity));
         Self {
             webhooks,
@@ -79,7 +80,7 @@ impl Platform {
             clock,
             accounts: Accounts::new(),
             limiter: RateLimiter::new(),
-            journal: Journal::new(journal_capacity),
+            journal: Journal::bounded(journal_capacity, journal_max_bytes),
 
             max_body_bytes,
             mode: RwLock::new(mode),
