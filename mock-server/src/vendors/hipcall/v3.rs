@@ -345,10 +345,14 @@ pub struct V3State {
 impl V3State {
     /// The next value of a named counter (starting at `start`); never reused.
     pub fn next(&mut self, name: &str, start: i64) -> i64 {
-        let c = self.counters.entry(name.to_string()).or_insert(start - 1);
-        *c += 1;
-        *c
+        bump(&mut self.counters, name, start)
     }
+}
+
+fn bump(counters: &mut BTreeMap<String, i64>, name: &str, start: i64) -> i64 {
+    let c = counters.entry(name.to_string()).or_insert(start - 1);
+    *c += 1;
+    *c
 }
 
 /// A text id `make(n)` from the named counter that no record holds yet (a hand-written state
@@ -361,9 +365,7 @@ pub fn fresh_id(
     taken: impl Fn(&str) -> bool,
 ) -> String {
     loop {
-        let c = counters.entry(name.to_string()).or_insert(start - 1);
-        *c += 1;
-        let id = make(*c);
+        let id = make(bump(counters, name, start));
         if !taken(&id) {
             return id;
         }
