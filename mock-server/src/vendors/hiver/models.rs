@@ -162,7 +162,8 @@ pub struct HiverState {
     pub conversations: Collection<i64, Conversation>,
     pub notes: Collection<i64, Note>,
     pub drafts: Collection<i64, Draft>,
-    /// Next id per kind (ids are large, Hiver-like numbers).
+    /// Counters of ids that live inside records (`message`); records in collections take
+    /// theirs from the collection, whose counter survives deletes.
     pub next_ids: BTreeMap<String, i64>,
 }
 
@@ -188,20 +189,12 @@ fn bad(message: &str) -> ApiError {
 }
 
 impl HiverState {
-    /// The next id of a kind: from the kind's counter (which survives deletes), never below
-    /// `start` nor below one past the collection's own high-water mark (a hand-written state
-    /// document may hold records without a counter).
-    pub fn allocate(&mut self, kind: &str, start: i64) -> i64 {
-        let floor = match kind {
-            "tag" => self.tags.next_id_from(start),
-            "note" => self.notes.next_id_from(start),
-            "draft" => self.drafts.next_id_from(start),
-            "conversation" => self.conversations.next_id_from(start),
-            _ => start,
-        };
-        let n = self.next_ids.entry(kind.to_string()).or_insert(floor);
-        let id = (*n).max(floor);
-        *n = id + 1;
+    /// The next Hiver message id (messages live inside conversations, so they keep their own
+    /// counter, from 900000000).
+    pub fn next_message_id(&mut self) -> i64 {
+        let n = self.next_ids.entry("message".into()).or_insert(900_000_000);
+        let id = *n;
+        *n += 1;
         id
     }
 
@@ -286,7 +279,7 @@ impl HiverState {
             return Err(ApiError::invalid("name", Problem::Taken));
         }
         let tag = Tag {
-            id: self.allocate("tag", 784_268),
+            id: self.tags.next_id_from(784_268),
             inbox_id,
             name: name.trim().to_string(),
             color: color.unwrap_or_else(|| "#64b5f6".into()),
@@ -462,7 +455,7 @@ impl HiverState {
             },
         };
         let note = Note {
-            id: self.allocate("note", 4_100_001),
+            id: self.notes.next_id_from(4_100_001),
             conversation_id,
             content: rendered,
             author_id: inbox.source_user_id,
@@ -527,7 +520,7 @@ impl HiverState {
             )
         })?;
         let draft = Draft {
-            id: self.allocate("draft", 90_000_001),
+            id: self.drafts.next_id_from(90_000_001),
             conversation_id,
             reply_to_message_id: reply_to,
             body,

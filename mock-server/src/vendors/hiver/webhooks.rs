@@ -112,7 +112,7 @@ pub fn simulate(
                 .inbox(&mailbox)
                 .map_err(|_| format!("no mailbox {mailbox}"))?
                 .id;
-            let id = s.allocate("conversation", 600_000_000);
+            let id = s.conversations.next_id_from(600_000_000);
             let thread = format!("{:016x}", 0x19d0_0000_0000_0000u64 + id as u64);
             let c = Conversation {
                 id,
@@ -125,7 +125,7 @@ pub fn simulate(
                 private_permalink: format!("https://app.hiverhq.com/conversation/{thread}"),
                 public_permalink: format!("https://hiver.link/c/{thread}"),
                 messages: vec![super::models::MessageRef {
-                    hiver_message_id: s.allocate("message", 900_000_000),
+                    hiver_message_id: s.next_message_id(),
                     gmail_message_id: thread,
                 }],
                 created_at: now_s,
