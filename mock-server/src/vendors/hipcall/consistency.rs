@@ -10,17 +10,7 @@
 //! - Voicemail fields come together, only on missed inbound calls.
 //! - Every enum is in its documented range; a non-zero user, contact or caller user exists.
 
-use chrono::{DateTime, Utc};
-
-use super::models::{Cdr, HipcallState};
-
-fn at(s: &str) -> Option<DateTime<Utc>> {
-    super::models::quick_utc(s).or_else(|| {
-        DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z")
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
-    })
-}
+use super::models::{parse_date_input as at, Cdr, HipcallState};
 
 impl HipcallState {
     /// Every rule broken anywhere in the state, each naming its record.

@@ -179,9 +179,7 @@ fn flow_step(action: &str, detail: Value, at: DateTime<Utc>) -> FlowStep {
 }
 
 fn parse_ts(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z")
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|_| doc_epoch())
+    super::models::parse_date_input(s).unwrap_or_else(doc_epoch)
 }
 
 /// A plausible call flow (newest step first, as documented) for a call without one.
