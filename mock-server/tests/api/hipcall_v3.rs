@@ -165,3 +165,213 @@ async fn documented_errors() {
     let (_, after) = v3(&s, Method::GET, "/contacts/3", None).await;
     assert_eq!(before, after);
 }
+
+/// A path of the served schema with its parameters filled from the first record of the
+/// collection it sits under (`/calls/{uuid}/comments` → the first call's uuid).
+async fn concrete(s: &Server, path: &str) -> String {
+    let Some(open) = path.find('{') else {
+        return path.to_string();
+    };
+    let close = path[open..].find('}').unwrap() + open;
+    let key = &path[open + 1..close];
+    let (status, list) = v3(
+        s,
+        Method::GET,
+        &format!("{}?limit=1", &path[..open - 1]),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{path}: {list}");
+    let id = match &list["data"][0][key] {
+        Value::String(x) => x.clone(),
+        other => other.to_string(),
+    };
+    format!("{}{id}{}", &path[..open], &path[close + 1..])
+}
+
+/// A value a documented filter parameter accepts.
+fn sample(name: &str, schema: &Value, params: &[Value]) -> String {
+    if schema["type"] == "boolean" {
+        return "true".into();
+    }
+    if schema["type"] == "integer" {
+        return "1".into();
+    }
+    if let Some(first) = schema["enum"].get(0) {
+        return first.as_str().unwrap().into();
+    }
+    let field = name.split('[').next().unwrap();
+    // `field[in]` lists what `field[eq]` takes.
+    if let Some(eq) = params
+        .iter()
+        .find(|p| p["name"] == format!("{field}[eq]").as_str())
+    {
+        let one = sample(&format!("{field}[eq]"), &eq["schema"], params);
+        return format!("{one},{one}");
+    }
+    let pattern = schema["pattern"].as_str().unwrap();
+    if pattern.starts_with("^-?[0-9]") {
+        "1,2".into()
+    } else {
+        "2024-01-01T00:00:00Z".into()
+    }
+}
+
+/// The served OpenAPI and the list parser agree: every documented sort field and filter is
+/// accepted, and every other field of the listed record is refused as a sort key and as a
+/// filter (so the schema's sort and filter lists are exactly what the emulator takes).
+#[tokio::test]
+async fn list_parameters_match_the_schema() {
+    let s = Server::start().await;
+    let doc: Value = s
+        .admin(Method::GET, "/openapi/hipcall-v3", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let mut lists = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let Some(op) = ops.get("get") else { continue };
+        let params = op["parameters"].as_array().unwrap();
+        let Some(sort) = params.iter().find(|p| p["name"] == "sort") else {
+            continue;
+        };
+        lists += 1;
+        let at = concrete(&s, path).await;
+        let sorts: Vec<&str> = sort["x-sort-fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        let item = op["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+            ["data"]["items"]["$ref"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap();
+        let fields: Vec<&String> = schemas[item]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        for f in &sorts {
+            for dir in ["asc", "desc_nulls_last"] {
+                let (status, v) = v3(&s, Method::GET, &format!("{at}?sort={f}.{dir}"), None).await;
+                assert_eq!(status, 200, "{at} sort {f}.{dir}: {v}");
+            }
+        }
+        let filters: Vec<&Value> = params
+            .iter()
+            .filter(|p| p["name"].as_str().unwrap().contains('['))
+            .collect();
+        for p in &filters {
+            let name = p["name"].as_str().unwrap();
+            let value = sample(name, &p["schema"], params);
+            let query = format!("{}={}", name.replace('[', "%5B").replace(']', "%5D"), value);
+            let (status, v) = v3(&s, Method::GET, &format!("{at}?{query}"), None).await;
+            assert_eq!(status, 200, "{at}?{query}: {v}");
+        }
+        for field in fields {
+            if !sorts.contains(&field.as_str()) {
+                let (status, v) =
+                    v3(&s, Method::GET, &format!("{at}?sort={field}.asc"), None).await;
+                assert_eq!(status, 422, "{at} sorts by undocumented {field}: {v}");
+            }
+            for op in ["eq", "in", "gte", "lte"] {
+                let name = format!("{field}[{op}]");
+                if filters.iter().any(|p| p["name"] == name.as_str()) {
+                    continue;
+                }
+                let (status, v) =
+                    v3(&s, Method::GET, &format!("{at}?{field}%5B{op}%5D=1"), None).await;
+                assert_eq!(status, 422, "{at} filters by undocumented {name}: {v}");
+            }
+        }
+    }
+    assert!(lists >= 20, "only {lists} sortable lists in the schema");
+}
+
+/// What the schema refuses, the emulator refuses (with its 422 naming the field): enum-valued
+/// filters and parameters, empty `in` lists, JSON types on writes, and a task comment's body
+/// either flat or wrapped but not both.
+#[tokio::test]
+async fn refuses_what_the_schema_refuses() {
+    let s = Server::start().await;
+    for (path, field) in [
+        ("/dispositions?direction=sideways", "direction"),
+        ("/dispositions?outcome=meh", "outcome"),
+        ("/calls?user_id%5Bin%5D=", "user_id"),
+        ("/calls?direction%5Beq%5D=sideways", "direction"),
+        ("/conversations?status%5Bin%5D=open,lost", "status"),
+    ] {
+        let (status, v) = v3(&s, Method::GET, path, None).await;
+        assert_eq!(status, 422, "{path}: {v}");
+        assert!(v["errors"][field].is_array(), "{path}: {v}");
+    }
+    let (status, v) = v3(
+        &s,
+        Method::GET,
+        "/calls?direction%5Bin%5D=inbound,OUTBOUND",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert!(v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["direction"] == "inbound" || c["direction"] == "outbound"));
+
+    let call = concrete(&s, "/calls/{uuid}").await;
+    let task = concrete(&s, "/tasks/{id}").await;
+    for (path, body, field) in [
+        (
+            format!("{call}/cards"),
+            json!({"card": [{"type": "title", "text": 5}]}),
+            "card",
+        ),
+        (
+            "/tasks".to_string(),
+            json!({"data": {"name": "typed", "task_list_id": "5"}}),
+            "task_list_id",
+        ),
+        (
+            "/tasks".to_string(),
+            json!({"data": {"name": "typed", "contact_ids": ["1"]}}),
+            "contact_ids",
+        ),
+        (
+            "/contacts/3/phones".to_string(),
+            json!({"phones": [{"number": "+90 555 111 2233", "country": 90}]}),
+            "phones",
+        ),
+        (
+            format!("{task}/comments"),
+            json!({"content": "outer", "data": {"content": "inner"}}),
+            "content",
+        ),
+    ] {
+        let (status, v) = v3(&s, Method::POST, &path, Some(body)).await;
+        assert_eq!(status, 422, "{path}: {v}");
+        assert!(
+            v["errors"][field].is_object() || v["errors"][field].is_array(),
+            "{path}: {v}"
+        );
+    }
+    let (_, before) = v3(&s, Method::GET, &format!("{task}/comments?limit=100"), None).await;
+    for body in [
+        json!({"data": {"content": "wrapped"}}),
+        json!({"content": "flat"}),
+    ] {
+        let (status, v) = v3(&s, Method::POST, &format!("{task}/comments"), Some(body)).await;
+        assert_eq!(status, 201, "{v}");
+    }
+    let (_, after) = v3(&s, Method::GET, &format!("{task}/comments?limit=100"), None).await;
+    assert_eq!(
+        after["meta"]["count"].as_i64().unwrap(),
+        before["meta"]["count"].as_i64().unwrap() + 2
+    );
+}

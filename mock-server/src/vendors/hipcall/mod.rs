@@ -20,7 +20,18 @@
 //!   them (v3's names were not recorded); 60 requests/minute, fixed window.
 //! - **Strict query validation**: unknown parameters are a 422 `Unexpected field` (the server
 //!   validates against its OpenAPI spec); `q` is accepted on `/calls` (the SDK sends it).
-//! - **`POST /tasks`** takes `{"data": {…}}` (the SDK) or the flat fields (older clients).
+//! - **`POST /tasks`** takes `{"data": {…}}` (the SDK) or the flat fields (older clients);
+//!   so do the comment creates (the SDK wraps only the task comment). With the wrapper nothing
+//!   may sit beside `data` (422 per field); a `data` that is not an object is the 400.
+//!   The served schema documents the SDK's form only.
+//! - **Enum-valued query parameters are checked** as the OpenAPI-validating server would:
+//!   `direction[eq|in]` on calls, `status[eq|in]` on conversations, `direction` / `outcome`
+//!   on dispositions, `type` on tags (422 with the allowed values); an empty `in` list is
+//!   "can't be blank". The schema's `x-sort-fields` and filter parameters list exactly what each
+//!   list accepts (a test compares the two).
+//! - **JSON types on writes are strict** (no numeric strings for integers, no `false` for
+//!   "nobody", unlike v20211124's Laravel casting); an optional field sent as `null` reads as
+//!   absent (PATCH: cleared). Card rows' text fields must be strings; a phone's `country` too.
 //! - **`date`** on `GET /calls/{uuid}` and `GET /conversations/{id}` must be a valid
 //!   `YYYY-MM-DD` but need not match the record (found by id, as the legacy call detail).
 //! - **Status codes** where unrecorded: creates 201, tag adds 200 with the tag, deletes 204,

@@ -17,7 +17,8 @@ use crate::platform::pagination::Window;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Int,
-    Str,
+    /// A string that must be one of these (compared case-insensitively).
+    OneOf(&'static [&'static str]),
     Bool,
     Time,
 }
@@ -266,11 +267,16 @@ fn parse_value(kind: Kind, raw: &str) -> Result<FieldValue, Problem> {
             .map_err(|_| Problem::Type {
                 expected: "integer",
             }),
-        Kind::Str => {
-            if raw.parse::<f64>().is_ok() {
-                Err(Problem::Type { expected: "string" })
-            } else {
+        // A number is "Value must be a string." (documented); another string must be one
+        // of the field's values.
+        Kind::OneOf(_) if raw.parse::<f64>().is_ok() => Err(Problem::Type { expected: "string" }),
+        Kind::OneOf(allowed) => {
+            if allowed.iter().any(|a| a.eq_ignore_ascii_case(raw)) {
                 Ok(FieldValue::Str(raw.to_string()))
+            } else {
+                Err(Problem::OneOf {
+                    allowed: allowed.iter().map(|a| a.to_string()).collect(),
+                })
             }
         }
         Kind::Bool => match raw {
@@ -384,6 +390,10 @@ pub fn parse(q: &QueryPairs, spec: &ListSpec) -> ApiResult<ListQuery> {
                     } else {
                         vec![v.as_str()]
                     };
+                    if raws.is_empty() {
+                        errors.push(invalid(field, Problem::Required));
+                        continue;
+                    }
                     let mut values = Vec::new();
                     for r in raws {
                         match parse_value(fs.kind, r) {

@@ -435,6 +435,19 @@ async fn list_dispositions(State(hc): Hc, account: Account, q: QueryPairs) -> An
                 ))
             }
         };
+        for (name, allowed) in [
+            ("direction", &["inbound", "outbound", "both"][..]),
+            ("outcome", &["positive", "neutral", "negative"][..]),
+        ] {
+            if lq.plain(name).is_some_and(|x| !allowed.contains(&x)) {
+                return Err(ApiError::invalid(
+                    name,
+                    crate::platform::error::Problem::OneOf {
+                        allowed: allowed.iter().map(|a| a.to_string()).collect(),
+                    },
+                ));
+            }
+        }
         let all: Vec<_> = s
             .v3
             .dispositions

@@ -21,7 +21,11 @@ pub const CALLS: ListSpec = ListSpec {
     filters: &[
         filter("started_at", Kind::Time, &[Op::Gte, Op::Lte]),
         filter("missing_call", Kind::Bool, &[Op::Eq]),
-        filter("direction", Kind::Str, &[Op::Eq, Op::In]),
+        filter(
+            "direction",
+            Kind::OneOf(&["inbound", "outbound", "internal"]),
+            &[Op::Eq, Op::In],
+        ),
         filter("call_duration", Kind::Int, &[Op::Gte, Op::Lte]),
         filter("user_id", Kind::Int, &[Op::Eq, Op::In]),
         filter("team_id", Kind::Int, &[Op::Eq]),
@@ -347,10 +351,7 @@ impl HipcallState {
         now: DateTime<Utc>,
     ) -> ApiResult<Comment> {
         self.v3_target(t)?;
-        let inner = match body.get("data") {
-            Some(Value::Object(m)) => m,
-            _ => body,
-        };
+        let inner = wrapped(body)?;
         let mut input = Input::new(inner);
         input.only(&["content"]);
         let content = input.string("content", P::Required, Some(65_535));
@@ -496,6 +497,14 @@ impl HipcallState {
                     format!("card.{i}.{k}"),
                     Problem::NotAllowed,
                 ));
+            }
+            for k in ["text", "label", "link", "android", "ios"] {
+                if obj.get(k).is_some_and(|v| !v.is_string()) {
+                    errors.push(FieldError::new(
+                        format!("card.{i}.{k}"),
+                        Problem::Type { expected: "string" },
+                    ));
+                }
             }
             if let Some(uid) = obj.get("user_id") {
                 if uid.as_i64().is_none_or(|u| !self.users.contains(&u)) {
@@ -661,17 +670,7 @@ impl HipcallState {
         body: &Map<String, Value>,
         now: DateTime<Utc>,
     ) -> ApiResult<Task> {
-        let fields = match body.get("data") {
-            Some(Value::Object(m)) => m.clone(),
-            Some(_) => {
-                return Err(ApiError::Vendor {
-                    code: "data".into(),
-                    status: axum::http::StatusCode::BAD_REQUEST,
-                    message: "#/data: Invalid object. Got: other".into(),
-                })
-            }
-            None => body.clone(),
-        };
+        let fields = wrapped(body)?.clone();
         if !fields.contains_key("name") {
             return Err(ApiError::Vendor {
                 code: "data".into(),
@@ -692,6 +691,14 @@ impl HipcallState {
             "priority",
             "task_list_id",
         ]);
+        // v3 reads JSON types strictly (the shared rules below also take the legacy API's
+        // numeric strings and `false` for "nobody").
+        input.nullable_integer("assign_to_user_id");
+        input.nullable_integer("task_list_id");
+        input.boolean("auto_assign_to_user", P::Optional);
+        for field in ["company_ids", "contact_ids", "deal_ids"] {
+            input.integer_list(field, P::Optional);
+        }
         input.finish()?;
         // The shared rules (validation, links, auto-assignment) under the legacy names.
         let mut legacy = fields.clone();
@@ -898,6 +905,32 @@ impl HipcallState {
             "calls": {"inbound": stats(calls[0]), "outbound": stats(calls[1])},
             "states": states,
         }))
+    }
+}
+
+/// The fields of a write body sent flat or (as the SDK sends them) as `{"data": {…}}`. With
+/// the wrapper, `data` must be an object (400, as the casting layer says) and nothing may sit
+/// beside it (422 per extra field).
+fn wrapped(body: &Map<String, Value>) -> ApiResult<&Map<String, Value>> {
+    match body.get("data") {
+        None => Ok(body),
+        Some(Value::Object(m)) => {
+            let extra: Vec<FieldError> = body
+                .keys()
+                .filter(|k| *k != "data")
+                .map(|k| FieldError::new(k.clone(), Problem::NotAllowed))
+                .collect();
+            if extra.is_empty() {
+                Ok(m)
+            } else {
+                Err(ApiError::Validation(extra))
+            }
+        }
+        Some(_) => Err(ApiError::Vendor {
+            code: "data".into(),
+            status: axum::http::StatusCode::BAD_REQUEST,
+            message: "#/data: Invalid object. Got: other".into(),
+        }),
     }
 }
 

@@ -19,7 +19,11 @@ pub const CONVERSATION_STATUSES: &[&str] = &["open", "pending", "closed"];
 pub const CONVERSATIONS: ListSpec = ListSpec {
     sorts: &["last_activity_at", "id"],
     default_descending: true,
-    filters: &[filter("status", Kind::Str, &[Op::Eq, Op::In])],
+    filters: &[filter(
+        "status",
+        Kind::OneOf(CONVERSATION_STATUSES),
+        &[Op::Eq, Op::In],
+    )],
     plain: &[],
     paged: true,
     searchable: true,

@@ -330,7 +330,17 @@ impl HipcallState {
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let number = item.get("number").and_then(Value::as_str).map(str::trim);
-            let country = item.get("country").and_then(Value::as_str).unwrap_or("TR");
+            let country = match item.get("country") {
+                None | Some(Value::Null) => "TR",
+                Some(Value::String(c)) => c.as_str(),
+                Some(_) => {
+                    input.fail(
+                        format!("{field}.{i}.country"),
+                        Problem::Type { expected: "string" },
+                    );
+                    continue;
+                }
+            };
             match number {
                 Some(n)
                     if digits(n).len() >= 7
