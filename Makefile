@@ -27,11 +27,13 @@ test: build ## the whole test suite (unit, integration, contract tests, tutorial
 	python3 scripts/tutorial_samples.py
 	python3 scripts/sdk_hipcall.py
 	@set -o pipefail; $(CARGO) test --workspace --lib --bins --tests 2>&1 | tee target/test-output.log
+	@set -o pipefail; $(CARGO) test --workspace --doc 2>&1 | tee -a target/test-output.log
 	@awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($$i ~ /^passed;?$$/) p += $$(i-1); if ($$i ~ /^failed;?$$/) f += $$(i-1) } } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log
 
 lint: tools ## formatting and clippy, warnings are errors
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace -q
 
 fmt: ## format the code
 	$(CARGO) fmt --all

@@ -1,5 +1,22 @@
 //! mockdesk: a local, stateful emulator of customer-communication vendor APIs.
 //!
+//! # In a Rust test
+//! [`MockDesk`] starts an emulator on its own port for the length of a test (see [`embed`]):
+//!
+//! ```
+//! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+//! # async fn main() {
+//! let desk = mock_server::MockDesk::builder().rate_limits(false).start().await;
+//! let page: serde_json::Value = reqwest::Client::new()
+//!     .get(format!("{}/users?page=1", desk.base_url("hipcall")))
+//!     .bearer_auth(desk.token("hipcall"))
+//!     .send().await.unwrap()
+//!     .json().await.unwrap();
+//! assert!(page["data"].is_array());
+//! assert_eq!(desk.requests().len(), 1);
+//! # }
+//! ```
+//!
 //! # Layout
 //! - [`config`]: command-line / environment options.
 //! - [`state`]: [`AppState`], everything a running emulator holds, built from a [`Config`].
@@ -28,6 +45,7 @@
 pub mod admin;
 pub mod client;
 pub mod config;
+pub mod embed;
 pub mod platform;
 pub mod state;
 pub mod vendors;
@@ -45,6 +63,7 @@ use tower::Layer;
 use tower_http::trace::TraceLayer;
 
 pub use config::Config;
+pub use embed::{BlockingMockDesk, DeskError, Fault, MockDesk, MockDeskBuilder};
 use platform::surface::{route_by_host, route_to_surface, Route, ADMIN_PREFIX};
 pub use state::{AppState, SetupError};
 
@@ -84,7 +103,9 @@ pub async fn run(
     let table = state.routes();
     let svc = tower::util::MapRequestLayer::new(move |req: Request| route_by_host(req, &table))
         .layer(app(&state));
-    platform::serve::serve(listener, svc, state.limits, shutdown).await
+    let served = platform::serve::serve(listener, svc, state.limits, shutdown).await;
+    state.platform.webhooks.stop();
+    served
 }
 
 /// Serves one surface at the root of `listener` with the vendor's own paths (admin stays at

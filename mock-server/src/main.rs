@@ -1,5 +1,7 @@
 //! `mockdesk`: starts the emulator, or with `mockdesk verify` checks a server against a
 //! surface's documented schema (see `mockdesk --help` and `mockdesk verify --help`).
+// Doc comments here are the `--help` text, where a URL stays a bare URL.
+#![allow(rustdoc::bare_urls)]
 
 /// mimalloc: fewer cycles per allocation than glibc under many small short-lived allocations
 /// (every request makes some), and freed memory goes back to the system after a large import.

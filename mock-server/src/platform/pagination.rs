@@ -1,4 +1,4 @@
-//! Pagination styles: request parsers and the page arithmetic ([`Window`], [`slice`]) shared
+//! Pagination styles: request parsers and the page arithmetic ([`Window`], [`slice()`]) shared
 //! by every surface, so the store never knows how a vendor pages. Implemented: Laravel
 //! page/per_page ([`PageRequest`], envelope by [`LaravelPage`] in its "full" and "simple"
 //! forms), `page`+`limit` zero- or one-based ([`PageLimit`]), `offset`/`limit`

@@ -154,6 +154,7 @@ pub struct Webhooks {
     inner: Mutex<Inner>,
     notify: tokio::sync::Notify,
     started: AtomicBool,
+    stopped: AtomicBool,
 }
 
 impl std::fmt::Debug for Webhooks {
@@ -191,6 +192,7 @@ impl Webhooks {
             inner: Mutex::new(Inner::default()),
             notify: tokio::sync::Notify::new(),
             started: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
         }
     }
 
@@ -363,7 +365,7 @@ impl Webhooks {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap_or_default();
-            loop {
+            while !bus.stopped.load(Ordering::SeqCst) {
                 bus.dispatch(&client);
                 tokio::select! {
                     _ = bus.notify.notified() => {}
@@ -371,6 +373,12 @@ impl Webhooks {
                 }
             }
         });
+    }
+
+    /// Ends the delivery task (when its server has stopped); queued events stay unsent.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.notify.notify_one();
     }
 
     /// Starts an attempt for every subscription whose next delivery is due and not in flight.

@@ -1,0 +1,596 @@
+//! mockdesk inside a Rust test: start an emulator on its own port, point the code under test
+//! at it, look at what it received, make the vendor misbehave — and drop it to stop it.
+//!
+//! ```
+//! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+//! # async fn main() {
+//! use mock_server::MockDesk;
+//!
+//! let desk = MockDesk::builder()
+//!     .rate_limits(false)
+//!     .token("helpcrunch", "my-test-key")
+//!     .start()
+//!     .await;
+//!
+//! // The code under test gets a base URL and a key, as it would for the real vendor.
+//! let customers: serde_json::Value = reqwest::Client::new()
+//!     .get(format!("{}/customers?limit=2", desk.base_url("helpcrunch")))
+//!     .bearer_auth(desk.token("helpcrunch"))
+//!     .send()
+//!     .await
+//!     .unwrap()
+//!     .json()
+//!     .await
+//!     .unwrap();
+//! assert_eq!(customers["data"].as_array().unwrap().len(), 2);
+//!
+//! // What the emulator saw, typed.
+//! let seen = desk.requests();
+//! assert_eq!(seen.last().unwrap().vendor_path, "/customers");
+//!
+//! // The next call fails the way the vendor fails.
+//! desk.fault(mock_server::Fault::status(503).surface("helpcrunch").times(1))
+//!     .await
+//!     .unwrap();
+//! # }
+//! ```
+//!
+//! Every instance listens on its own `127.0.0.1` port, so tests run in parallel; dropping a
+//! [`MockDesk`] stops its server. [`BlockingMockDesk`] is the same for tests without an async
+//! runtime. Mutations go through the admin API (the one the dashboard and `curl` use), reads
+//! come straight from the running state.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::config::{ExtraToken, SurfaceWebhook};
+use crate::platform::clock::Clock;
+use crate::platform::journal::Entry;
+use crate::platform::webhooks::{Delivery, Subscription};
+use crate::platform::RateLimitMode;
+use crate::{AppState, Config};
+
+/// Why an embedded emulator could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("configuration: {0}")]
+    Setup(String),
+    #[error("could not listen on 127.0.0.1: {0}")]
+    Bind(std::io::Error),
+    #[error("admin API answered {status}: {body}")]
+    Admin { status: u16, body: String },
+    #[error("admin API unreachable: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("no surface or vendor named {0}")]
+    Unknown(String),
+}
+
+/// Options for a [`MockDesk`]; the defaults are the binary's (documented rate limits on, the
+/// default seed, the real clock).
+#[derive(Debug, Clone, Default)]
+pub struct MockDeskBuilder {
+    config: Config,
+    clock: Option<Clock>,
+}
+
+impl MockDeskBuilder {
+    /// Documented rate limits (`true`, the default) or none.
+    pub fn rate_limits(mut self, on: bool) -> Self {
+        self.config.rate_limits = if on {
+            RateLimitMode::Documented
+        } else {
+            RateLimitMode::Off
+        };
+        self
+    }
+
+    /// Another accepted token for `vendor`, with an account of its own; [`MockDesk::token`]
+    /// then answers with it.
+    pub fn token(mut self, vendor: &str, token: &str) -> Self {
+        self.config.tokens.push(ExtraToken {
+            vendor: vendor.into(),
+            token: token.into(),
+            account: None,
+        });
+        self
+    }
+
+    /// Another accepted token for `vendor` that sees `account`'s data.
+    pub fn token_in_account(mut self, vendor: &str, token: &str, account: &str) -> Self {
+        self.config.tokens.push(ExtraToken {
+            vendor: vendor.into(),
+            token: token.into(),
+            account: Some(account.into()),
+        });
+        self
+    }
+
+    /// The seed of the generated data (and of fault probabilities).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = seed;
+        self
+    }
+
+    /// A clock standing still at `at_ms` (Unix milliseconds) until advanced.
+    pub fn frozen_clock_at_ms(mut self, at_ms: i64) -> Self {
+        self.clock = Some(Clock::frozen_at_ms(at_ms));
+        self
+    }
+
+    /// A webhook subscription made at start (`surface`'s events to `url`).
+    pub fn webhook(mut self, surface: &str, url: &str) -> Self {
+        self.config.webhooks.push(SurfaceWebhook {
+            surface: surface.into(),
+            url: url.into(),
+        });
+        self
+    }
+
+    /// Any other option of the binary, on the full configuration.
+    pub fn configure(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        f(&mut self.config);
+        self
+    }
+
+    /// Starts the emulator on a free `127.0.0.1` port.
+    pub async fn try_start(self) -> Result<MockDesk, DeskError> {
+        let clock = self.clock.unwrap_or_else(Clock::real);
+        let state = AppState::with_clock(&self.config, clock)
+            .map_err(|e| DeskError::Setup(e.to_string()))?;
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(DeskError::Bind)?;
+        let addr = listener.local_addr().map_err(DeskError::Bind)?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(crate::run(listener, state.clone(), async {
+            let _ = stopped.await;
+        }));
+        Ok(MockDesk {
+            addr,
+            state,
+            tokens: self
+                .config
+                .tokens
+                .iter()
+                .map(|t| (t.vendor.clone(), t.token.clone()))
+                .collect(),
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+        })
+    }
+
+    /// As [`MockDeskBuilder::try_start`].
+    ///
+    /// # Panics
+    /// When the configuration is invalid or no port can be bound (a test cannot go on).
+    pub async fn start(self) -> MockDesk {
+        match self.try_start().await {
+            Ok(desk) => desk,
+            Err(e) => panic!("mockdesk did not start: {e}"),
+        }
+    }
+
+    /// Starts the emulator on a runtime of its own, for tests without one.
+    ///
+    /// # Panics
+    /// As [`MockDeskBuilder::start`]; also when called inside an async runtime.
+    pub fn start_blocking(self) -> BlockingMockDesk {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("mockdesk: no runtime: {e}"));
+        let desk = rt.block_on(self.start());
+        BlockingMockDesk {
+            desk: Some(desk),
+            rt,
+        }
+    }
+}
+
+/// A running emulator; dropping it stops the server.
+pub struct MockDesk {
+    addr: SocketAddr,
+    state: AppState,
+    tokens: Vec<(String, String)>,
+    http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl std::fmt::Debug for MockDesk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockDesk")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl Drop for MockDesk {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A fault rule for [`MockDesk::fault`]: an effect, narrowed by the matcher methods (all
+/// optional). The same rules as `POST /__admin/faults`.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    matcher: Map<String, Value>,
+    rule: Map<String, Value>,
+}
+
+impl Fault {
+    fn effect(effect: Value) -> Self {
+        let mut rule = Map::new();
+        rule.insert("effect".into(), effect);
+        Self {
+            matcher: Map::new(),
+            rule,
+        }
+    }
+
+    /// The vendor's own error body and headers for `status`.
+    pub fn status(status: u16) -> Self {
+        Self::effect(json!({"type": "status", "status": status}))
+    }
+
+    /// The vendor's 429 with `Retry-After: retry_after` (seconds).
+    pub fn rate_limited(retry_after: u64) -> Self {
+        Self::effect(json!({"type": "rate_limited", "retry_after": retry_after}))
+    }
+
+    /// The normal answer, `delay` late.
+    pub fn latency(delay: Duration) -> Self {
+        Self::effect(json!({"type": "latency", "ms": delay.as_millis() as u64}))
+    }
+
+    /// The connection dropped before any byte.
+    pub fn reset() -> Self {
+        Self::effect(json!({"type": "reset"}))
+    }
+
+    /// The body cut off mid-way.
+    pub fn truncate() -> Self {
+        Self::effect(json!({"type": "truncate"}))
+    }
+
+    /// The right status and headers with broken JSON.
+    pub fn malformed() -> Self {
+        Self::effect(json!({"type": "malformed"}))
+    }
+
+    /// No answer until the client gives up.
+    pub fn hang() -> Self {
+        Self::effect(json!({"type": "hang"}))
+    }
+
+    fn matching(mut self, key: &str, value: &str) -> Self {
+        self.matcher.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn surface(self, surface: &str) -> Self {
+        self.matching("surface", surface)
+    }
+
+    pub fn method(self, method: &str) -> Self {
+        self.matching("method", method)
+    }
+
+    /// The vendor's own path: `{name}` matches one segment, `*` any rest.
+    pub fn path(self, path: &str) -> Self {
+        self.matching("path", path)
+    }
+
+    pub fn account(self, account: &str) -> Self {
+        self.matching("account", account)
+    }
+
+    /// Removed after `n` hits.
+    pub fn times(mut self, n: u64) -> Self {
+        self.rule.insert("times".into(), n.into());
+        self
+    }
+
+    pub fn probability(mut self, p: f64) -> Self {
+        self.rule.insert("probability".into(), p.into());
+        self
+    }
+
+    /// The write happens, then the failure follows.
+    pub fn after_write(mut self) -> Self {
+        self.rule.insert("after_write".into(), true.into());
+        self
+    }
+
+    fn body(&self) -> Value {
+        let mut rule = self.rule.clone();
+        rule.insert("match".into(), Value::Object(self.matcher.clone()));
+        Value::Object(rule)
+    }
+}
+
+impl MockDesk {
+    pub fn builder() -> MockDeskBuilder {
+        MockDeskBuilder::default()
+    }
+
+    /// An emulator with the binary's defaults.
+    pub async fn start() -> Self {
+        Self::builder().start().await
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` (the admin API is below it at `/__admin`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The surfaces' ids (`hipcall`, `hipcall-v3`, `helpcrunch`, …).
+    pub fn surfaces(&self) -> Vec<&'static str> {
+        self.state.surfaces().into_iter().map(|s| s.id).collect()
+    }
+
+    fn surface_info(&self, surface: &str) -> Option<&crate::platform::dialect::SurfaceInfo> {
+        self.state.surfaces().into_iter().find(|s| s.id == surface)
+    }
+
+    /// Where a client of `surface` points its base URL (e.g.
+    /// `http://127.0.0.1:PORT/helpcrunch/v1`).
+    ///
+    /// # Panics
+    /// For a surface that does not exist (the message lists those that do).
+    pub fn base_url(&self, surface: &str) -> String {
+        match self.surface_info(surface) {
+            Some(info) => format!("{}{}", self.url(), info.prefix()),
+            None => panic!(
+                "mockdesk has no surface {surface} (it has: {})",
+                self.surfaces().join(", ")
+            ),
+        }
+    }
+
+    /// The token to send to `surface` (or vendor): the first one given to the builder for its
+    /// vendor, else the vendor's built-in token.
+    ///
+    /// # Panics
+    /// For a surface or vendor that does not exist.
+    pub fn token(&self, surface: &str) -> String {
+        let vendor = self
+            .surface_info(surface)
+            .map(|s| s.vendor)
+            .unwrap_or(surface);
+        if let Some((_, t)) = self.tokens.iter().find(|(v, _)| v == vendor) {
+            return t.clone();
+        }
+        match self.state.backends.iter().find(|b| b.vendor() == vendor) {
+            Some(b) => b.default_token().to_string(),
+            None => panic!("mockdesk has no surface or vendor {surface}"),
+        }
+    }
+
+    async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> Result<Value, DeskError> {
+        let r = self
+            .http
+            .request(method, format!("{}/__admin{path}", self.url()))
+            .json(&body)
+            .send()
+            .await?;
+        let status = r.status().as_u16();
+        let text = r.text().await?;
+        if status >= 400 {
+            return Err(DeskError::Admin { status, body: text });
+        }
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Every vendor back to its seed, rate-limit budgets restored (the journal, faults and
+    /// webhook subscriptions stay; see [`MockDesk::clear_requests`], [`MockDesk::clear_faults`]).
+    pub async fn reset(&self) -> Result<(), DeskError> {
+        self.admin(reqwest::Method::POST, "/reset", json!({}))
+            .await
+            .map(drop)
+    }
+
+    /// One vendor back to its seed.
+    pub async fn reset_vendor(&self, vendor: &str) -> Result<(), DeskError> {
+        self.admin(reqwest::Method::POST, "/reset", json!({"vendor": vendor}))
+            .await
+            .map(drop)
+    }
+
+    /// The request journal, oldest first (bounded as `--journal` says).
+    pub fn requests(&self) -> Vec<Entry> {
+        self.state.platform.journal.list()
+    }
+
+    pub fn clear_requests(&self) {
+        self.state.platform.journal.clear();
+    }
+
+    /// A vendor's state for the `default` account, as `GET /__admin/state/{vendor}` shows it.
+    pub fn state(&self, vendor: &str) -> Result<Value, DeskError> {
+        self.state_of(vendor, "default")
+    }
+
+    /// A vendor's state for one account (seeded first if it was never used).
+    pub fn state_of(&self, vendor: &str, account: &str) -> Result<Value, DeskError> {
+        let b = self
+            .state
+            .backends
+            .iter()
+            .find(|b| b.vendor() == vendor)
+            .ok_or_else(|| DeskError::Unknown(vendor.into()))?;
+        serde_json::from_slice(&b.export(account)).map_err(|e| DeskError::Setup(e.to_string()))
+    }
+
+    /// Adds a fault rule; returns its id.
+    pub async fn fault(&self, fault: Fault) -> Result<String, DeskError> {
+        let v = self
+            .admin(reqwest::Method::POST, "/faults", fault.body())
+            .await?;
+        Ok(v["id"].as_str().unwrap_or_default().to_string())
+    }
+
+    pub fn clear_faults(&self) {
+        self.state.platform.faults.clear();
+    }
+
+    /// The emulator's clock (Unix milliseconds).
+    pub fn now_ms(&self) -> i64 {
+        self.state.platform.clock.now_ms()
+    }
+
+    /// Moves the clock on: timestamps, rate-limit windows and webhook retries follow it.
+    pub fn advance(&self, by: Duration) {
+        self.state
+            .platform
+            .clock
+            .advance_ms(i64::try_from(by.as_millis()).unwrap_or(i64::MAX));
+    }
+
+    pub fn freeze_clock_at_ms(&self, at_ms: i64) {
+        self.state.platform.clock.freeze_at_ms(at_ms);
+    }
+
+    pub fn unfreeze_clock(&self) {
+        self.state.platform.clock.unfreeze();
+    }
+
+    /// Subscribes `url` to `surface`'s `events` (empty: all) for the `default` account.
+    pub async fn subscribe_webhook(
+        &self,
+        surface: &str,
+        url: &str,
+        events: &[&str],
+    ) -> Result<Subscription, DeskError> {
+        let v = self
+            .admin(
+                reqwest::Method::POST,
+                "/webhooks",
+                json!({"surface": surface, "url": url, "events": events}),
+            )
+            .await?;
+        serde_json::from_value(v).map_err(|e| DeskError::Setup(e.to_string()))
+    }
+
+    /// Every webhook delivery attempt, oldest first.
+    pub fn webhook_deliveries(&self) -> Vec<Delivery> {
+        self.state.platform.webhooks.deliveries(None, None, None)
+    }
+
+    /// A vendor-side event no API call can cause (`POST /__admin/simulate/…`); returns the
+    /// scenario's result.
+    pub async fn simulate(
+        &self,
+        surface: &str,
+        scenario: &str,
+        params: Value,
+    ) -> Result<Value, DeskError> {
+        let v = self
+            .admin(
+                reqwest::Method::POST,
+                &format!("/simulate/{surface}/{scenario}"),
+                params,
+            )
+            .await?;
+        Ok(v["result"].clone())
+    }
+}
+
+/// A [`MockDesk`] on a runtime of its own, for tests without an async runtime; the methods
+/// block. Dropping it stops the server and the runtime.
+pub struct BlockingMockDesk {
+    desk: Option<MockDesk>,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Drop for BlockingMockDesk {
+    fn drop(&mut self) {
+        if let Some(desk) = self.desk.take() {
+            let _guard = self.rt.enter();
+            drop(desk);
+        }
+    }
+}
+
+impl BlockingMockDesk {
+    fn desk(&self) -> &MockDesk {
+        self.desk.as_ref().expect("running")
+    }
+
+    /// The asynchronous handle, for what has no blocking twin here.
+    pub fn inner(&self) -> &MockDesk {
+        self.desk()
+    }
+
+    pub fn url(&self) -> String {
+        self.desk().url()
+    }
+
+    pub fn base_url(&self, surface: &str) -> String {
+        self.desk().base_url(surface)
+    }
+
+    pub fn token(&self, surface: &str) -> String {
+        self.desk().token(surface)
+    }
+
+    pub fn requests(&self) -> Vec<Entry> {
+        self.desk().requests()
+    }
+
+    pub fn state(&self, vendor: &str) -> Result<Value, DeskError> {
+        self.desk().state(vendor)
+    }
+
+    pub fn reset(&self) -> Result<(), DeskError> {
+        self.rt.block_on(self.desk().reset())
+    }
+
+    pub fn fault(&self, fault: Fault) -> Result<String, DeskError> {
+        self.rt.block_on(self.desk().fault(fault))
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.desk().advance(by)
+    }
+
+    pub fn subscribe_webhook(
+        &self,
+        surface: &str,
+        url: &str,
+        events: &[&str],
+    ) -> Result<Subscription, DeskError> {
+        self.rt
+            .block_on(self.desk().subscribe_webhook(surface, url, events))
+    }
+
+    pub fn webhook_deliveries(&self) -> Vec<Delivery> {
+        self.desk().webhook_deliveries()
+    }
+
+    pub fn simulate(
+        &self,
+        surface: &str,
+        scenario: &str,
+        params: Value,
+    ) -> Result<Value, DeskError> {
+        self.rt
+            .block_on(self.desk().simulate(surface, scenario, params))
+    }
+}

@@ -1,0 +1,215 @@
+//! mockdesk embedded in Rust tests — written the way a user of the crate would write them, so
+//! this file doubles as the example to copy (`cargo test -p mock-server --test embedded`).
+
+use std::time::Duration;
+
+use mock_server::{Fault, MockDesk};
+use serde_json::{json, Value};
+
+/// A HelpCrunch client as an application would have one: a base URL and a key.
+struct HelpCrunch {
+    base: String,
+    key: String,
+    http: reqwest::Client,
+}
+
+impl HelpCrunch {
+    async fn create_customer(&self, name: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/customers", self.base))
+            .bearer_auth(&self.key)
+            .json(&json!({"name": name, "email": format!("{name}@example.com")}))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn customer(&self, id: i64) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("{}/customers/{id}", self.base))
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn client_for(desk: &MockDesk) -> HelpCrunch {
+    HelpCrunch {
+        base: desk.base_url("helpcrunch"),
+        key: desk.token("helpcrunch"),
+        http: reqwest::Client::new(),
+    }
+}
+
+/// Writes are remembered, seen in the journal and in the state; a reset forgets them.
+#[tokio::test]
+async fn remembers_writes_until_reset() {
+    let desk = MockDesk::builder()
+        .rate_limits(false)
+        .token("helpcrunch", "test-key")
+        .start()
+        .await;
+    assert_eq!(desk.token("helpcrunch"), "test-key");
+    let app = client_for(&desk);
+    let (status, made) = app.create_customer("ada").await;
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_i64().unwrap();
+    assert_eq!(app.customer(id).await.0, 200);
+
+    let seen = desk.requests();
+    let post = seen.iter().find(|e| e.method == "POST").unwrap();
+    assert_eq!(
+        (
+            post.surface.as_str(),
+            post.vendor_path.as_str(),
+            post.status
+        ),
+        ("helpcrunch", "/customers", 201)
+    );
+    assert!(post.request_body.as_ref().unwrap().text().contains("ada"));
+
+    // The extra token has an account of its own; the built-in token's account is untouched.
+    let account = post.account.clone().unwrap();
+    let mine = desk.state_of("helpcrunch", &account).unwrap();
+    assert!(mine.to_string().contains("ada@example.com"));
+    assert!(!desk
+        .state("helpcrunch")
+        .unwrap()
+        .to_string()
+        .contains("ada@example.com"));
+
+    desk.reset().await.unwrap();
+    assert_eq!(app.customer(id).await.0, 404);
+}
+
+/// Two emulators in one test are two worlds on two ports.
+#[tokio::test]
+async fn instances_are_independent() {
+    let (a, b) = tokio::join!(
+        MockDesk::builder().rate_limits(false).start(),
+        MockDesk::builder().rate_limits(false).start()
+    );
+    assert_ne!(a.addr(), b.addr());
+    let (status, made) = client_for(&a).create_customer("only-in-a").await;
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_i64().unwrap();
+    assert_eq!(client_for(&a).customer(id).await.0, 200);
+    assert_eq!(client_for(&b).customer(id).await.0, 404);
+    assert!(b.requests().iter().all(|e| e.method != "POST"));
+}
+
+/// Dropping the handle stops the server: its port stops answering.
+#[tokio::test]
+async fn drop_stops_the_server() {
+    let desk = MockDesk::builder().rate_limits(false).start().await;
+    let url = format!("{}/__admin/health", desk.url());
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
+    drop(desk);
+    let mut refused = false;
+    for _ in 0..100 {
+        // A fresh connection each time (no pooled keep-alive connection).
+        let fresh = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap();
+        if fresh.get(&url).send().await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(refused, "the port still answers after drop");
+}
+
+/// Faults, the clock and webhooks through typed methods.
+#[tokio::test]
+async fn scenario_controls() {
+    let desk = MockDesk::builder()
+        .rate_limits(false)
+        .frozen_clock_at_ms(1_700_000_000_000)
+        .start()
+        .await;
+    let app = client_for(&desk);
+    let id = desk
+        .fault(
+            Fault::status(503)
+                .surface("helpcrunch")
+                .method("POST")
+                .times(1),
+        )
+        .await
+        .unwrap();
+    assert!(!id.is_empty());
+    assert_eq!(app.create_customer("first").await.0, 503);
+    assert_eq!(app.create_customer("second").await.0, 201);
+    assert_eq!(desk.requests()[0].fault.as_deref(), Some(id.as_str()));
+
+    desk.advance(Duration::from_secs(90));
+    assert_eq!(desk.now_ms(), 1_700_000_090_000);
+
+    let bad = desk
+        .fault(Fault::status(503).probability(7.0))
+        .await
+        .unwrap_err();
+    assert!(bad.to_string().contains("400"), "{bad}");
+
+    // A webhook receiver of our own: every delivery is logged with its answer.
+    let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", receiver.local_addr().unwrap());
+    tokio::spawn(async move {
+        let svc = axum::Router::new().route("/hook", axum::routing::post(|| async { "ok" }));
+        axum::serve(receiver, svc).await.unwrap();
+    });
+    let sub = desk
+        .subscribe_webhook("helpcrunch", &hook, &[])
+        .await
+        .unwrap();
+    assert!(sub.active);
+    assert_eq!(app.create_customer("hooked").await.0, 201);
+    let mut delivered = Vec::new();
+    for _ in 0..200 {
+        delivered = desk.webhook_deliveries();
+        if delivered.iter().any(|d| d.status == Some(200)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        delivered
+            .iter()
+            .any(|d| d.subscription == sub.id && d.status == Some(200)),
+        "{delivered:?}"
+    );
+}
+
+/// The blocking variant, for tests without an async runtime.
+#[test]
+fn blocking_variant() {
+    let desk = MockDesk::builder().rate_limits(false).start_blocking();
+    let url = format!("{}/customers?limit=1", desk.base_url("helpcrunch"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let token = desk.token("helpcrunch");
+    let status = rt.block_on(async {
+        reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status, 200);
+    assert_eq!(desk.requests().len(), 1);
+    desk.fault(Fault::status(500).times(1)).unwrap();
+    desk.reset().unwrap();
+    drop(desk);
+}
