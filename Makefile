@@ -26,6 +26,7 @@ run: ## build and start the emulator on $(LISTEN)
 test: build ## the whole test suite (unit, integration, contract tests, tutorial samples, Hipcall's own SDK)
 	python3 scripts/tutorial_samples.py
 	python3 scripts/sdk_hipcall.py
+	python3 scripts/check_ci_examples.py
 	@set -o pipefail; $(CARGO) test --workspace --lib --bins --tests 2>&1 | tee target/test-output.log
 	@set -o pipefail; $(CARGO) test --workspace --doc 2>&1 | tee -a target/test-output.log
 	@awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($$i ~ /^passed;?$$/) p += $$(i-1); if ($$i ~ /^failed;?$$/) f += $$(i-1) } } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log

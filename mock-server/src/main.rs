@@ -41,6 +41,16 @@ struct Cli {
 
     #[command(flatten)]
     config: Config,
+
+    /// Log lines as text or as one JSON object per line (for log collectors).
+    #[arg(long, env = "MOCKDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,6 +59,62 @@ enum Command {
     /// surface's documented schema and print a per-operation drift report. Exits non-zero when
     /// anything deviates.
     Verify(VerifyArgs),
+    /// Ask a running mockdesk whether it is up (GET /__admin/health): exit 0 when it answers
+    /// "ok", 1 otherwise. Needs no curl, so a container's HEALTHCHECK can use it.
+    Health(HealthArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct HealthArgs {
+    /// The server's URL (default: http://127.0.0.1 with MOCKDESK_LISTEN's port, else 4010).
+    #[arg(long, env = "MOCKDESK_HEALTH_URL")]
+    url: Option<String>,
+
+    /// Seconds to wait for the answer.
+    #[arg(long, default_value_t = 3)]
+    timeout_secs: u64,
+}
+
+/// `mockdesk health`: 0 when `/__admin/health` answers 200 with status "ok".
+async fn health_main(args: HealthArgs) -> ExitCode {
+    let url = args.url.unwrap_or_else(|| {
+        let port = std::env::var("MOCKDESK_LISTEN")
+            .ok()
+            .and_then(|l| l.parse::<std::net::SocketAddr>().ok())
+            .map_or(4010, |a| a.port());
+        format!("http://127.0.0.1:{port}")
+    });
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(args.timeout_secs))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mockdesk health: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let target = format!("{}/__admin/health", url.trim_end_matches('/'));
+    match client.get(&target).send().await {
+        Ok(r) if r.status().is_success() => match r.json::<serde_json::Value>().await {
+            Ok(v) if v["status"] == "ok" => {
+                say!("healthy: {target}");
+                ExitCode::SUCCESS
+            }
+            _ => {
+                eprintln!("mockdesk health: {target} did not say ok");
+                ExitCode::from(1)
+            }
+        },
+        Ok(r) => {
+            eprintln!("mockdesk health: {target} answered {}", r.status());
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("mockdesk health: {target}: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -188,15 +254,19 @@ fn waiter(rx: &watch::Receiver<bool>) -> impl std::future::Future<Output = ()> +
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
-    if let Some(Command::Verify(args)) = cli.command {
-        return verify_main(args).await;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
+    match cli.command {
+        Some(Command::Verify(args)) => return verify_main(args).await,
+        Some(Command::Health(args)) => return health_main(args).await,
+        None => {}
     }
     let config = cli.config;
     if config.admin_exposed() {

@@ -207,3 +207,98 @@ fn token_accounts_never_collide_and_the_banner_says_where_tokens_go() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Starts the binary on a free loopback port with `args`; returns it and its address.
+fn start_binary(
+    args: &[&str],
+    envs: &[(&str, &str)],
+    stderr: Stdio,
+) -> (std::process::Child, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["--listen", "127.0.0.1:0", "--rate-limits", "off"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(stderr);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = banner_addr(&lines.next().unwrap().unwrap());
+    // Keep reading the banner in the background so the server never blocks on stdout.
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    (child, addr)
+}
+
+/// `mockdesk health` exits 0 for a running server and 1 when nothing (healthy) answers.
+#[test]
+fn health_subcommand_exit_codes() {
+    let (mut server, addr) = start_binary(&[], &[], Stdio::null());
+    let ok = Command::new(BIN)
+        .args(["health", "--url", &format!("http://{addr}")])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    // The port from MOCKDESK_LISTEN, as inside the container.
+    let port = addr.rsplit(':').next().unwrap();
+    let from_env = Command::new(BIN)
+        .arg("health")
+        .env("MOCKDESK_LISTEN", format!("0.0.0.0:{port}"))
+        .output()
+        .unwrap();
+    assert_eq!(from_env.status.code(), Some(0), "{from_env:?}");
+    // A server that answers, but is not mockdesk's health endpoint.
+    let wrong = Command::new(BIN)
+        .args(["health", "--url", &format!("http://{addr}/helpcrunch/v1")])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(1), "{wrong:?}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let down = Command::new(BIN)
+        .args([
+            "health",
+            "--url",
+            &format!("http://{addr}"),
+            "--timeout-secs",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(down.status.code(), Some(1), "{down:?}");
+    assert!(String::from_utf8_lossy(&down.stderr).contains("mockdesk health"));
+}
+
+/// `--log-format json` writes one JSON object per log line (level, message, fields).
+#[test]
+fn json_log_lines_parse() {
+    let (mut server, addr) = start_binary(
+        &["--log-format", "json"],
+        &[("RUST_LOG", "tower_http=debug")],
+        Stdio::piped(),
+    );
+    let stderr = server.stderr.take().unwrap();
+    let r = reqwest::blocking::get(format!("http://{addr}/__admin/health")).unwrap();
+    assert_eq!(r.status(), 200);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let lines: Vec<String> = BufReader::new(stderr)
+        .lines()
+        .map_while(Result::ok)
+        .collect();
+    assert!(!lines.is_empty(), "no log lines");
+    for line in &lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(
+            v["level"].is_string() && v["timestamp"].is_string(),
+            "{line}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("finished processing request")),
+        "{lines:?}"
+    );
+}
