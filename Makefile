@@ -8,7 +8,7 @@ BASE_URL ?=
 TOKEN ?= MOCKDESK_VERIFY_TOKEN
 VERIFY_FLAGS ?=
 
-.PHONY: help run test lint fmt contract verify bench tools build samples sdk docker schemathesis
+.PHONY: help run test lint fmt contract verify bench tools build samples sdk docker schemathesis screenshot
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,7 @@ test: build ## the whole test suite (unit, integration, contract tests, tutorial
 	python3 scripts/tutorial_samples.py
 	python3 scripts/sdk_hipcall.py
 	python3 scripts/check_ci_examples.py
+	python3 scripts/dashboard_browser.py
 	@set -o pipefail; $(CARGO) test --workspace --lib --bins --tests 2>&1 | tee target/test-output.log
 	@set -o pipefail; $(CARGO) test --workspace --doc 2>&1 | tee -a target/test-output.log
 	@awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($$i ~ /^passed;?$$/) p += $$(i-1); if ($$i ~ /^failed;?$$/) f += $$(i-1) } } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log
@@ -56,6 +57,9 @@ verify: build ## check a server against a surface's schema: make verify SURFACE=
 
 bench: ## release build + load test on loopback; prints req/s, p50/p99, start-up time, RSS
 	bash scripts/bench.sh
+
+screenshot: build ## docs/dashboard.png: the dashboard in headless Chromium, after a few calls
+	python3 scripts/dashboard_browser.py --screenshot docs/dashboard.png
 
 docker: ## build the service-container image `mockdesk` (needs a Docker engine)
 	docker build -t mockdesk .

@@ -119,8 +119,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(refuse_cross_site))
         // State documents can be large (a fixture of a million records); admin is trusted.
         .layer(axum::extract::DefaultBodyLimit::max(1 << 30))
-        // Health stays open so a container's health check needs no secret.
+        // Health stays open so a container's health check needs no secret; the dashboard
+        // page holds no data (it asks for the token when the API wants one).
         .route("/health", get(health))
+        .route("/ui", get(dashboard))
         .with_state(state)
 }
 
@@ -223,6 +225,24 @@ async fn wrong_method(req: Request) -> AdminError {
         "method_not_allowed",
         format!("{} is not allowed on {}", req.method(), req.uri().path()),
     )
+}
+
+/// The dashboard: one page embedded at build time that uses the admin API with `fetch`.
+const DASHBOARD: &str = include_str!("ui.html");
+
+async fn dashboard() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        DASHBOARD,
+    )
+        .into_response()
 }
 
 async fn health(State(st): State<AppState>) -> Json<Value> {

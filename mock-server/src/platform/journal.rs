@@ -25,6 +25,9 @@ pub struct Entry {
     pub response_body: Option<BodyText>,
     /// The fault rule that changed this exchange, if any.
     pub fault: Option<String>,
+    /// Time spent in mockdesk from the request's arrival at the surface to its answer
+    /// (injected latency included), in microseconds of the real clock.
+    pub latency_us: u64,
 }
 
 /// Bytes of a body the journal keeps.
@@ -225,6 +228,7 @@ mod tests {
             request_body: None,
             response_body: None,
             fault: None,
+            latency_us: 0,
         }
     }
 

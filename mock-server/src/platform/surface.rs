@@ -125,6 +125,7 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub const MAX_QUERY_PAIRS: usize = 200;
 
 async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
     let info = ctx.dialect.info();
     let method = req.method().clone();
     let original = req
@@ -249,6 +250,7 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
         request_body: body_text(&request_bytes),
         response_body: body_text(&response_bytes),
         fault: res.extensions().get::<InjectedFault>().map(|f| f.0.clone()),
+        latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
     });
     res
 }

@@ -252,3 +252,44 @@ async fn absurd_admin_values_are_harmless() {
     let r = s.hipcall(Method::GET, "/teams", None).await;
     assert_eq!(r.status(), 200);
 }
+
+/// The dashboard page is served from the binary (no network, no build step), holds no data,
+/// needs no token to load, and only talks to the admin API (its CSP allows nothing else).
+#[tokio::test]
+async fn dashboard_page() {
+    let config = Config {
+        admin_token: Some("s3cret".into()),
+        ..config()
+    };
+    let s = Server::start_with(config, mock_server::platform::clock::Clock::real()).await;
+    let r = s.admin(Method::GET, "/ui", None).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("connect-src 'self'") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    let page = r.text().await.unwrap();
+    assert!(page.contains("<title>mockdesk</title>"));
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no external assets"
+    );
+    for path in [
+        "/surfaces",
+        "/requests",
+        "/state/",
+        "/webhooks",
+        "/faults",
+        "/rate-limits",
+        "/clock",
+    ] {
+        assert!(page.contains(&format!("\"{path}")), "the page uses {path}");
+    }
+    // The data behind it still needs the token.
+    assert_eq!(s.admin(Method::GET, "/requests", None).await.status(), 401);
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Drives the dashboard (/__admin/ui) in a real headless Chromium through WebDriver.
+
+Installs what it needs when missing: Debian's `chromium` and `chromium-driver` (apt-get, as
+root or through sudo) and Selenium into .cache/browser. Checks, against a fresh mockdesk:
+  - the surfaces table lists every surface with its base URL and token;
+  - API calls made after the page loaded appear in the journal view by themselves (live), and
+    a row expands to the request and response bodies;
+  - the state browser shows a record just written; a fault rule and a webhook subscription
+    added through the admin API show up;
+  - with --admin-token the page asks for the token and works once it is given.
+`--screenshot PATH` also saves a screenshot of the populated page (`make screenshot`).
+Prints `dashboard: N passed, M failed`.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.path.join(ROOT, ".cache", "browser")
+BIN = os.path.join(ROOT, "target", "debug", "mockdesk")
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append(bool(ok))
+    print(("ok  " if ok else "FAIL") + f" {name}" + ("" if ok else f": {detail}"))
+
+
+def ensure_browser():
+    if shutil.which("chromium") and shutil.which("chromedriver"):
+        return
+    apt = ["apt-get"] if os.geteuid() == 0 else ["sudo", "-n", "apt-get"]
+    subprocess.run(apt + ["update", "-qq"], check=True)
+    subprocess.run(apt + ["install", "-y", "-qq", "chromium", "chromium-driver"], check=True)
+
+
+def ensure_selenium():
+    py = os.path.join(CACHE, "bin", "python")
+    if not os.path.exists(py):
+        subprocess.run([sys.executable, "-m", "venv", CACHE], check=True)
+    if subprocess.run([py, "-c", "import selenium"], capture_output=True).returncode != 0:
+        subprocess.run([py, "-m", "pip", "install", "-q", "selenium==4.27.1"], check=True)
+    return py
+
+
+def start(*flags):
+    proc = subprocess.Popen([BIN, "--listen", "127.0.0.1:0", "--rate-limits", "off", *flags],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    addr = re.search(r"http://([0-9.:]+)", proc.stdout.readline()).group(1)
+    return proc, f"http://{addr}"
+
+
+def call(url, method="GET", body=None, token=None, admin=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if admin:
+        headers["Authorization"] = f"Bearer {admin}"
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(req) as r:
+        return r.status, json.loads(r.read() or b"null")
+
+
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = shutil.which("chromium")
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1500,1100"):
+        opts.add_argument(a)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+
+
+def wait_for(fn, timeout=10.0):
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        try:
+            last = fn()
+            if last:
+                return last
+        except Exception as e:  # the element may not be there yet
+            last = e
+        time.sleep(0.1)
+    return None
+
+
+def run(screenshot):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    proc, base = start()
+    driver = browser()
+    try:
+        driver.get(f"{base}/__admin/ui")
+        rows = wait_for(lambda: [r for r in driver.find_elements(By.CSS_SELECTOR, "#surfaces tbody tr[data-surface]")] or None)
+        _, info = call(f"{base}/__admin/surfaces")
+        check("surfaces table lists every surface", rows and len(rows) == len(info["surfaces"]),
+              f"{len(rows or [])} rows")
+        text = driver.find_element(By.ID, "surfaces").text
+        check("surfaces show base URLs and tokens",
+              f"{base}/helpcrunch/v1" in text and "hipcall-test-token" in text, text[:300])
+
+        # API calls made now, after the page loaded, must appear by themselves.
+        status, made = call(f"{base}/helpcrunch/v1/customers", "POST",
+                            {"name": "Dashboard Dora", "email": "dora@dashboard.example"},
+                            token="helpcrunch-test-token")
+        call(f"{base}/hipcall/api/v20211124/tasks", token="hipcall-test-token")
+        shown = wait_for(lambda: "/helpcrunch/v1/customers" in driver.find_element(By.ID, "journal").text
+                         and "/hipcall/api/v20211124/tasks" in driver.find_element(By.ID, "journal").text)
+        check("journal shows new calls live", shown, driver.find_element(By.ID, "journal").text[:400])
+        post = wait_for(lambda: [r for r in driver.find_elements(By.CSS_SELECTOR, "#journal tr.entry")
+                                 if "POST" in r.text] or None)
+        check("journal row has method, status and account",
+              post and "201" in post[0].text and "default" in post[0].text, post and post[0].text)
+        if post:
+            post[0].click()
+            detail = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#journal tr.detail").text)
+            check("a row expands to request and response bodies",
+                  detail and "Dashboard Dora" in detail and f'"id":{made["id"]}' in detail, detail)
+
+        Select(driver.find_element(By.ID, "state-vendor")).select_by_value("helpcrunch")
+        time.sleep(0.3)
+        driver.find_element(By.CSS_SELECTOR, "#state-form button").click()
+        state = wait_for(lambda: "dora@dashboard.example" in driver.find_element(By.ID, "state").text)
+        check("state browser shows the new record", state, driver.find_element(By.ID, "state").text[:200])
+
+        call(f"{base}/__admin/faults", "POST", {"match": {"surface": "chative"}, "effect": {"type": "status", "status": 503}, "times": 2})
+        call(f"{base}/__admin/webhooks", "POST", {"surface": "helpcrunch", "url": "http://127.0.0.1:9/hook"})
+        faults = wait_for(lambda: "503" in driver.find_element(By.ID, "faults").text)
+        check("fault rules appear", faults, driver.find_element(By.ID, "faults").text)
+        subs = wait_for(lambda: "http://127.0.0.1:9/hook" in driver.find_element(By.ID, "subscriptions").text)
+        check("webhook subscriptions appear", subs, driver.find_element(By.ID, "subscriptions").text)
+        check("clock shown", re.search(r"\d{4}-\d\d-\d\dT", driver.find_element(By.ID, "clock").text),
+              driver.find_element(By.ID, "clock").text)
+        if screenshot:
+            driver.execute_script("window.scrollTo(0, 0)")
+            driver.save_screenshot(screenshot)
+            check(f"screenshot written to {screenshot}", os.path.getsize(screenshot) > 10_000)
+    finally:
+        driver.quit()
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    proc, base = start("--admin-token", "s3cret")
+    driver = browser()
+    try:
+        driver.get(f"{base}/__admin/ui")
+        login = wait_for(lambda: driver.find_element(By.ID, "login").is_displayed())
+        check("with --admin-token the page asks for it", login)
+        driver.find_element(By.ID, "admin-token").send_keys("s3cret")
+        driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
+        rows = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#surfaces tbody tr[data-surface]"))
+        check("with the token the page loads", rows and not driver.find_element(By.ID, "login").is_displayed())
+    finally:
+        driver.quit()
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def main():
+    screenshot = None
+    if "--screenshot" in sys.argv:
+        screenshot = os.path.abspath(sys.argv[sys.argv.index("--screenshot") + 1])
+    if os.environ.get("MOCKDESK_IN_BROWSER_VENV") != "1":
+        ensure_browser()
+        py = ensure_selenium()
+        env = dict(os.environ, MOCKDESK_IN_BROWSER_VENV="1")
+        return subprocess.run([py, __file__, *sys.argv[1:]], env=env).returncode
+    run(screenshot)
+    failed = results.count(False)
+    print(f"dashboard: {len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
