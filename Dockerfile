@@ -6,8 +6,8 @@
 FROM rust:1-slim-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked -p mock-server --bin mockdesk \
- && strip target/release/mockdesk
+# Symbols stripped for the image only (local release builds keep them for profiling).
+RUN CARGO_PROFILE_RELEASE_STRIP=symbols cargo build --release --locked -p mock-server --bin mockdesk
 
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /src/target/release/mockdesk /usr/local/bin/mockdesk
