@@ -144,6 +144,38 @@ fn import_document(
     only: Option<String>,
     body: &[u8],
 ) -> AdminResult {
+    // The common case — a well-formed document — is read without building a JSON tree of
+    // it; any problem with its outer shape is explained by the tree reader below.
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Outer<'a> {
+        vendor: Option<&'a str>,
+        #[serde(borrow)]
+        accounts: indexmap::IndexMap<String, &'a serde_json::value::RawValue>,
+    }
+    if let Ok(outer) = serde_json::from_slice::<Outer<'_>>(body) {
+        if outer.vendor.is_none_or(|v| v == vendor) {
+            let accounts: Vec<(String, &serde_json::value::RawValue)> = match &only {
+                None => outer.accounts.into_iter().collect(),
+                Some(a) => match outer.accounts.get(a) {
+                    Some(one) => vec![(a.clone(), *one)],
+                    None => {
+                        return Ok(invalid(
+                            "/accounts",
+                            &format!("the document has no account {a}"),
+                        ))
+                    }
+                },
+            };
+            if let Err(e) = backend.import_raw(&accounts) {
+                return Ok(invalid(&e.pointer, &e.message));
+            }
+            let names: Vec<String> = accounts.into_iter().map(|(n, _)| n).collect();
+            st.store_accounts(backend.as_ref(), &names)
+                .map_err(super::not_stored)?;
+            return Ok(Json(json!({"vendor": vendor, "imported": names})).into_response());
+        }
+    }
     let doc: Value = match serde_json::from_slice(body) {
         Ok(d) => d,
         Err(e) => return Ok(invalid("", &format!("not JSON: {e}"))),

@@ -200,6 +200,13 @@ pub trait Backend: Send + Sync + 'static {
         accounts: &serde_json::Map<String, Value>,
     ) -> Result<(), super::store::ImportError>;
 
+    /// As [`Backend::import`], from each account's document as JSON text: read straight into
+    /// the typed state (no intermediate JSON tree, so a large import costs about its records).
+    fn import_raw(
+        &self,
+        accounts: &[(String, &serde_json::value::RawValue)],
+    ) -> Result<(), super::store::ImportError>;
+
     /// One account's state document as JSON text (seeding it if new), written straight from
     /// the records (no intermediate JSON tree) under a read lock.
     fn export(&self, account: &str) -> Vec<u8>;

@@ -511,6 +511,26 @@ impl<S: Serialize + serde::de::DeserializeOwned + Send + Sync + 'static> super::
         Ok(())
     }
 
+    fn import_raw(
+        &self,
+        accounts: &[(String, &serde_json::value::RawValue)],
+    ) -> Result<(), ImportError> {
+        let mut read = Vec::with_capacity(accounts.len());
+        for (name, raw) in accounts {
+            let mut de = serde_json::Deserializer::from_str(raw.get());
+            let state =
+                serde_path_to_error::deserialize::<_, S>(&mut de).map_err(|e| ImportError {
+                    pointer: format!("/accounts/{name}{}", pointer_of(e.path())),
+                    message: e.inner().to_string(),
+                })?;
+            read.push((name.clone(), state));
+        }
+        for (name, state) in read {
+            self.tenants.replace(&name, state);
+        }
+        Ok(())
+    }
+
     fn export(&self, account: &str) -> Vec<u8> {
         self.tenants.read(account, |s| {
             serde_json::to_vec(s).unwrap_or_else(|e| {
