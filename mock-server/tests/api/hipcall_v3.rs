@@ -303,6 +303,9 @@ async fn refuses_what_the_schema_refuses() {
     for (path, field) in [
         ("/dispositions?direction=sideways", "direction"),
         ("/dispositions?outcome=meh", "outcome"),
+        ("/dispositions?active=yes", "active"),
+        ("/contacts/custom-fields?active=1", "active"),
+        ("/tags?type=chat", "type"),
         ("/calls?user_id%5Bin%5D=", "user_id"),
         ("/calls?direction%5Beq%5D=sideways", "direction"),
         ("/conversations?status%5Bin%5D=open,lost", "status"),

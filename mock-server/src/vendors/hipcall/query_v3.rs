@@ -166,6 +166,34 @@ impl ListQuery {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A declared plain parameter read as `true` / `false` (else the 422 naming it).
+    pub fn plain_bool(&self, name: &str) -> ApiResult<Option<bool>> {
+        match self.plain(name) {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(_) => Err(ApiError::invalid(
+                name,
+                Problem::Type {
+                    expected: "boolean",
+                },
+            )),
+        }
+    }
+
+    /// A declared plain parameter that must be one of `allowed` (else the 422 listing them).
+    pub fn plain_one_of(&self, name: &str, allowed: &[&str]) -> ApiResult<Option<&str>> {
+        match self.plain(name) {
+            Some(x) if !allowed.contains(&x) => Err(ApiError::invalid(
+                name,
+                Problem::OneOf {
+                    allowed: allowed.iter().map(|a| a.to_string()).collect(),
+                },
+            )),
+            other => Ok(other),
+        }
+    }
+
     /// Whether a record passes every filter; `value` extracts a field's value.
     pub fn matches(&self, value: impl Fn(&str) -> FieldValue) -> bool {
         self.filters.iter().all(|f| {

@@ -417,46 +417,21 @@ async fn set_call_disposition(
 
 async fn list_dispositions(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let lq = parse(&q, &plain(&["direction", "outcome", "active", "call_uuid"]))?;
+    // Parameters are checked before anything is looked up, as the validating server does.
+    let direction = lq.plain_one_of("direction", &["inbound", "outbound", "both"])?;
+    let outcome = lq.plain_one_of("outcome", &["positive", "neutral", "negative"])?;
+    let active = lq.plain_bool("active")?;
     hc.read(&account, |s| {
         let call_direction = match lq.plain("call_uuid") {
             Some(u) => Some(v::direction(s.call(u)?.direction)),
             None => None,
         };
-        let active = match lq.plain("active") {
-            None => None,
-            Some("true") => Some(true),
-            Some("false") => Some(false),
-            Some(_) => {
-                return Err(ApiError::invalid(
-                    "active",
-                    crate::platform::error::Problem::Type {
-                        expected: "boolean",
-                    },
-                ))
-            }
-        };
-        for (name, allowed) in [
-            ("direction", &["inbound", "outbound", "both"][..]),
-            ("outcome", &["positive", "neutral", "negative"][..]),
-        ] {
-            if lq.plain(name).is_some_and(|x| !allowed.contains(&x)) {
-                return Err(ApiError::invalid(
-                    name,
-                    crate::platform::error::Problem::OneOf {
-                        allowed: allowed.iter().map(|a| a.to_string()).collect(),
-                    },
-                ));
-            }
-        }
         let all: Vec<_> = s
             .v3
             .dispositions
             .values()
-            .filter(|d| {
-                lq.plain("direction")
-                    .is_none_or(|x| d.direction == x || d.direction == "both")
-            })
-            .filter(|d| lq.plain("outcome").is_none_or(|x| d.outcome == x))
+            .filter(|d| direction.is_none_or(|x| d.direction == x || d.direction == "both"))
+            .filter(|d| outcome.is_none_or(|x| d.outcome == x))
             .filter(|d| active.is_none_or(|a| d.active == a))
             .filter(|d| call_direction.is_none_or(|x| d.direction == x || d.direction == "both"))
             .collect();
@@ -805,19 +780,7 @@ async fn assign_party(
 
 async fn custom_fields(hc: &Hipcall, account: &Account, entity: &str, q: &QueryPairs) -> Answer {
     let lq = parse(q, &plain(&["active"]))?;
-    let active = match lq.plain("active") {
-        None => None,
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "active",
-                crate::platform::error::Problem::Type {
-                    expected: "boolean",
-                },
-            ))
-        }
-    };
+    let active = lq.plain_bool("active")?;
     hc.read(account, |s| {
         let all: Vec<_> =
             s.v3.custom_fields
@@ -1148,16 +1111,7 @@ async fn list_tags(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
         ..ListSpec::simple()
     };
     let lq = parse(&q, &spec)?;
-    if let Some(t) = lq.plain("type") {
-        if !super::v3::TAG_TYPES.contains(&t) {
-            return Err(ApiError::invalid(
-                "type",
-                crate::platform::error::Problem::OneOf {
-                    allowed: super::v3::TAG_TYPES.iter().map(|x| x.to_string()).collect(),
-                },
-            ));
-        }
-    }
+    lq.plain_one_of("type", super::v3::TAG_TYPES)?;
     hc.read(&account, |s| {
         let mut all: Vec<_> = s
             .tags
