@@ -372,8 +372,8 @@ impl MockDesk {
         if let Some((_, t)) = self.tokens.iter().find(|(v, _)| v == vendor) {
             return t.clone();
         }
-        match self.state.backends.iter().find(|b| b.vendor() == vendor) {
-            Some(b) => b.default_token().to_string(),
+        match self.state.default_token(vendor) {
+            Some(t) => t.to_string(),
             None => panic!("mockdesk has no surface or vendor {surface}"),
         }
     }
@@ -529,45 +529,41 @@ impl Drop for BlockingMockDesk {
 }
 
 impl BlockingMockDesk {
-    fn desk(&self) -> &MockDesk {
-        self.desk.as_ref().expect("running")
-    }
-
     /// The asynchronous handle, for what has no blocking twin here.
     pub fn inner(&self) -> &MockDesk {
-        self.desk()
+        self.desk.as_ref().expect("running until dropped")
     }
 
     pub fn url(&self) -> String {
-        self.desk().url()
+        self.inner().url()
     }
 
     pub fn base_url(&self, surface: &str) -> String {
-        self.desk().base_url(surface)
+        self.inner().base_url(surface)
     }
 
     pub fn token(&self, surface: &str) -> String {
-        self.desk().token(surface)
+        self.inner().token(surface)
     }
 
     pub fn requests(&self) -> Vec<Entry> {
-        self.desk().requests()
+        self.inner().requests()
     }
 
     pub fn state(&self, vendor: &str) -> Result<Value, DeskError> {
-        self.desk().state(vendor)
+        self.inner().state(vendor)
     }
 
     pub fn reset(&self) -> Result<(), DeskError> {
-        self.rt.block_on(self.desk().reset())
+        self.rt.block_on(self.inner().reset())
     }
 
     pub fn fault(&self, fault: Fault) -> Result<String, DeskError> {
-        self.rt.block_on(self.desk().fault(fault))
+        self.rt.block_on(self.inner().fault(fault))
     }
 
     pub fn advance(&self, by: Duration) {
-        self.desk().advance(by)
+        self.inner().advance(by)
     }
 
     pub fn subscribe_webhook(
@@ -577,11 +573,11 @@ impl BlockingMockDesk {
         events: &[&str],
     ) -> Result<Subscription, DeskError> {
         self.rt
-            .block_on(self.desk().subscribe_webhook(surface, url, events))
+            .block_on(self.inner().subscribe_webhook(surface, url, events))
     }
 
     pub fn webhook_deliveries(&self) -> Vec<Delivery> {
-        self.desk().webhook_deliveries()
+        self.inner().webhook_deliveries()
     }
 
     pub fn simulate(
@@ -591,6 +587,6 @@ impl BlockingMockDesk {
         params: Value,
     ) -> Result<Value, DeskError> {
         self.rt
-            .block_on(self.desk().simulate(surface, scenario, params))
+            .block_on(self.inner().simulate(surface, scenario, params))
     }
 }

@@ -292,12 +292,7 @@ async fn main() -> ExitCode {
     let addr = main_listener.local_addr().unwrap_or(config.listen);
     say!("mockdesk listening on http://{addr}  (admin: http://{addr}/__admin)");
     for s in state.surfaces() {
-        let token = state
-            .backends
-            .iter()
-            .find(|b| b.vendor() == s.vendor)
-            .map(|b| b.default_token())
-            .unwrap_or("");
+        let token = state.default_token(s.vendor).unwrap_or("");
         // A built-in token moved to another account with --token says where it went.
         let account = match state.platform.accounts.account_of(s.vendor, token) {
             Some(a) if a == "default" => String::new(),

@@ -185,6 +185,14 @@ impl AppState {
         d.set_meta("accounts", &added)
     }
 
+    /// The built-in token of `vendor` (`None` for a vendor that is not mounted).
+    pub fn default_token(&self, vendor: &str) -> Option<&'static str> {
+        self.backends
+            .iter()
+            .find(|b| b.vendor() == vendor)
+            .map(|b| b.default_token())
+    }
+
     pub fn surfaces(&self) -> Vec<&SurfaceInfo> {
         self.dialects.iter().map(|d| d.info()).collect()
     }

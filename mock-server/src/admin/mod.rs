@@ -400,11 +400,7 @@ async fn surfaces(State(st): State<AppState>, headers: HeaderMap) -> Json<Value>
         .iter()
         .map(|d| {
             let info = d.info();
-            let token = st
-                .backends
-                .iter()
-                .find(|b| b.vendor() == info.vendor)
-                .map(|b| b.default_token());
+            let token = st.default_token(info.vendor);
             json!({
                 "id": info.id,
                 "vendor": info.vendor,

@@ -255,12 +255,7 @@ pub async fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Repor
             let _ = rx.await;
         }));
         let base = format!("http://{addr}{}", dialect.info().prefix());
-        let token = state
-            .backends
-            .iter()
-            .find(|b| b.vendor() == dialect.info().vendor)
-            .map(|b| b.default_token())
-            .unwrap_or("");
+        let token = state.default_token(dialect.info().vendor).unwrap_or("");
         let mut settings = Settings::emulator(&base, token);
         settings.allow_writes = opts.allow_writes;
         // The emulator is fresh and private to this run: lasting writes are harmless there.

@@ -159,10 +159,7 @@ impl Server {
             .unwrap_or_else(|| panic!("no surface {id}"));
         let token = self
             .state
-            .backends
-            .iter()
-            .find(|b| b.vendor() == info.vendor)
-            .map(|b| b.default_token())
+            .default_token(info.vendor)
             .unwrap_or_else(|| panic!("no backend for {}", info.vendor));
         SurfaceClient {
             server: self,
