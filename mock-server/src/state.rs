@@ -209,19 +209,22 @@ fn load_state_file(
 ) -> Result<(), SetupError> {
     let shown = path.display().to_string();
     let fail = |m: String| SetupError::StateFile(shown.clone(), m);
-    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
-    let doc: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| fail(format!("not JSON: {e}")))?;
-    let serde_json::Value::Object(vendors) = doc else {
-        return Err(fail("expected an object keyed by vendor".into()));
-    };
+    let text = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    let vendors: indexmap::IndexMap<String, &serde_json::value::RawValue> =
+        serde_json::from_slice(&text).map_err(|e| {
+            if e.is_data() {
+                fail("expected an object keyed by vendor".into())
+            } else {
+                fail(format!("not JSON: {e}"))
+            }
+        })?;
     let mut plan = Vec::new();
-    for (vendor, v) in vendors {
+    for (vendor, v) in &vendors {
         let b = backends
             .iter()
             .find(|b| b.vendor() == vendor)
             .ok_or_else(|| fail(format!("/{vendor}: no such vendor")))?;
-        let accounts = crate::platform::store::read_document(&vendor, v)
+        let accounts = crate::platform::store::read_document(vendor, v.get().as_bytes())
             .map_err(|e| fail(format!("/{vendor}{}: {}", e.pointer, e.message)))?;
         plan.push((vendor, b.clone(), accounts));
     }
@@ -246,6 +249,8 @@ pub fn reserved_account(name: &str) -> bool {
     name.starts_with(UNNAMED_PREFIX)
 }
 
+use crate::platform::store::RawState;
+
 /// Opens `--state-dir` and continues from it: stored accounts replace their seeds, webhook
 /// subscriptions and admin-added tokens come back.
 fn restore(
@@ -254,12 +259,13 @@ fn restore(
     backends: &[Arc<dyn Backend>],
 ) -> Result<(), SetupError> {
     let d = crate::platform::durable::Durable::open(dir).map_err(SetupError::StateDir)?;
-    let mut by_vendor: std::collections::BTreeMap<
-        String,
-        serde_json::Map<String, serde_json::Value>,
-    > = Default::default();
-    for (vendor, account, state) in d.load_states().map_err(SetupError::StateDir)? {
-        by_vendor.entry(vendor).or_default().insert(account, state);
+    let stored = d.load_states().map_err(SetupError::StateDir)?;
+    let mut by_vendor: std::collections::BTreeMap<&str, Vec<RawState<'_>>> = Default::default();
+    for (vendor, account, state) in &stored {
+        by_vendor
+            .entry(vendor)
+            .or_default()
+            .push((account.clone(), state.as_ref()));
     }
     for (vendor, accounts) in by_vendor {
         let b = backends

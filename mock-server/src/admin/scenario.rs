@@ -144,24 +144,14 @@ fn import_document(
     only: Option<String>,
     body: &[u8],
 ) -> AdminResult {
-    // A well-formed document is read without building a JSON tree of it: each account
-    // goes straight into the typed state. Anything wrong with the outer shape is explained
-    // by the tree reader, which names the JSON pointer.
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Outer<'a> {
-        vendor: Option<String>,
-        #[serde(borrow)]
-        accounts: indexmap::IndexMap<String, &'a serde_json::value::RawValue>,
-    }
-    let outer = match serde_json::from_slice::<Outer<'_>>(body) {
-        Ok(o) if o.vendor.as_deref().is_none_or(|v| v == vendor) => o,
-        _ => return Ok(explain(vendor, body)),
+    let all = match read_document(vendor, body) {
+        Ok(a) => a,
+        Err(e) => return Ok(invalid(&e.pointer, &e.message)),
     };
-    let accounts: Vec<(String, &serde_json::value::RawValue)> = match &only {
-        None => outer.accounts.into_iter().collect(),
-        Some(a) => match outer.accounts.get(a) {
-            Some(one) => vec![(a.clone(), *one)],
+    let accounts = match only {
+        None => all,
+        Some(a) => match all.into_iter().find(|(name, _)| *name == a) {
+            Some(one) => vec![one],
             None => {
                 return Ok(invalid(
                     "/accounts",
@@ -170,25 +160,13 @@ fn import_document(
             }
         },
     };
-    if let Err(e) = backend.import_raw(&accounts) {
+    if let Err(e) = backend.import(&accounts) {
         return Ok(invalid(&e.pointer, &e.message));
     }
     let names: Vec<String> = accounts.into_iter().map(|(n, _)| n).collect();
     st.store_accounts(backend.as_ref(), &names)
         .map_err(super::not_stored)?;
     Ok(Json(json!({"vendor": vendor, "imported": names})).into_response())
-}
-
-/// The 400 for a document whose outer shape does not read, with the pointer of the problem.
-fn explain(vendor: &str, body: &[u8]) -> axum::response::Response {
-    let doc: Value = match serde_json::from_slice(body) {
-        Ok(d) => d,
-        Err(e) => return invalid("", &format!("not JSON: {e}")),
-    };
-    match read_document(vendor, doc) {
-        Err(e) => invalid(&e.pointer, &e.message),
-        Ok(_) => invalid("", "the document does not read as a state document"),
-    }
 }
 
 /// 400 `{"error": {"code": "invalid_state", "message", "pointer"}}`.

@@ -193,18 +193,12 @@ pub trait Backend: Send + Sync + 'static {
     /// The accounts that hold state (no side effects).
     fn accounts(&self) -> Vec<String>;
 
-    /// Replaces the named accounts' states with the documents (the dump's form), all or
-    /// nothing: a document that does not read names the JSON pointer of its first problem.
+    /// Replaces the named accounts' states with their documents (the dump's form, as JSON
+    /// text), all or nothing, read straight into the typed state: a document that does not
+    /// read names the JSON pointer of its first problem.
     fn import(
         &self,
-        accounts: &serde_json::Map<String, Value>,
-    ) -> Result<(), super::store::ImportError>;
-
-    /// As [`Backend::import`], from each account's document as JSON text: read straight into
-    /// the typed state (no intermediate JSON tree, so a large import costs about its records).
-    fn import_raw(
-        &self,
-        accounts: &[(String, &serde_json::value::RawValue)],
+        accounts: &[super::store::RawState<'_>],
     ) -> Result<(), super::store::ImportError>;
 
     /// One account's state document as JSON text (seeding it if new), written straight from

@@ -109,8 +109,10 @@ impl Durable {
         })
     }
 
-    /// Every stored (vendor, account, state).
-    pub fn load_states(&self) -> Result<Vec<(String, String, Value)>, String> {
+    /// Every stored (vendor, account, state as JSON text).
+    pub fn load_states(
+        &self,
+    ) -> Result<Vec<(String, String, Box<serde_json::value::RawValue>)>, String> {
         let txn = self.db.begin_read().map_err(|e| e.to_string())?;
         let table = match txn.open_table(STATE) {
             Ok(t) => t,
@@ -122,7 +124,8 @@ impl Durable {
             let (k, v) = row.map_err(|e| e.to_string())?;
             let k = k.value().to_string();
             let (vendor, account) = k.split_once('/').ok_or_else(|| format!("bad key {k}"))?;
-            let state = serde_json::from_slice(v.value()).map_err(|e| format!("{k}: {e}"))?;
+            let state = serde_json::from_slice::<Box<serde_json::value::RawValue>>(v.value())
+                .map_err(|e| format!("{k}: {e}"))?;
             out.push((vendor.to_string(), account.to_string(), state));
         }
         Ok(out)
@@ -168,8 +171,14 @@ mod tests {
             d.forget(Some("acme"), Some("other")).unwrap();
         }
         let d = Durable::open(&dir).unwrap();
+        let states: Vec<(String, String, Value)> = d
+            .load_states()
+            .unwrap()
+            .into_iter()
+            .map(|(v, a, s)| (v, a, serde_json::from_str(s.get()).unwrap()))
+            .collect();
         assert_eq!(
-            d.load_states().unwrap(),
+            states,
             vec![("acme".into(), "default".into(), json!({"n": 1}))]
         );
         assert_eq!(d.meta("webhooks").unwrap(), Some(json!([1])));

@@ -430,52 +430,57 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
         .collect()
 }
 
-/// The accounts of a state document (`{"vendor"?, "accounts": {name: state}}`), checked for
-/// its outer form; each state is read later by [`read_state`].
-pub fn read_document(
-    vendor: &str,
-    doc: serde_json::Value,
-) -> Result<serde_json::Map<String, serde_json::Value>, ImportError> {
+/// One account's state document as JSON text, as a state document holds it.
+pub type RawState<'a> = (String, &'a serde_json::value::RawValue);
+
+/// The accounts of a state document (`{"vendor"?, "accounts": {name: state}}`), each as its
+/// JSON text (read later straight into the typed state by [`super::dialect::Backend::import`]:
+/// no JSON tree of a possibly large document is built). A document whose outer form does not
+/// read gets the JSON pointer of its problem.
+pub fn read_document<'a>(vendor: &str, doc: &'a [u8]) -> Result<Vec<RawState<'a>>, ImportError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Outer<'a> {
+        vendor: Option<String>,
+        #[serde(borrow)]
+        accounts: IndexMap<String, &'a serde_json::value::RawValue>,
+    }
+    match serde_json::from_slice::<Outer<'_>>(doc) {
+        Ok(o) if o.vendor.as_deref().is_none_or(|v| v == vendor) => {
+            Ok(o.accounts.into_iter().collect())
+        }
+        _ => Err(explain(vendor, doc)),
+    }
+}
+
+/// Why a state document's outer form does not read, with its JSON pointer.
+fn explain(vendor: &str, doc: &[u8]) -> ImportError {
     use serde_json::Value;
-    let fail = |pointer: &str, message: String| {
-        Err(ImportError {
-            pointer: pointer.into(),
-            message,
-        })
+    let at = |pointer: &str, message: String| ImportError {
+        pointer: pointer.into(),
+        message,
     };
-    let Value::Object(mut top) = doc else {
-        return fail("", "the document must be an object".into());
+    let top = match serde_json::from_slice::<Value>(doc) {
+        Ok(Value::Object(top)) => top,
+        Ok(_) => return at("", "the document must be an object".into()),
+        Err(e) => return at("", format!("not JSON: {e}")),
     };
     if let Some(k) = top.keys().find(|k| *k != "vendor" && *k != "accounts") {
-        return fail(
+        return at(
             &format!("/{k}"),
             "unknown field (expected vendor, accounts)".into(),
         );
     }
-    if let Some(v) = top.get("vendor") {
-        if v.as_str() != Some(vendor) {
-            return fail("/vendor", format!("the document is for {v}, not {vendor}"));
+    match (top.get("vendor"), top.get("accounts")) {
+        (Some(v), _) if v.as_str() != Some(vendor) => {
+            at("/vendor", format!("the document is for {v}, not {vendor}"))
         }
-    }
-    match top.remove("accounts") {
-        Some(Value::Object(a)) => Ok(a),
-        Some(_) => fail(
+        (_, None) => at("/accounts", "accounts is required".into()),
+        _ => at(
             "/accounts",
             "accounts must be an object keyed by account".into(),
         ),
-        None => fail("/accounts", "accounts is required".into()),
     }
-}
-
-/// Reads one account's state, or says where it is wrong.
-pub fn read_state<S: serde::de::DeserializeOwned>(
-    account: &str,
-    v: &serde_json::Value,
-) -> Result<S, ImportError> {
-    serde_path_to_error::deserialize::<_, S>(v).map_err(|e| ImportError {
-        pointer: format!("/accounts/{account}{}", pointer_of(e.path())),
-        message: e.inner().to_string(),
-    })
 }
 
 impl<S: Serialize + serde::de::DeserializeOwned + Send + Sync + 'static> super::dialect::Backend
@@ -497,24 +502,7 @@ impl<S: Serialize + serde::de::DeserializeOwned + Send + Sync + 'static> super::
         self.tenants.accounts()
     }
 
-    fn import(
-        &self,
-        accounts: &serde_json::Map<String, serde_json::Value>,
-    ) -> Result<(), ImportError> {
-        let mut read = Vec::new();
-        for (name, v) in accounts {
-            read.push((name.clone(), read_state::<S>(name, v)?));
-        }
-        for (name, state) in read {
-            self.tenants.replace(&name, state);
-        }
-        Ok(())
-    }
-
-    fn import_raw(
-        &self,
-        accounts: &[(String, &serde_json::value::RawValue)],
-    ) -> Result<(), ImportError> {
+    fn import(&self, accounts: &[RawState<'_>]) -> Result<(), ImportError> {
         let mut read = Vec::with_capacity(accounts.len());
         for (name, raw) in accounts {
             let mut de = serde_json::Deserializer::from_str(raw.get());

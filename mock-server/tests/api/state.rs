@@ -306,6 +306,18 @@ async fn state_file_at_start_up() {
         .expect("refused")
         .to_string();
     assert!(err.contains("no such vendor"), "{err}");
+    for (text, says) in [
+        ("{not json", "not JSON"),
+        ("[1, 2]", "expected an object keyed by vendor"),
+        (r#"{"hipcall": {"acounts": {}}}"#, "/hipcall/acounts"),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let err = mock_server::AppState::new(&config)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(err.contains(says), "{text}: {err}");
+    }
 }
 
 /// With `--admin-token` every admin endpoint but health wants the bearer token; the vendor
