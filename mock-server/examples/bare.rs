@@ -28,6 +28,31 @@ async fn prebuilt() -> impl axum::response::IntoResponse {
     ([("content-type", "application/json")], TASK_BYTES.clone())
 }
 
+/// Prebuilt bytes of a given size (a list page's size), to separate the cost of moving a
+/// larger body through the loopback from the cost of producing it.
+async fn sized(
+    axum::extract::Path(n): axum::extract::Path<usize>,
+) -> impl axum::response::IntoResponse {
+    static PAGES: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<usize, bytes::Bytes>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let n = n.min(1 << 20);
+    let body = PAGES
+        .lock()
+        .expect("lock")
+        .entry(n)
+        .or_insert_with(|| {
+            let mut v = vec![b'x'; n];
+            if n >= 2 {
+                v[0] = b'"';
+                v[n - 1] = b'"';
+            }
+            bytes::Bytes::from(v)
+        })
+        .clone();
+    ([("content-type", "application/json")], body)
+}
+
 #[tokio::main]
 async fn main() {
     let addr = std::env::args()
@@ -38,7 +63,8 @@ async fn main() {
         listener,
         Router::new()
             .route("/task", get(task))
-            .route("/static", get(prebuilt)),
+            .route("/static", get(prebuilt))
+            .route("/sized/{n}", get(sized)),
     )
     .await
     .expect("serve");

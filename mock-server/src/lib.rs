@@ -80,7 +80,7 @@ pub fn app(state: &AppState) -> Router {
             tower::ServiceExt::map_request(r.clone(), |req: Request| req),
         );
     }
-    router
+    let router = router
         .fallback(|req: Request| async move {
             (
                 StatusCode::NOT_FOUND,
@@ -89,8 +89,30 @@ pub fn app(state: &AppState) -> Router {
                     "message": format!("no surface is mounted at {}; see GET /__admin/surfaces", req.uri().path()),
                 }})),
             )
-        })
-        .layer(TraceLayer::new_for_http())
+        });
+    // Request spans and their timing cost a little on every request; they are only built
+    // when the log filter would show them (`RUST_LOG=tower_http=debug`).
+    if tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG) {
+        router.layer(TraceLayer::new_for_http())
+    } else {
+        router
+    }
+}
+
+/// The main port's whole service: `Host` routing in front of [`app`].
+pub fn service(
+    state: &AppState,
+) -> impl tower::Service<
+    Request,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future = impl Send + 'static,
+> + Clone
+       + Send
+       + 'static {
+    let table = state.routes();
+    tower::util::MapRequestLayer::new(move |req: Request| route_by_host(req, &table))
+        .layer(app(state))
 }
 
 /// Serves the main port (path prefixes, `Host` routing, admin) until `shutdown` resolves.
@@ -100,9 +122,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     state.platform.webhooks.start();
-    let table = state.routes();
-    let svc = tower::util::MapRequestLayer::new(move |req: Request| route_by_host(req, &table))
-        .layer(app(&state));
+    let svc = service(&state);
     let served = platform::serve::serve(listener, svc, state.limits, shutdown).await;
     state.platform.webhooks.stop();
     served

@@ -2,7 +2,7 @@
 //! vendor's surfaces. Each account has isolated state and its own rate-limit budget.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -11,11 +11,11 @@ use serde::Serialize;
 
 use super::error::ApiError;
 
-/// The account a request was authenticated as.
+/// The account a request was authenticated as (cheap to clone: the id is shared).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Account {
-    pub vendor: String,
-    pub id: String,
+    pub vendor: &'static str,
+    pub id: Arc<str>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Account {
@@ -39,14 +39,14 @@ pub enum AuthScheme {
 
 /// What the request presented, before looking it up.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Credential {
+pub enum Credential<'a> {
     Missing,
-    Token(String),
+    Token(&'a str),
 }
 
 /// Reads the credential of `scheme` from the headers. A header in another scheme, or an empty
 /// token, counts as missing.
-pub fn credential(headers: &HeaderMap, scheme: AuthScheme) -> Credential {
+pub fn credential(headers: &HeaderMap, scheme: AuthScheme) -> Credential<'_> {
     match scheme {
         AuthScheme::Bearer => {
             let Some(value) = headers
@@ -63,7 +63,7 @@ pub fn credential(headers: &HeaderMap, scheme: AuthScheme) -> Credential {
             if !kind.eq_ignore_ascii_case("bearer") || token.is_empty() {
                 return Credential::Missing;
             }
-            Credential::Token(token.to_string())
+            Credential::Token(token)
         }
     }
 }
@@ -76,10 +76,10 @@ pub struct TokenEntry {
     pub account: String,
 }
 
-/// The token registry: (vendor, token) -> account id.
+/// The token registry: vendor -> token -> account id.
 #[derive(Debug, Default)]
 pub struct Accounts {
-    tokens: RwLock<HashMap<(String, String), String>>,
+    tokens: RwLock<HashMap<String, HashMap<String, Arc<str>>>>,
     /// Tokens added while running (`POST /__admin/accounts`), which `--state-dir` keeps.
     added: RwLock<Vec<TokenEntry>>,
 }
@@ -93,7 +93,9 @@ impl Accounts {
         self.tokens
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .insert((vendor.to_string(), token.to_string()), account.to_string());
+            .entry(vendor.to_string())
+            .or_default()
+            .insert(token.to_string(), Arc::from(account));
     }
 
     /// Adds a token at run time and remembers it among [`Accounts::added`].
@@ -110,29 +112,32 @@ impl Accounts {
     }
 
     /// Authenticates a credential for `vendor`.
-    pub fn authenticate(&self, vendor: &str, cred: &Credential) -> Result<Account, ApiError> {
+    pub fn authenticate(
+        &self,
+        vendor: &'static str,
+        cred: &Credential<'_>,
+    ) -> Result<Account, ApiError> {
         match cred {
             Credential::Missing => Err(ApiError::Unauthenticated { missing: true }),
             Credential::Token(t) => self
-                .tokens
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&(vendor.to_string(), t.clone()))
-                .map(|id| Account {
-                    vendor: vendor.to_string(),
-                    id: id.clone(),
-                })
+                .lookup(vendor, t)
+                .map(|id| Account { vendor, id })
                 .ok_or(ApiError::Unauthenticated { missing: false }),
         }
     }
 
-    /// The account a vendor's token opens, if any.
-    pub fn account_of(&self, vendor: &str, token: &str) -> Option<String> {
+    fn lookup(&self, vendor: &str, token: &str) -> Option<Arc<str>> {
         self.tokens
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .get(&(vendor.to_string(), token.to_string()))
+            .get(vendor)
+            .and_then(|t| t.get(token))
             .cloned()
+    }
+
+    /// The account a vendor's token opens, if any.
+    pub fn account_of(&self, vendor: &str, token: &str) -> Option<String> {
+        self.lookup(vendor, token).map(|a| a.to_string())
     }
 
     /// Every registered token, sorted by vendor then account.
@@ -142,10 +147,12 @@ impl Accounts {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
-            .map(|((v, t), a)| TokenEntry {
-                vendor: v.clone(),
-                token: t.clone(),
-                account: a.clone(),
+            .flat_map(|(v, tokens)| {
+                tokens.iter().map(move |(t, a)| TokenEntry {
+                    vendor: v.clone(),
+                    token: t.clone(),
+                    account: a.to_string(),
+                })
             })
             .collect();
         out.sort_by(|a, b| {
@@ -171,7 +178,7 @@ mod tests {
     fn bearer_parsing() {
         assert_eq!(
             credential(&headers("bearer abc"), AuthScheme::Bearer),
-            Credential::Token("abc".into())
+            Credential::Token("abc")
         );
         assert_eq!(
             credential(&headers("Basic abc"), AuthScheme::Bearer),
@@ -192,8 +199,8 @@ mod tests {
     fn tokens_are_per_vendor() {
         let a = Accounts::new();
         a.add("v1", "t", "acct");
-        let t = Credential::Token("t".into());
-        assert_eq!(a.authenticate("v1", &t).unwrap().id, "acct");
+        let t = Credential::Token("t");
+        assert_eq!(&*a.authenticate("v1", &t).unwrap().id, "acct");
         assert_eq!(
             a.authenticate("v2", &t),
             Err(ApiError::Unauthenticated { missing: false })

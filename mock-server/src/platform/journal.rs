@@ -1,8 +1,9 @@
 //! Bounded request journal: the last N requests any surface served, oldest dropped first.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use axum::http::{Method, Uri};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -107,19 +108,54 @@ impl Filter {
     }
 }
 
-impl Entry {
+/// An exchange as the edge records it: shared handles only (no text is formatted on the
+/// request path); it becomes an [`Entry`] when the journal is read.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub at_ms: i64,
+    pub surface: &'static str,
+    pub account: Option<Arc<str>>,
+    pub method: Method,
+    /// The URI as the client sent it.
+    pub uri: Uri,
+    /// The URI inside the surface (the vendor's own path).
+    pub vendor_uri: Uri,
+    pub status: u16,
+    pub request_body: Option<BodyText>,
+    pub response_body: Option<BodyText>,
+    pub fault: Option<String>,
+    pub latency_us: u64,
+}
+
+impl Recorded {
     /// Roughly the bytes the entry holds (its texts and kept bodies, plus a fixed overhead).
-    pub fn weight(&self) -> usize {
+    fn weight(&self) -> usize {
         let body = |b: &Option<BodyText>| b.as_ref().map_or(0, |b| b.kept.len());
-        256 + self.surface.len()
-            + self.account.as_ref().map_or(0, String::len)
-            + self.method.len()
-            + self.path.len()
-            + self.query.as_ref().map_or(0, String::len)
-            + self.vendor_path.len()
+        256 + self.account.as_ref().map_or(0, |a| a.len())
+            + self.uri.path().len()
+            + self.uri.query().map_or(0, str::len)
+            + self.vendor_uri.path().len()
             + body(&self.request_body)
             + body(&self.response_body)
             + self.fault.as_ref().map_or(0, String::len)
+    }
+
+    fn entry(&self, seq: u64) -> Entry {
+        Entry {
+            seq,
+            at_ms: self.at_ms,
+            surface: self.surface.to_string(),
+            account: self.account.as_deref().map(str::to_string),
+            method: self.method.to_string(),
+            path: self.uri.path().to_string(),
+            query: self.uri.query().map(str::to_string),
+            status: self.status,
+            vendor_path: format!("/{}", self.vendor_uri.path().trim_start_matches('/')),
+            request_body: self.request_body.clone(),
+            response_body: self.response_body.clone(),
+            fault: self.fault.clone(),
+            latency_us: self.latency_us,
+        }
     }
 }
 
@@ -127,7 +163,8 @@ impl Entry {
 struct Kept {
     last_seq: u64,
     bytes: usize,
-    entries: VecDeque<Entry>,
+    /// Each exchange with its sequence number, oldest first.
+    entries: VecDeque<(u64, Recorded)>,
 }
 
 /// The last requests, bounded both in count and in bytes (oldest dropped first).
@@ -151,7 +188,7 @@ impl Journal {
         }
     }
 
-    /// Bytes the kept entries hold (by [`Entry::weight`]).
+    /// Bytes the kept entries hold (texts and kept bodies, plus a fixed overhead each).
     pub fn bytes(&self) -> usize {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).bytes
     }
@@ -160,25 +197,25 @@ impl Journal {
         self.capacity
     }
 
-    /// Appends an entry, assigning its sequence number.
-    pub fn record(&self, mut entry: Entry) {
+    /// Appends an exchange, assigning its sequence number.
+    pub fn record(&self, entry: Recorded) {
         if self.capacity == 0 {
             return;
         }
+        let weight = entry.weight();
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         g.last_seq += 1;
-        entry.seq = g.last_seq;
-        let weight = entry.weight();
+        let seq = g.last_seq;
         g.bytes += weight;
-        g.entries.push_back(entry);
+        g.entries.push_back((seq, entry));
         while g.entries.len() > self.capacity || (g.bytes > self.max_bytes && g.entries.len() > 1) {
-            if let Some(old) = g.entries.pop_front() {
+            if let Some((_, old)) = g.entries.pop_front() {
                 g.bytes -= old.weight();
             }
         }
         if g.bytes > self.max_bytes {
             // One entry alone over the budget: keep its numbers, drop its bodies.
-            if let Some(e) = g.entries.back_mut() {
+            if let Some((_, e)) = g.entries.back_mut() {
                 e.request_body = None;
                 e.response_body = None;
                 let w = e.weight();
@@ -192,15 +229,14 @@ impl Journal {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         g.entries
             .iter()
+            .map(|(seq, e)| e.entry(*seq))
             .filter(|e| filter.matches(e))
-            .cloned()
             .collect()
     }
 
     /// Entries oldest first.
     pub fn list(&self) -> Vec<Entry> {
-        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        g.entries.iter().cloned().collect()
+        self.find(&Filter::default())
     }
 
     pub fn clear(&self) {
@@ -214,17 +250,16 @@ impl Journal {
 mod tests {
     use super::*;
 
-    fn entry(path: &str) -> Entry {
-        Entry {
-            seq: 0,
+    fn entry(path: &str) -> Recorded {
+        let uri: Uri = path.parse().unwrap();
+        Recorded {
             at_ms: 0,
-            surface: "s".into(),
+            surface: "s",
             account: None,
-            method: "GET".into(),
-            path: path.into(),
-            query: None,
+            method: Method::GET,
+            uri: uri.clone(),
+            vendor_uri: uri,
             status: 200,
-            vendor_path: path.into(),
             request_body: None,
             response_body: None,
             fault: None,

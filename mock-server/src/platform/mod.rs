@@ -19,6 +19,7 @@ pub mod surface;
 pub mod view;
 pub mod webhooks;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -27,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use auth::Accounts;
 use clock::Clock;
 use journal::Journal;
-use rate_limit::{Policy, RateLimiter};
+use rate_limit::{Policy, RateLimiter, Window};
 
 /// Global rate-limit mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -128,14 +129,33 @@ impl Platform {
 
     /// The policy in force for a surface given its documented one.
     pub fn effective_policy(&self, surface: &str, documented: Policy) -> Policy {
-        match self.override_for(surface) {
-            Some(RateOverride::Off) => Policy::unlimited(),
-            Some(RateOverride::Documented) => documented,
-            Some(RateOverride::Custom { windows }) => Policy { windows },
-            None => match self.mode() {
-                RateLimitMode::Documented => documented,
-                RateLimitMode::Off => Policy::unlimited(),
-            },
+        Policy {
+            windows: self
+                .windows_in_force(surface, &documented.windows)
+                .into_owned(),
+        }
+    }
+
+    /// The windows in force for a surface whose documented windows are `documented` (none:
+    /// unlimited), borrowed unless an override sets its own.
+    pub fn windows_in_force<'a>(
+        &self,
+        surface: &str,
+        documented: &'a [Window],
+    ) -> Cow<'a, [Window]> {
+        let by_mode = |mode| match mode {
+            RateLimitMode::Documented => Cow::Borrowed(documented),
+            RateLimitMode::Off => Cow::Borrowed(&[][..]),
+        };
+        let overrides = self.overrides.read().unwrap_or_else(|p| p.into_inner());
+        match overrides.get(surface) {
+            Some(RateOverride::Off) => by_mode(RateLimitMode::Off),
+            Some(RateOverride::Documented) => by_mode(RateLimitMode::Documented),
+            Some(RateOverride::Custom { windows }) => Cow::Owned(windows.clone()),
+            None => {
+                drop(overrides);
+                by_mode(self.mode())
+            }
         }
     }
 }

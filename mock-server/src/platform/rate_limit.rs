@@ -68,10 +68,11 @@ struct Counter {
 /// The longest window accepted from flags or the admin API (a year).
 pub const MAX_WINDOW_SECONDS: u64 = 366 * 86_400;
 
-/// Counters for every (budget, account, window) seen so far.
+/// Counters for every budget, account and window seen so far (looked up by borrowed names,
+/// so a request allocates nothing once its account has counters).
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    counters: Mutex<HashMap<(String, String, usize), Counter>>,
+    counters: Mutex<HashMap<String, HashMap<String, Vec<Counter>>>>,
 }
 
 impl RateLimiter {
@@ -82,47 +83,64 @@ impl RateLimiter {
     /// Counts one request against every window of `policy`. A rejected request does not
     /// consume budget in any window.
     pub fn check(&self, clock: &Clock, budget: &str, account: &str, policy: &Policy) -> Decision {
-        if policy.is_unlimited() {
-            return Decision {
-                allowed: true,
-                limit: u32::MAX,
-                remaining: u32::MAX,
-                reset_after: 0,
-            };
+        self.check_windows(clock, budget, account, &policy.windows)
+    }
+
+    /// [`RateLimiter::check`] for a list of windows.
+    pub fn check_windows(
+        &self,
+        clock: &Clock,
+        budget: &str,
+        account: &str,
+        windows: &[Window],
+    ) -> Decision {
+        let unlimited = Decision {
+            allowed: true,
+            limit: u32::MAX,
+            remaining: u32::MAX,
+            reset_after: 0,
+        };
+        if windows.is_empty() {
+            return unlimited;
         }
         let now = clock.now_ms();
-        let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        let mut all = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        if !all.contains_key(budget) {
+            all.insert(budget.to_string(), HashMap::new());
+        }
+        let accounts = all.get_mut(budget).expect("inserted above");
+        if !accounts.contains_key(account) {
+            accounts.insert(account.to_string(), Vec::new());
+        }
+        let counters = accounts.get_mut(account).expect("inserted above");
+        if counters.len() < windows.len() {
+            counters.resize(
+                windows.len(),
+                Counter {
+                    window_start_ms: now,
+                    count: 0,
+                },
+            );
+        }
         // First pass: roll expired windows and find whether any window is full.
         let mut blocked: Option<u64> = None;
-        let mut current = Vec::with_capacity(policy.windows.len());
-        for (i, w) in policy.windows.iter().enumerate() {
-            let key = (budget.to_string(), account.to_string(), i);
+        for (w, c) in windows.iter().zip(counters.iter_mut()) {
             let span = i64::try_from(w.seconds)
                 .unwrap_or(i64::MAX)
                 .saturating_mul(1000);
-            let c = counters.entry(key).or_insert(Counter {
-                window_start_ms: now,
-                count: 0,
-            });
             if now.saturating_sub(c.window_start_ms) >= span || now < c.window_start_ms {
                 *c = Counter {
                     window_start_ms: now,
                     count: 0,
                 };
             }
-            let reset_ms = c.window_start_ms.saturating_add(span).saturating_sub(now);
-            let reset_s = (reset_ms.saturating_add(999) / 1000).max(1) as u64;
             if c.count >= w.limit {
+                let reset_s = reset_seconds(c, span, now);
                 blocked = Some(blocked.map_or(reset_s, |b| b.max(reset_s)));
             }
-            current.push((i, *w, reset_s));
         }
         if let Some(retry_after) = blocked {
-            let tightest = current
-                .iter()
-                .min_by_key(|(_, w, _)| w.limit)
-                .map(|(_, w, _)| w.limit)
-                .unwrap_or(0);
+            let tightest = windows.iter().map(|w| w.limit).min().unwrap_or(0);
             return Decision {
                 allowed: false,
                 limit: tightest,
@@ -131,38 +149,42 @@ impl RateLimiter {
             };
         }
         let mut best: Option<Decision> = None;
-        for (i, w, reset_s) in current {
-            let key = (budget.to_string(), account.to_string(), i);
-            if let Some(c) = counters.get_mut(&key) {
-                c.count += 1;
-                let d = Decision {
-                    allowed: true,
-                    limit: w.limit,
-                    remaining: w.limit.saturating_sub(c.count),
-                    reset_after: reset_s,
-                };
-                if best.is_none_or(|b| d.remaining < b.remaining) {
-                    best = Some(d);
-                }
+        for (w, c) in windows.iter().zip(counters.iter_mut()) {
+            c.count += 1;
+            let span = i64::try_from(w.seconds)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1000);
+            let d = Decision {
+                allowed: true,
+                limit: w.limit,
+                remaining: w.limit.saturating_sub(c.count),
+                reset_after: reset_seconds(c, span, now),
+            };
+            if best.is_none_or(|b| d.remaining < b.remaining) {
+                best = Some(d);
             }
         }
-        best.unwrap_or(Decision {
-            allowed: true,
-            limit: u32::MAX,
-            remaining: u32::MAX,
-            reset_after: 0,
-        })
+        best.unwrap_or(unlimited)
     }
 
     /// Forgets every counter of one account in one budget (or all, with `None`).
     pub fn clear(&self, budget: Option<&str>, account: Option<&str>) {
-        let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-        counters.retain(|(b, a, _), _| {
-            let budget_match = budget.is_none_or(|x| x == b);
-            let account_match = account.is_none_or(|x| x == a);
-            !(budget_match && account_match)
-        });
+        let mut all = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        for (b, accounts) in all.iter_mut() {
+            if budget.is_none_or(|x| x == b) {
+                accounts.retain(|a, _| account.is_some_and(|x| x != a));
+            }
+        }
     }
+}
+
+/// Whole seconds until the window of `c` (`span_ms` long) ends, at least one.
+fn reset_seconds(c: &Counter, span_ms: i64, now: i64) -> u64 {
+    let reset_ms = c
+        .window_start_ms
+        .saturating_add(span_ms)
+        .saturating_sub(now);
+    (reset_ms.saturating_add(999) / 1000).max(1) as u64
 }
 
 #[cfg(test)]

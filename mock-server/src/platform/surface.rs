@@ -28,31 +28,43 @@ use super::auth::{credential, Account};
 use super::dialect::{Dialect, RateHeaders, SurfaceInfo, TrailingSlash};
 use super::error::{ApiError, PendingError};
 use super::faults::{Effect, Hit};
-use super::journal::{body_text, Entry};
+use super::journal::{body_text, Recorded};
 use super::rate_limit::Decision;
 use super::Platform;
 
 /// The base URL of the surface as the client addressed it (scheme, host and the prefix the
-/// client used), for links a response hands back (pagination `links`, `path`).
+/// client used), for links a response hands back (pagination `links`, `path`). Worked out
+/// from the headers when a handler asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientBase(pub String);
+
+/// The path prefix the client used to reach the surface (set by the edge unless `Host`
+/// routing already set a [`ClientBase`]).
+#[derive(Debug, Clone)]
+struct BasePrefix(Arc<str>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientBase {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        Ok(parts
-            .extensions
-            .get::<ClientBase>()
-            .cloned()
-            .unwrap_or_else(|| ClientBase(String::new())))
+        Ok(client_base_of(parts))
     }
+}
+
+fn client_base_of(parts: &Parts) -> ClientBase {
+    if let Some(b) = parts.extensions.get::<ClientBase>() {
+        return b.clone();
+    }
+    let prefix = parts.extensions.get::<BasePrefix>().map_or("", |p| &p.0);
+    ClientBase(client_base(&parts.headers, prefix))
 }
 
 struct SurfaceCtx {
     platform: Arc<Platform>,
     dialect: &'static Dialect,
     backend: Arc<dyn super::dialect::Backend>,
+    /// `/{vendor}{real path}`, where the surface sits on the main port.
+    prefix: Arc<str>,
 }
 
 /// Set by a handler whose GET changes state (so `--state-dir` stores it).
@@ -71,6 +83,7 @@ pub fn mount(
         platform,
         dialect,
         backend,
+        prefix: Arc::from(dialect.info().prefix()),
     });
     routes
         .route_layer(from_fn_with_state(ctx.clone(), guard))
@@ -81,26 +94,45 @@ pub fn mount(
             ApiError::Internal.into_response()
         }))
         .layer(from_fn_with_state(ctx, edge))
-        .layer(cors())
 }
 
 /// CORS a browser client can live with: any origin is mirrored (the vendor's real API
-/// decides per customer; a local emulator should not get in the way), preflights are answered
-/// before authentication, and the rate-limit headers are readable from scripts.
-fn cors() -> tower_http::cors::CorsLayer {
-    use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
-        .allow_methods(AllowMethods::mirror_request())
-        .allow_headers(AllowHeaders::mirror_request())
-        .expose_headers([
-            HeaderName::from_static("x-ratelimit-limit"),
-            HeaderName::from_static("x-ratelimit-remaining"),
-            RETRY_AFTER,
-        ])
-        .max_age(Duration::from_secs(600))
-        .vary([])
+/// decides per customer; a local emulator should not get in the way), preflights (every
+/// `OPTIONS`) are answered before authentication, and the rate-limit headers are readable
+/// from scripts.
+fn preflight(headers: &HeaderMap) -> Response {
+    use axum::http::header::{
+        ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_MAX_AGE,
+        ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD,
+    };
+    let mut res = Response::new(Body::empty());
+    let out = res.headers_mut();
+    allow_origin(headers, out);
+    for (asked, allowed) in [
+        (ACCESS_CONTROL_REQUEST_METHOD, ACCESS_CONTROL_ALLOW_METHODS),
+        (ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_ALLOW_HEADERS),
+    ] {
+        if let Some(v) = headers.get(asked) {
+            out.insert(allowed, v.clone());
+        }
+    }
+    out.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    res
 }
+
+/// Mirrors the request's `Origin`, if any.
+fn allow_origin(request: &HeaderMap, out: &mut HeaderMap) {
+    if let Some(origin) = request.get(axum::http::header::ORIGIN) {
+        out.insert(
+            axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            origin.clone(),
+        );
+    }
+}
+
+/// The headers scripts in a browser may read.
+const EXPOSED: HeaderValue =
+    HeaderValue::from_static("x-ratelimit-limit,x-ratelimit-remaining,retry-after");
 
 async fn route_not_found(method: Method, uri: Uri) -> ApiError {
     ApiError::RouteNotFound {
@@ -126,6 +158,9 @@ pub const MAX_QUERY_PAIRS: usize = 200;
 
 async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
+    if req.method() == Method::OPTIONS {
+        return preflight(req.headers());
+    }
     let info = ctx.dialect.info();
     let method = req.method().clone();
     let original = req
@@ -133,23 +168,22 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
         .get::<OriginalUri>()
         .map(|o| o.0.clone())
         .unwrap_or_else(|| req.uri().clone());
+    let vendor_uri = req.uri().clone();
+    let relative = || vendor_uri.path().trim_start_matches('/');
     if req.extensions().get::<ClientBase>().is_none() {
-        let base = client_base(req.headers(), &info.prefix());
-        req.extensions_mut().insert(ClientBase(base));
+        req.extensions_mut()
+            .insert(BasePrefix(Arc::clone(&ctx.prefix)));
     }
-    let relative = req.uri().path().trim_start_matches('/').to_string();
+    let origin = req.headers().get(axum::http::header::ORIGIN).cloned();
     // Symfony redirects a GET/HEAD with a trailing slash to the path without it.
     if info.framework.trailing_slash == TrailingSlash::Redirect
-        && relative.ends_with('/')
+        && relative().ends_with('/')
         && matches!(method, Method::GET | Method::HEAD)
     {
-        let base = req
-            .extensions()
-            .get::<ClientBase>()
-            .map(|b| b.0.clone())
-            .unwrap_or_default();
-        let mut location = format!("{base}/{}", relative.trim_end_matches('/'));
-        if let Some(q) = req.uri().query() {
+        let (parts, _) = req.into_parts();
+        let base = client_base_of(&parts).0;
+        let mut location = format!("{base}/{}", relative().trim_end_matches('/'));
+        if let Some(q) = vendor_uri.query() {
             location.push('?');
             location.push_str(q);
         }
@@ -168,34 +202,38 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
         let err = ApiError::BadRequest {
             message: format!("At most {MAX_QUERY_PAIRS} query parameters are accepted."),
         };
-        return render(ctx.dialect, err.into_response(), &method, &relative);
+        return render(ctx.dialect, err.into_response(), &method, relative());
     }
     // The request body is read here (within the body limit) so the journal can keep it.
     let (parts, body) = req.into_parts();
-    let request_bytes = match axum::body::to_bytes(body, ctx.platform.max_body_bytes).await {
-        Ok(b) => b,
-        Err(e) => {
-            let too_large = e
-                .into_inner()
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some();
-            // Otherwise the client stalled (client timeout) or went away mid-body.
-            let err = if too_large {
-                ApiError::PayloadTooLarge {
-                    limit: ctx.platform.max_body_bytes,
-                }
-            } else {
-                ApiError::BadRequest {
-                    message: "The request body could not be read in time.".into(),
-                }
-            };
-            return render(ctx.dialect, err.into_response(), &method, &relative);
+    let request_bytes = if axum::body::HttpBody::is_end_stream(&body) {
+        Bytes::new()
+    } else {
+        match axum::body::to_bytes(body, ctx.platform.max_body_bytes).await {
+            Ok(b) => b,
+            Err(e) => {
+                let too_large = e
+                    .into_inner()
+                    .downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some();
+                // Otherwise the client stalled (client timeout) or went away mid-body.
+                let err = if too_large {
+                    ApiError::PayloadTooLarge {
+                        limit: ctx.platform.max_body_bytes,
+                    }
+                } else {
+                    ApiError::BadRequest {
+                        message: "The request body could not be read in time.".into(),
+                    }
+                };
+                return render(ctx.dialect, err.into_response(), &method, relative());
+            }
         }
     };
     let req = Request::from_parts(parts, Body::from(request_bytes.clone()));
     let mut res = next.run(req).await;
     // With --state-dir, a write is on disk before its answer goes out.
-    let wrote = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS)
+    let wrote = !matches!(method, Method::GET | Method::HEAD)
         || res.extensions().get::<StateChanged>().is_some();
     if wrote {
         if let Some(account) = res.extensions().get::<Account>().map(|a| a.id.clone()) {
@@ -217,7 +255,7 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
     let (res, response_bytes) = if dropped {
         (res, Bytes::new())
     } else {
-        let mut res = render(ctx.dialect, res, &method, &relative);
+        let mut res = render(ctx.dialect, res, &method, relative());
         let headers = res.headers_mut();
         for (name, value) in info.framework.headers {
             headers
@@ -237,16 +275,21 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
             bytes,
         )
     };
-    ctx.platform.journal.record(Entry {
-        seq: 0,
+    let mut res = res;
+    if let Some(o) = origin {
+        res.headers_mut()
+            .insert(axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+    }
+    res.headers_mut()
+        .insert(axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED);
+    ctx.platform.journal.record(Recorded {
         at_ms: ctx.platform.clock.now_ms(),
-        surface: info.id.to_string(),
+        surface: info.id,
         account: res.extensions().get::<Account>().map(|a| a.id.clone()),
-        method: method.to_string(),
-        path: original.path().to_string(),
-        query: original.query().map(str::to_string),
+        method,
+        uri: original,
+        vendor_uri,
         status: res.status().as_u16(),
-        vendor_path: format!("/{relative}"),
         request_body: body_text(&request_bytes),
         response_body: body_text(&response_bytes),
         fault: res.extensions().get::<InjectedFault>().map(|f| f.0.clone()),
@@ -328,26 +371,23 @@ async fn guard(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next)
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    let documented = ctx.dialect.documented_policy();
-    let policy = ctx.platform.effective_policy(info.id, documented.clone());
-    let decision = if policy.is_unlimited() {
+    let documented = ctx.dialect.documented;
+    let windows = ctx.platform.windows_in_force(info.id, documented);
+    let decision = if windows.is_empty() {
         // Limits are off: report the documented budget as untouched.
-        documented
-            .windows
-            .iter()
-            .min_by_key(|w| w.limit)
-            .map(|w| Decision {
-                allowed: true,
-                limit: w.limit,
-                remaining: w.limit,
-                reset_after: w.seconds,
-            })
+        documented.iter().min_by_key(|w| w.limit).map(|w| Decision {
+            allowed: true,
+            limit: w.limit,
+            remaining: w.limit,
+            reset_after: w.seconds,
+        })
     } else {
-        Some(
-            ctx.platform
-                .limiter
-                .check(&ctx.platform.clock, info.budget, &account.id, &policy),
-        )
+        Some(ctx.platform.limiter.check_windows(
+            &ctx.platform.clock,
+            info.budget,
+            &account.id,
+            &windows,
+        ))
     };
     let mut res = match decision {
         Some(d) if !d.allowed => ApiError::RateLimited {
@@ -356,15 +396,18 @@ async fn guard(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next)
         .into_response(),
         _ => {
             req.extensions_mut().insert(account.clone());
-            let path = req.uri().path().to_string();
-            let method = req.method().clone();
-            match ctx
-                .platform
-                .faults
-                .check(info.id, method.as_str(), &path, Some(&account.id))
-            {
+            let hit = ctx.platform.faults.check(
+                info.id,
+                req.method().as_str(),
+                req.uri().path(),
+                Some(&account.id),
+            );
+            match hit {
                 None => next.run(req).await,
-                Some(hit) => inject(&ctx, hit, &method, req, next).await,
+                Some(hit) => {
+                    let method = req.method().clone();
+                    inject(&ctx, hit, &method, req, next).await
+                }
             }
         }
     };
