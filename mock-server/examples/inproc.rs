@@ -16,9 +16,9 @@ use mock_server::platform::RateLimitMode;
 use mock_server::{AppState, Config};
 use tower::{Service, ServiceExt};
 
-// The allocator the binary uses.
+// Counts allocations (the system allocator underneath; timings are indicative only).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
 
 const ENDPOINTS: &[(&str, &str)] = &[
     ("hipcall-test-token", "/hipcall/api/v20211124/tasks/1"),
@@ -57,12 +57,13 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("hiver-test-token", "/hiver/api/v1/conversations?limit=10"),
 ];
 
-async fn time<S>(svc: &S, token: &str, path: &str, rounds: u32) -> (f64, usize)
+async fn time<S>(svc: &S, token: &str, path: &str, rounds: u32) -> (f64, usize, f64)
 where
     S: Service<Request, Response = axum::response::Response> + Clone,
     S::Error: std::fmt::Debug,
 {
     let mut size = 0;
+    let region = stats_alloc::Region::new(GLOBAL);
     let started = Instant::now();
     for _ in 0..rounds {
         let req = Request::get(path)
@@ -78,7 +79,8 @@ where
         size = body.len();
     }
     let ns = started.elapsed().as_nanos() as f64 / f64::from(rounds);
-    (ns, size)
+    let allocs = region.change().allocations as f64;
+    (ns, size, allocs / f64::from(rounds))
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -102,13 +104,16 @@ async fn main() {
             async move { ([("content-type", "application/json")], body) }
         }),
     );
-    let (base, _) = time(&bare, "x", "/static", rounds).await;
+    let (base, _, allocs) = time(&bare, "x", "/static", rounds).await;
     println!(
-        "{:>9} ns  {:>6} B  baseline: prebuilt bytes",
+        "{:>9} ns  {allocs:>6.1} allocs  {:>6} B  baseline: prebuilt bytes",
         base as u64, 17
     );
     for (token, path) in ENDPOINTS.iter().filter(|(_, p)| p.contains(&only)) {
-        let (ns, size) = time(&svc, token, path, rounds).await;
-        println!("{:>9} ns  {size:>6} B  {path}", ns as u64);
+        let (ns, size, allocs) = time(&svc, token, path, rounds).await;
+        println!(
+            "{:>9} ns  {allocs:>6.1} allocs  {size:>6} B  {path}",
+            ns as u64
+        );
     }
 }

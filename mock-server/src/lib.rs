@@ -53,13 +53,13 @@ pub mod verify;
 
 use std::future::Future;
 use std::io;
+use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::net::TcpListener;
-use tower::Layer;
 use tower_http::trace::TraceLayer;
 
 pub use config::Config;
@@ -99,7 +99,8 @@ pub fn app(state: &AppState) -> Router {
     }
 }
 
-/// The main port's whole service: `Host` routing in front of [`app`].
+/// The main port's whole service: `Host` routing, then each surface's router found by its
+/// path prefix (stripped here, as `nest` would), and [`app`] for everything else.
 pub fn service(
     state: &AppState,
 ) -> impl tower::Service<
@@ -110,9 +111,89 @@ pub fn service(
 > + Clone
        + Send
        + 'static {
-    let table = state.routes();
-    tower::util::MapRequestLayer::new(move |req: Request| route_by_host(req, &table))
-        .layer(app(state))
+    dispatch(state, Rewrite::Host(state.routes()))
+}
+
+/// How requests are rewritten before dispatch: by `Host` (the main port), or every non-admin
+/// path to one surface (its own port).
+#[derive(Clone)]
+enum Rewrite {
+    Host(Arc<Vec<Route>>),
+    Surface(Arc<Route>),
+}
+
+fn dispatch(state: &AppState, rewrite: Rewrite) -> Dispatch {
+    let app = app(state);
+    let traced = tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG);
+    let mut surfaces: Vec<(String, Router)> = state
+        .dialects
+        .iter()
+        .zip(state.routers.iter())
+        .map(|(d, r)| (d.info().prefix(), r.clone()))
+        .collect();
+    // The longest prefix first (one vendor's surfaces may nest).
+    surfaces.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    Dispatch {
+        rewrite,
+        // With request tracing on, everything goes through `app` (where the trace layer is).
+        surfaces: Arc::new(if traced { Vec::new() } else { surfaces }),
+        app,
+    }
+}
+
+#[derive(Clone)]
+struct Dispatch {
+    rewrite: Rewrite,
+    surfaces: Arc<Vec<(String, Router)>>,
+    app: Router,
+}
+
+impl tower::Service<Request> for Dispatch {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = axum::routing::future::RouteFuture<std::convert::Infallible>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let mut req = match &self.rewrite {
+            Rewrite::Host(table) => route_by_host(req, table),
+            Rewrite::Surface(route) => route_to_surface(req, route),
+        };
+        let path = req.uri().path();
+        let found = self.surfaces.iter().find(|(prefix, _)| {
+            path.strip_prefix(prefix.as_str())
+                .is_some_and(|rest| rest.is_empty() || (rest.starts_with('/') && rest != "/"))
+        });
+        let Some((prefix, router)) = found else {
+            return self.app.call(req);
+        };
+        let rest = &path[prefix.len()..];
+        let stripped = match (rest.is_empty(), req.uri().query()) {
+            (true, None) => "/".to_string(),
+            (true, Some(q)) => format!("/?{q}"),
+            (false, None) => rest.to_string(),
+            (false, Some(q)) => format!("{rest}?{q}"),
+        };
+        let Ok(uri) = stripped.parse::<axum::http::Uri>() else {
+            return self.app.call(req);
+        };
+        if req
+            .extensions()
+            .get::<axum::extract::OriginalUri>()
+            .is_none()
+        {
+            let original = axum::extract::OriginalUri(req.uri().clone());
+            req.extensions_mut().insert(original);
+        }
+        *req.uri_mut() = uri;
+        router.clone().call(req)
+    }
 }
 
 /// Serves the main port (path prefixes, `Host` routing, admin) until `shutdown` resolves.
@@ -148,7 +229,6 @@ pub async fn run_surface(
                 format!("unknown surface {surface}"),
             )
         })?;
-    let svc = tower::util::MapRequestLayer::new(move |req: Request| route_to_surface(req, &route))
-        .layer(app(&state));
+    let svc = dispatch(&state, Rewrite::Surface(Arc::new(route)));
     platform::serve::serve(listener, svc, state.limits, shutdown).await
 }

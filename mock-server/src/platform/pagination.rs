@@ -6,7 +6,8 @@
 //! [`keyset_page`]). The envelopes around a page are rendered by
 //! [`super::view::list`].
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{json, Value};
 
 use super::error::{ApiError, FieldError, Problem};
 
@@ -357,14 +358,15 @@ pub struct LaravelPage<'a> {
 
 impl LaravelPage<'_> {
     fn url(&self, page: usize) -> String {
-        let mut parts: Vec<String> = self
-            .request
-            .carried_query
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect();
-        parts.push(format!("page={page}"));
-        format!("{}?{}", self.path, parts.join("&"))
+        use std::fmt::Write;
+        let mut out = String::with_capacity(self.path.len() + 32);
+        out.push_str(self.path);
+        out.push('?');
+        for (k, v) in &self.request.carried_query {
+            let _ = write!(out, "{}={}&", encode(k), encode(v));
+        }
+        let _ = write!(out, "page={page}");
+        out
     }
 
     pub fn last_page(&self) -> usize {
@@ -379,71 +381,111 @@ impl LaravelPage<'_> {
 
     /// The `links` and `meta` objects for a page holding `count` records (the envelope's data
     /// is rendered by [`super::view::list`]).
-    pub fn links_and_meta(&self, count: usize) -> (Value, Value) {
+    pub fn links_and_meta(&self, count: usize) -> (LaravelLinks, LaravelMeta) {
         let page = self.request.page;
         let offset = self.request.window().offset;
         let (from, to) = if count == 0 {
-            (Value::Null, Value::Null)
+            (None, None)
         } else {
-            (json!(offset + 1), json!(offset + count))
+            (Some(offset + 1), Some(offset + count))
         };
         let has_more = offset + count < self.total;
-        let prev = if page > 1 {
-            json!(self.url(page - 1))
-        } else {
-            Value::Null
+        let prev = (page > 1).then(|| self.url(page - 1));
+        let next = has_more.then(|| self.url(page + 1));
+        let full = self.style == LaravelPaginator::Full;
+        let last = self.last_page();
+        let meta = LaravelMeta {
+            current_page: page,
+            from,
+            last_page: full.then_some(last),
+            links: full.then(|| self.link_list(prev.clone(), next.clone())),
+            path: self.path.to_string(),
+            per_page: if full {
+                PerPage::Number(self.request.per_page)
+            } else {
+                PerPage::Text(self.request.per_page.to_string())
+            },
+            to,
+            total: full.then_some(self.total),
         };
-        let next = if has_more {
-            json!(self.url(page + 1))
-        } else {
-            Value::Null
+        let links = LaravelLinks {
+            first: self.url(1),
+            last: full.then(|| self.url(last)),
+            prev,
+            next,
         };
-        let mut links = Map::new();
-        links.insert("first".into(), json!(self.url(1)));
-        let mut meta = Map::new();
-        meta.insert("current_page".into(), json!(page));
-        meta.insert("from".into(), from);
-        match self.style {
-            LaravelPaginator::Full => {
-                let last = self.last_page();
-                links.insert("last".into(), json!(self.url(last)));
-                links.insert("prev".into(), prev.clone());
-                links.insert("next".into(), next.clone());
-                meta.insert("last_page".into(), json!(last));
-                meta.insert("links".into(), Value::Array(self.link_list(prev, next)));
-                meta.insert("path".into(), json!(self.path));
-                meta.insert("per_page".into(), json!(self.request.per_page));
-                meta.insert("to".into(), to);
-                meta.insert("total".into(), json!(self.total));
-            }
-            LaravelPaginator::Simple => {
-                links.insert("last".into(), Value::Null);
-                links.insert("prev".into(), prev);
-                links.insert("next".into(), next);
-                meta.insert("path".into(), json!(self.path));
-                meta.insert("per_page".into(), json!(self.request.per_page.to_string()));
-                meta.insert("to".into(), to);
-            }
-        }
-        (Value::Object(links), Value::Object(meta))
+        (links, meta)
     }
 
     /// The `meta.links` list: previous, the page window (with "..." gaps), next.
-    fn link_list(&self, prev: Value, next: Value) -> Vec<Value> {
-        let mut out = vec![json!({"url": prev, "label": self.previous_label, "active": false})];
+    fn link_list(&self, prev: Option<String>, next: Option<String>) -> Vec<PageLink> {
+        let mut out = vec![PageLink {
+            url: prev,
+            label: self.previous_label.to_string(),
+            active: false,
+        }];
         for item in page_window(self.request.page, self.last_page()) {
-            match item {
-                Some(p) => out.push(json!({
-                    "url": self.url(p),
-                    "label": p.to_string(),
-                    "active": p == self.request.page,
-                })),
-                None => out.push(json!({"url": null, "label": "...", "active": false})),
-            }
+            out.push(match item {
+                Some(p) => PageLink {
+                    url: Some(self.url(p)),
+                    label: p.to_string(),
+                    active: p == self.request.page,
+                },
+                None => PageLink {
+                    url: None,
+                    label: "...".to_string(),
+                    active: false,
+                },
+            });
         }
-        out.push(json!({"url": next, "label": self.next_label, "active": false}));
+        out.push(PageLink {
+            url: next,
+            label: self.next_label.to_string(),
+            active: false,
+        });
         out
     }
+}
+
+/// Laravel's `links` object: `last` is null under the simple paginator.
+#[derive(Debug, Clone, Serialize)]
+pub struct LaravelLinks {
+    pub first: String,
+    pub last: Option<String>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+/// Laravel's `meta` object; `last_page`, `links` and `total` only under the full paginator.
+#[derive(Debug, Clone, Serialize)]
+pub struct LaravelMeta {
+    pub current_page: usize,
+    pub from: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_page: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<PageLink>>,
+    pub path: String,
+    pub per_page: PerPage,
+    pub to: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<usize>,
+}
+
+/// `per_page`: a number under the full paginator, the echoed text under the simple one.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum PerPage {
+    Number(usize),
+    Text(String),
+}
+
+/// One entry of `meta.links`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageLink {
+    pub url: Option<String>,
+    pub label: String,
+    pub active: bool,
 }
 
 /// Laravel's `UrlWindow` with three links on each side: every page when there are fewer than

@@ -2,11 +2,11 @@
 //! reaches a surface (path prefix, `Host` header, own port).
 //!
 //! Layers, outermost first:
-//! 1. `edge`: works out the client's base URL, renders any neutral error (or stray plain-text
-//!    error from axum/tower) in the vendor's body, and journals the exchange.
-//! 2. panic catcher: a panic becomes `ApiError::Internal`, rendered by the edge.
-//! 3. body limit.
-//! 4. `guard` (matched routes only, so an unknown path is a 404 even without credentials):
+//! 1. `edge` (one service around the whole router): answers CORS preflights, notes the prefix
+//!    the client used, renders any neutral error (or stray plain-text error from axum/tower) in
+//!    the vendor's body, turns a panic into `ApiError::Internal`, and journals the exchange.
+//! 2. body limit.
+//! 3. `guard` (matched routes only, so an unknown path is a 404 even without credentials):
 //!    authentication, then the per-account rate limit and its headers.
 
 use std::sync::Arc;
@@ -18,7 +18,12 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use tower_http::catch_panic::CatchPanicLayer;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tower::{Layer, ServiceExt};
 
 use std::time::Duration;
 
@@ -85,15 +90,56 @@ pub fn mount(
         backend,
         prefix: Arc::from(dialect.info().prefix()),
     });
-    routes
+    let routes = routes
         .route_layer(from_fn_with_state(ctx.clone(), guard))
         .fallback(route_not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(CatchPanicLayer::custom(|_| {
-            ApiError::Internal.into_response()
-        }))
-        .layer(from_fn_with_state(ctx, edge))
+        .method_not_allowed_fallback(method_not_allowed);
+    // The edge wraps the whole router once (not each route): one boxed future per request.
+    let inner = DefaultBodyLimit::max(limit).layer(routes);
+    Router::new().fallback_service(Edge { ctx, inner })
+}
+
+/// The outermost layer of a surface: see [`edge`].
+#[derive(Clone)]
+struct Edge<S> {
+    ctx: Arc<SurfaceCtx>,
+    inner: S,
+}
+
+impl<S> tower::Service<Request> for Edge<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let ctx = Arc::clone(&self.ctx);
+        let inner = self.inner.clone();
+        Box::pin(async move { Ok(edge(ctx, req, inner).await) })
+    }
+}
+
+/// Runs the surface's router; a panic becomes `ApiError::Internal` (rendered by the edge).
+async fn run_caught<S>(inner: S, req: Request) -> Response
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+{
+    use futures_util::FutureExt;
+    match std::panic::AssertUnwindSafe(inner.oneshot(req))
+        .catch_unwind()
+        .await
+    {
+        Ok(Ok(res)) => res,
+        Ok(Err(never)) => match never {},
+        Err(_) => ApiError::Internal.into_response(),
+    }
 }
 
 /// CORS a browser client can live with: any origin is mirrored (the vendor's real API
@@ -156,7 +202,10 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// Query parameters one request may carry (a bound on the work a list's filters can ask for).
 pub const MAX_QUERY_PAIRS: usize = 200;
 
-async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) -> Response {
+async fn edge<S>(ctx: Arc<SurfaceCtx>, mut req: Request, inner: S) -> Response
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+{
     let started = std::time::Instant::now();
     if req.method() == Method::OPTIONS {
         return preflight(req.headers());
@@ -231,7 +280,7 @@ async fn edge(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) 
         }
     };
     let req = Request::from_parts(parts, Body::from(request_bytes.clone()));
-    let mut res = next.run(req).await;
+    let mut res = run_caught(inner, req).await;
     // With --state-dir, a write is on disk before its answer goes out.
     let wrote = !matches!(method, Method::GET | Method::HEAD)
         || res.extensions().get::<StateChanged>().is_some();

@@ -92,7 +92,10 @@ pub enum Envelope {
     DataMeta { meta: Value },
     /// `{"data": [...], "links": {...}, "meta": {...}}` (Laravel resource collections; see
     /// [`super::pagination::LaravelPage::links_and_meta`]).
-    Laravel { links: Value, meta: Value },
+    Laravel {
+        links: super::pagination::LaravelLinks,
+        meta: super::pagination::LaravelMeta,
+    },
     /// `{"data": {"results": [...], "pagination": {"next_page": token|null}}}` (keyset token).
     Results { next_page: Option<String> },
     /// `{"<key>": [...]}` plus `"next_cursor"` when `cursor` is given (named-list style).

@@ -36,10 +36,42 @@ pub fn quick_utc(s: &str) -> Option<DateTime<Utc>> {
     if !shape {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| base[r].parse::<u32>().ok();
-    NaiveDate::from_ymd_opt(n(0..4)? as i32, n(5..7)?, n(8..10)?)?
-        .and_hms_opt(n(11..13)?, n(14..16)?, n(17..19)?)
-        .map(|t| t.and_utc())
+    // All digits (checked above): read them without a parser.
+    let n = |r: std::ops::Range<usize>| {
+        b[r].iter()
+            .fold(0i64, |acc, c| acc * 10 + i64::from(c - b'0'))
+    };
+    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+    let (h, mi, sec) = (n(11..13), n(14..16), n(17..19));
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&m) || d < 1 || d > month_days[(m - 1) as usize] {
+        return None;
+    }
+    if h > 23 || mi > 59 || sec > 59 {
+        return None;
+    }
+    // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    let (yy, mm) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    DateTime::from_timestamp(days * 86_400 + h * 3600 + mi * 60 + sec, 0)
 }
 
 pub fn parse_date_input(s: &str) -> Option<DateTime<Utc>> {
@@ -674,3 +706,49 @@ crate::keyed!(
     Tag => id: i64,
     Comment => id: i64,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Leap days and month ends, where a hand-written calendar goes wrong first.
+    #[test]
+    fn quick_utc_calendar_edges() {
+        for (text, valid) in [
+            ("2024-02-29T00:00:00Z", true),
+            ("2000-02-29T23:59:59+0000", true),
+            ("2023-02-29T00:00:00Z", false),
+            ("1900-02-29T00:00:00Z", false),
+            ("2023-04-31T00:00:00Z", false),
+            ("2023-12-31T23:59:59Z", true),
+            ("1970-01-01T00:00:00Z", true),
+        ] {
+            let base = text.trim_end_matches('Z').trim_end_matches("+0000");
+            let chrono = NaiveDateTime::parse_from_str(base, "%Y-%m-%dT%H:%M:%S")
+                .ok()
+                .map(|t| t.and_utc());
+            assert_eq!(quick_utc(text).is_some(), valid, "{text}");
+            assert_eq!(quick_utc(text), chrono, "{text}");
+        }
+    }
+
+    proptest! {
+        /// The quick reader agrees with chrono on every stored-form timestamp, and refuses
+        /// exactly the impossible dates chrono refuses.
+        #[test]
+        fn quick_utc_agrees_with_chrono(
+            y in 1i32..=9999, m in 0u32..=13, d in 0u32..=32,
+            h in 0u32..=24, mi in 0u32..=60, s in 0u32..=60, zulu: bool,
+        ) {
+            let text = format!(
+                "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}{}",
+                if zulu { "Z" } else { "+0000" }
+            );
+            let expected = NaiveDate::from_ymd_opt(y, m, d)
+                .and_then(|date| date.and_hms_opt(h, mi, s))
+                .map(|t| t.and_utc());
+            prop_assert_eq!(quick_utc(&text), expected, "{}", text);
+        }
+    }
+}

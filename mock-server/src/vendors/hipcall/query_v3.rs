@@ -69,6 +69,14 @@ impl FieldValue {
         v.map_or(FieldValue::Null, |s| FieldValue::Str(s.to_string()))
     }
 
+    /// Like `cmp_same`, for text already lowercased.
+    fn cmp_lowered(&self, other: &Self) -> Option<Ordering> {
+        match (self, other) {
+            (FieldValue::Str(a), FieldValue::Str(b)) => Some(a.cmp(b)),
+            _ => self.cmp_same(other),
+        }
+    }
+
     fn cmp_same(&self, other: &Self) -> Option<Ordering> {
         match (self, other) {
             (FieldValue::Int(a), FieldValue::Int(b)) => Some(a.cmp(b)),
@@ -225,10 +233,15 @@ impl ListQuery {
             items.sort_by_key(|t| id(t));
             return;
         }
+        // Text compares case-insensitively: each key is lowercased once, here.
+        let key = |t: &T, field: &str| match value(t, field) {
+            FieldValue::Str(s) => FieldValue::Str(s.to_lowercase()),
+            v => v,
+        };
         let mut keyed: Vec<(Vec<FieldValue>, i64, &T)> = items
             .iter()
             .map(|t| {
-                let keys = self.sort.iter().map(|k| value(t, &k.field)).collect();
+                let keys = self.sort.iter().map(|k| key(t, &k.field)).collect();
                 (keys, id(t), *t)
             })
             .collect();
@@ -251,7 +264,7 @@ impl ListQuery {
                         }
                     }
                     _ => {
-                        let o = x.cmp_same(y).unwrap_or(Ordering::Equal);
+                        let o = x.cmp_lowered(y).unwrap_or(Ordering::Equal);
                         if k.descending {
                             o.reverse()
                         } else {

@@ -32,6 +32,31 @@ pub fn iso_of(s: &str) -> String {
     super::models::parse_date_input(s).map_or_else(|| s.to_string(), iso)
 }
 
+/// A stored timestamp printed as [`iso_of`] prints it, written straight into the response
+/// (no string is built for it).
+#[derive(Debug, Clone, Copy)]
+pub struct Iso<'a>(pub &'a str);
+
+impl std::fmt::Display for Iso<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.0;
+        if super::models::quick_utc(s).is_some() {
+            let base = s
+                .strip_suffix("+0000")
+                .or_else(|| s.strip_suffix('Z'))
+                .unwrap_or(s);
+            return write!(f, "{base}Z");
+        }
+        f.write_str(&iso_of(s))
+    }
+}
+
+impl Serialize for Iso<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod iso_tests {
     use chrono::{DateTime, Utc};
@@ -68,6 +93,11 @@ mod iso_tests {
             );
             let spelled = want.map_or_else(|| s.to_string(), super::iso);
             assert_eq!(super::iso_of(s), spelled, "{s}");
+            assert_eq!(super::Iso(s).to_string(), spelled, "{s}");
+            assert_eq!(
+                serde_json::to_string(&super::Iso(s)).unwrap(),
+                serde_json::to_string(&spelled).unwrap()
+            );
         }
     }
 }

@@ -97,28 +97,23 @@ impl HipcallState {
     /// Calls matching a list query, in its order.
     pub fn v3_calls(&self, q: &ListQuery) -> Vec<&Cdr> {
         let needle = q.q.as_deref().map(digits).filter(|d| !d.is_empty());
-        let mut v: Vec<&Cdr> = self
+        // Each call with its stored position: ties order by position (newest first).
+        let positioned: Vec<(i64, &Cdr)> = self
             .cdrs
             .values()
-            .filter(|c| q.matches(|f| call_field(c, f)))
-            .filter(|c| {
+            .enumerate()
+            .map(|(i, c)| (i as i64, c))
+            .filter(|(_, c)| q.matches(|f| call_field(c, f)))
+            .filter(|(_, c)| {
                 needle.as_ref().is_none_or(|n| {
                     digits(&c.caller_number).contains(n.as_str())
                         || digits(&c.callee_number).contains(n.as_str())
                 })
             })
             .collect();
-        // Ties by position (newest first) through a stable sort keyed on the index.
-        let index: std::collections::HashMap<&str, i64> = self
-            .cdrs
-            .values()
-            .enumerate()
-            .map(|(i, c)| (c.uuid.as_str(), i as i64))
-            .collect();
-        q.order(&mut v, call_field, |c| {
-            index.get(c.uuid.as_str()).copied().unwrap_or(0)
-        });
-        v
+        let mut v: Vec<&(i64, &Cdr)> = positioned.iter().collect();
+        q.order(&mut v, |(_, c), f| call_field(c, f), |(i, _)| *i);
+        v.into_iter().map(|(_, c)| *c).collect()
     }
 
     /// `GET /calls/{uuid}?date=YYYY-MM-DD`: the date is required and must be a calendar date;

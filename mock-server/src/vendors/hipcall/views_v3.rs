@@ -8,7 +8,7 @@ use super::models::{
     Cdr, Extension, FlowStep, Greeting, HipcallState, Number, Party, Tag, Task, Team, User,
 };
 use super::v3::{
-    color_name, iso_of, Attribute, Consent, Conversation, CustomFieldDef, Disposition, Inbox,
+    color_name, iso_of, Attribute, Consent, Conversation, CustomFieldDef, Disposition, Inbox, Iso,
     Message, Procedure, TemplateMessage, Voicemail, TAG_TYPES,
 };
 
@@ -38,7 +38,7 @@ pub fn direction(code: i64) -> &'static str {
 pub struct FlowStepView<'a> {
     action: &'a str,
     detail: &'a Map<String, Value>,
-    timestamp: String,
+    timestamp: Iso<'a>,
 }
 
 #[derive(Serialize)]
@@ -55,10 +55,10 @@ pub struct CallView<'a> {
     number_id: Option<i64>,
     channel_type: &'static str,
     channel_id: i64,
-    started_at: String,
-    answered_at: Option<String>,
-    bridged_at: Option<String>,
-    ended_at: String,
+    started_at: Iso<'a>,
+    answered_at: Option<Iso<'a>>,
+    bridged_at: Option<Iso<'a>>,
+    ended_at: Iso<'a>,
     call_duration: i64,
     first_touch_duration: i64,
     missing_call: bool,
@@ -404,10 +404,10 @@ impl HipcallState {
                 "number"
             },
             channel_id: c.channel_id,
-            started_at: iso_of(&c.started_at),
-            answered_at: opt_iso(&c.answered_at),
-            bridged_at: opt_iso(&c.bridged_at),
-            ended_at: iso_of(c.ended_at.as_deref().unwrap_or(&c.started_at)),
+            started_at: Iso(&c.started_at),
+            answered_at: c.answered_at.as_deref().map(Iso),
+            bridged_at: c.bridged_at.as_deref().map(Iso),
+            ended_at: Iso(c.ended_at.as_deref().unwrap_or(&c.started_at)),
             call_duration: c.call_duration,
             first_touch_duration: c.first_touch_duration,
             missing_call: c.missing_call,
@@ -709,7 +709,7 @@ fn flow_step(f: &FlowStep) -> FlowStepView<'_> {
     FlowStepView {
         action: &f.action,
         detail: &f.detail,
-        timestamp: iso_of(&f.timestamp),
+        timestamp: Iso(&f.timestamp),
     }
 }
 

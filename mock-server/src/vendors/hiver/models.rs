@@ -169,10 +169,30 @@ pub struct HiverState {
 
 /// Notes print `2026-07-21T14:24:22.000000Z`.
 pub fn iso_micros(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string()
+    let mut out = String::with_capacity(27);
+    let _ = write_iso_micros(&mut out, ms);
+    out
+}
+
+/// Writes [`iso_micros`] into `out` (field by field; chrono's format strings are parsed on
+/// every call, and list pages print many timestamps).
+pub fn write_iso_micros(out: &mut impl std::fmt::Write, ms: i64) -> std::fmt::Result {
+    use chrono::{Datelike, Timelike};
+    let t = DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default();
+    if !(0..=9999).contains(&t.year()) {
+        return write!(out, "{}", t.format("%Y-%m-%dT%H:%M:%S%.6fZ"));
+    }
+    write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanosecond() / 1000
+    )
 }
 
 /// Parses an id given as a number or a numeric string.
@@ -611,6 +631,18 @@ impl HiverState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The field-by-field timestamp matches chrono's format string for any instant.
+        #[test]
+        fn iso_micros_matches_chrono(ms in -80_000_000_000_000i64..300_000_000_000_000i64) {
+            let chrono = DateTime::<Utc>::from_timestamp_millis(ms)
+                .unwrap_or_default()
+                .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                .to_string();
+            proptest::prop_assert_eq!(iso_micros(ms), chrono);
+        }
+    }
 
     /// Both spellings of closed are read; each surface writes its own.
     #[test]

@@ -179,7 +179,8 @@ pub(super) fn token_page<'a, T>(
     id: impl Fn(&T) -> i64,
 ) -> (Vec<&'a T>, Option<String>) {
     let position = |t: &&T| (key(t, &pq.sort_by), SortKey::Int(id(t)));
-    items.sort_by_key(|t| position(t));
+    // Each record's key is built once (text keys allocate).
+    items.sort_by_cached_key(|t| position(t));
     if pq.descending {
         items.reverse();
     }

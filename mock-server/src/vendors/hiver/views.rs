@@ -4,9 +4,7 @@
 
 use serde::{Serialize, Serializer};
 
-use super::models::{
-    iso_micros, Attachment, Conversation, HiverState, Inbox, MessageRef, Note, Tag, User,
-};
+use super::models::{Attachment, Conversation, HiverState, Inbox, MessageRef, Note, Tag, User};
 
 /// An id printed as a JSON string (`"101"`).
 #[derive(Debug, Clone, Copy)]
@@ -21,9 +19,15 @@ impl Serialize for IdStr {
 /// Unix milliseconds printed as `2026-07-21T14:24:22.000000Z`.
 pub struct IsoMicros(pub i64);
 
+impl std::fmt::Display for IsoMicros {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        super::models::write_iso_micros(f, self.0)
+    }
+}
+
 impl Serialize for IsoMicros {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&iso_micros(self.0))
+        s.collect_str(self)
     }
 }
 
