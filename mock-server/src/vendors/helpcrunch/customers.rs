@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use super::input::{
     self, err, required, type_err, unix_input, CustomerInput, LocationField, TextField, Write,
 };
-use super::models::{Customer, Event, HelpCrunchState, DEFAULT_TAG_COLOR};
+use super::models::{Customer, CustomerRecord, Event, HelpCrunchState, DEFAULT_TAG_COLOR};
 use super::search::order_by;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 
@@ -30,12 +30,13 @@ impl HelpCrunchState {
     fn apply_customer(&mut self, c: &mut Customer, input: CustomerInput, mode: Write) {
         if mode == Write::Replace {
             // Every writable field resets; what the API cannot write stays.
-            *c = Customer {
+            *c = CustomerRecord {
                 device: c.device.take(),
                 created_from: c.created_from.take(),
                 integration_id: c.integration_id.take(),
-                ..Customer::blank(c.id, c.created_at)
-            };
+                ..CustomerRecord::blank(c.id, c.created_at)
+            }
+            .into();
         }
         for (f, v) in input.text {
             let slot = match f {
@@ -131,10 +132,13 @@ impl HelpCrunchState {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let mut c = existing.take().unwrap_or_else(|| Customer {
-            first_seen: Some(now),
-            created_from: Some("api".into()),
-            ..Customer::blank(self.customers.next_id(), now)
+        let mut c = existing.take().unwrap_or_else(|| {
+            CustomerRecord {
+                first_seen: Some(now),
+                created_from: Some("api".into()),
+                ..CustomerRecord::blank(self.customers.next_id(), now)
+            }
+            .into()
         });
         self.apply_customer(&mut c, input, mode);
         self.customers.insert(c.id, c.clone());

@@ -120,7 +120,7 @@ pub fn build(seed: u64) -> HelpCrunchState {
         );
         custom.insert("seats".into(), json!(rng.random_range(1..200)));
         custom.insert("trial".into(), json!(rng.random_bool(0.3)));
-        let c = Customer {
+        let c: Customer = CustomerRecord {
             id,
             user_id: (!anonymous && rng.random_bool(0.8)).then(|| format!("u-{}", 10_000 + id)),
             name: (!anonymous).then(|| format!("{first} {last}")),
@@ -170,7 +170,8 @@ pub fn build(seed: u64) -> HelpCrunchState {
                 .collect(),
             custom_data: custom,
             created_at: first_seen,
-        };
+        }
+        .into();
         s.customers.insert(id, c);
     }
     let statuses = ChatStatus::ALL;
