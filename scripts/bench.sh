@@ -5,7 +5,8 @@
 # baseline, p50/p99, start-up time, RSS, and a list page's cost as the collection grows.
 #
 # BENCH_SECONDS (per round, default 5), BENCH_CONNECTIONS (50), BENCH_THREADS (2),
-# BENCH_PORT (4710), BENCH_SCALES ("100000 1000000"; empty to skip).
+# BENCH_PORT (4710), BENCH_SCALES ("100000 1000000"; empty to skip), BENCH_SOAK_SECONDS (a
+# mixed load over every endpoint with RSS sampled every 10 s; default 60, 0 to skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 S=${BENCH_SECONDS:-5}
@@ -14,6 +15,7 @@ THREADS=${BENCH_THREADS:-2}
 PORT=${BENCH_PORT:-4710}
 BARE_PORT=$((PORT + 1))
 SCALES=${BENCH_SCALES-"100000 1000000"}
+SOAK=${BENCH_SOAK_SECONDS:-60}
 
 if ! command -v wrk >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -86,6 +88,7 @@ HP=hipcall-test-token; HC=helpcrunch-test-token; CT=chative-test-token; HV=hiver
 ENDPOINTS=(
   "baseline: prebuilt bytes|x|http://127.0.0.1:${BARE_PORT}/static"
   "baseline: json! per request|x|http://127.0.0.1:${BARE_PORT}/task"
+  "baseline: prebuilt 6.6 kB body|x|http://127.0.0.1:${BARE_PORT}/sized/6600"
   "hipcall GET /tasks/1|$HP|$M/hipcall/api/v20211124/tasks/1"
   "hipcall-v3 GET /tasks/1|$HP|$M/hipcall/api/v3/tasks/1"
   "helpcrunch GET /customers/1|$HC|$M/helpcrunch/v1/customers/1"
@@ -115,6 +118,33 @@ rss_load=$(rss_kb "$MPID")
 echo
 echo "start-up to first healthy answer: ${startup_ms} ms (best of 3)"
 echo "RSS: ${rss_start} kB at start, ${rss_load} kB after the load above"
+
+# Soak: every emulator endpoint in turn for SOAK seconds, RSS every 10 s (flat = bounded).
+if [ "$SOAK" -gt 0 ]; then
+  mix=$(mktemp --suffix .lua)
+  {
+    echo 'local reqs = {}'
+    for e in "${ENDPOINTS[@]}"; do
+      IFS='|' read -r name token url <<<"$e"
+      case "$name" in baseline*) continue ;; esac
+      path=${url#"$M"}
+      printf 'table.insert(reqs, wrk.format("GET", "%s", {["Authorization"] = "Bearer %s"}))\n' "$path" "$token"
+    done
+    echo 'local i = 0'
+    echo 'request = function() i = i % #reqs + 1; return reqs[i] end'
+  } >"$mix"
+  wrk -t"$THREADS" -c"$CONN" -d"${SOAK}s" -s "$mix" "$M" >"$mix.out" &
+  soak=$!
+  series=""
+  for ((t = 10; t <= SOAK; t += 10)); do
+    sleep 10
+    series="$series ${t}s:$(rss_kb "$MPID")"
+  done
+  wait "$soak" || true
+  soak_rps=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$mix.out")
+  rm -f "$mix" "$mix.out"
+  echo "soak: ${SOAK} s over every endpoint in turn, ${soak_rps} req/s; RSS kB:${series}"
+fi
 
 # List-page cost against collection size: a HelpCrunch account of N customers imported as a
 # state document, then the same page (10 at offset 100) and a filtered search measured.

@@ -172,7 +172,7 @@ pub struct Config {
     pub admin_token: Option<String>,
 
     /// Bytes the journal keeps at most (oldest entries go first), besides its entry count.
-    #[arg(long, env = "MOCKDESK_JOURNAL_MAX_BYTES", default_value_t = 16 << 20)]
+    #[arg(long, env = "MOCKDESK_JOURNAL_MAX_BYTES", default_value_t = 4 << 20)]
     pub journal_max_bytes: usize,
 
     /// A client must send a request's headers (and its body) within this, and an idle
@@ -244,7 +244,7 @@ impl Default for Config {
             state_file: None,
             state_dir: None,
             admin_token: None,
-            journal_max_bytes: 16 << 20,
+            journal_max_bytes: 4 << 20,
             client_timeout: serve.client_timeout,
             max_connections: serve.max_connections,
             shutdown_grace: serve.shutdown_grace,

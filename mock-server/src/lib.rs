@@ -107,7 +107,9 @@ pub fn service(
     Request,
     Response = axum::response::Response,
     Error = std::convert::Infallible,
-    Future = impl Send + 'static,
+    Future = impl Future<Output = Result<axum::response::Response, std::convert::Infallible>>
+                 + Send
+                 + 'static,
 > + Clone
        + Send
        + 'static {

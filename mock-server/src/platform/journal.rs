@@ -34,8 +34,8 @@ pub struct Entry {
 /// Bytes of a body the journal keeps.
 pub const BODY_LIMIT: usize = 8 * 1024;
 
-/// A body as the journal keeps it: a shared slice of the first [`BODY_LIMIT`] bytes (no copy
-/// on the request path), turned into text only when the journal is read.
+/// A body as the journal keeps it: a copy of its first [`BODY_LIMIT`] bytes, turned into
+/// text only when the journal is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BodyText {
     kept: bytes::Bytes,
@@ -64,14 +64,10 @@ pub fn body_text(bytes: &bytes::Bytes) -> Option<BodyText> {
     if bytes.is_empty() {
         return None;
     }
-    // A short body shares the request's buffer; a cut one is copied, so the journal never
-    // holds a large buffer alive for the few bytes it shows.
+    // The kept part is copied: a shared slice would keep the whole buffer alive (a response
+    // buffer's spare capacity, a large request), so the byte budget would undercount.
     let cut = bytes.len() > BODY_LIMIT;
-    let kept = if cut {
-        bytes::Bytes::copy_from_slice(&bytes[..BODY_LIMIT])
-    } else {
-        bytes.clone()
-    };
+    let kept = bytes::Bytes::copy_from_slice(&bytes[..bytes.len().min(BODY_LIMIT)]);
     Some(BodyText { kept, cut })
 }
 

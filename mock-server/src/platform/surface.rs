@@ -604,17 +604,29 @@ async fn corrupt(res: Response, truncate: bool) -> Response {
     }
 }
 
+/// A number as a header value; the small ones (every documented per-minute budget) come from
+/// a table built once, so the rate-limit headers cost no allocation.
+fn number_header(n: u64) -> HeaderValue {
+    static SMALL: std::sync::LazyLock<Vec<HeaderValue>> =
+        std::sync::LazyLock::new(|| (0..=1024u64).map(HeaderValue::from).collect());
+    usize::try_from(n)
+        .ok()
+        .and_then(|i| SMALL.get(i))
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from(n))
+}
+
 fn rate_headers(info: &SurfaceInfo, platform: &Platform, d: &Decision, headers: &mut HeaderMap) {
     match info.rate_headers {
         RateHeaders::RetryAfterOnly => {}
         RateHeaders::XRateLimit => {
             headers.insert(
                 HeaderName::from_static("x-ratelimit-limit"),
-                HeaderValue::from(d.limit),
+                number_header(u64::from(d.limit)),
             );
             headers.insert(
                 HeaderName::from_static("x-ratelimit-remaining"),
-                HeaderValue::from(d.remaining),
+                number_header(u64::from(d.remaining)),
             );
             if !d.allowed {
                 let reset = platform.clock.now_ms() / 1000 + d.reset_after as i64;
@@ -712,20 +724,21 @@ pub fn route_by_host(mut req: Request, table: &[Route]) -> Request {
     if req.uri().path().starts_with(ADMIN_PREFIX) {
         return req;
     }
-    let host = header_str(req.headers(), HOST.as_str()).map(|h| {
-        h.rsplit_once(':')
-            .map_or(h, |(name, _)| name)
-            .to_ascii_lowercase()
-    });
+    let host = header_str(req.headers(), HOST.as_str())
+        .map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name));
     let Some(host) = host else { return req };
-    let path = req.uri().path().to_string();
+    let serves = |r: &&Route| r.hosts.iter().any(|h| h.eq_ignore_ascii_case(host));
+    let path = req.uri().path();
     // The longest matching real path wins (two surfaces may share a host).
     let found = table
         .iter()
-        .filter(|r| r.hosts.iter().any(|h| *h == host))
-        .filter(|r| path == r.real_path || path.starts_with(&format!("{}/", r.real_path)))
+        .filter(serves)
+        .filter(|r| {
+            path.strip_prefix(r.real_path)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
         .max_by_key(|r| r.real_path.len())
-        .or_else(|| table.iter().find(|r| r.hosts.iter().any(|h| *h == host)))
+        .or_else(|| table.iter().find(serves))
         .cloned();
     if let Some(route) = found {
         prepend(&mut req, &route);
