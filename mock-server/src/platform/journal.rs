@@ -112,10 +112,10 @@ pub struct Recorded {
     pub surface: &'static str,
     pub account: Option<Arc<str>>,
     pub method: Method,
-    /// The URI as the client sent it.
-    pub uri: Uri,
-    /// The URI inside the surface (the vendor's own path).
-    pub vendor_uri: Uri,
+    /// The client's path and query, then the vendor's own path (without mockdesk's prefix),
+    /// copied into one exact-size string: a `Uri` would share, and keep alive, the
+    /// connection's whole read buffer.
+    pub paths: Paths,
     pub status: u16,
     pub request_body: Option<BodyText>,
     pub response_body: Option<BodyText>,
@@ -123,14 +123,55 @@ pub struct Recorded {
     pub latency_us: u64,
 }
 
+/// See [`Recorded::paths`].
+#[derive(Debug, Clone)]
+pub struct Paths {
+    text: Box<str>,
+    /// Where the vendor path starts in `text`.
+    split: usize,
+    /// Where the query starts in `text`, if the client sent one.
+    query: Option<usize>,
+}
+
+impl Paths {
+    pub fn new(client: &Uri, vendor: &Uri) -> Self {
+        let (path, query) = (client.path(), client.query());
+        let vendor_path = vendor.path().trim_start_matches('/');
+        let mut text =
+            String::with_capacity(path.len() + query.map_or(0, str::len) + vendor_path.len() + 1);
+        text.push_str(path);
+        let query_at = text.len();
+        text.push_str(query.unwrap_or(""));
+        let split = text.len();
+        text.push('/');
+        text.push_str(vendor_path);
+        Self {
+            text: text.into_boxed_str(),
+            split,
+            query: query.map(|_| query_at),
+        }
+    }
+
+    pub fn path(&self) -> &str {
+        &self.text[..self.query.unwrap_or(self.split)]
+    }
+
+    pub fn query(&self) -> Option<&str> {
+        self.query.map(|q| &self.text[q..self.split])
+    }
+
+    /// The vendor's own path, e.g. `/customers/12`.
+    pub fn vendor_path(&self) -> &str {
+        &self.text[self.split..]
+    }
+}
+
 impl Recorded {
     /// Roughly the bytes the entry holds (its texts and kept bodies, plus a fixed overhead).
     fn weight(&self) -> usize {
         let body = |b: &Option<BodyText>| b.as_ref().map_or(0, |b| b.kept.len());
         256 + self.account.as_ref().map_or(0, |a| a.len())
-            + self.uri.path().len()
-            + self.uri.query().map_or(0, str::len)
-            + self.vendor_uri.path().len()
+            + self.paths.text.len()
             + body(&self.request_body)
             + body(&self.response_body)
             + self.fault.as_ref().map_or(0, String::len)
@@ -143,10 +184,10 @@ impl Recorded {
             surface: self.surface.to_string(),
             account: self.account.as_deref().map(str::to_string),
             method: self.method.to_string(),
-            path: self.uri.path().to_string(),
-            query: self.uri.query().map(str::to_string),
+            path: self.paths.path().to_string(),
+            query: self.paths.query().map(str::to_string),
             status: self.status,
-            vendor_path: format!("/{}", self.vendor_uri.path().trim_start_matches('/')),
+            vendor_path: self.paths.vendor_path().to_string(),
             request_body: self.request_body.clone(),
             response_body: self.response_body.clone(),
             fault: self.fault.clone(),
@@ -253,8 +294,7 @@ mod tests {
             surface: "s",
             account: None,
             method: Method::GET,
-            uri: uri.clone(),
-            vendor_uri: uri,
+            paths: Paths::new(&uri, &uri),
             status: 200,
             request_body: None,
             response_body: None,
@@ -313,6 +353,24 @@ mod tests {
         tiny.record(e);
         assert_eq!(tiny.list()[0].request_body, None);
         assert!(tiny.bytes() <= 300);
+    }
+
+    /// The client's path and query and the vendor path come back apart from the one string.
+    #[test]
+    fn paths_split() {
+        let client: Uri = "/hipcall/api/v3/calls?limit=10&q=a".parse().unwrap();
+        let vendor: Uri = "/calls?limit=10&q=a".parse().unwrap();
+        let p = Paths::new(&client, &vendor);
+        assert_eq!(p.path(), "/hipcall/api/v3/calls");
+        assert_eq!(p.query(), Some("limit=10&q=a"));
+        assert_eq!(p.vendor_path(), "/calls");
+        let bare = Paths::new(&"/x".parse().unwrap(), &"//y/".parse().unwrap());
+        assert_eq!(
+            (bare.path(), bare.query(), bare.vendor_path()),
+            ("/x", None, "/y/")
+        );
+        let empty_query = Paths::new(&"/x?".parse().unwrap(), &"/x".parse().unwrap());
+        assert_eq!(empty_query.query(), Some(""));
     }
 
     /// Bodies are kept as text up to the limit.

@@ -33,7 +33,7 @@ use super::auth::{credential, Account};
 use super::dialect::{Dialect, RateHeaders, SurfaceInfo, TrailingSlash};
 use super::error::{ApiError, PendingError};
 use super::faults::{Effect, Hit};
-use super::journal::{body_text, Recorded};
+use super::journal::{body_text, Paths, Recorded};
 use super::rate_limit::Decision;
 use super::Platform;
 
@@ -336,8 +336,7 @@ where
         surface: info.id,
         account: res.extensions().get::<Account>().map(|a| a.id.clone()),
         method,
-        uri: original,
-        vendor_uri,
+        paths: Paths::new(&original, &vendor_uri),
         status: res.status().as_u16(),
         request_body: body_text(&request_bytes),
         response_body: body_text(&response_bytes),
