@@ -277,10 +277,21 @@ pub struct PageToken {
     pub after: (SortKey, SortKey),
 }
 
-fn fnv1a(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+/// FNV-1a over the parts in order (as if concatenated).
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    parts
+        .iter()
+        .flat_map(|p| p.iter())
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
+/// A token as it travels: `{"t": token, "s": checksum}`.
+#[derive(serde::Serialize)]
+struct Wrapped<'a> {
+    t: &'a PageToken,
+    s: &'a str,
 }
 
 const TOKEN_SALT: &[u8] = b"mockdesk-page-token";
@@ -290,8 +301,8 @@ impl PageToken {
     pub fn encode(&self) -> String {
         use base64::Engine;
         let payload = serde_json::to_vec(self).unwrap_or_default();
-        let sum = fnv1a(&[TOKEN_SALT, &payload].concat());
-        let wrapped = serde_json::json!({"t": self, "s": format!("{sum:016x}")});
+        let sum = format!("{:016x}", fnv1a(&[TOKEN_SALT, &payload]));
+        let wrapped = Wrapped { t: self, s: &sum };
         base64::engine::general_purpose::URL_SAFE_NO_PAD
             .encode(serde_json::to_vec(&wrapped).unwrap_or_default())
     }
@@ -305,7 +316,7 @@ impl PageToken {
         let wrapped: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
         let token: PageToken = serde_json::from_value(wrapped.get("t")?.clone()).ok()?;
         let payload = serde_json::to_vec(&token).ok()?;
-        let sum = format!("{:016x}", fnv1a(&[TOKEN_SALT, &payload].concat()));
+        let sum = format!("{:016x}", fnv1a(&[TOKEN_SALT, &payload]));
         (wrapped.get("s")?.as_str()? == sum).then_some(token)
     }
 }

@@ -238,14 +238,19 @@ impl ListQuery {
             FieldValue::Str(s) => FieldValue::Str(s.to_lowercase()),
             v => v,
         };
-        let mut keyed: Vec<(Vec<FieldValue>, i64, &T)> = items
+        // Every record's keys in one flat list (one allocation, not one per record).
+        let width = self.sort.len();
+        let keys: Vec<FieldValue> = items
             .iter()
-            .map(|t| {
-                let keys = self.sort.iter().map(|k| key(t, &k.field)).collect();
-                (keys, id(t), *t)
-            })
+            .flat_map(|t| self.sort.iter().map(|k| key(t, &k.field)))
             .collect();
-        keyed.sort_by(|(xa, ia, _), (xb, ib, _)| {
+        let mut keyed: Vec<(usize, i64, &T)> = items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i * width, id(t), *t))
+            .collect();
+        keyed.sort_by(|(a, ia, _), (b, ib, _)| {
+            let (xa, xb) = (&keys[*a..*a + width], &keys[*b..*b + width]);
             for (k, (x, y)) in self.sort.iter().zip(xa.iter().zip(xb)) {
                 let o = match (x, y) {
                     (FieldValue::Null, FieldValue::Null) => Ordering::Equal,
