@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # make bench: release build, then wrk on loopback against the emulator and two bare-axum
 # baselines in the same run (prebuilt bytes, and a json! tree per request). Every endpoint gets
-# a warm-up and two measured rounds; the report gives req/s, its ratio to the prebuilt-bytes
-# baseline, p50/p99, start-up time, RSS, and a list page's cost as the collection grows.
+# a warm-up and two measured rounds, each next to a round of the prebuilt-bytes baseline; the
+# report gives req/s, its ratio to those baseline rounds, p50/p99, start-up time, RSS, a soak,
+# and a list page's cost as the collection grows.
 #
-# BENCH_SECONDS (per round, default 5), BENCH_CONNECTIONS (50), BENCH_THREADS (2),
+# BENCH_SECONDS (per round, default 4), BENCH_CONNECTIONS (50), BENCH_THREADS (2),
 # BENCH_PORT (4710), BENCH_SCALES ("100000 1000000"; empty to skip), BENCH_SOAK_SECONDS (a
 # mixed load over every endpoint with RSS sampled every 10 s; default 60, 0 to skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-S=${BENCH_SECONDS:-5}
+S=${BENCH_SECONDS:-4}
 CONN=${BENCH_CONNECTIONS:-50}
 THREADS=${BENCH_THREADS:-2}
 PORT=${BENCH_PORT:-4710}
@@ -84,6 +85,22 @@ measure() {
     printf "%.0f %.0f %.0f %s\n", (x[1] + y[1]) / 2, (x[2] + y[2]) / 2, (x[3] > y[3] ? x[3] : y[3]), (x[4] == "0" ? y[4] : x[4]) }'
 }
 
+# Interleaved with the prebuilt-bytes baseline (baseline round, endpoint round, twice), so the
+# ratio compares rounds seconds apart: the machine's load drifts over a run, and a baseline
+# measured once at the start would move every ratio with it. "mean_rps p50 worst_p99 non2xx
+# baseline_mean_rps".
+paired() {
+  local url=$1 token=$2 base_url=$3
+  round "$url" "$token" 1 >/dev/null
+  local b1 a b2 b
+  b1=$(round "$base_url" x "$S"); a=$(round "$url" "$token" "$S")
+  b2=$(round "$base_url" x "$S"); b=$(round "$url" "$token" "$S")
+  awk -v a="$a" -v b="$b" -v b1="$b1" -v b2="$b2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+    split(b1, p, " "); split(b2, q, " ");
+    printf "%.0f %.0f %.0f %s %.0f\n", (x[1] + y[1]) / 2, (x[2] + y[2]) / 2, (x[3] > y[3] ? x[3] : y[3]),
+      (x[4] == "0" ? y[4] : x[4]), (p[1] + q[1]) / 2 }'
+}
+
 HP=hipcall-test-token; HC=helpcrunch-test-token; CT=chative-test-token; HV=hiver-test-token
 ENDPOINTS=(
   "baseline: prebuilt bytes|x|http://127.0.0.1:${BARE_PORT}/static"
@@ -104,15 +121,20 @@ ENDPOINTS=(
   "hiver-tutorial list conversations of 10|$HV|$M/hiver/api/v1/conversations?limit=10"
 )
 
-echo "mockdesk bench $(date -u +%Y-%m-%d) on $(nproc) cores ($(uname -m)); wrk -t${THREADS} -c${CONN}, 1 s warm-up + 2 x ${S} s per endpoint, rate limits off"
-printf '%-44s %9s %8s %9s %9s %7s\n' "endpoint" "req/s" "vs bytes" "p50 us" "p99 us" "non2xx"
-base=0
+echo "mockdesk bench $(date -u +%Y-%m-%d) on $(nproc) cores ($(uname -m)); wrk -t${THREADS} -c${CONN}, 1 s warm-up + 2 x ${S} s per endpoint, each round next to a prebuilt-bytes round, rate limits off"
+printf '%-44s %9s %9s %8s %9s %9s %7s\n' "endpoint" "req/s" "bytes r/s" "vs bytes" "p50 us" "p99 us" "non2xx"
+base_url=""
 for e in "${ENDPOINTS[@]}"; do
   IFS='|' read -r name token url <<<"$e"
-  read -r rps p50 p99 bad <<<"$(measure "$url" "$token")"
-  [ "$base" = 0 ] && base=$rps
+  if [ -z "$base_url" ]; then
+    base_url=$url
+    read -r rps p50 p99 bad <<<"$(measure "$url" "$token")"
+    base=$rps
+  else
+    read -r rps p50 p99 bad base <<<"$(paired "$url" "$token" "$base_url")"
+  fi
   pct=$(awk -v a="$rps" -v b="$base" 'BEGIN { printf "%.0f%%", 100 * a / b }')
-  printf '%-44s %9s %8s %9s %9s %7s\n' "$name" "$rps" "$pct" "$p50" "$p99" "$bad"
+  printf '%-44s %9s %9s %8s %9s %9s %7s\n' "$name" "$rps" "$base" "$pct" "$p50" "$p99" "$bad"
 done
 rss_load=$(rss_kb "$MPID")
 echo
