@@ -90,13 +90,17 @@ pub fn app(state: &AppState) -> Router {
                 }})),
             )
         });
-    // Request spans and their timing cost a little on every request; they are only built
-    // when the log filter would show them (`RUST_LOG=tower_http=debug`).
-    if tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG) {
+    if request_tracing() {
         router.layer(TraceLayer::new_for_http())
     } else {
         router
     }
+}
+
+/// Request spans and their timing cost a little on every request; they are only built when
+/// the log filter would show them (`RUST_LOG=tower_http=debug`).
+fn request_tracing() -> bool {
+    tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG)
 }
 
 /// The main port's whole service: `Host` routing, then each surface's router found by its
@@ -126,7 +130,7 @@ enum Rewrite {
 
 fn dispatch(state: &AppState, rewrite: Rewrite) -> Dispatch {
     let app = app(state);
-    let traced = tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG);
+    let traced = request_tracing();
     let mut surfaces: Vec<(String, Router)> = state
         .dialects
         .iter()
