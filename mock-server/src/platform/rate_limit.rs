@@ -24,6 +24,15 @@ pub struct Window {
     pub seconds: u64,
 }
 
+impl Window {
+    /// The window's length in milliseconds (saturating).
+    fn span_ms(&self) -> i64 {
+        i64::try_from(self.seconds)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(1000)
+    }
+}
+
 /// What a surface allows; an empty list means unlimited.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Policy {
@@ -39,10 +48,6 @@ impl Policy {
         Self {
             windows: vec![Window { limit, seconds }],
         }
-    }
-
-    pub fn is_unlimited(&self) -> bool {
-        self.windows.is_empty()
     }
 }
 
@@ -80,14 +85,9 @@ impl RateLimiter {
         Self::default()
     }
 
-    /// Counts one request against every window of `policy`. A rejected request does not
-    /// consume budget in any window.
-    pub fn check(&self, clock: &Clock, budget: &str, account: &str, policy: &Policy) -> Decision {
-        self.check_windows(clock, budget, account, &policy.windows)
-    }
-
-    /// [`RateLimiter::check`] for a list of windows.
-    pub fn check_windows(
+    /// Counts one request against every window (none: unlimited). A rejected request does
+    /// not consume budget in any window.
+    pub fn check(
         &self,
         clock: &Clock,
         budget: &str,
@@ -125,9 +125,7 @@ impl RateLimiter {
         // First pass: roll expired windows and find whether any window is full.
         let mut blocked: Option<u64> = None;
         for (w, c) in windows.iter().zip(counters.iter_mut()) {
-            let span = i64::try_from(w.seconds)
-                .unwrap_or(i64::MAX)
-                .saturating_mul(1000);
+            let span = w.span_ms();
             if now.saturating_sub(c.window_start_ms) >= span || now < c.window_start_ms {
                 *c = Counter {
                     window_start_ms: now,
@@ -151,14 +149,11 @@ impl RateLimiter {
         let mut best: Option<Decision> = None;
         for (w, c) in windows.iter().zip(counters.iter_mut()) {
             c.count += 1;
-            let span = i64::try_from(w.seconds)
-                .unwrap_or(i64::MAX)
-                .saturating_mul(1000);
             let d = Decision {
                 allowed: true,
                 limit: w.limit,
                 remaining: w.limit.saturating_sub(c.count),
-                reset_after: reset_seconds(c, span, now),
+                reset_after: reset_seconds(c, w.span_ms(), now),
             };
             if best.is_none_or(|b| d.remaining < b.remaining) {
                 best = Some(d);
@@ -199,18 +194,18 @@ mod tests {
         let rl = RateLimiter::new();
         let p = Policy::per(3, 60);
         let rem: Vec<u32> = (0..3)
-            .map(|_| rl.check(&clock, "b", "a", &p).remaining)
+            .map(|_| rl.check(&clock, "b", "a", &p.windows).remaining)
             .collect();
         assert_eq!(rem, vec![2, 1, 0]);
-        let d = rl.check(&clock, "b", "a", &p);
+        let d = rl.check(&clock, "b", "a", &p.windows);
         assert!(!d.allowed);
         assert_eq!(d.reset_after, 60);
         clock.advance_ms(59_000);
-        let d = rl.check(&clock, "b", "a", &p);
+        let d = rl.check(&clock, "b", "a", &p.windows);
         assert!(!d.allowed);
         assert_eq!(d.reset_after, 1);
         clock.advance_ms(1_000);
-        assert!(rl.check(&clock, "b", "a", &p).allowed);
+        assert!(rl.check(&clock, "b", "a", &p.windows).allowed);
     }
 
     /// Accounts and budgets have separate counters.
@@ -219,10 +214,10 @@ mod tests {
         let clock = Clock::frozen_at_ms(0);
         let rl = RateLimiter::new();
         let p = Policy::per(1, 1);
-        assert!(rl.check(&clock, "b", "a1", &p).allowed);
-        assert!(rl.check(&clock, "b", "a2", &p).allowed);
-        assert!(rl.check(&clock, "c", "a1", &p).allowed);
-        assert!(!rl.check(&clock, "b", "a1", &p).allowed);
+        assert!(rl.check(&clock, "b", "a1", &p.windows).allowed);
+        assert!(rl.check(&clock, "b", "a2", &p.windows).allowed);
+        assert!(rl.check(&clock, "c", "a1", &p.windows).allowed);
+        assert!(!rl.check(&clock, "b", "a1", &p.windows).allowed);
     }
 
     /// With two windows (per second and per day) both must have room, and a refused request
@@ -243,14 +238,14 @@ mod tests {
                 },
             ],
         };
-        assert!(rl.check(&clock, "b", "a", &p).allowed);
-        assert!(!rl.check(&clock, "b", "a", &p).allowed);
+        assert!(rl.check(&clock, "b", "a", &p.windows).allowed);
+        assert!(!rl.check(&clock, "b", "a", &p.windows).allowed);
         clock.advance_ms(1_000);
-        let d = rl.check(&clock, "b", "a", &p);
+        let d = rl.check(&clock, "b", "a", &p.windows);
         assert!(d.allowed);
         assert_eq!(d.remaining, 0);
         clock.advance_ms(1_000);
-        let d = rl.check(&clock, "b", "a", &p);
+        let d = rl.check(&clock, "b", "a", &p.windows);
         assert!(!d.allowed);
         assert!(d.reset_after > 80_000);
     }
@@ -261,8 +256,8 @@ mod tests {
         let clock = Clock::frozen_at_ms(i64::MAX / 2);
         let rl = RateLimiter::new();
         let p = Policy::per(1, u64::MAX);
-        assert!(rl.check(&clock, "b", "a", &p).allowed);
-        let d = rl.check(&clock, "b", "a", &p);
+        assert!(rl.check(&clock, "b", "a", &p.windows).allowed);
+        let d = rl.check(&clock, "b", "a", &p.windows);
         assert!(!d.allowed && d.reset_after > 0);
     }
 
@@ -272,9 +267,9 @@ mod tests {
         let clock = Clock::frozen_at_ms(0);
         let rl = RateLimiter::new();
         let p = Policy::per(1, 60);
-        rl.check(&clock, "b", "a", &p);
-        assert!(!rl.check(&clock, "b", "a", &p).allowed);
+        rl.check(&clock, "b", "a", &p.windows);
+        assert!(!rl.check(&clock, "b", "a", &p.windows).allowed);
         rl.clear(Some("b"), Some("a"));
-        assert!(rl.check(&clock, "b", "a", &p).allowed);
+        assert!(rl.check(&clock, "b", "a", &p.windows).allowed);
     }
 }

@@ -430,12 +430,11 @@ async fn guard(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next)
             reset_after: w.seconds,
         })
     } else {
-        Some(ctx.platform.limiter.check_windows(
-            &ctx.platform.clock,
-            info.budget,
-            &account.id,
-            &windows,
-        ))
+        Some(
+            ctx.platform
+                .limiter
+                .check(&ctx.platform.clock, info.budget, &account.id, &windows),
+        )
     };
     let mut res = match decision {
         Some(d) if !d.allowed => ApiError::RateLimited {

@@ -36,42 +36,14 @@ pub fn quick_utc(s: &str) -> Option<DateTime<Utc>> {
     if !shape {
         return None;
     }
-    // All digits (checked above): read them without a parser.
+    // All digits (checked above): read them without a parser; chrono checks the calendar.
     let n = |r: std::ops::Range<usize>| {
         b[r].iter()
-            .fold(0i64, |acc, c| acc * 10 + i64::from(c - b'0'))
+            .fold(0u32, |acc, c| acc * 10 + u32::from(c - b'0'))
     };
-    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
-    let (h, mi, sec) = (n(11..13), n(14..16), n(17..19));
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&m) || d < 1 || d > month_days[(m - 1) as usize] {
-        return None;
-    }
-    if h > 23 || mi > 59 || sec > 59 {
-        return None;
-    }
-    // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    let (yy, mm) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = yy.div_euclid(400);
-    let yoe = yy - era * 400;
-    let doy = (153 * mm + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    DateTime::from_timestamp(days * 86_400 + h * 3600 + mi * 60 + sec, 0)
+    NaiveDate::from_ymd_opt(n(0..4) as i32, n(5..7), n(8..10))?
+        .and_hms_opt(n(11..13), n(14..16), n(17..19))
+        .map(|t| t.and_utc())
 }
 
 pub fn parse_date_input(s: &str) -> Option<DateTime<Utc>> {

@@ -20,16 +20,7 @@ pub fn iso(t: DateTime<Utc>) -> String {
 
 /// A stored timestamp (either spelling) in v3's spelling; unparseable values pass through.
 pub fn iso_of(s: &str) -> String {
-    // The stored spellings are `YYYY-MM-DDTHH:MM:SS+0000` and v3's own `…Z`: respelled without
-    // a parse (every list page formats many of them).
-    if super::models::quick_utc(s).is_some() {
-        let base = s
-            .strip_suffix("+0000")
-            .or_else(|| s.strip_suffix('Z'))
-            .unwrap_or(s);
-        return format!("{base}Z");
-    }
-    super::models::parse_date_input(s).map_or_else(|| s.to_string(), iso)
+    Iso(s).to_string()
 }
 
 /// A stored timestamp printed as [`iso_of`] prints it, written straight into the response
@@ -40,6 +31,8 @@ pub struct Iso<'a>(pub &'a str);
 impl std::fmt::Display for Iso<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let s = self.0;
+        // The stored spellings are `YYYY-MM-DDTHH:MM:SS+0000` and v3's own `…Z`: respelled
+        // without a parse (every list page prints many of them).
         if super::models::quick_utc(s).is_some() {
             let base = s
                 .strip_suffix("+0000")
@@ -47,7 +40,10 @@ impl std::fmt::Display for Iso<'_> {
                 .unwrap_or(s);
             return write!(f, "{base}Z");
         }
-        f.write_str(&iso_of(s))
+        match super::models::parse_date_input(s) {
+            Some(t) => f.write_str(&iso(t)),
+            None => f.write_str(s),
+        }
     }
 }
 
