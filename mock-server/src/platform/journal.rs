@@ -104,8 +104,8 @@ impl Filter {
     }
 }
 
-/// An exchange as the edge records it: shared handles only (no text is formatted on the
-/// request path); it becomes an [`Entry`] when the journal is read.
+/// An exchange as the edge records it (no text formatted on the request path beyond one copy
+/// of the paths); it becomes an [`Entry`] when the journal is read.
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub at_ms: i64,
@@ -126,38 +126,34 @@ pub struct Recorded {
 /// See [`Recorded::paths`].
 #[derive(Debug, Clone)]
 pub struct Paths {
+    /// `{path}[?{query}]{vendor path}`.
     text: Box<str>,
     /// Where the vendor path starts in `text`.
     split: usize,
-    /// Where the query starts in `text`, if the client sent one.
-    query: Option<usize>,
 }
 
 impl Paths {
     pub fn new(client: &Uri, vendor: &Uri) -> Self {
-        let (path, query) = (client.path(), client.query());
-        let vendor_path = vendor.path().trim_start_matches('/');
-        let mut text =
-            String::with_capacity(path.len() + query.map_or(0, str::len) + vendor_path.len() + 1);
-        text.push_str(path);
-        let query_at = text.len();
-        text.push_str(query.unwrap_or(""));
-        let split = text.len();
-        text.push('/');
-        text.push_str(vendor_path);
+        let sent = client.path_and_query().map_or("/", |pq| pq.as_str());
+        let text = format!("{sent}/{}", vendor.path().trim_start_matches('/'));
         Self {
             text: text.into_boxed_str(),
-            split,
-            query: query.map(|_| query_at),
+            split: sent.len(),
         }
     }
 
+    fn sent(&self) -> (&str, Option<&str>) {
+        let sent = &self.text[..self.split];
+        sent.split_once('?')
+            .map_or((sent, None), |(path, query)| (path, Some(query)))
+    }
+
     pub fn path(&self) -> &str {
-        &self.text[..self.query.unwrap_or(self.split)]
+        self.sent().0
     }
 
     pub fn query(&self) -> Option<&str> {
-        self.query.map(|q| &self.text[q..self.split])
+        self.sent().1
     }
 
     /// The vendor's own path, e.g. `/customers/12`.

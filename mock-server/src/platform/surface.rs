@@ -9,8 +9,14 @@
 //! 3. `guard` (matched routes only, so an unknown path is a 404 even without credentials):
 //!    authentication, then the per-account rate limit and its headers.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, FromRequestParts, OriginalUri, Request, State};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
 use axum::http::request::Parts;
@@ -18,16 +24,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use tower::{Layer, ServiceExt};
-
-use std::time::Duration;
-
-use axum::body::{Body, Bytes};
 
 use super::auth::{credential, Account};
 use super::dialect::{Dialect, RateHeaders, SurfaceInfo, TrailingSlash};
@@ -39,12 +36,13 @@ use super::Platform;
 
 /// The base URL of the surface as the client addressed it (scheme, host and the prefix the
 /// client used), for links a response hands back (pagination `links`, `path`). Worked out
-/// from the headers when a handler asks for it.
+/// from the headers and the [`BasePrefix`] when a handler asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientBase(pub String);
 
-/// The path prefix the client used to reach the surface (set by the edge unless `Host`
-/// routing already set a [`ClientBase`]).
+/// The path prefix the client used to reach the surface: the vendor's real base path when
+/// `Host` routing rewrote the request, mockdesk's `/{vendor}{real path}` otherwise (set by
+/// the edge when routing set none).
 #[derive(Debug, Clone)]
 struct BasePrefix(Arc<str>);
 
@@ -57,9 +55,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientBase {
 }
 
 fn client_base_of(parts: &Parts) -> ClientBase {
-    if let Some(b) = parts.extensions.get::<ClientBase>() {
-        return b.clone();
-    }
     let prefix = parts.extensions.get::<BasePrefix>().map_or("", |p| &p.0);
     ClientBase(client_base(&parts.headers, prefix))
 }
@@ -153,7 +148,7 @@ fn preflight(headers: &HeaderMap) -> Response {
     };
     let mut res = Response::new(Body::empty());
     let out = res.headers_mut();
-    allow_origin(headers, out);
+    allow_origin(headers.get(axum::http::header::ORIGIN), out);
     for (asked, allowed) in [
         (ACCESS_CONTROL_REQUEST_METHOD, ACCESS_CONTROL_ALLOW_METHODS),
         (ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_ALLOW_HEADERS),
@@ -167,8 +162,8 @@ fn preflight(headers: &HeaderMap) -> Response {
 }
 
 /// Mirrors the request's `Origin`, if any.
-fn allow_origin(request: &HeaderMap, out: &mut HeaderMap) {
-    if let Some(origin) = request.get(axum::http::header::ORIGIN) {
+fn allow_origin(origin: Option<&HeaderValue>, out: &mut HeaderMap) {
+    if let Some(origin) = origin {
         out.insert(
             axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
             origin.clone(),
@@ -219,7 +214,7 @@ where
         .unwrap_or_else(|| req.uri().clone());
     let vendor_uri = req.uri().clone();
     let relative = || vendor_uri.path().trim_start_matches('/');
-    if req.extensions().get::<ClientBase>().is_none() {
+    if req.extensions().get::<BasePrefix>().is_none() {
         req.extensions_mut()
             .insert(BasePrefix(Arc::clone(&ctx.prefix)));
     }
@@ -301,7 +296,7 @@ where
         }
     }
     let dropped = res.extensions().get::<Dropped>().is_some();
-    let (res, response_bytes) = if dropped {
+    let (mut res, response_bytes) = if dropped {
         (res, Bytes::new())
     } else {
         let mut res = render(ctx.dialect, res, &method, relative());
@@ -324,11 +319,7 @@ where
             bytes,
         )
     };
-    let mut res = res;
-    if let Some(o) = origin {
-        res.headers_mut()
-            .insert(axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
-    }
+    allow_origin(origin.as_ref(), res.headers_mut());
     res.headers_mut()
         .insert(axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED);
     ctx.platform.journal.record(Recorded {
@@ -646,6 +637,8 @@ pub struct Route {
     /// `/{vendor}{real_path}`: where the surface sits on the main port.
     pub prefix: String,
     pub trailing_slash: TrailingSlash,
+    /// `real_path`, shared, for the requests this route rewrites.
+    real_base: Arc<str>,
 }
 
 impl From<&SurfaceInfo> for Route {
@@ -656,6 +649,7 @@ impl From<&SurfaceInfo> for Route {
             hosts: i.hosts,
             prefix: i.prefix(),
             trailing_slash: i.framework.trailing_slash,
+            real_base: Arc::from(i.real_path),
         }
     }
 }
@@ -694,7 +688,6 @@ pub const ADMIN_PREFIX: &str = "/__admin";
 /// base path still goes to that surface (its own 404 in the vendor's shape), never to
 /// another surface of the vendor.
 fn prepend(req: &mut Request, route: &Route) {
-    let base = client_base(req.headers(), route.real_path);
     let pq = req
         .uri()
         .path_and_query()
@@ -712,7 +705,8 @@ fn prepend(req: &mut Request, route: &Route) {
     };
     if let Ok(uri) = new.parse::<Uri>() {
         *req.uri_mut() = uri;
-        req.extensions_mut().insert(ClientBase(base));
+        req.extensions_mut()
+            .insert(BasePrefix(Arc::clone(&route.real_base)));
     }
 }
 
