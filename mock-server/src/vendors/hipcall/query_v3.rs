@@ -221,6 +221,24 @@ impl ListQuery {
         })
     }
 
+    /// The records of `stored` (a collection in stored order) that `keep` accepts, ordered by
+    /// the sort keys; ties keep the stored order.
+    pub fn pick_in_order<'a, T>(
+        &self,
+        stored: impl Iterator<Item = &'a T>,
+        keep: impl Fn(&T) -> bool,
+        value: impl Fn(&T, &str) -> FieldValue,
+    ) -> Vec<&'a T> {
+        let positioned: Vec<(i64, &'a T)> = stored
+            .enumerate()
+            .map(|(i, t)| (i as i64, t))
+            .filter(|(_, t)| keep(t))
+            .collect();
+        let mut v: Vec<&(i64, &'a T)> = positioned.iter().collect();
+        self.order(&mut v, |(_, t), f| value(t, f), |(i, _)| *i);
+        v.into_iter().map(|(_, t)| *t).collect()
+    }
+
     /// Orders records by the sort keys, ties by `id` ascending. Each record's keys are read
     /// once (dates are parsed once per record, not once per comparison).
     pub fn order<T>(

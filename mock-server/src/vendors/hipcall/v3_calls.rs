@@ -97,23 +97,18 @@ impl HipcallState {
     /// Calls matching a list query, in its order.
     pub fn v3_calls(&self, q: &ListQuery) -> Vec<&Cdr> {
         let needle = q.q.as_deref().map(digits).filter(|d| !d.is_empty());
-        // Each call with its stored position: ties order by position (newest first).
-        let positioned: Vec<(i64, &Cdr)> = self
-            .cdrs
-            .values()
-            .enumerate()
-            .map(|(i, c)| (i as i64, c))
-            .filter(|(_, c)| q.matches(|f| call_field(c, f)))
-            .filter(|(_, c)| {
-                needle.as_ref().is_none_or(|n| {
-                    digits(&c.caller_number).contains(n.as_str())
-                        || digits(&c.callee_number).contains(n.as_str())
-                })
-            })
-            .collect();
-        let mut v: Vec<&(i64, &Cdr)> = positioned.iter().collect();
-        q.order(&mut v, |(_, c), f| call_field(c, f), |(i, _)| *i);
-        v.into_iter().map(|(_, c)| *c).collect()
+        // Ties keep the stored order (newest first).
+        q.pick_in_order(
+            self.cdrs.values(),
+            |c| {
+                q.matches(|f| call_field(c, f))
+                    && needle.as_ref().is_none_or(|n| {
+                        digits(&c.caller_number).contains(n.as_str())
+                            || digits(&c.callee_number).contains(n.as_str())
+                    })
+            },
+            call_field,
+        )
     }
 
     /// `GET /calls/{uuid}?date=YYYY-MM-DD`: the date is required and must be a calendar date;

@@ -65,33 +65,21 @@ impl HipcallState {
 
     /// Conversations matching a list query (`q` searches the preview and the contact's name).
     pub fn v3_conversations(&self, q: &ListQuery) -> Vec<&Conversation> {
-        let mut v: Vec<&Conversation> = self
-            .v3
-            .conversations
-            .values()
-            .filter(|c| q.matches(|f| conversation_field(c, f)))
-            .filter(|c| {
-                q.q.as_deref().is_none_or(|n| {
-                    c.last_message_preview
-                        .as_deref()
-                        .is_some_and(|p| contains(p, n))
-                        || c.contact_id
-                            .and_then(|id| self.contacts.get(&id))
-                            .is_some_and(|p| contains(&p.name, n))
-                })
-            })
-            .collect();
-        let index: std::collections::HashMap<&str, i64> = self
-            .v3
-            .conversations
-            .values()
-            .enumerate()
-            .map(|(i, c)| (c.id.as_str(), i as i64))
-            .collect();
-        q.order(&mut v, conversation_field, |c| {
-            index.get(c.id.as_str()).copied().unwrap_or(0)
-        });
-        v
+        q.pick_in_order(
+            self.v3.conversations.values(),
+            |c| {
+                q.matches(|f| conversation_field(c, f))
+                    && q.q.as_deref().is_none_or(|n| {
+                        c.last_message_preview
+                            .as_deref()
+                            .is_some_and(|p| contains(p, n))
+                            || c.contact_id
+                                .and_then(|id| self.contacts.get(&id))
+                                .is_some_and(|p| contains(&p.name, n))
+                    })
+            },
+            conversation_field,
+        )
     }
 
     /// `GET /conversations/{id}?date=YYYY-MM-DD`: the date is required (the API's spec says
