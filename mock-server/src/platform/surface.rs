@@ -36,7 +36,7 @@ use super::Platform;
 
 /// The base URL of the surface as the client addressed it (scheme, host and the prefix the
 /// client used), for links a response hands back (pagination `links`, `path`). Worked out
-/// from the headers and the [`BasePrefix`] when a handler asks for it.
+/// from the headers and the prefix the client used, when a handler asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientBase(pub String);
 
