@@ -11,12 +11,20 @@ use serde_json::Value;
 
 use super::error::{ApiError, ApiResult};
 
-/// A JSON response with `status` whose body is `view` serialized.
-pub fn json_with(status: StatusCode, view: &impl Serialize) -> ApiResult<Response> {
+/// `view` as JSON text, byte for byte what `serde_json::to_vec` writes (the property test
+/// below holds the two together), through sonic-rs's serializer: its SIMD string escaping and
+/// buffered writes make list pages about twice as fast to render as serde_json's.
+pub fn encode(view: &impl Serialize) -> Result<Vec<u8>, sonic_rs::Error> {
     // Most answers fit in 4 KiB; starting there saves the doubling copies from 128 bytes.
     let mut bytes = Vec::with_capacity(4096);
-    match serde_json::to_writer(&mut bytes, view) {
-        Ok(()) => {
+    sonic_rs::to_writer(&mut bytes, view)?;
+    Ok(bytes)
+}
+
+/// A JSON response with `status` whose body is `view` serialized.
+pub fn json_with(status: StatusCode, view: &impl Serialize) -> ApiResult<Response> {
+    match encode(view) {
+        Ok(bytes) => {
             let mut res = (status, bytes).into_response();
             res.headers_mut().insert(
                 header::CONTENT_TYPE,
@@ -261,6 +269,98 @@ mod tests {
             .cloned()
             .collect();
         assert_eq!(keys, ["data", "total"]);
+    }
+
+    fn any_json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            (-1.0e7f64..1.0e7).prop_map(Value::from),
+            any::<String>().prop_map(Value::from),
+            // Control characters, quotes and backslashes, which are escaped.
+            "[\\x00-\\x7f\"\\\\\u{2028}\u{7f}\u{fffd}]{0,24}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                prop::collection::vec((any::<String>(), inner), 0..8)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Every Rust shape a view is made of, written directly (not through a `Value`).
+    #[derive(Debug, Serialize)]
+    struct Shapes {
+        float: f64,
+        single: f32,
+        maybe: Option<f64>,
+        small: i8,
+        wide: u128,
+        letter: char,
+        text: String,
+        unit: (),
+        pair: (u8, String),
+        keyed: std::collections::BTreeMap<u32, bool>,
+        choice: Choice,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        skipped: Option<u8>,
+        #[serde(flatten)]
+        more: std::collections::BTreeMap<String, i64>,
+    }
+
+    #[derive(Debug, Serialize)]
+    enum Choice {
+        Unit,
+        Newtype(i32),
+        Tuple(i32, String),
+        Struct { a: Option<String> },
+    }
+
+    proptest::proptest! {
+        /// The fast encoder writes exactly what serde_json writes, for any JSON document
+        /// (escapes, unicode, integers at their limits, floats of every size, NaN).
+        #[test]
+        fn encode_matches_serde_json(v in any_json()) {
+            proptest::prop_assert_eq!(
+                String::from_utf8(encode(&v).unwrap()).unwrap(),
+                serde_json::to_string(&v).unwrap()
+            );
+        }
+
+        #[test]
+        fn encode_matches_serde_json_for_rust_shapes(
+            float in proptest::num::f64::ANY,
+            single in proptest::num::f32::ANY,
+            maybe in proptest::option::of(proptest::num::f64::ANY),
+            small: i8,
+            wide: u128,
+            letter: char,
+            text: String,
+            keyed in proptest::collection::btree_map(proptest::prelude::any::<u32>(), proptest::prelude::any::<bool>(), 0..4),
+            more in proptest::collection::btree_map("[a-z]{1,6}", proptest::prelude::any::<i64>(), 0..4),
+            pick in 0u8..4,
+            skipped: Option<u8>,
+        ) {
+            let choice = match pick {
+                0 => Choice::Unit,
+                1 => Choice::Newtype(small.into()),
+                2 => Choice::Tuple(small.into(), text.clone()),
+                _ => Choice::Struct { a: Some(text.clone()) },
+            };
+            let v = Shapes {
+                float, single, maybe, small, wide, letter, text: text.clone(), unit: (),
+                pair: (7, text), keyed, choice, skipped, more,
+            };
+            proptest::prop_assert_eq!(
+                String::from_utf8(encode(&v).unwrap()).unwrap(),
+                serde_json::to_string(&v).unwrap()
+            );
+        }
     }
 
     /// A view that cannot serialize is an internal error, not a null.
