@@ -90,8 +90,15 @@ where
         let _ = stream.set_nodelay(true);
         let (svc, body_timeout) = (svc.clone(), limits.client_timeout);
         let hyper_svc = hyper::service::service_fn(move |req: Request<Incoming>| {
-            svc.clone()
-                .oneshot(req.map(|b| Body::new(TimeoutBody::new(body_timeout, b))))
+            // Only a body that is coming needs a deadline (and a box).
+            let req = req.map(|b| {
+                if hyper::body::Body::is_end_stream(&b) {
+                    Body::empty()
+                } else {
+                    Body::new(TimeoutBody::new(body_timeout, b))
+                }
+            });
+            svc.clone().oneshot(req)
         });
         let conn = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), hyper_svc)

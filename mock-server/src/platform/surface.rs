@@ -274,7 +274,12 @@ where
             }
         }
     };
-    let req = Request::from_parts(parts, Body::from(request_bytes.clone()));
+    let body = if request_bytes.is_empty() {
+        Body::empty()
+    } else {
+        Body::from(request_bytes.clone())
+    };
+    let req = Request::from_parts(parts, body);
     let mut res = run_caught(inner, req).await;
     // With --state-dir, a write is on disk before its answer goes out.
     let wrote = !matches!(method, Method::GET | Method::HEAD)
@@ -311,9 +316,7 @@ where
             .entry(axum::http::header::VARY)
             .or_insert(HeaderValue::from_static("Origin"));
         let (parts, body) = res.into_parts();
-        let bytes = axum::body::to_bytes(body, usize::MAX)
-            .await
-            .unwrap_or_default();
+        let bytes = body_bytes(body).await;
         (
             Response::from_parts(parts, Body::from(bytes.clone())),
             bytes,
@@ -335,6 +338,32 @@ where
         latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
     });
     res
+}
+
+/// A response body, whole (empty if it fails). The bodies handlers build are one frame,
+/// which is handed back as it is: no copy, no list of chunks.
+async fn body_bytes(mut body: Body) -> Bytes {
+    use http_body_util::BodyExt;
+    let mut first = Bytes::new();
+    let mut more: Option<bytes::BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Bytes::new();
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        match &mut more {
+            Some(all) => all.extend_from_slice(&data),
+            None if first.is_empty() => first = data,
+            None => {
+                let mut all = bytes::BytesMut::from(&first[..]);
+                all.extend_from_slice(&data);
+                more = Some(all);
+            }
+        }
+    }
+    more.map_or(first, bytes::BytesMut::freeze)
 }
 
 /// `scheme://host{path_prefix}` from the request headers.
@@ -746,4 +775,38 @@ pub fn route_to_surface(mut req: Request, route: &Route) -> Request {
         trim_slash(&mut req, std::slice::from_ref(route));
     }
     req
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(chunks: Vec<Result<&'static str, std::io::Error>>) -> Body {
+        Body::from_stream(futures_util::stream::iter(
+            chunks
+                .into_iter()
+                .map(|c| c.map(|s: &'static str| Bytes::from_static(s.as_bytes()))),
+        ))
+    }
+
+    /// One frame is handed back as it is; several are joined in order; a failed body is
+    /// empty (as `to_bytes(..).unwrap_or_default()` was).
+    #[tokio::test]
+    async fn body_bytes_whole() {
+        let one = Bytes::from_static(b"{\"a\":1}");
+        let got = body_bytes(Body::from(one.clone())).await;
+        assert_eq!(got, one);
+        assert_eq!(got.as_ptr(), one.as_ptr(), "a single frame is not copied");
+        assert_eq!(body_bytes(Body::empty()).await, Bytes::new());
+        assert_eq!(
+            body_bytes(stream(vec![Ok("{\"a\""), Ok(":"), Ok("1}")])).await,
+            Bytes::from_static(b"{\"a\":1}")
+        );
+        assert_eq!(
+            body_bytes(stream(vec![Ok(""), Ok("x"), Ok("y")])).await,
+            Bytes::from_static(b"xy")
+        );
+        let broken = stream(vec![Ok("{\"a\""), Err(std::io::Error::other("gone"))]);
+        assert_eq!(body_bytes(broken).await, Bytes::new());
+    }
 }
