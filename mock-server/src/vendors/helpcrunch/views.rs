@@ -5,6 +5,8 @@
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::platform::view::display_str;
+
 use super::models::{
     Chat, ChatStatus, Customer, Department, Device, Event, HelpCrunchState, Location, Message,
     DEFAULT_TAG_COLOR,
@@ -16,7 +18,7 @@ pub struct Ts(pub Option<i64>);
 impl Serialize for Ts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 {
-            Some(secs) => s.collect_str(&secs),
+            Some(secs) => display_str(s, &secs),
             None => s.serialize_none(),
         }
     }
@@ -27,11 +29,10 @@ pub struct TsMs(pub i64);
 
 impl Serialize for TsMs {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&format_args!(
-            "{}.{:03}",
-            self.0.div_euclid(1000),
-            self.0.rem_euclid(1000)
-        ))
+        display_str(
+            s,
+            &format_args!("{}.{:03}", self.0.div_euclid(1000), self.0.rem_euclid(1000)),
+        )
     }
 }
 

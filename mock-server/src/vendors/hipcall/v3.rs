@@ -28,45 +28,28 @@ pub fn iso_of(s: &str) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct Iso<'a>(pub &'a str);
 
-impl<'a> Iso<'a> {
-    /// The stored spellings are `YYYY-MM-DDTHH:MM:SS+0000` and v3's own `…Z`: both are
-    /// respelled without a parse (every list page prints many of them). The part before
-    /// the `Z`, when the stored text is one of those.
-    fn utc_base(&self) -> Option<&'a str> {
-        let s = self.0;
-        super::models::quick_utc(s)?;
-        Some(
-            s.strip_suffix("+0000")
-                .or_else(|| s.strip_suffix('Z'))
-                .unwrap_or(s),
-        )
-    }
-}
-
 impl std::fmt::Display for Iso<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let Some(base) = self.utc_base() {
+        let s = self.0;
+        // The stored spellings are `YYYY-MM-DDTHH:MM:SS+0000` and v3's own `…Z`: respelled
+        // without a parse (every list page prints many of them).
+        if super::models::quick_utc(s).is_some() {
+            let base = s
+                .strip_suffix("+0000")
+                .or_else(|| s.strip_suffix('Z'))
+                .unwrap_or(s);
             return write!(f, "{base}Z");
         }
-        match super::models::parse_date_input(self.0) {
+        match super::models::parse_date_input(s) {
             Some(t) => f.write_str(&iso(t)),
-            None => f.write_str(self.0),
+            None => f.write_str(s),
         }
     }
 }
 
 impl Serialize for Iso<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // The common spelling goes out as one string from the stack, not through `fmt`.
-        let mut buf = [0u8; 32];
-        if let Some(base) = self.utc_base().filter(|b| b.len() < buf.len()) {
-            buf[..base.len()].copy_from_slice(base.as_bytes());
-            buf[base.len()] = b'Z';
-            if let Ok(text) = std::str::from_utf8(&buf[..=base.len()]) {
-                return s.serialize_str(text);
-            }
-        }
-        s.collect_str(self)
+        crate::platform::view::display_str(s, self)
     }
 }
 

@@ -174,25 +174,33 @@ pub fn iso_micros(ms: i64) -> String {
     out
 }
 
-/// Writes [`iso_micros`] into `out` (field by field; chrono's format strings are parsed on
-/// every call, and list pages print many timestamps).
+/// Writes [`iso_micros`] into `out`: the digits are placed by hand (chrono's format strings
+/// are parsed on every call, and `{:02}` pads through `fmt`; list pages print many
+/// timestamps). Years outside 0..=9999 go through chrono.
 pub fn write_iso_micros(out: &mut impl std::fmt::Write, ms: i64) -> std::fmt::Result {
     use chrono::{Datelike, Timelike};
     let t = DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default();
-    if !(0..=9999).contains(&t.year()) {
-        return write!(out, "{}", t.format("%Y-%m-%dT%H:%M:%S%.6fZ"));
+    let year = match u32::try_from(t.year()) {
+        Ok(y) if y <= 9999 => y,
+        _ => return write!(out, "{}", t.format("%Y-%m-%dT%H:%M:%S%.6fZ")),
+    };
+    let mut text = *b"0000-00-00T00:00:00.000000Z";
+    for (range, n) in [
+        (0..4, year),
+        (5..7, t.month()),
+        (8..10, t.day()),
+        (11..13, t.hour()),
+        (14..16, t.minute()),
+        (17..19, t.second()),
+        (20..26, t.nanosecond() / 1000),
+    ] {
+        let mut n = n;
+        for digit in text[range].iter_mut().rev() {
+            *digit = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
     }
-    write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.nanosecond() / 1000
-    )
+    out.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?)
 }
 
 /// Parses an id given as a number or a numeric string.

@@ -4,6 +4,8 @@
 
 use serde::{Serialize, Serializer};
 
+use crate::platform::view::display_str;
+
 use super::models::{Attachment, Conversation, HiverState, Inbox, MessageRef, Note, Tag, User};
 
 /// An id printed as a JSON string (`"101"`).
@@ -12,7 +14,7 @@ pub struct IdStr(pub i64);
 
 impl Serialize for IdStr {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        display_str(s, &self.0)
     }
 }
 
@@ -27,7 +29,7 @@ impl std::fmt::Display for IsoMicros {
 
 impl Serialize for IsoMicros {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        display_str(s, self)
     }
 }
 
