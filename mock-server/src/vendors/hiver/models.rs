@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -165,42 +164,6 @@ pub struct HiverState {
     /// Counters of ids that live inside records (`message`); records in collections take
     /// theirs from the collection, whose counter survives deletes.
     pub next_ids: BTreeMap<String, i64>,
-}
-
-/// Notes print `2026-07-21T14:24:22.000000Z`.
-pub fn iso_micros(ms: i64) -> String {
-    let mut out = String::with_capacity(27);
-    let _ = write_iso_micros(&mut out, ms);
-    out
-}
-
-/// Writes [`iso_micros`] into `out`: the digits are placed by hand (chrono's format strings
-/// are parsed on every call, and `{:02}` pads through `fmt`; list pages print many
-/// timestamps). Years outside 0..=9999 go through chrono.
-pub fn write_iso_micros(out: &mut impl std::fmt::Write, ms: i64) -> std::fmt::Result {
-    use chrono::{Datelike, Timelike};
-    let t = DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default();
-    let year = match u32::try_from(t.year()) {
-        Ok(y) if y <= 9999 => y,
-        _ => return write!(out, "{}", t.format("%Y-%m-%dT%H:%M:%S%.6fZ")),
-    };
-    let mut text = *b"0000-00-00T00:00:00.000000Z";
-    for (range, n) in [
-        (0..4, year),
-        (5..7, t.month()),
-        (8..10, t.day()),
-        (11..13, t.hour()),
-        (14..16, t.minute()),
-        (17..19, t.second()),
-        (20..26, t.nanosecond() / 1000),
-    ] {
-        let mut n = n;
-        for digit in text[range].iter_mut().rev() {
-            *digit = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
-    }
-    out.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?)
 }
 
 /// Parses an id given as a number or a numeric string.
@@ -640,18 +603,6 @@ impl HiverState {
 mod tests {
     use super::*;
 
-    proptest::proptest! {
-        /// The field-by-field timestamp matches chrono's format string for any instant.
-        #[test]
-        fn iso_micros_matches_chrono(ms in -80_000_000_000_000i64..300_000_000_000_000i64) {
-            let chrono = DateTime::<Utc>::from_timestamp_millis(ms)
-                .unwrap_or_default()
-                .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-                .to_string();
-            proptest::prop_assert_eq!(iso_micros(ms), chrono);
-        }
-    }
-
     /// Both spellings of closed are read; each surface writes its own.
     #[test]
     fn status_spellings() {
@@ -660,12 +611,6 @@ mod tests {
         assert_eq!(Status::Close.official(), "close");
         assert_eq!(Status::Close.tutorial(), "closed");
         assert_eq!(Status::parse("snoozed"), None);
-    }
-
-    /// Note timestamps carry microseconds and Z.
-    #[test]
-    fn note_time_format() {
-        assert_eq!(iso_micros(1_784_643_862_000), "2026-07-21T14:24:22.000000Z");
     }
 }
 

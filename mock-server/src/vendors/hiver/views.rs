@@ -18,12 +18,37 @@ impl Serialize for IdStr {
     }
 }
 
-/// Unix milliseconds printed as `2026-07-21T14:24:22.000000Z`.
+/// Unix milliseconds printed as `2026-07-21T14:24:22.000000Z` (notes, conversations).
 pub struct IsoMicros(pub i64);
 
 impl std::fmt::Display for IsoMicros {
+    /// The digits are placed by hand: chrono's format strings are parsed on every call, and
+    /// `{:02}` pads through `fmt` (list pages print many timestamps). Years outside 0..=9999
+    /// go through chrono.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        super::models::write_iso_micros(f, self.0)
+        use chrono::{DateTime, Datelike, Timelike, Utc};
+        let t = DateTime::<Utc>::from_timestamp_millis(self.0).unwrap_or_default();
+        let year = match u32::try_from(t.year()) {
+            Ok(y) if y <= 9999 => y,
+            _ => return write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%S%.6fZ")),
+        };
+        let mut text = *b"0000-00-00T00:00:00.000000Z";
+        for (range, n) in [
+            (0..4, year),
+            (5..7, t.month()),
+            (8..10, t.day()),
+            (11..13, t.hour()),
+            (14..16, t.minute()),
+            (17..19, t.second()),
+            (20..26, t.nanosecond() / 1000),
+        ] {
+            let mut n = n;
+            for digit in text[range].iter_mut().rev() {
+                *digit = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        }
+        f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?)
     }
 }
 
@@ -334,5 +359,34 @@ impl HiverState {
             note_type: &n.note_type,
             created_at: IsoMicros(n.created_at),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::IsoMicros;
+
+    proptest::proptest! {
+        /// The hand-placed digits match chrono's format string for any instant (including
+        /// years chrono prints itself).
+        #[test]
+        fn iso_micros_matches_chrono(ms in -80_000_000_000_000i64..300_000_000_000_000i64) {
+            let chrono = DateTime::<Utc>::from_timestamp_millis(ms)
+                .unwrap_or_default()
+                .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                .to_string();
+            proptest::prop_assert_eq!(IsoMicros(ms).to_string(), chrono);
+        }
+    }
+
+    /// Note timestamps carry microseconds and Z.
+    #[test]
+    fn note_time_format() {
+        assert_eq!(
+            IsoMicros(1_784_643_862_000).to_string(),
+            "2026-07-21T14:24:22.000000Z"
+        );
     }
 }
