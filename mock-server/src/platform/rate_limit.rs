@@ -70,6 +70,15 @@ struct Counter {
     count: u32,
 }
 
+/// The value under `key`, inserted empty first if absent. The key is copied only then (the
+/// entry API would copy it on every call).
+fn slot<'m, V: Default>(map: &'m mut HashMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
+}
+
 /// The longest window accepted from flags or the admin API (a year).
 pub const MAX_WINDOW_SECONDS: u64 = 366 * 86_400;
 
@@ -105,14 +114,7 @@ impl RateLimiter {
         }
         let now = clock.now_ms();
         let mut all = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-        if !all.contains_key(budget) {
-            all.insert(budget.to_string(), HashMap::new());
-        }
-        let accounts = all.get_mut(budget).expect("inserted above");
-        if !accounts.contains_key(account) {
-            accounts.insert(account.to_string(), Vec::new());
-        }
-        let counters = accounts.get_mut(account).expect("inserted above");
+        let counters = slot(slot(&mut all, budget), account);
         if counters.len() < windows.len() {
             counters.resize(
                 windows.len(),
