@@ -18,13 +18,8 @@ pub fn iso(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// A stored timestamp (either spelling) in v3's spelling; unparseable values pass through.
-pub fn iso_of(s: &str) -> String {
-    Iso(s).to_string()
-}
-
-/// A stored timestamp printed as [`iso_of`] prints it, written straight into the response
-/// (no string is built for it).
+/// A stored timestamp (either spelling) in v3's spelling, written straight into the response
+/// (no string is built for it); unparseable values pass through.
 #[derive(Debug, Clone, Copy)]
 pub struct Iso<'a>(pub &'a str);
 
@@ -88,7 +83,6 @@ mod iso_tests {
                 "{s}"
             );
             let spelled = want.map_or_else(|| s.to_string(), super::iso);
-            assert_eq!(super::iso_of(s), spelled, "{s}");
             assert_eq!(super::Iso(s).to_string(), spelled, "{s}");
             assert_eq!(
                 serde_json::to_string(&super::Iso(s)).unwrap(),

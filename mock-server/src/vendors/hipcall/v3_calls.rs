@@ -620,7 +620,8 @@ impl HipcallState {
         let until = ended + Duration::minutes(60);
         let set = self.v3.call_dispositions.get(&uuid.to_ascii_lowercase());
         let d = set.and_then(|s| self.v3.dispositions.get(&s.disposition_id));
-        let actor = |a: &Actor| json!({"user_id": a.user_id, "at": super::v3::iso_of(&a.at), "name": a.name});
+        let actor =
+            |a: &Actor| json!({"user_id": a.user_id, "at": super::v3::Iso(&a.at), "name": a.name});
         Ok(json!({
             "editable": now <= until,
             "edit_window_minutes": 60,

@@ -8,8 +8,8 @@ use super::models::{
     Cdr, Extension, FlowStep, Greeting, HipcallState, Number, Party, Tag, Task, Team, User,
 };
 use super::v3::{
-    color_name, iso_of, Attribute, Consent, Conversation, CustomFieldDef, Disposition, Inbox, Iso,
-    Message, Procedure, TemplateMessage, Voicemail, TAG_TYPES,
+    color_name, Attribute, Consent, Conversation, CustomFieldDef, Disposition, Inbox, Iso, Message,
+    Procedure, TemplateMessage, Voicemail, TAG_TYPES,
 };
 
 fn enum_of(v: i64, names: &[&'static str]) -> Option<&'static str> {
@@ -86,7 +86,7 @@ pub struct TaskView<'a> {
     name: &'a str,
     description: &'a Option<String>,
     done: bool,
-    done_at: Option<String>,
+    done_at: Option<Iso<'a>>,
 }
 
 #[derive(Serialize)]
@@ -101,7 +101,7 @@ pub struct TaskDetailView<'a> {
     name: &'a str,
     description: &'a Option<String>,
     done: bool,
-    done_at: Option<String>,
+    done_at: Option<Iso<'a>>,
     assign_to_user_id: Option<i64>,
     auto_assign_to_user: bool,
     company_ids: &'a [i64],
@@ -109,7 +109,7 @@ pub struct TaskDetailView<'a> {
     deal_ids: &'a [i64],
     companies: Vec<Named<'a>>,
     contacts: Vec<Named<'a>>,
-    due_date: Option<String>,
+    due_date: Option<Iso<'a>>,
     priority: Option<&'a str>,
     task_list_id: Option<i64>,
 }
@@ -145,7 +145,7 @@ pub struct UserView<'a> {
     owner: bool,
     suspended: bool,
     state: &'a str,
-    state_changed_at: Option<String>,
+    state_changed_at: Option<Iso<'a>>,
     phone_prefix: &'static str,
     phone_countries: [&'static str; 1],
     default_number: Option<DefaultNumber<'a>>,
@@ -218,7 +218,7 @@ pub struct CommentView<'a> {
     id: i64,
     content: &'a str,
     user: Option<UserSummary<'a>>,
-    inserted_at: String,
+    inserted_at: Iso<'a>,
 }
 
 #[derive(Serialize)]
@@ -315,8 +315,8 @@ pub struct DealView<'a> {
     mrr: Option<f64>,
     currency: &'a Option<String>,
     state: &'a str,
-    won_at: Option<String>,
-    lost_at: Option<String>,
+    won_at: Option<Iso<'a>>,
+    lost_at: Option<Iso<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     amount_source: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -328,16 +328,16 @@ pub struct ConversationView<'a> {
     id: &'a str,
     inbox_id: &'a str,
     status: &'a str,
-    last_activity_at: String,
+    last_activity_at: Iso<'a>,
     contact_id: Option<i64>,
     company_id: Option<i64>,
     assignee_id: Option<i64>,
     unread_count: i64,
     last_message_preview: &'a Option<String>,
     contact_info: Value,
-    answered_at: Option<String>,
+    answered_at: Option<Iso<'a>>,
     bridged_at: Option<String>,
-    closed_at: Option<String>,
+    closed_at: Option<Iso<'a>>,
 }
 
 #[derive(Serialize)]
@@ -353,8 +353,8 @@ pub struct MessageView<'a> {
     payload: &'a Map<String, Value>,
     media_url: Option<String>,
     error_code: Option<i64>,
-    inserted_at: String,
-    updated_at: String,
+    inserted_at: Iso<'a>,
+    updated_at: Iso<'a>,
 }
 
 #[derive(Serialize)]
@@ -366,7 +366,7 @@ pub struct TemplateMessageView<'a> {
     state: &'a str,
     gsm_id: Option<String>,
     category: &'a str,
-    inserted_at: String,
+    inserted_at: Iso<'a>,
     contact_id: Option<i64>,
     company_id: Option<i64>,
     conversation_id: &'a Option<String>,
@@ -377,8 +377,8 @@ fn split_name(full: &str) -> (&str, &str) {
     full.split_once(' ').unwrap_or((full, ""))
 }
 
-fn opt_iso(s: &Option<String>) -> Option<String> {
-    s.as_deref().map(iso_of)
+fn opt_iso(s: &Option<String>) -> Option<Iso<'_>> {
+    s.as_deref().map(Iso)
 }
 
 impl HipcallState {
@@ -507,7 +507,7 @@ impl HipcallState {
             owner: u.owner,
             suspended: false,
             state: presence.map_or("available", |p| p.state.as_str()),
-            state_changed_at: presence.map(|p| iso_of(&p.changed_at)),
+            state_changed_at: presence.map(|p| Iso(&p.changed_at)),
             phone_prefix: "+90",
             phone_countries: ["TR"],
             default_number: u
@@ -561,7 +561,7 @@ impl HipcallState {
             id: c.id,
             content: &c.content,
             user: c.user_id.and_then(|u| self.v3_user_summary(u)),
-            inserted_at: iso_of(&c.created_at),
+            inserted_at: Iso(&c.created_at),
         }
     }
 
@@ -679,7 +679,7 @@ impl HipcallState {
             id: &c.id,
             inbox_id: &c.inbox_id,
             status: &c.status,
-            last_activity_at: iso_of(&c.last_activity_at),
+            last_activity_at: Iso(&c.last_activity_at),
             contact_id: c.contact_id,
             company_id: c.company_id,
             assignee_id: c.assignee_id,
@@ -817,8 +817,8 @@ pub struct ConsentView<'a> {
     action: &'a str,
     purpose: &'a str,
     source: &'a str,
-    performed_at: String,
-    expires_at: Option<String>,
+    performed_at: Iso<'a>,
+    expires_at: Option<Iso<'a>>,
     evidence: &'a Map<String, Value>,
     text_version: &'a str,
 }
@@ -829,7 +829,7 @@ pub fn consent(c: &Consent) -> ConsentView<'_> {
         action: &c.action,
         purpose: &c.purpose,
         source: &c.source,
-        performed_at: iso_of(&c.performed_at),
+        performed_at: Iso(&c.performed_at),
         expires_at: opt_iso(&c.expires_at),
         evidence: &c.evidence,
         text_version: &c.text_version,
@@ -852,8 +852,8 @@ pub fn message(m: &Message) -> MessageView<'_> {
         payload: &m.payload,
         media_url: None,
         error_code: None,
-        inserted_at: iso_of(&m.inserted_at),
-        updated_at: iso_of(&m.updated_at),
+        inserted_at: Iso(&m.inserted_at),
+        updated_at: Iso(&m.updated_at),
     }
 }
 
@@ -866,7 +866,7 @@ pub fn template_message(t: &TemplateMessage) -> TemplateMessageView<'_> {
         state: &t.state,
         gsm_id: None,
         category: &t.category,
-        inserted_at: iso_of(&t.inserted_at),
+        inserted_at: Iso(&t.inserted_at),
         contact_id: t.contact_id,
         company_id: None,
         conversation_id: &t.conversation_id,
@@ -889,7 +889,7 @@ pub fn procedure(p: &Procedure, detail: bool) -> Value {
             m.insert("body".into(), json!(p.body));
             m.insert(
                 "version".into(),
-                json!({"number": p.version, "published_at": iso_of(&p.published_at)}),
+                json!({"number": p.version, "published_at": Iso(&p.published_at)}),
             );
             m.insert(
                 "steps".into(),
