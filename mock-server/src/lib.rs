@@ -64,7 +64,8 @@ use tower_http::trace::TraceLayer;
 
 pub use config::Config;
 pub use embed::{BlockingMockDesk, DeskError, Fault, MockDesk, MockDeskBuilder};
-use platform::surface::{route_by_host, route_to_surface, Route, ADMIN_PREFIX};
+use futures_util::future::Either;
+use platform::surface::{route_by_host, route_to_surface, Route, Surface, ADMIN_PREFIX};
 pub use state::{AppState, SetupError};
 
 /// The path-prefix router: every surface under `/{vendor}{real path}`, the admin API under
@@ -72,13 +73,8 @@ pub use state::{AppState, SetupError};
 pub fn app(state: &AppState) -> Router {
     let mut router = Router::new().nest(ADMIN_PREFIX, admin::router(state.clone()));
     for (dialect, r) in state.dialects.iter().zip(state.routers.iter()) {
-        let prefix = dialect.info().prefix();
-        // `nest` covers `prefix` and `prefix/…`; `prefix/` alone goes to the surface's own
-        // fallback so it, too, gets the vendor's 404 body.
-        router = router.nest(&prefix, r.clone()).route_service(
-            &format!("{prefix}/"),
-            tower::ServiceExt::map_request(r.clone(), |req: Request| req),
-        );
+        // `nest_service` covers `prefix`, `prefix/` and `prefix/…`.
+        router = router.nest_service(&dialect.info().prefix(), r.clone());
     }
     let router = router
         .fallback(|req: Request| async move {
@@ -131,7 +127,7 @@ enum Rewrite {
 fn dispatch(state: &AppState, rewrite: Rewrite) -> Dispatch {
     let app = app(state);
     let traced = request_tracing();
-    let mut surfaces: Vec<(String, Router)> = state
+    let mut surfaces: Vec<(String, Surface)> = state
         .dialects
         .iter()
         .zip(state.routers.iter())
@@ -150,14 +146,20 @@ fn dispatch(state: &AppState, rewrite: Rewrite) -> Dispatch {
 #[derive(Clone)]
 struct Dispatch {
     rewrite: Rewrite,
-    surfaces: Arc<Vec<(String, Router)>>,
+    surfaces: Arc<Vec<(String, Surface)>>,
     app: Router,
 }
+
+/// A surface's answer, or the rest of the app's.
+type DispatchFuture = futures_util::future::Either<
+    <Surface as tower::Service<Request>>::Future,
+    axum::routing::future::RouteFuture<std::convert::Infallible>,
+>;
 
 impl tower::Service<Request> for Dispatch {
     type Response = axum::response::Response;
     type Error = std::convert::Infallible;
-    type Future = axum::routing::future::RouteFuture<std::convert::Infallible>;
+    type Future = DispatchFuture;
 
     fn poll_ready(
         &mut self,
@@ -176,8 +178,8 @@ impl tower::Service<Request> for Dispatch {
             path.strip_prefix(prefix.as_str())
                 .is_some_and(|rest| rest.is_empty() || (rest.starts_with('/') && rest != "/"))
         });
-        let Some((prefix, router)) = found else {
-            return self.app.call(req);
+        let Some((prefix, surface)) = found else {
+            return Either::Right(self.app.call(req));
         };
         let rest = &path[prefix.len()..];
         let stripped = match (rest.is_empty(), req.uri().query()) {
@@ -187,7 +189,7 @@ impl tower::Service<Request> for Dispatch {
             (false, Some(q)) => format!("{rest}?{q}"),
         };
         let Ok(uri) = stripped.parse::<axum::http::Uri>() else {
-            return self.app.call(req);
+            return Either::Right(self.app.call(req));
         };
         if req
             .extensions()
@@ -198,7 +200,7 @@ impl tower::Service<Request> for Dispatch {
             req.extensions_mut().insert(original);
         }
         *req.uri_mut() = uri;
-        router.clone().call(req)
+        Either::Left(surface.answer(req))
     }
 }
 

@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use axum::Router;
-
 use crate::config::{Config, SurfacePort};
 use crate::platform::clock::Clock;
 use crate::platform::dialect::{Backend, Dialect, SurfaceInfo};
@@ -19,7 +17,7 @@ pub struct AppState {
     pub backends: Arc<Vec<Arc<dyn Backend>>>,
     pub dialects: Arc<Vec<&'static Dialect>>,
     /// Surface routers with the shared layers applied, paths relative to the surface root.
-    pub(crate) routers: Arc<Vec<Router>>,
+    pub(crate) routers: Arc<Vec<crate::platform::surface::Surface>>,
     pub ports: Arc<Vec<SurfacePort>>,
     /// `--admin-token`: the bearer token the admin API requires, if any.
     pub admin_token: Option<Arc<str>>,

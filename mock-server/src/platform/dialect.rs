@@ -220,7 +220,7 @@ pub trait Backend: Send + Sync + 'static {
 /// plus a router whose paths are relative to the surface root.
 pub struct VendorMount {
     pub backend: std::sync::Arc<dyn Backend>,
-    pub surfaces: Vec<(&'static Dialect, axum::Router)>,
+    pub surfaces: Vec<(&'static Dialect, super::routes::Routes)>,
     /// How the vendor pushes webhooks, if it does.
     pub webhooks: Option<&'static super::webhooks::WebhookSpec>,
 }

@@ -13,6 +13,7 @@ pub mod input;
 pub mod journal;
 pub mod pagination;
 pub mod rate_limit;
+pub mod routes;
 pub mod serve;
 pub mod store;
 pub mod surface;

@@ -1,13 +1,14 @@
 //! Mounting a surface: the layers every vendor router gets, and the three ways a request
 //! reaches a surface (path prefix, `Host` header, own port).
 //!
-//! Layers, outermost first:
-//! 1. `edge` (one service around the whole router): answers CORS preflights, notes the prefix
-//!    the client used, renders any neutral error (or stray plain-text error from axum/tower) in
-//!    the vendor's body, turns a panic into `ApiError::Internal`, and journals the exchange.
-//! 2. body limit.
-//! 3. `guard` (matched routes only, so an unknown path is a 404 even without credentials):
-//!    authentication, then the per-account rate limit and its headers.
+//! Layers, outermost first, all in one service ([`Surface`]) around the vendor's router:
+//! 1. `edge`: answers CORS preflights, notes the prefix the client used, renders any neutral
+//!    error (or stray plain-text error from axum/tower) in the vendor's body, turns a panic
+//!    into `ApiError::Internal`, and journals the exchange.
+//! 2. `guard` (routed paths only, so an unknown path is a 404 even without credentials; see
+//!    [`super::routes`]): authentication, then the per-account rate limit and its headers,
+//!    then injected faults.
+//! 3. body limit, then axum's router.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -17,11 +18,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, FromRequestParts, OriginalUri, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, OriginalUri, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
-use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use tower::{Layer, ServiceExt};
@@ -32,6 +32,7 @@ use super::error::{ApiError, PendingError};
 use super::faults::{Effect, Hit};
 use super::journal::{body_text, Paths, Recorded};
 use super::rate_limit::Decision;
+use super::routes::{Matcher, Routes};
 use super::Platform;
 
 /// The base URL of the surface as the client addressed it (scheme, host and the prefix the
@@ -65,47 +66,51 @@ struct SurfaceCtx {
     backend: Arc<dyn super::dialect::Backend>,
     /// `/{vendor}{real path}`, where the surface sits on the main port.
     prefix: Arc<str>,
+    /// Which paths the vendor's routes serve.
+    matcher: Matcher,
 }
 
 /// Set by a handler whose GET changes state (so `--state-dir` stores it).
 #[derive(Debug, Clone, Copy)]
 pub struct StateChanged;
 
-/// Wraps a vendor's routes (paths relative to the surface root) with the shared layers.
+/// The router inside a surface's edge: the vendor's routes under the extractors' body limit.
+type Limited = <DefaultBodyLimit as Layer<Router>>::Service;
+
+/// A mounted surface: the vendor's routes (paths relative to the surface root) behind the
+/// shared layers. The main port, a surface's own port and [`crate::app`] all call it.
+#[derive(Clone)]
+pub struct Surface {
+    ctx: Arc<SurfaceCtx>,
+    inner: Limited,
+}
+
+/// Wraps a vendor's routes with the shared layers.
 pub fn mount(
     platform: Arc<Platform>,
     dialect: &'static Dialect,
     backend: Arc<dyn super::dialect::Backend>,
-    routes: Router,
-) -> Router {
+    routes: Routes,
+) -> Surface {
     let limit = platform.max_body_bytes;
+    let (router, matcher) = routes.split();
     let ctx = Arc::new(SurfaceCtx {
         platform,
         dialect,
         backend,
         prefix: Arc::from(dialect.info().prefix()),
+        matcher,
     });
-    let routes = routes
-        .route_layer(from_fn_with_state(ctx.clone(), guard))
+    let router = router
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed);
-    // The edge wraps the whole router once (not each route): one boxed future per request.
-    let inner = DefaultBodyLimit::max(limit).layer(routes);
-    Router::new().fallback_service(Edge { ctx, inner })
+    Surface {
+        ctx,
+        inner: DefaultBodyLimit::max(limit).layer(router),
+    }
 }
 
-/// The outermost layer of a surface: see [`edge`].
-#[derive(Clone)]
-struct Edge<S> {
-    ctx: Arc<SurfaceCtx>,
-    inner: S,
-}
-
-impl<S> tower::Service<Request> for Edge<S>
-where
-    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
+impl tower::Service<Request> for Surface {
     type Response = Response;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
@@ -115,6 +120,13 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
+        self.answer(req)
+    }
+}
+
+impl Surface {
+    /// [`tower::Service::call`] through a shared reference.
+    pub fn answer(&self, req: Request) -> <Self as tower::Service<Request>>::Future {
         let ctx = Arc::clone(&self.ctx);
         let inner = self.inner.clone();
         Box::pin(async move { Ok(edge(ctx, req, inner).await) })
@@ -280,7 +292,11 @@ where
         Body::from(request_bytes.clone())
     };
     let req = Request::from_parts(parts, body);
-    let mut res = run_caught(inner, req).await;
+    let mut res = if ctx.matcher.serves(vendor_uri.path()) {
+        guard(&ctx, req, inner).await
+    } else {
+        run_caught(inner, req).await
+    };
     // With --state-dir, a write is on disk before its answer goes out.
     let wrote = !matches!(method, Method::GET | Method::HEAD)
         || res.extensions().get::<StateChanged>().is_some();
@@ -432,7 +448,12 @@ fn render(dialect: &Dialect, mut res: Response, method: &Method, path: &str) -> 
     out
 }
 
-async fn guard(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next) -> Response {
+/// Authentication, then the per-account rate limit and its headers, then injected faults, for
+/// a routed path; then the route.
+async fn guard<S>(ctx: &SurfaceCtx, mut req: Request, inner: S) -> Response
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+{
     let info = ctx.dialect.info();
     let cred = credential(req.headers(), info.auth);
     let account = match ctx.platform.accounts.authenticate(info.vendor, &cred) {
@@ -470,10 +491,10 @@ async fn guard(State(ctx): State<Arc<SurfaceCtx>>, mut req: Request, next: Next)
                 Some(&account.id),
             );
             match hit {
-                None => next.run(req).await,
+                None => run_caught(inner, req).await,
                 Some(hit) => {
                     let method = req.method().clone();
-                    inject(&ctx, hit, &method, req, next).await
+                    inject(ctx, hit, &method, req, inner).await
                 }
             }
         }
@@ -491,14 +512,17 @@ pub struct InjectedFault(pub String);
 
 /// Applies an injected fault. Without `after_write` the handler runs only for reads (which
 /// change nothing); with it, the handler runs first and the failure follows.
-async fn inject(ctx: &SurfaceCtx, hit: Hit, method: &Method, req: Request, next: Next) -> Response {
+async fn inject<S>(ctx: &SurfaceCtx, hit: Hit, method: &Method, req: Request, inner: S) -> Response
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+{
     let read = matches!(*method, Method::GET | Method::HEAD);
     let handled = hit.after_write
         || matches!(hit.effect, Effect::Latency { .. })
         || (read && matches!(hit.effect, Effect::Truncate | Effect::Malformed));
     let run = |req: Request| async move {
         if handled {
-            next.run(req).await
+            run_caught(inner, req).await
         } else {
             ApiError::Internal.into_response()
         }
@@ -780,6 +804,114 @@ pub fn route_to_surface(mut req: Request, route: &Route) -> Request {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Whether axum's router (the surface's own, past the edge) routes `path`: a request with
+    /// a method no route has reaches the 405 fallback on a routed path, the 404 one elsewhere.
+    async fn axum_routes(surface: &Surface, path: &str) -> bool {
+        let req = Request::builder()
+            .method(Method::from_bytes(b"PROBE").expect("method"))
+            .uri(path)
+            .body(Body::empty())
+            .expect("request");
+        let res = surface
+            .inner
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("infallible");
+        match res.extensions().get::<PendingError>() {
+            Some(PendingError(ApiError::MethodNotAllowed { .. })) => true,
+            Some(PendingError(ApiError::RouteNotFound { .. })) => false,
+            other => panic!("{path}: neither fallback answered: {other:?}"),
+        }
+    }
+
+    /// Paths built from a surface's own patterns: each with sample parameters, and near
+    /// misses (trailing slash, one segment more or less, changed case, empty parameter).
+    fn near_paths(patterns: &[&str]) -> Vec<String> {
+        let fill = |p: &str, v: &str| {
+            p.split('/')
+                .map(|seg| {
+                    if seg.starts_with("{*") {
+                        format!("{v}/more")
+                    } else if seg.starts_with('{') {
+                        v.to_string()
+                    } else {
+                        seg.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        let mut out = vec!["/".to_string(), String::new() + "/x"];
+        for p in patterns {
+            for v in ["1", "abc", "x%20y", ""] {
+                let path = fill(p, v);
+                out.push(format!("{path}/"));
+                out.push(format!("{path}/extra"));
+                out.push(path.to_uppercase());
+                if let Some((head, _)) = path.rsplit_once('/') {
+                    out.push(head.to_string());
+                }
+                out.push(path);
+            }
+        }
+        out.retain(|p| p.starts_with('/'));
+        out
+    }
+
+    fn surfaces() -> Vec<Surface> {
+        let state = crate::AppState::new(&crate::Config::default()).expect("state");
+        state.routers.iter().cloned().collect()
+    }
+
+    /// The edge's matcher and axum's router agree on every path near a surface's routes (so
+    /// authentication and rate limits apply exactly where a route answers).
+    #[tokio::test]
+    async fn matcher_agrees_with_axum_near_routes() {
+        for surface in surfaces() {
+            let m = &surface.ctx.matcher;
+            assert!(!m.patterns().is_empty());
+            for path in near_paths(m.patterns()) {
+                assert_eq!(
+                    m.serves(&path),
+                    axum_routes(&surface, &path).await,
+                    "{}: {path}",
+                    surface.ctx.dialect.info().id
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// ...and on paths made of any of their segments, in any order.
+        #[test]
+        fn matcher_agrees_with_axum_anywhere(picks in proptest::collection::vec(0usize..400, 1..6), slash in any::<bool>()) {
+            let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+            for surface in surfaces() {
+                let mut segments: Vec<&str> = surface
+                    .ctx
+                    .matcher
+                    .patterns()
+                    .iter()
+                    .flat_map(|p| p.split('/'))
+                    .filter(|s| !s.is_empty() && !s.starts_with('{'))
+                    .collect();
+                segments.extend(["1", "x", "0f8fad5b-d9cb-469f-a165-70867728950e", "2024"]);
+                let mut path: String = picks
+                    .iter()
+                    .map(|i| format!("/{}", segments[i % segments.len()]))
+                    .collect();
+                if slash {
+                    path.push('/');
+                }
+                let axum = rt.block_on(axum_routes(&surface, &path));
+                prop_assert_eq!(surface.ctx.matcher.serves(&path), axum, "{}", path);
+            }
+        }
+    }
 
     fn stream(chunks: Vec<Result<&'static str, std::io::Error>>) -> Body {
         Body::from_stream(futures_util::stream::iter(

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use crate::platform::routes::Routes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
 use serde_json::json;
 
 use super::Chative;
@@ -26,8 +26,8 @@ pub const PAGE_RULES: PageLimitRules = PageLimitRules {
 type Ch = State<Arc<Chative>>;
 type Answer = ApiResult<Response>;
 
-pub fn router(backend: Arc<Chative>) -> Router {
-    Router::new()
+pub fn router(backend: Arc<Chative>) -> Routes {
+    Routes::new()
         .route("/contacts", get(list_contacts))
         .route(
             "/contacts/{id}",

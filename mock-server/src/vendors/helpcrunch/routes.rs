@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::platform::routes::Routes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post, put};
-use axum::Router;
 use serde_json::Value;
 
 use super::chats::ChatAction;
@@ -35,8 +35,8 @@ pub const PAGE_RULES: OffsetLimitRules = OffsetLimitRules {
 type Hc = State<Arc<HelpCrunch>>;
 type Answer = ApiResult<Response>;
 
-pub fn router(backend: Arc<HelpCrunch>) -> Router {
-    Router::new()
+pub fn router(backend: Arc<HelpCrunch>) -> Routes {
+    Routes::new()
         .route("/customers", get(list_customers).post(create_customer))
         .route("/customers/batch", put(batch_update))
         .route("/customers/search", post(search_customers))

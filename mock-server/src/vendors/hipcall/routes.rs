@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::platform::routes::Routes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
-use axum::Router;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -29,8 +29,8 @@ pub const PAGE_RULES: PageRules = PageRules {
     max_per_page: 100,
 };
 
-pub fn router(backend: Arc<Hipcall>) -> Router {
-    Router::new()
+pub fn router(backend: Arc<Hipcall>) -> Routes {
+    Routes::new()
         .route("/cdrs", get(list_cdrs))
         .route("/cdrs/{yyyy}/{mm}/{dd}/{uuid}", get(get_cdr))
         .route("/comments", post(create_comment))

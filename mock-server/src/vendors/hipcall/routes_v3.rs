@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::platform::routes::Routes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
-use axum::Router;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -27,8 +27,8 @@ use crate::platform::view::{json, json_with, list, Data, Envelope};
 type Hc = State<Arc<Hipcall>>;
 type Answer = ApiResult<Response>;
 
-pub fn router(backend: Arc<Hipcall>) -> Router {
-    Router::new()
+pub fn router(backend: Arc<Hipcall>) -> Routes {
+    Routes::new()
         .route("/calls", get(list_calls))
         .route("/calls/{uuid}", get(get_call))
         .route(

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::platform::routes::Routes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde_json::{json, Value};
 
 use super::models::{Attachment, HiverState};
@@ -21,8 +21,8 @@ use crate::platform::view::{json, json_with, list, Data, Envelope};
 type Hv = State<Arc<Hiver>>;
 type Answer = ApiResult<Response>;
 
-pub fn router(backend: Arc<Hiver>) -> Router {
-    Router::new()
+pub fn router(backend: Arc<Hiver>) -> Routes {
+    Routes::new()
         .route("/inboxes", get(list_inboxes))
         .route("/inboxes/{inbox_id}", get(get_inbox))
         .route("/inboxes/{inbox_id}/users", get(list_users))

@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
+use crate::platform::routes::Routes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{delete, get, post, put};
-use axum::Router;
 use serde_json::Value;
 
 use super::models::{HiverState, Status};
@@ -35,8 +35,8 @@ const CONVERSATIONS: PageSpec<'static> = PageSpec {
     default_descending: true,
 };
 
-pub fn router(backend: Arc<Hiver>) -> Router {
-    Router::new()
+pub fn router(backend: Arc<Hiver>) -> Routes {
+    Routes::new()
         .route("/mailboxes", get(list_mailboxes))
         .route("/conversations", get(list_conversations))
         .route("/conversations/{id}", get(get_conversation))
