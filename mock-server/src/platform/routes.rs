@@ -64,6 +64,7 @@ impl Routes {
             self.router,
             Matcher {
                 paths,
+                #[cfg(test)]
                 patterns: self.patterns,
             },
         )
@@ -73,6 +74,8 @@ impl Routes {
 /// Whether a surface routes a path (relative to the surface root, as axum sees it).
 pub(crate) struct Matcher {
     paths: matchit::Router<()>,
+    /// For the tests that hold the matcher to axum's router.
+    #[cfg(test)]
     patterns: Vec<&'static str>,
 }
 
