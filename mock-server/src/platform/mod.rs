@@ -11,6 +11,7 @@ pub mod extract;
 pub mod faults;
 pub mod input;
 pub mod journal;
+pub mod json;
 pub mod pagination;
 pub mod rate_limit;
 pub mod routes;

@@ -1,0 +1,930 @@
+//! The response encoder: a serde serializer that writes compact JSON into a `Vec<u8>`, byte
+//! for byte what `serde_json::to_vec` writes (property tests in [`super::view`] hold the two
+//! together), made for the shapes views are: many short keys and short strings.
+//!
+//! Why not serde_json itself: its writer goes through `io::Write` a fragment at a time, and
+//! its escaping looks at every byte through a table. Here a string is checked eight bytes at
+//! a time and copied in one piece when nothing in it needs escaping (nearly always), and
+//! structural bytes are pushed straight into the buffer. Numbers are written by the same
+//! routines serde_json uses (`itoa`, and serde_json's own float formatter).
+
+use std::fmt::{self, Display, Write as _};
+
+use serde::ser::{self, Serialize};
+
+/// Why a value could not be written (a map key that is not a string, or a `Serialize`
+/// implementation that failed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(String);
+
+impl Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl ser::Error for Error {
+    fn custom<T: Display>(msg: T) -> Self {
+        Error(msg.to_string())
+    }
+}
+
+fn key_must_be_a_string() -> Error {
+    Error("key must be a string".into())
+}
+
+type Result<T> = std::result::Result<T, Error>;
+
+/// `value` as JSON text appended to `out`.
+pub fn write(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) -> Result<()> {
+    value.serialize(&mut Encoder { out })
+}
+
+/// The name serde_json gives the struct a `RawValue` serializes as: its one field is JSON
+/// text, written as it is.
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+struct Encoder<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+// ---------------------------------------------------------------- strings
+
+/// How a byte is escaped: 0 not at all, `u` as `\u00XX`, anything else as `\` + that byte.
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any of eight bytes needs escaping: a control byte (< 0x20), `"` or `\`. Each test
+/// is the exact "some byte is less than n" word trick (n <= 128; a zero byte for `"`/`\`).
+#[inline]
+fn word_needs_escape(w: u64) -> bool {
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    let control = below(w, 0x20);
+    let quote = below(w ^ (ONES * u64::from(b'"')), 1);
+    let backslash = below(w ^ (ONES * u64::from(b'\\')), 1);
+    (control | quote | backslash) != 0
+}
+
+/// The index of the first byte at or after `i` that needs escaping, or `bytes.len()`.
+#[inline]
+fn next_escape(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        if word_needs_escape(u64::from_le_bytes(word)) {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if ESCAPE[usize::from(b)] != 0 {
+            return i;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// `s`'s characters, escaped, without the quotes.
+#[inline]
+fn push_contents(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = next_escape(bytes, 0);
+    while let Some(&b) = bytes.get(i) {
+        out.extend_from_slice(&bytes[start..i]);
+        push_escape(out, b);
+        start = i + 1;
+        i = next_escape(bytes, start);
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+#[cold]
+fn push_escape(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match ESCAPE[usize::from(b)] {
+        b'u' => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(b >> 4)],
+            HEX[usize::from(b & 0xf)],
+        ]),
+        e => out.extend_from_slice(&[b'\\', e]),
+    }
+}
+
+/// `s` as a JSON string.
+#[inline]
+fn push_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 10);
+    out.push(b'"');
+    if !push_clean(out, s.as_bytes()) {
+        push_contents(out, s);
+    }
+    out.push(b'"');
+}
+
+/// Copies `bytes` a word at a time if none of them needs escaping (and says so); otherwise
+/// leaves `out` as it was. Word-sized copies are single stores, where a copy of any other
+/// length is a call to `memcpy`.
+#[inline]
+fn push_clean(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
+    let start = out.len();
+    let n = bytes.len();
+    if n < 8 {
+        // Padded with spaces (never escaped) to one word; the padding is cut off again.
+        let mut w = ONES * u64::from(b' ');
+        for (k, &b) in bytes.iter().enumerate() {
+            w ^= u64::from(b ^ b' ') << (8 * k);
+        }
+        if word_needs_escape(w) {
+            return false;
+        }
+        out.extend_from_slice(&w.to_le_bytes());
+        out.truncate(start + n);
+        return true;
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            out.truncate(start);
+            return false;
+        };
+        if word_needs_escape(u64::from_le_bytes(word)) {
+            out.truncate(start);
+            return false;
+        }
+        out.extend_from_slice(&word);
+    }
+    if !chunks.remainder().is_empty() {
+        // The last eight bytes, overlapping what was copied: the overlap is written again
+        // with the same bytes.
+        let Some(Ok(word)) = bytes.get(n - 8..).map(<[u8; 8]>::try_from) else {
+            out.truncate(start);
+            return false;
+        };
+        if word_needs_escape(u64::from_le_bytes(word)) {
+            out.truncate(start);
+            return false;
+        }
+        out.truncate(start + n - 8);
+        out.extend_from_slice(&word);
+    }
+    true
+}
+
+/// Escapes each fragment a `Display` implementation writes.
+struct Contents<'a>(&'a mut Vec<u8>);
+
+impl fmt::Write for Contents<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        push_contents(self.0, s);
+        Ok(())
+    }
+}
+
+fn push_display(out: &mut Vec<u8>, value: &(impl Display + ?Sized)) -> Result<()> {
+    out.push(b'"');
+    write!(Contents(out), "{value}")
+        .map_err(|_| Error("a Display implementation failed".into()))?;
+    out.push(b'"');
+    Ok(())
+}
+
+// ---------------------------------------------------------------- numbers
+
+#[inline]
+fn push_int(out: &mut Vec<u8>, n: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error(e.to_string())
+}
+
+fn push_f64(out: &mut Vec<u8>, v: f64) -> Result<()> {
+    use serde_json::ser::Formatter;
+    serde_json::ser::CompactFormatter
+        .write_f64(out, v)
+        .map_err(io)
+}
+
+fn push_f32(out: &mut Vec<u8>, v: f32) -> Result<()> {
+    use serde_json::ser::Formatter;
+    serde_json::ser::CompactFormatter
+        .write_f32(out, v)
+        .map_err(io)
+}
+
+// ---------------------------------------------------------------- values
+
+impl<'a, 'b> ser::Serializer for &'a mut Encoder<'b> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Seq<'a, 'b>;
+    type SerializeTuple = Seq<'a, 'b>;
+    type SerializeTupleStruct = Seq<'a, 'b>;
+    type SerializeTupleVariant = Seq<'a, 'b>;
+    type SerializeMap = Map<'a, 'b>;
+    type SerializeStruct = Map<'a, 'b>;
+    type SerializeStructVariant = Map<'a, 'b>;
+
+    fn serialize_bool(self, v: bool) -> Result<()> {
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result<()> {
+        push_int(self.out, v);
+        Ok(())
+    }
+    fn serialize_i16(self, v: i16) -> Result<()> {
+        push_int(self.out, v);
+        Ok(())
+    }
+    fn serialize_i32(self, v: i32) -> Result<()> {
+        push_int(self.out, v);
+        Ok(())
+    }
+    fn serialize_i64(self, v: i64) -> Result<()> {
+        push_int(self.out, v);
+        Ok(())
+    }
+    fn serialize_i128(self, v: i128) -> Result<()> {
+        push_int(self.out, v);
+        Ok(())
+    }
+    fn serialize_u8(self, v: u8) -> Result<()> {
+        push_int(self.out, v);
+        Ok(())
+    }
+    fn serialize_u16(self, v: u16) -> Result<()> {
+        push_int(self.out, v);
+        Ok(())
+    }
+    fn serialize_u32(self, v: u32) -> Result<()> {
+        push_int(self.out, v);
+        Ok(())
+    }
+    fn serialize_u64(self, v: u64) -> Result<()> {
+        push_int(self.out, v);
+        Ok(())
+    }
+    fn serialize_u128(self, v: u128) -> Result<()> {
+        push_int(self.out, v);
+        Ok(())
+    }
+    /// Not finite: `null`, as serde_json writes it.
+    fn serialize_f32(self, v: f32) -> Result<()> {
+        if v.is_finite() {
+            push_f32(self.out, v)
+        } else {
+            self.serialize_unit()
+        }
+    }
+    fn serialize_f64(self, v: f64) -> Result<()> {
+        if v.is_finite() {
+            push_f64(self.out, v)
+        } else {
+            self.serialize_unit()
+        }
+    }
+    fn serialize_char(self, v: char) -> Result<()> {
+        push_str(self.out, v.encode_utf8(&mut [0; 4]));
+        Ok(())
+    }
+    fn serialize_str(self, v: &str) -> Result<()> {
+        push_str(self.out, v);
+        Ok(())
+    }
+    /// An array of numbers.
+    fn serialize_bytes(self, v: &[u8]) -> Result<()> {
+        self.out.push(b'[');
+        for (i, b) in v.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            push_int(self.out, *b);
+        }
+        self.out.push(b']');
+        Ok(())
+    }
+    fn serialize_none(self) -> Result<()> {
+        self.serialize_unit()
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<()> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<()> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<()> {
+        self.serialize_unit()
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<()> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        value.serialize(self)
+    }
+    /// `{"Variant":value}`
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        open_variant(self.out, variant);
+        value.serialize(&mut *self)?;
+        self.out.push(b'}');
+        Ok(())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Seq<'a, 'b>> {
+        self.out.push(b'[');
+        Ok(Seq {
+            enc: self,
+            first: true,
+            close_variant: false,
+        })
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Seq<'a, 'b>> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Seq<'a, 'b>> {
+        self.serialize_seq(Some(len))
+    }
+    /// `{"Variant":[…]}`
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<Seq<'a, 'b>> {
+        open_variant(self.out, variant);
+        self.out.push(b'[');
+        Ok(Seq {
+            enc: self,
+            first: true,
+            close_variant: true,
+        })
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Map<'a, 'b>> {
+        self.out.push(b'{');
+        Ok(Map {
+            enc: self,
+            first: true,
+            close_variant: false,
+            raw: false,
+        })
+    }
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Map<'a, 'b>> {
+        if name == RAW_VALUE_TOKEN {
+            return Ok(Map {
+                enc: self,
+                first: true,
+                close_variant: false,
+                raw: true,
+            });
+        }
+        self.serialize_map(Some(len))
+    }
+    /// `{"Variant":{…}}`
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<Map<'a, 'b>> {
+        open_variant(self.out, variant);
+        self.out.push(b'{');
+        Ok(Map {
+            enc: self,
+            first: true,
+            close_variant: true,
+            raw: false,
+        })
+    }
+    fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<()> {
+        push_display(self.out, value)
+    }
+}
+
+/// `{"variant":` — the opening of an enum variant that carries data.
+fn open_variant(out: &mut Vec<u8>, variant: &str) {
+    out.push(b'{');
+    push_str(out, variant);
+    out.push(b':');
+}
+
+/// An array being written (or a tuple variant's array, closed with its object).
+pub(crate) struct Seq<'a, 'b> {
+    enc: &'a mut Encoder<'b>,
+    first: bool,
+    close_variant: bool,
+}
+
+impl Seq<'_, '_> {
+    #[inline]
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        if self.first {
+            self.first = false;
+        } else {
+            self.enc.out.push(b',');
+        }
+        value.serialize(&mut *self.enc)
+    }
+
+    fn close(self) -> Result<()> {
+        self.enc.out.push(b']');
+        if self.close_variant {
+            self.enc.out.push(b'}');
+        }
+        Ok(())
+    }
+}
+
+impl ser::SerializeSeq for Seq<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.element(value)
+    }
+    fn end(self) -> Result<()> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTuple for Seq<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.element(value)
+    }
+    fn end(self) -> Result<()> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTupleStruct for Seq<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.element(value)
+    }
+    fn end(self) -> Result<()> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTupleVariant for Seq<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.element(value)
+    }
+    fn end(self) -> Result<()> {
+        self.close()
+    }
+}
+
+/// An object being written (or a struct variant's object, closed with its wrapper; or a
+/// `RawValue`, whose one field is written as it is).
+pub(crate) struct Map<'a, 'b> {
+    enc: &'a mut Encoder<'b>,
+    first: bool,
+    close_variant: bool,
+    raw: bool,
+}
+
+impl Map<'_, '_> {
+    #[inline]
+    fn comma(&mut self) {
+        if self.first {
+            self.first = false;
+        } else {
+            self.enc.out.push(b',');
+        }
+    }
+
+    /// `"key":value`, for a struct's field.
+    #[inline]
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+        if self.raw {
+            return value.serialize(RawText(self.enc.out));
+        }
+        self.comma();
+        push_str(self.enc.out, key);
+        self.enc.out.push(b':');
+        value.serialize(&mut *self.enc)
+    }
+
+    fn close(self) -> Result<()> {
+        if !self.raw {
+            self.enc.out.push(b'}');
+        }
+        if self.close_variant {
+            self.enc.out.push(b'}');
+        }
+        Ok(())
+    }
+}
+
+impl ser::SerializeMap for Map<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
+        self.comma();
+        key.serialize(KeyEncoder(self.enc.out))
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.enc.out.push(b':');
+        value.serialize(&mut *self.enc)
+    }
+    fn end(self) -> Result<()> {
+        self.close()
+    }
+}
+
+impl ser::SerializeStruct for Map<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        self.field(key, value)
+    }
+    fn end(self) -> Result<()> {
+        self.close()
+    }
+}
+
+impl ser::SerializeStructVariant for Map<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        self.field(key, value)
+    }
+    fn end(self) -> Result<()> {
+        self.close()
+    }
+}
+
+// ---------------------------------------------------------------- map keys
+
+/// A map key: strings as they are; integers, booleans and finite floats quoted (as serde_json
+/// does); anything else is an error.
+struct KeyEncoder<'a>(&'a mut Vec<u8>);
+
+impl KeyEncoder<'_> {
+    fn quoted(self, text: &str) -> Result<()> {
+        self.0.push(b'"');
+        self.0.extend_from_slice(text.as_bytes());
+        self.0.push(b'"');
+        Ok(())
+    }
+
+    fn int(self, n: impl itoa::Integer) -> Result<()> {
+        self.quoted(itoa::Buffer::new().format(n))
+    }
+}
+
+impl ser::Serializer for KeyEncoder<'_> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<(), Error>;
+    type SerializeTuple = ser::Impossible<(), Error>;
+    type SerializeTupleStruct = ser::Impossible<(), Error>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = ser::Impossible<(), Error>;
+    type SerializeStruct = ser::Impossible<(), Error>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
+
+    fn serialize_str(self, v: &str) -> Result<()> {
+        push_str(self.0, v);
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> Result<()> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<()> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        value.serialize(self)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<()> {
+        value.serialize(self)
+    }
+    fn serialize_bool(self, v: bool) -> Result<()> {
+        self.quoted(if v { "true" } else { "false" })
+    }
+    fn serialize_i8(self, v: i8) -> Result<()> {
+        self.int(v)
+    }
+    fn serialize_i16(self, v: i16) -> Result<()> {
+        self.int(v)
+    }
+    fn serialize_i32(self, v: i32) -> Result<()> {
+        self.int(v)
+    }
+    fn serialize_i64(self, v: i64) -> Result<()> {
+        self.int(v)
+    }
+    fn serialize_i128(self, v: i128) -> Result<()> {
+        self.int(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result<()> {
+        self.int(v)
+    }
+    fn serialize_u16(self, v: u16) -> Result<()> {
+        self.int(v)
+    }
+    fn serialize_u32(self, v: u32) -> Result<()> {
+        self.int(v)
+    }
+    fn serialize_u64(self, v: u64) -> Result<()> {
+        self.int(v)
+    }
+    fn serialize_u128(self, v: u128) -> Result<()> {
+        self.int(v)
+    }
+    fn serialize_f32(self, v: f32) -> Result<()> {
+        if !v.is_finite() {
+            return Err(Error("float key must be finite, got NaN or +/-inf".into()));
+        }
+        self.0.push(b'"');
+        push_f32(self.0, v)?;
+        self.0.push(b'"');
+        Ok(())
+    }
+    fn serialize_f64(self, v: f64) -> Result<()> {
+        if !v.is_finite() {
+            return Err(Error("float key must be finite, got NaN or +/-inf".into()));
+        }
+        self.0.push(b'"');
+        push_f64(self.0, v)?;
+        self.0.push(b'"');
+        Ok(())
+    }
+    fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<()> {
+        push_display(self.0, value)
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<()> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_none(self) -> Result<()> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_unit(self) -> Result<()> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<()> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<()> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Err(key_must_be_a_string())
+    }
+}
+
+// ---------------------------------------------------------------- raw JSON text
+
+/// A `RawValue`'s text, which serde_json hands over as a string and writes unchanged.
+struct RawText<'a>(&'a mut Vec<u8>);
+
+fn not_raw() -> Error {
+    Error("expected RawValue".into())
+}
+
+impl ser::Serializer for RawText<'_> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<(), Error>;
+    type SerializeTuple = ser::Impossible<(), Error>;
+    type SerializeTupleStruct = ser::Impossible<(), Error>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = ser::Impossible<(), Error>;
+    type SerializeStruct = ser::Impossible<(), Error>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
+
+    fn serialize_str(self, v: &str) -> Result<()> {
+        self.0.extend_from_slice(v.as_bytes());
+        Ok(())
+    }
+    fn serialize_bool(self, _: bool) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_i8(self, _: i8) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_i16(self, _: i16) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_i32(self, _: i32) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_i64(self, _: i64) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_u8(self, _: u8) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_u16(self, _: u16) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_u32(self, _: u32) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_u64(self, _: u64) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_f32(self, _: f32) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_f64(self, _: f64) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_char(self, _: char) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_none(self) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_unit(self) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<()> {
+        Err(not_raw())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
+        Err(not_raw())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
+        Err(not_raw())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct> {
+        Err(not_raw())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Err(not_raw())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
+        Err(not_raw())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
+        Err(not_raw())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Err(not_raw())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word test finds exactly the bytes the table escapes, at every position of a word.
+    #[test]
+    fn word_test_matches_table() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut w = [b'a'; 8];
+                w[pos] = b;
+                assert_eq!(
+                    word_needs_escape(u64::from_le_bytes(w)),
+                    ESCAPE[usize::from(b)] != 0,
+                    "byte {b:#x} at {pos}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// ...and on any word at all (several bytes to escape, bytes above 0x7f, borrows).
+        #[test]
+        fn word_test_matches_table_anywhere(w: [u8; 8]) {
+            let want = w.iter().any(|b| ESCAPE[usize::from(*b)] != 0);
+            proptest::prop_assert_eq!(word_needs_escape(u64::from_le_bytes(w)), want);
+        }
+    }
+}
