@@ -196,6 +196,23 @@ fn push_clean(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
     true
 }
 
+/// `"name":` for a struct's field. Field names are literals in this program's views (serde's
+/// derive hands them over as `&'static str`), so they are copied without the escape check;
+/// debug builds (every test run) still check each one, so a name that needed escaping would
+/// fail the tests rather than ship.
+#[inline]
+fn push_field_name(out: &mut Vec<u8>, name: &'static str) {
+    debug_assert_eq!(
+        next_escape(name.as_bytes(), 0),
+        name.len(),
+        "field name {name:?} needs escaping"
+    );
+    out.reserve(name.len() + 3);
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
 /// Escapes each fragment a `Display` implementation writes.
 struct Contents<'a>(&'a mut Vec<u8>);
 
@@ -544,8 +561,7 @@ impl Map<'_, '_> {
             return value.serialize(RawText(self.enc.out));
         }
         self.comma();
-        push_str(self.enc.out, key);
-        self.enc.out.push(b':');
+        push_field_name(self.enc.out, key);
         value.serialize(&mut *self.enc)
     }
 
@@ -917,6 +933,20 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A field name that would need escaping is caught in debug builds (the tests), since
+    /// release builds copy field names as they are.
+    #[cfg(debug_assertions)]
+    #[test]
+    #[should_panic(expected = "needs escaping")]
+    fn field_names_are_checked_in_tests() {
+        #[derive(Serialize)]
+        struct Odd {
+            #[serde(rename = "a\"b")]
+            a: u8,
+        }
+        let _ = write(&mut Vec::new(), &Odd { a: 1 });
     }
 
     proptest::proptest! {

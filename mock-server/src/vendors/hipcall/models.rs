@@ -24,26 +24,32 @@ pub fn format_ts(t: DateTime<Utc>) -> String {
 /// `YYYY-MM-DDTHH:MM:SS+0000` or `…Z` (how timestamps are stored), read without chrono's
 /// format parser; anything else (or an impossible date) is `None` and takes the full path.
 pub fn quick_utc(s: &str) -> Option<DateTime<Utc>> {
+    utc_base(s).map(|(_, t)| t)
+}
+
+/// For a stored spelling: `YYYY-MM-DDTHH:MM:SS` (the 19 bytes before `+0000` or `Z`) and the
+/// instant, if the date and time are real ones.
+pub fn utc_base(s: &str) -> Option<(&[u8; 19], DateTime<Utc>)> {
     let base = s.strip_suffix("+0000").or_else(|| s.strip_suffix('Z'))?;
-    let b = base.as_bytes();
-    let shape = b.len() == 19
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b'T',
-            13 | 16 => *c == b':',
-            _ => c.is_ascii_digit(),
-        });
-    if !shape {
+    let b: &[u8; 19] = base.as_bytes().try_into().ok()?;
+    if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
         return None;
     }
-    // All digits (checked above): read them without a parser; chrono checks the calendar.
-    let n = |r: std::ops::Range<usize>| {
-        b[r].iter()
-            .fold(0u32, |acc, c| acc * 10 + u32::from(c - b'0'))
+    let mut digits_ok = true;
+    let mut n = |at: usize, len: usize| {
+        b[at..at + len].iter().fold(0u32, |acc, c| {
+            let v = c.wrapping_sub(b'0');
+            digits_ok &= v < 10;
+            acc * 10 + u32::from(v)
+        })
     };
-    NaiveDate::from_ymd_opt(n(0..4) as i32, n(5..7), n(8..10))?
-        .and_hms_opt(n(11..13), n(14..16), n(17..19))
-        .map(|t| t.and_utc())
+    let [y, mo, d, h, mi, sec] = [n(0, 4), n(5, 2), n(8, 2), n(11, 2), n(14, 2), n(17, 2)];
+    if !digits_ok {
+        return None;
+    }
+    // All digits: chrono checks the calendar.
+    let t = NaiveDate::from_ymd_opt(y as i32, mo, d)?.and_hms_opt(h, mi, sec)?;
+    Some((b, t.and_utc()))
 }
 
 pub fn parse_date_input(s: &str) -> Option<DateTime<Utc>> {
@@ -721,6 +727,25 @@ mod tests {
                 .and_then(|date| date.and_hms_opt(h, mi, s))
                 .map(|t| t.and_utc());
             prop_assert_eq!(quick_utc(&text), expected, "{}", text);
+        }
+
+        /// A stored timestamp with any one character replaced: the quick reader either
+        /// refuses it or reads what chrono reads (a non-digit never passes for a digit).
+        #[test]
+        fn quick_utc_refuses_what_chrono_refuses(at in 0usize..24, with: char, zulu: bool) {
+            let mut chars: Vec<char> = if zulu { "2023-03-31T08:41:58Z" } else { "2023-03-31T08:41:58+0000" }
+                .chars()
+                .collect();
+            let at = at % chars.len();
+            chars[at] = with;
+            let text: String = chars.into_iter().collect();
+            let chrono = DateTime::parse_from_rfc3339(&text)
+                .or_else(|_| DateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%z"))
+                .ok()
+                .map(|t| t.with_timezone(&Utc));
+            if let Some(t) = quick_utc(&text) {
+                prop_assert_eq!(Some(t), chrono, "{}", text);
+            }
         }
     }
 }

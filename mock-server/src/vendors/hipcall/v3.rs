@@ -23,27 +23,39 @@ pub fn iso(t: DateTime<Utc>) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct Iso<'a>(pub &'a str);
 
+impl Iso<'_> {
+    /// The stored spellings (`YYYY-MM-DDTHH:MM:SS+0000` and v3's own `…Z`, with a real date)
+    /// respelled without a parse or a formatter: the same 19 bytes and a `Z`. Every list page
+    /// prints many of them.
+    fn quick(&self) -> Option<[u8; 20]> {
+        let (base, _) = super::models::utc_base(self.0)?;
+        let mut text = [b'Z'; 20];
+        text[..19].copy_from_slice(base);
+        Some(text)
+    }
+}
+
 impl std::fmt::Display for Iso<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = self.0;
-        // The stored spellings are `YYYY-MM-DDTHH:MM:SS+0000` and v3's own `…Z`: respelled
-        // without a parse (every list page prints many of them).
-        if super::models::quick_utc(s).is_some() {
-            let base = s
-                .strip_suffix("+0000")
-                .or_else(|| s.strip_suffix('Z'))
-                .unwrap_or(s);
-            return write!(f, "{base}Z");
+        if let Some(text) = self.quick() {
+            if let Ok(text) = std::str::from_utf8(&text) {
+                return f.write_str(text);
+            }
         }
-        match super::models::parse_date_input(s) {
+        match super::models::parse_date_input(self.0) {
             Some(t) => f.write_str(&iso(t)),
-            None => f.write_str(s),
+            None => f.write_str(self.0),
         }
     }
 }
 
 impl Serialize for Iso<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if let Some(text) = self.quick() {
+            if let Ok(text) = std::str::from_utf8(&text) {
+                return s.serialize_str(text);
+            }
+        }
         crate::platform::view::display_str(s, self)
     }
 }
