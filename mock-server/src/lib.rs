@@ -182,13 +182,14 @@ impl tower::Service<Request> for Dispatch {
             return Either::Right(self.app.call(req));
         };
         let rest = &path[prefix.len()..];
-        let stripped = match (rest.is_empty(), req.uri().query()) {
-            (true, None) => "/".to_string(),
-            (true, Some(q)) => format!("/?{q}"),
-            (false, None) => rest.to_string(),
-            (false, Some(q)) => format!("{rest}?{q}"),
-        };
-        let Ok(uri) = stripped.parse::<axum::http::Uri>() else {
+        let query = req.uri().query();
+        let mut stripped = String::with_capacity(rest.len() + 2 + query.map_or(0, |q| q.len()));
+        stripped.push_str(if rest.is_empty() { "/" } else { rest });
+        if let Some(q) = query {
+            stripped.push('?');
+            stripped.push_str(q);
+        }
+        let Ok(uri) = axum::http::Uri::try_from(stripped) else {
             return Either::Right(self.app.call(req));
         };
         if req

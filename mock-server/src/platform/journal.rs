@@ -135,7 +135,11 @@ pub struct Paths {
 impl Paths {
     pub fn new(client: &Uri, vendor: &Uri) -> Self {
         let sent = client.path_and_query().map_or("/", |pq| pq.as_str());
-        let text = format!("{sent}/{}", vendor.path().trim_start_matches('/'));
+        let own = vendor.path().trim_start_matches('/');
+        let mut text = String::with_capacity(sent.len() + 1 + own.len());
+        text.push_str(sent);
+        text.push('/');
+        text.push_str(own);
         Self {
             text: text.into_boxed_str(),
             split: sent.len(),

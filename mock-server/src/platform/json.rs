@@ -941,7 +941,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "needs escaping")]
     fn field_names_are_checked_in_tests() {
-        #[derive(Serialize)]
+        #[derive(serde::Serialize)]
         struct Odd {
             #[serde(rename = "a\"b")]
             a: u8,
