@@ -20,6 +20,11 @@ pub fn encode(view: &impl Serialize) -> Result<Vec<u8>, super::json::Error> {
     Ok(bytes)
 }
 
+/// An integer as a JSON string (`"1603885746"`), without a formatter.
+pub fn int_str<S: Serializer>(s: S, n: i64) -> Result<S::Ok, S::Error> {
+    s.serialize_str(itoa::Buffer::new().format(n))
+}
+
 /// Serializes `value`'s `Display` text as one JSON string. Short texts (timestamps, ids) are
 /// formatted on the stack and handed over whole: `collect_str` passes every fragment of a
 /// format string to the serializer separately, and the encoder escapes each one apart.

@@ -5,7 +5,7 @@
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::platform::view::display_str;
+use crate::platform::view::{display_str, int_str};
 
 use super::models::{
     Chat, ChatStatus, Customer, Department, Device, Event, HelpCrunchState, Location, Message,
@@ -18,7 +18,7 @@ pub struct Ts(pub Option<i64>);
 impl Serialize for Ts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 {
-            Some(secs) => display_str(s, &secs),
+            Some(secs) => int_str(s, secs),
             None => s.serialize_none(),
         }
     }
@@ -29,10 +29,24 @@ pub struct TsMs(pub i64);
 
 impl Serialize for TsMs {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        display_str(
-            s,
-            &format_args!("{}.{:03}", self.0.div_euclid(1000), self.0.rem_euclid(1000)),
-        )
+        // `{secs}.{ms:03}` put together on the stack.
+        let mut digits = itoa::Buffer::new();
+        let secs = digits.format(self.0.div_euclid(1000)).as_bytes();
+        let ms = self.0.rem_euclid(1000) as u32;
+        let mut text = [0u8; 24];
+        let n = secs.len();
+        text[..n].copy_from_slice(secs);
+        text[n] = b'.';
+        for (i, d) in [ms / 100, ms / 10 % 10, ms % 10].into_iter().enumerate() {
+            text[n + 1 + i] = b'0' + d as u8;
+        }
+        match std::str::from_utf8(&text[..n + 4]) {
+            Ok(t) => s.serialize_str(t),
+            Err(_) => display_str(
+                s,
+                &format_args!("{}.{:03}", self.0.div_euclid(1000), self.0.rem_euclid(1000)),
+            ),
+        }
     }
 }
 
@@ -281,6 +295,21 @@ mod tests {
             json!("1594139170.913")
         );
         assert_eq!(serde_json::to_value(TsMs(5)).unwrap(), json!("0.005"));
+    }
+
+    proptest::proptest! {
+        /// Built on the stack, the texts are what `format!` writes, for any value.
+        #[test]
+        fn timestamps_match_format(n: i64) {
+            proptest::prop_assert_eq!(
+                serde_json::to_value(Ts(Some(n))).unwrap(),
+                json!(n.to_string())
+            );
+            proptest::prop_assert_eq!(
+                serde_json::to_value(TsMs(n)).unwrap(),
+                json!(format!("{}.{:03}", n.div_euclid(1000), n.rem_euclid(1000)))
+            );
+        }
     }
 
     /// An agent that no longer exists keeps its id with null fields.

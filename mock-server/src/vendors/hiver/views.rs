@@ -4,7 +4,7 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::platform::view::display_str;
+use crate::platform::view::{display_str, int_str};
 
 use super::models::{Attachment, Conversation, HiverState, Inbox, MessageRef, Note, Tag, User};
 
@@ -14,24 +14,20 @@ pub struct IdStr(pub i64);
 
 impl Serialize for IdStr {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        display_str(s, &self.0)
+        int_str(s, self.0)
     }
 }
 
 /// Unix milliseconds printed as `2026-07-21T14:24:22.000000Z` (notes, conversations).
 pub struct IsoMicros(pub i64);
 
-impl std::fmt::Display for IsoMicros {
-    /// The digits are placed by hand: chrono's format strings are parsed on every call, and
-    /// `{:02}` pads through `fmt` (list pages print many timestamps). Years outside 0..=9999
-    /// go through chrono.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl IsoMicros {
+    /// The text for years 0..=9999, digits placed by hand: chrono's format strings are parsed
+    /// on every call, and `{:02}` pads through `fmt` (list pages print many timestamps).
+    fn quick(&self) -> Option<[u8; 27]> {
         use chrono::{DateTime, Datelike, Timelike, Utc};
         let t = DateTime::<Utc>::from_timestamp_millis(self.0).unwrap_or_default();
-        let year = match u32::try_from(t.year()) {
-            Ok(y) if y <= 9999 => y,
-            _ => return write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%S%.6fZ")),
-        };
+        let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
         let mut text = *b"0000-00-00T00:00:00.000000Z";
         for (range, n) in [
             (0..4, year),
@@ -48,12 +44,29 @@ impl std::fmt::Display for IsoMicros {
                 n /= 10;
             }
         }
-        f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?)
+        Some(text)
+    }
+}
+
+impl std::fmt::Display for IsoMicros {
+    /// Years outside 0..=9999 go through chrono.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.quick() {
+            Some(text) => f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?),
+            None => {
+                let t = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(self.0)
+                    .unwrap_or_default();
+                write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
+            }
+        }
     }
 }
 
 impl Serialize for IsoMicros {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if let Some(Ok(text)) = self.quick().as_ref().map(|t| std::str::from_utf8(t)) {
+            return s.serialize_str(text);
+        }
         display_str(s, self)
     }
 }
@@ -377,7 +390,12 @@ mod tests {
                 .unwrap_or_default()
                 .format("%Y-%m-%dT%H:%M:%S%.6fZ")
                 .to_string();
-            proptest::prop_assert_eq!(IsoMicros(ms).to_string(), chrono);
+            proptest::prop_assert_eq!(IsoMicros(ms).to_string(), chrono.clone());
+            // Serialized through the quick path, the same text.
+            proptest::prop_assert_eq!(
+                serde_json::to_string(&IsoMicros(ms)).unwrap(),
+                serde_json::to_string(&chrono).unwrap()
+            );
         }
     }
 
