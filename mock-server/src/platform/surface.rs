@@ -338,9 +338,12 @@ where
             bytes,
         )
     };
-    allow_origin(origin.as_ref(), res.headers_mut());
-    res.headers_mut()
-        .insert(axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED);
+    // CORS answers go to CORS requests (browsers always send `Origin` with those).
+    if origin.is_some() {
+        allow_origin(origin.as_ref(), res.headers_mut());
+        res.headers_mut()
+            .insert(axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED);
+    }
     ctx.platform.journal.record(Recorded {
         at_ms: ctx.platform.clock.now_ms(),
         surface: info.id,

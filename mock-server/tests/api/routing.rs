@@ -205,6 +205,17 @@ async fn vendor_frameworks_shape_the_edges() {
         .unwrap()
         .to_string();
     assert!(exposed.contains("x-ratelimit-remaining"), "{exposed}");
+    // Without `Origin` (not a CORS request) no CORS headers are sent; `Vary` still is.
+    let r = s
+        .client
+        .get(s.url("/hipcall/api/v20211124/users"))
+        .bearer_auth("hipcall-test-token")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-expose-headers").is_none());
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    assert_eq!(r.headers()["vary"], "Origin");
     // 405: Laravel names the supported methods; every vendor sends `Allow`.
     let r = s
         .client
