@@ -2,10 +2,10 @@
 //! own, so the edge can tell a routed path from an unknown one before routing.
 //!
 //! Authentication, the rate limit and injected faults apply to routed paths only (an unknown
-//! path is a 404 even without credentials). The edge runs them itself when
-//! [`Routes::serves`] says the path is routed, instead of a layer around every route: a layer
-//! axum applies per route wraps each handler in two more boxed services and futures, which
-//! cost more than the handler on a single-record GET. The matcher is the one axum uses
+//! path is a 404 even without credentials). The edge runs them itself when the matcher of the
+//! patterns says the path is routed, instead of a layer around every route: a layer axum
+//! applies per route wraps each handler in two more boxed services and futures, which cost
+//! more than the handler on a single-record GET. The matcher is the one axum uses
 //! (`matchit`, the same pinned version), fed the same patterns, so both agree on every path;
 //! a test checks that against axum's own answer.
 
