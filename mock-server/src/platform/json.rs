@@ -258,6 +258,23 @@ fn push_f32(out: &mut Vec<u8>, v: f32) -> Result<()> {
 
 // ---------------------------------------------------------------- values
 
+/// `serialize_i8` … `serialize_u128`, each binding the serializer to `$enc` and the value to
+/// `$v` and running `$write`.
+macro_rules! ints {
+    ($enc:ident, $v:ident => $write:expr) => {
+        ints!(@ $enc, $v => $write;
+            serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+            serialize_i128: i128, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+            serialize_u64: u64, serialize_u128: u128);
+    };
+    (@ $enc:ident, $v:ident => $write:expr; $($name:ident: $t:ty),*) => {$(
+        fn $name(self, $v: $t) -> Result<()> {
+            let $enc = self;
+            $write
+        }
+    )*};
+}
+
 impl<'a, 'b> ser::Serializer for &'a mut Encoder<'b> {
     type Ok = ();
     type Error = Error;
@@ -274,46 +291,10 @@ impl<'a, 'b> ser::Serializer for &'a mut Encoder<'b> {
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        push_int(self.out, v);
+    ints!(enc, v => {
+        push_int(enc.out, v);
         Ok(())
-    }
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        push_int(self.out, v);
-        Ok(())
-    }
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        push_int(self.out, v);
-        Ok(())
-    }
-    fn serialize_i64(self, v: i64) -> Result<()> {
-        push_int(self.out, v);
-        Ok(())
-    }
-    fn serialize_i128(self, v: i128) -> Result<()> {
-        push_int(self.out, v);
-        Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        push_int(self.out, v);
-        Ok(())
-    }
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        push_int(self.out, v);
-        Ok(())
-    }
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        push_int(self.out, v);
-        Ok(())
-    }
-    fn serialize_u64(self, v: u64) -> Result<()> {
-        push_int(self.out, v);
-        Ok(())
-    }
-    fn serialize_u128(self, v: u128) -> Result<()> {
-        push_int(self.out, v);
-        Ok(())
-    }
+    });
     /// Not finite: `null`, as serde_json writes it.
     fn serialize_f32(self, v: f32) -> Result<()> {
         if v.is_finite() {
@@ -491,49 +472,28 @@ impl Seq<'_, '_> {
     }
 }
 
-impl ser::SerializeSeq for Seq<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        self.close()
-    }
+/// The four array-like serde traits, all one array.
+macro_rules! seq_trait {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for Seq<'_, '_> {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+                self.element(value)
+            }
+            fn end(self) -> Result<()> {
+                self.close()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Seq<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleStruct for Seq<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleVariant for Seq<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        self.close()
-    }
-}
+seq_trait!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 /// An object being written (or a struct variant's object, closed with its wrapper; or a
 /// `RawValue`, whose one field is written as it is).
@@ -592,34 +552,160 @@ impl ser::SerializeMap for Map<'_, '_> {
     }
 }
 
-impl ser::SerializeStruct for Map<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<()> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<()> {
-        self.close()
-    }
+/// Structs and struct variants: `"field":value` pairs.
+macro_rules! struct_trait {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Map<'_, '_> {
+            type Ok = ();
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<()> {
+                self.field(key, value)
+            }
+            fn end(self) -> Result<()> {
+                self.close()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Map<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<()> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<()> {
-        self.close()
-    }
+struct_trait!(SerializeStruct, SerializeStructVariant);
+
+// ---------------------------------------------------------------- refusals
+
+/// The `Serializer` methods for compound values and for what carries no text (`None`, `()`,
+/// unit structs, bytes, newtype variants), each refused with `$err()`; with the types that go
+/// with them.
+macro_rules! refuse_non_text {
+    ($err:ident) => {
+        type Ok = ();
+        type Error = Error;
+        type SerializeSeq = ser::Impossible<(), Error>;
+        type SerializeTuple = ser::Impossible<(), Error>;
+        type SerializeTupleStruct = ser::Impossible<(), Error>;
+        type SerializeTupleVariant = ser::Impossible<(), Error>;
+        type SerializeMap = ser::Impossible<(), Error>;
+        type SerializeStruct = ser::Impossible<(), Error>;
+        type SerializeStructVariant = ser::Impossible<(), Error>;
+
+        fn serialize_bytes(self, _: &[u8]) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_none(self) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_unit(self) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_unit_struct(self, _: &'static str) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
+            Err($err())
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
+            Err($err())
+        }
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleStruct> {
+            Err($err())
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant> {
+            Err($err())
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
+            Err($err())
+        }
+        fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
+            Err($err())
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant> {
+            Err($err())
+        }
+    };
+}
+
+/// The `Serializer` methods for scalars (and `Some`, unit variants, newtype structs), each
+/// refused with `$err()`.
+macro_rules! refuse_scalars {
+    ($err:ident) => {
+        fn serialize_bool(self, _: bool) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_i8(self, _: i8) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_i16(self, _: i16) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_i32(self, _: i32) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_i64(self, _: i64) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_u8(self, _: u8) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_u16(self, _: u16) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_u32(self, _: u32) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_u64(self, _: u64) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_f32(self, _: f32) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_f64(self, _: f64) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_char(self, _: char) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<()> {
+            Err($err())
+        }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: &T,
+        ) -> Result<()> {
+            Err($err())
+        }
+    };
 }
 
 // ---------------------------------------------------------------- map keys
@@ -642,16 +728,6 @@ impl KeyEncoder<'_> {
 }
 
 impl ser::Serializer for KeyEncoder<'_> {
-    type Ok = ();
-    type Error = Error;
-    type SerializeSeq = ser::Impossible<(), Error>;
-    type SerializeTuple = ser::Impossible<(), Error>;
-    type SerializeTupleStruct = ser::Impossible<(), Error>;
-    type SerializeTupleVariant = ser::Impossible<(), Error>;
-    type SerializeMap = ser::Impossible<(), Error>;
-    type SerializeStruct = ser::Impossible<(), Error>;
-    type SerializeStructVariant = ser::Impossible<(), Error>;
-
     fn serialize_str(self, v: &str) -> Result<()> {
         push_str(self.0, v);
         Ok(())
@@ -675,36 +751,7 @@ impl ser::Serializer for KeyEncoder<'_> {
     fn serialize_bool(self, v: bool) -> Result<()> {
         self.quoted(if v { "true" } else { "false" })
     }
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        self.int(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        self.int(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        self.int(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<()> {
-        self.int(v)
-    }
-    fn serialize_i128(self, v: i128) -> Result<()> {
-        self.int(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        self.int(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        self.int(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        self.int(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<()> {
-        self.int(v)
-    }
-    fn serialize_u128(self, v: u128) -> Result<()> {
-        self.int(v)
-    }
+    ints!(enc, v => enc.int(v));
     fn serialize_f32(self, v: f32) -> Result<()> {
         if !v.is_finite() {
             return Err(Error("float key must be finite, got NaN or +/-inf".into()));
@@ -726,64 +773,7 @@ impl ser::Serializer for KeyEncoder<'_> {
     fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<()> {
         push_display(self.0, value)
     }
-    fn serialize_bytes(self, _: &[u8]) -> Result<()> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_none(self) -> Result<()> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_unit(self) -> Result<()> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<()> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<()> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant> {
-        Err(key_must_be_a_string())
-    }
+    refuse_non_text!(key_must_be_a_string);
 }
 
 // ---------------------------------------------------------------- raw JSON text
@@ -796,123 +786,12 @@ fn not_raw() -> Error {
 }
 
 impl ser::Serializer for RawText<'_> {
-    type Ok = ();
-    type Error = Error;
-    type SerializeSeq = ser::Impossible<(), Error>;
-    type SerializeTuple = ser::Impossible<(), Error>;
-    type SerializeTupleStruct = ser::Impossible<(), Error>;
-    type SerializeTupleVariant = ser::Impossible<(), Error>;
-    type SerializeMap = ser::Impossible<(), Error>;
-    type SerializeStruct = ser::Impossible<(), Error>;
-    type SerializeStructVariant = ser::Impossible<(), Error>;
-
     fn serialize_str(self, v: &str) -> Result<()> {
         self.0.extend_from_slice(v.as_bytes());
         Ok(())
     }
-    fn serialize_bool(self, _: bool) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_i8(self, _: i8) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_i16(self, _: i16) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_i32(self, _: i32) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_i64(self, _: i64) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_u8(self, _: u8) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_u16(self, _: u16) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_u32(self, _: u32) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_u64(self, _: u64) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_f32(self, _: f32) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_f64(self, _: f64) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_char(self, _: char) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_none(self) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_unit(self) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<()> {
-        Err(not_raw())
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
-        Err(not_raw())
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
-        Err(not_raw())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct> {
-        Err(not_raw())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant> {
-        Err(not_raw())
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
-        Err(not_raw())
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
-        Err(not_raw())
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant> {
-        Err(not_raw())
-    }
+    refuse_scalars!(not_raw);
+    refuse_non_text!(not_raw);
 }
 
 #[cfg(test)]
@@ -947,6 +826,22 @@ mod tests {
             a: u8,
         }
         let _ = write(&mut Vec::new(), &Odd { a: 1 });
+    }
+
+    /// A raw value's text must be a string, as serde_json requires.
+    #[test]
+    fn raw_value_must_be_text() {
+        struct FakeRaw;
+        impl Serialize for FakeRaw {
+            fn serialize<S: ser::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                use ser::SerializeStruct;
+                let mut st = s.serialize_struct(RAW_VALUE_TOKEN, 1)?;
+                st.serialize_field(RAW_VALUE_TOKEN, &5)?;
+                st.end()
+            }
+        }
+        assert!(serde_json::to_string(&FakeRaw).is_err());
+        assert!(write(&mut Vec::new(), &FakeRaw).is_err());
     }
 
     proptest::proptest! {
