@@ -167,29 +167,27 @@ fn push_clean(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
         out.truncate(start + n);
         return true;
     }
+    // Eight bytes that need no escaping, as a word to copy.
+    let clean = |chunk: &[u8]| {
+        <[u8; 8]>::try_from(chunk)
+            .ok()
+            .filter(|w| !word_needs_escape(u64::from_le_bytes(*w)))
+    };
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+        let Some(word) = clean(chunk) else {
             out.truncate(start);
             return false;
         };
-        if word_needs_escape(u64::from_le_bytes(word)) {
-            out.truncate(start);
-            return false;
-        }
         out.extend_from_slice(&word);
     }
     if !chunks.remainder().is_empty() {
         // The last eight bytes, overlapping what was copied: the overlap is written again
         // with the same bytes.
-        let Some(Ok(word)) = bytes.get(n - 8..).map(<[u8; 8]>::try_from) else {
+        let Some(word) = clean(&bytes[n - 8..]) else {
             out.truncate(start);
             return false;
         };
-        if word_needs_escape(u64::from_le_bytes(word)) {
-            out.truncate(start);
-            return false;
-        }
         out.truncate(start + n - 8);
         out.extend_from_slice(&word);
     }
@@ -367,12 +365,7 @@ impl<'a, 'b> ser::Serializer for &'a mut Encoder<'b> {
         Ok(())
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Seq<'a, 'b>> {
-        self.out.push(b'[');
-        Ok(Seq {
-            enc: self,
-            first: true,
-            close_variant: false,
-        })
+        Ok(Seq::open(self, None))
     }
     fn serialize_tuple(self, len: usize) -> Result<Seq<'a, 'b>> {
         self.serialize_seq(Some(len))
@@ -388,22 +381,10 @@ impl<'a, 'b> ser::Serializer for &'a mut Encoder<'b> {
         variant: &'static str,
         _: usize,
     ) -> Result<Seq<'a, 'b>> {
-        open_variant(self.out, variant);
-        self.out.push(b'[');
-        Ok(Seq {
-            enc: self,
-            first: true,
-            close_variant: true,
-        })
+        Ok(Seq::open(self, Some(variant)))
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Map<'a, 'b>> {
-        self.out.push(b'{');
-        Ok(Map {
-            enc: self,
-            first: true,
-            close_variant: false,
-            raw: false,
-        })
+        Ok(Map::open(self, None))
     }
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Map<'a, 'b>> {
         if name == RAW_VALUE_TOKEN {
@@ -424,14 +405,7 @@ impl<'a, 'b> ser::Serializer for &'a mut Encoder<'b> {
         variant: &'static str,
         _: usize,
     ) -> Result<Map<'a, 'b>> {
-        open_variant(self.out, variant);
-        self.out.push(b'{');
-        Ok(Map {
-            enc: self,
-            first: true,
-            close_variant: true,
-            raw: false,
-        })
+        Ok(Map::open(self, Some(variant)))
     }
     fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<()> {
         push_display(self.out, value)
@@ -452,7 +426,20 @@ pub(crate) struct Seq<'a, 'b> {
     close_variant: bool,
 }
 
-impl Seq<'_, '_> {
+impl<'a, 'b> Seq<'a, 'b> {
+    /// `[`, inside `{"variant":` for a tuple variant.
+    fn open(enc: &'a mut Encoder<'b>, variant: Option<&str>) -> Self {
+        if let Some(v) = variant {
+            open_variant(enc.out, v);
+        }
+        enc.out.push(b'[');
+        Self {
+            enc,
+            first: true,
+            close_variant: variant.is_some(),
+        }
+    }
+
     #[inline]
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         if self.first {
@@ -504,7 +491,21 @@ pub(crate) struct Map<'a, 'b> {
     raw: bool,
 }
 
-impl Map<'_, '_> {
+impl<'a, 'b> Map<'a, 'b> {
+    /// `{`, inside `{"variant":` for a struct variant.
+    fn open(enc: &'a mut Encoder<'b>, variant: Option<&str>) -> Self {
+        if let Some(v) = variant {
+            open_variant(enc.out, v);
+        }
+        enc.out.push(b'{');
+        Self {
+            enc,
+            first: true,
+            close_variant: variant.is_some(),
+            raw: false,
+        }
+    }
+
     #[inline]
     fn comma(&mut self) {
         if self.first {
