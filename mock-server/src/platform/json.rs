@@ -276,13 +276,13 @@ macro_rules! ints {
 impl<'a, 'b> ser::Serializer for &'a mut Encoder<'b> {
     type Ok = ();
     type Error = Error;
-    type SerializeSeq = Seq<'a, 'b>;
-    type SerializeTuple = Seq<'a, 'b>;
-    type SerializeTupleStruct = Seq<'a, 'b>;
-    type SerializeTupleVariant = Seq<'a, 'b>;
-    type SerializeMap = Map<'a, 'b>;
-    type SerializeStruct = Map<'a, 'b>;
-    type SerializeStructVariant = Map<'a, 'b>;
+    type SerializeSeq = Compound<'a, 'b>;
+    type SerializeTuple = Compound<'a, 'b>;
+    type SerializeTupleStruct = Compound<'a, 'b>;
+    type SerializeTupleVariant = Compound<'a, 'b>;
+    type SerializeMap = Compound<'a, 'b>;
+    type SerializeStruct = Compound<'a, 'b>;
+    type SerializeStructVariant = Compound<'a, 'b>;
 
     fn serialize_bool(self, v: bool) -> Result<()> {
         self.out
@@ -364,13 +364,13 @@ impl<'a, 'b> ser::Serializer for &'a mut Encoder<'b> {
         self.out.push(b'}');
         Ok(())
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Seq<'a, 'b>> {
-        Ok(Seq::open(self, None))
+    fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a, 'b>> {
+        Ok(Compound::open(self, b'[', None))
     }
-    fn serialize_tuple(self, len: usize) -> Result<Seq<'a, 'b>> {
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a, 'b>> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Seq<'a, 'b>> {
+    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, 'b>> {
         self.serialize_seq(Some(len))
     }
     /// `{"Variant":[…]}`
@@ -380,20 +380,15 @@ impl<'a, 'b> ser::Serializer for &'a mut Encoder<'b> {
         _: u32,
         variant: &'static str,
         _: usize,
-    ) -> Result<Seq<'a, 'b>> {
-        Ok(Seq::open(self, Some(variant)))
+    ) -> Result<Compound<'a, 'b>> {
+        Ok(Compound::open(self, b'[', Some(variant)))
     }
-    fn serialize_map(self, _: Option<usize>) -> Result<Map<'a, 'b>> {
-        Ok(Map::open(self, None))
+    fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a, 'b>> {
+        Ok(Compound::open(self, b'{', None))
     }
-    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Map<'a, 'b>> {
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'a, 'b>> {
         if name == RAW_VALUE_TOKEN {
-            return Ok(Map {
-                enc: self,
-                first: true,
-                close_variant: false,
-                raw: true,
-            });
+            return Ok(Compound::raw(self));
         }
         self.serialize_map(Some(len))
     }
@@ -404,8 +399,8 @@ impl<'a, 'b> ser::Serializer for &'a mut Encoder<'b> {
         _: u32,
         variant: &'static str,
         _: usize,
-    ) -> Result<Map<'a, 'b>> {
-        Ok(Map::open(self, Some(variant)))
+    ) -> Result<Compound<'a, 'b>> {
+        Ok(Compound::open(self, b'{', Some(variant)))
     }
     fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<()> {
         push_display(self.out, value)
@@ -419,42 +414,73 @@ fn open_variant(out: &mut Vec<u8>, variant: &str) {
     out.push(b':');
 }
 
-/// An array being written (or a tuple variant's array, closed with its object).
-pub(crate) struct Seq<'a, 'b> {
+/// An array or object being written: what closes it (`]`, `}`, or either followed by the
+/// `}` of an enum variant's wrapper), or a `RawValue`, whose one field is written as it is.
+pub(crate) struct Compound<'a, 'b> {
     enc: &'a mut Encoder<'b>,
     first: bool,
-    close_variant: bool,
+    close: &'static [u8],
+    raw: bool,
 }
 
-impl<'a, 'b> Seq<'a, 'b> {
-    /// `[`, inside `{"variant":` for a tuple variant.
-    fn open(enc: &'a mut Encoder<'b>, variant: Option<&str>) -> Self {
+impl<'a, 'b> Compound<'a, 'b> {
+    /// `[` or `{`, inside `{"variant":` for a tuple or struct variant.
+    fn open(enc: &'a mut Encoder<'b>, bracket: u8, variant: Option<&str>) -> Self {
         if let Some(v) = variant {
             open_variant(enc.out, v);
         }
-        enc.out.push(b'[');
+        enc.out.push(bracket);
+        let close: &'static [u8] = match (bracket, variant.is_some()) {
+            (b'[', false) => b"]",
+            (b'[', true) => b"]}",
+            (_, false) => b"}",
+            (_, true) => b"}}",
+        };
         Self {
             enc,
             first: true,
-            close_variant: variant.is_some(),
+            close,
+            raw: false,
+        }
+    }
+
+    fn raw(enc: &'a mut Encoder<'b>) -> Self {
+        Self {
+            enc,
+            first: true,
+            close: b"",
+            raw: true,
         }
     }
 
     #[inline]
-    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+    fn comma(&mut self) {
         if self.first {
             self.first = false;
         } else {
             self.enc.out.push(b',');
         }
+    }
+
+    #[inline]
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.comma();
+        value.serialize(&mut *self.enc)
+    }
+
+    /// `"key":value`, for a struct's field.
+    #[inline]
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+        if self.raw {
+            return value.serialize(RawText(self.enc.out));
+        }
+        self.comma();
+        push_field_name(self.enc.out, key);
         value.serialize(&mut *self.enc)
     }
 
     fn close(self) -> Result<()> {
-        self.enc.out.push(b']');
-        if self.close_variant {
-            self.enc.out.push(b'}');
-        }
+        self.enc.out.extend_from_slice(self.close);
         Ok(())
     }
 }
@@ -462,7 +488,7 @@ impl<'a, 'b> Seq<'a, 'b> {
 /// The four array-like serde traits, all one array.
 macro_rules! seq_trait {
     ($($trait:ident :: $method:ident),*) => {$(
-        impl ser::$trait for Seq<'_, '_> {
+        impl ser::$trait for Compound<'_, '_> {
             type Ok = ();
             type Error = Error;
             fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
@@ -482,62 +508,7 @@ seq_trait!(
     SerializeTupleVariant::serialize_field
 );
 
-/// An object being written (or a struct variant's object, closed with its wrapper; or a
-/// `RawValue`, whose one field is written as it is).
-pub(crate) struct Map<'a, 'b> {
-    enc: &'a mut Encoder<'b>,
-    first: bool,
-    close_variant: bool,
-    raw: bool,
-}
-
-impl<'a, 'b> Map<'a, 'b> {
-    /// `{`, inside `{"variant":` for a struct variant.
-    fn open(enc: &'a mut Encoder<'b>, variant: Option<&str>) -> Self {
-        if let Some(v) = variant {
-            open_variant(enc.out, v);
-        }
-        enc.out.push(b'{');
-        Self {
-            enc,
-            first: true,
-            close_variant: variant.is_some(),
-            raw: false,
-        }
-    }
-
-    #[inline]
-    fn comma(&mut self) {
-        if self.first {
-            self.first = false;
-        } else {
-            self.enc.out.push(b',');
-        }
-    }
-
-    /// `"key":value`, for a struct's field.
-    #[inline]
-    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
-        if self.raw {
-            return value.serialize(RawText(self.enc.out));
-        }
-        self.comma();
-        push_field_name(self.enc.out, key);
-        value.serialize(&mut *self.enc)
-    }
-
-    fn close(self) -> Result<()> {
-        if !self.raw {
-            self.enc.out.push(b'}');
-        }
-        if self.close_variant {
-            self.enc.out.push(b'}');
-        }
-        Ok(())
-    }
-}
-
-impl ser::SerializeMap for Map<'_, '_> {
+impl ser::SerializeMap for Compound<'_, '_> {
     type Ok = ();
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
@@ -556,7 +527,7 @@ impl ser::SerializeMap for Map<'_, '_> {
 /// Structs and struct variants: `"field":value` pairs.
 macro_rules! struct_trait {
     ($($trait:ident),*) => {$(
-        impl ser::$trait for Map<'_, '_> {
+        impl ser::$trait for Compound<'_, '_> {
             type Ok = ();
             type Error = Error;
             fn serialize_field<T: Serialize + ?Sized>(
