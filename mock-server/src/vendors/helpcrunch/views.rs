@@ -5,7 +5,7 @@
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::platform::view::{display_str, int_str};
+use crate::platform::view::int_str;
 
 use super::models::{
     Chat, ChatStatus, Customer, Department, Device, Event, HelpCrunchState, Location, Message,
@@ -42,10 +42,11 @@ impl Serialize for TsMs {
         }
         match std::str::from_utf8(&text[..n + 4]) {
             Ok(t) => s.serialize_str(t),
-            Err(_) => display_str(
-                s,
-                &format_args!("{}.{:03}", self.0.div_euclid(1000), self.0.rem_euclid(1000)),
-            ),
+            Err(_) => s.collect_str(&format_args!(
+                "{}.{:03}",
+                self.0.div_euclid(1000),
+                self.0.rem_euclid(1000)
+            )),
         }
     }
 }

@@ -56,7 +56,7 @@ impl Serialize for Iso<'_> {
                 return s.serialize_str(text);
             }
         }
-        crate::platform::view::display_str(s, self)
+        s.collect_str(self)
     }
 }
 

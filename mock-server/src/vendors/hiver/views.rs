@@ -4,7 +4,7 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::platform::view::{display_str, int_str};
+use crate::platform::view::int_str;
 
 use super::models::{Attachment, Conversation, HiverState, Inbox, MessageRef, Note, Tag, User};
 
@@ -67,7 +67,7 @@ impl Serialize for IsoMicros {
         if let Some(Ok(text)) = self.quick().as_ref().map(|t| std::str::from_utf8(t)) {
             return s.serialize_str(text);
         }
-        display_str(s, self)
+        s.collect_str(self)
     }
 }
 
