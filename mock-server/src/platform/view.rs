@@ -25,6 +25,16 @@ pub fn int_str<S: Serializer>(s: S, n: i64) -> Result<S::Ok, S::Error> {
     s.serialize_str(itoa::Buffer::new().format(n))
 }
 
+/// Writes `n` into `slot` as decimal digits, zero-padded to the slot's width (the high digits
+/// of a number too wide for the slot are dropped): fixed-width timestamp fields without a
+/// formatter.
+pub fn put_digits(slot: &mut [u8], mut n: u32) {
+    for digit in slot.iter_mut().rev() {
+        *digit = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+}
+
 /// A JSON response with `status` whose body is `view` serialized.
 pub fn json_with(status: StatusCode, view: &impl Serialize) -> ApiResult<Response> {
     match encode(view) {
@@ -460,6 +470,15 @@ mod tests {
             assert_eq!(serde_json::to_string(&shown).unwrap(), want);
             assert_eq!(String::from_utf8(encode(&shown).unwrap()).unwrap(), want);
         }
+    }
+
+    /// Digits are zero-padded to the slot.
+    #[test]
+    fn digits_fill_their_slot() {
+        let mut text = *b"xx-xxxx";
+        put_digits(&mut text[..2], 7);
+        put_digits(&mut text[3..], 2026);
+        assert_eq!(&text, b"07-2026");
     }
 
     /// A view that cannot serialize is an internal error, not a null.

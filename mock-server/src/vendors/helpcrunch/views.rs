@@ -5,7 +5,7 @@
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::platform::view::int_str;
+use crate::platform::view::{int_str, put_digits};
 
 use super::models::{
     Chat, ChatStatus, Customer, Department, Device, Event, HelpCrunchState, Location, Message,
@@ -37,9 +37,7 @@ impl Serialize for TsMs {
         let n = secs.len();
         text[..n].copy_from_slice(secs);
         text[n] = b'.';
-        for (i, d) in [ms / 100, ms / 10 % 10, ms % 10].into_iter().enumerate() {
-            text[n + 1 + i] = b'0' + d as u8;
-        }
+        put_digits(&mut text[n + 1..n + 4], ms);
         match std::str::from_utf8(&text[..n + 4]) {
             Ok(t) => s.serialize_str(t),
             Err(_) => s.collect_str(&format_args!(

@@ -4,7 +4,7 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::platform::view::int_str;
+use crate::platform::view::{int_str, put_digits};
 
 use super::models::{Attachment, Conversation, HiverState, Inbox, MessageRef, Note, Tag, User};
 
@@ -38,11 +38,7 @@ impl IsoMicros {
             (17..19, t.second()),
             (20..26, t.nanosecond() / 1000),
         ] {
-            let mut n = n;
-            for digit in text[range].iter_mut().rev() {
-                *digit = b'0' + (n % 10) as u8;
-                n /= 10;
-            }
+            put_digits(&mut text[range], n);
         }
         Some(text)
     }
