@@ -198,7 +198,12 @@ fn push_clean(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
 /// derive hands them over as `&'static str`), so they are copied without the escape check;
 /// debug builds (every test run) still check each one, so a name that needed escaping would
 /// fail the tests rather than ship.
-#[inline]
+///
+/// The struct path (`serialize_struct`, `serialize_field`, this) is forced inline into each
+/// view's derived `serialize`: there the name is a literal, so its length is a constant and the
+/// copy becomes a few stores instead of a call to `memcpy`, and the first-field and raw-value
+/// tests fold away (list pages write hundreds of fields each).
+#[inline(always)]
 fn push_field_name(out: &mut Vec<u8>, name: &'static str) {
     debug_assert_eq!(
         next_escape(name.as_bytes(), 0),
@@ -383,9 +388,11 @@ impl<'a, 'b> ser::Serializer for &'a mut Encoder<'b> {
     ) -> Result<Compound<'a, 'b>> {
         Ok(Compound::open(self, b'[', Some(variant)))
     }
+    #[inline(always)]
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a, 'b>> {
         Ok(Compound::open(self, b'{', None))
     }
+    #[inline(always)]
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'a, 'b>> {
         if name == RAW_VALUE_TOKEN {
             return Ok(Compound::raw(self));
@@ -425,6 +432,7 @@ pub(crate) struct Compound<'a, 'b> {
 
 impl<'a, 'b> Compound<'a, 'b> {
     /// `[` or `{`, inside `{"variant":` for a tuple or struct variant.
+    #[inline(always)]
     fn open(enc: &'a mut Encoder<'b>, bracket: u8, variant: Option<&str>) -> Self {
         if let Some(v) = variant {
             open_variant(enc.out, v);
@@ -444,6 +452,7 @@ impl<'a, 'b> Compound<'a, 'b> {
         }
     }
 
+    #[inline(always)]
     fn raw(enc: &'a mut Encoder<'b>) -> Self {
         Self {
             enc,
@@ -453,7 +462,7 @@ impl<'a, 'b> Compound<'a, 'b> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn comma(&mut self) {
         if self.first {
             self.first = false;
@@ -469,7 +478,7 @@ impl<'a, 'b> Compound<'a, 'b> {
     }
 
     /// `"key":value`, for a struct's field.
-    #[inline]
+    #[inline(always)]
     fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
         if self.raw {
             return value.serialize(RawText(self.enc.out));
@@ -479,6 +488,7 @@ impl<'a, 'b> Compound<'a, 'b> {
         value.serialize(&mut *self.enc)
     }
 
+    #[inline(always)]
     fn close(self) -> Result<()> {
         self.enc.out.extend_from_slice(self.close);
         Ok(())
@@ -530,6 +540,7 @@ macro_rules! struct_trait {
         impl ser::$trait for Compound<'_, '_> {
             type Ok = ();
             type Error = Error;
+            #[inline(always)]
             fn serialize_field<T: Serialize + ?Sized>(
                 &mut self,
                 key: &'static str,
@@ -537,6 +548,7 @@ macro_rules! struct_trait {
             ) -> Result<()> {
                 self.field(key, value)
             }
+            #[inline(always)]
             fn end(self) -> Result<()> {
                 self.close()
             }

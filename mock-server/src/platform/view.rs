@@ -35,6 +35,47 @@ pub fn put_digits(slot: &mut [u8], mut n: u32) {
     }
 }
 
+/// A Unix instant's UTC calendar fields (proleptic Gregorian, as chrono counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UtcFields {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    pub millisecond: u32,
+}
+
+/// The calendar fields of `unix_ms` (milliseconds since 1970-01-01T00:00:00Z), by arithmetic
+/// on the day count (the civil-from-days method: 400-year eras of 146,097 days, years that start
+/// on 1 March so the leap day comes last) rather than through a date library's checked types.
+/// Defined for every `i64`.
+pub fn utc_fields(unix_ms: i64) -> UtcFields {
+    let (secs, millisecond) = (unix_ms.div_euclid(1000), unix_ms.rem_euclid(1000));
+    let (days, of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days since 0000-03-01.
+    let z = days + 719_468;
+    let (era, of_era) = (z.div_euclid(146_097), z.rem_euclid(146_097));
+    let year_of_era = (of_era - of_era / 1460 + of_era / 36_524 - of_era / 146_096) / 365;
+    let day_of_year = of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    // Every value below is range-bound by the arithmetic above (month 1..=12, day 1..=31,
+    // of_day < 86,400, millisecond < 1,000), so the narrowing casts are exact.
+    UtcFields {
+        year,
+        month: month as u32,
+        day: day as u32,
+        hour: (of_day / 3600) as u32,
+        minute: (of_day / 60 % 60) as u32,
+        second: (of_day % 60) as u32,
+        millisecond: millisecond as u32,
+    }
+}
+
 /// A JSON response with `status` whose body is `view` serialized.
 pub fn json_with(status: StatusCode, view: &impl Serialize) -> ApiResult<Response> {
     match encode(view) {
@@ -234,6 +275,72 @@ where
 mod tests {
     use super::*;
     use serde_json::json;
+
+    proptest::proptest! {
+        /// The calendar arithmetic agrees with chrono over chrono's whole range, and with
+        /// the epoch arithmetic around it (days either side of leap days and century years
+        /// come up often in a range this wide only by luck, so the next test walks them).
+        #[test]
+        fn utc_fields_match_chrono(ms in -8_210_266_876_799_999i64..8_210_266_876_799_999i64) {
+            use chrono::{Datelike, Timelike};
+            let t = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms).unwrap();
+            let f = utc_fields(ms);
+            proptest::prop_assert_eq!(
+                f,
+                UtcFields {
+                    year: i64::from(t.year()),
+                    month: t.month(),
+                    day: t.day(),
+                    hour: t.hour(),
+                    minute: t.minute(),
+                    second: t.second(),
+                    millisecond: t.timestamp_subsec_millis(),
+                }
+            );
+        }
+    }
+
+    /// Every day boundary from 1600 to 2500 (leap days, century years, the epoch itself),
+    /// and the last millisecond before each.
+    #[test]
+    fn utc_fields_walk_days() {
+        use chrono::{Datelike, Timelike};
+        let start = chrono::NaiveDate::from_ymd_opt(1600, 1, 1).unwrap();
+        let mut day = start;
+        while day.year() < 2500 {
+            let ms = day
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp_millis();
+            for at in [ms, ms - 1] {
+                let t = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(at).unwrap();
+                let f = utc_fields(at);
+                assert_eq!(
+                    (
+                        f.year,
+                        f.month,
+                        f.day,
+                        f.hour,
+                        f.minute,
+                        f.second,
+                        f.millisecond
+                    ),
+                    (
+                        i64::from(t.year()),
+                        t.month(),
+                        t.day(),
+                        t.hour(),
+                        t.minute(),
+                        t.second(),
+                        t.timestamp_subsec_millis()
+                    ),
+                    "{at}"
+                );
+            }
+            day = day.succ_opt().unwrap();
+        }
+    }
 
     fn render(e: Envelope) -> Value {
         let page = [1, 2];

@@ -4,7 +4,7 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::platform::view::{int_str, put_digits};
+use crate::platform::view::{int_str, put_digits, utc_fields};
 
 use super::models::{Attachment, Conversation, HiverState, Inbox, MessageRef, Note, Tag, User};
 
@@ -25,18 +25,17 @@ impl IsoMicros {
     /// The text for years 0..=9999, digits placed by hand: chrono's format strings are parsed
     /// on every call, and `{:02}` pads through `fmt` (list pages print many timestamps).
     fn quick(&self) -> Option<[u8; 27]> {
-        use chrono::{DateTime, Datelike, Timelike, Utc};
-        let t = DateTime::<Utc>::from_timestamp_millis(self.0).unwrap_or_default();
-        let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+        let t = utc_fields(self.0);
+        let year = u32::try_from(t.year).ok().filter(|y| *y <= 9999)?;
         let mut text = *b"0000-00-00T00:00:00.000000Z";
         for (range, n) in [
             (0..4, year),
-            (5..7, t.month()),
-            (8..10, t.day()),
-            (11..13, t.hour()),
-            (14..16, t.minute()),
-            (17..19, t.second()),
-            (20..26, t.nanosecond() / 1000),
+            (5..7, t.month),
+            (8..10, t.day),
+            (11..13, t.hour),
+            (14..16, t.minute),
+            (17..19, t.second),
+            (20..26, t.millisecond * 1000),
         ] {
             put_digits(&mut text[range], n);
         }
