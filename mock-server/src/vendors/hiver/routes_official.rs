@@ -173,13 +173,18 @@ pub(super) fn page_query(
 /// Orders `items` by the requested key (ties by id) and cuts the page; returns the page's
 /// records and the token for the next page (`None` on the last page).
 pub(super) fn token_page<'a, T>(
-    items: Vec<&'a T>,
+    mut items: Vec<&'a T>,
     pq: &PageQuery,
     key: impl Fn(&T, &str) -> SortKey,
     id: impl Fn(&T) -> i64,
 ) -> (Vec<&'a T>, Option<String>) {
-    let position = |t: &T| (key(t, &pq.sort_by), SortKey::Int(id(t)));
-    let (page, more) = keyset_page(items, position, pq.descending, pq.after.as_ref(), pq.limit);
+    let position = |t: &&T| (key(t, &pq.sort_by), SortKey::Int(id(t)));
+    // Each record's key is built once (text keys allocate).
+    items.sort_by_cached_key(|t| position(t));
+    if pq.descending {
+        items.reverse();
+    }
+    let (page, more) = keyset_page(&items, position, pq.descending, pq.after.as_ref(), pq.limit);
     let next = match (more, page.last()) {
         (true, Some(last)) => Some(
             PageToken {
@@ -192,7 +197,7 @@ pub(super) fn token_page<'a, T>(
         ),
         _ => None,
     };
-    (page, next)
+    (page.to_vec(), next)
 }
 
 /// `{"data": {"results": [...], "pagination": {"next_page": …}}}` around one page.
