@@ -380,14 +380,17 @@ pub struct LaravelPage<'a> {
 
 impl LaravelPage<'_> {
     fn url(&self, page: usize) -> String {
-        use std::fmt::Write;
         let mut out = String::with_capacity(self.path.len() + 32);
         out.push_str(self.path);
         out.push('?');
         for (k, v) in &self.request.carried_query {
-            let _ = write!(out, "{}={}&", encode(k), encode(v));
+            push_encoded(&mut out, k);
+            out.push('=');
+            push_encoded(&mut out, v);
+            out.push('&');
         }
-        let _ = write!(out, "page={page}");
+        out.push_str("page=");
+        out.push_str(itoa::Buffer::new().format(page));
         out
     }
 
@@ -540,15 +543,25 @@ pub fn page_window(current: usize, last: usize) -> Vec<Option<usize>> {
 /// Percent-encodes a query component (RFC 3986 unreserved characters stay as they are).
 pub fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    push_encoded(&mut out, s);
+    out
+}
+
+/// [`encode`], appended to `out`.
+fn push_encoded(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in s.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
+                out.push(char::from(b))
             }
-            _ => out.push_str(&format!("%{b:02X}")),
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0xf)]));
+            }
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -782,6 +795,24 @@ mod tests {
         let desc: Vec<i64> = (1..=25).rev().collect();
         let (p2, _) = keyset_page(&desc, pos, true, Some(&pos(&16)), 10);
         assert_eq!(p2.to_vec(), (6..=15).rev().collect::<Vec<_>>());
+    }
+
+    /// Percent-encoding keeps RFC 3986's unreserved characters and writes every other byte
+    /// (UTF-8 bytes of non-ASCII text too) as `%XX` in upper case.
+    #[test]
+    fn percent_encoding() {
+        let all: String = (1u8..=127).map(char::from).chain("é€ 𝄞".chars()).collect();
+        let expected: String = all
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        assert_eq!(encode(&all), expected);
     }
 
     /// The checksum's spelling is `{:016x}`.

@@ -662,23 +662,18 @@ fn number_header(n: u64) -> HeaderValue {
 }
 
 fn rate_headers(info: &SurfaceInfo, platform: &Platform, d: &Decision, headers: &mut HeaderMap) {
+    // Checked once, at compile time (`from_static` in a const), not on every answer.
+    const LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+    const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+    const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
     match info.rate_headers {
         RateHeaders::RetryAfterOnly => {}
         RateHeaders::XRateLimit => {
-            headers.insert(
-                HeaderName::from_static("x-ratelimit-limit"),
-                number_header(u64::from(d.limit)),
-            );
-            headers.insert(
-                HeaderName::from_static("x-ratelimit-remaining"),
-                number_header(u64::from(d.remaining)),
-            );
+            headers.insert(LIMIT, number_header(u64::from(d.limit)));
+            headers.insert(REMAINING, number_header(u64::from(d.remaining)));
             if !d.allowed {
                 let reset = platform.clock.now_ms() / 1000 + d.reset_after as i64;
-                headers.insert(
-                    HeaderName::from_static("x-ratelimit-reset"),
-                    HeaderValue::from(reset),
-                );
+                headers.insert(RESET, HeaderValue::from(reset));
             }
         }
     }
