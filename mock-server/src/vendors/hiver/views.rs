@@ -320,7 +320,7 @@ impl HiverState {
     pub fn agent_view(u: &User) -> AgentView<'_> {
         AgentView {
             id: &u.alias,
-            name: format!("{} {}", u.first_name, u.last_name),
+            name: [u.first_name.as_str(), u.last_name.as_str()].join(" "),
             email: &u.email,
         }
     }
