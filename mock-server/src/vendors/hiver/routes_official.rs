@@ -182,7 +182,7 @@ pub(super) fn token_page<'a, T>(
     // Collections are mostly stored in id order, which is often the order asked for: checking
     // that costs one pass and no allocation for number keys. Otherwise each record's key is
     // built once (text keys allocate).
-    if !items.is_sorted_by_key(|t| position(t)) {
+    if !items.is_sorted_by_key(&position) {
         items.sort_by_cached_key(|t| position(t));
     }
     if pq.descending {
