@@ -25,6 +25,20 @@ pub fn int_str<S: Serializer>(s: S, n: i64) -> Result<S::Ok, S::Error> {
     s.serialize_str(itoa::Buffer::new().format(n))
 }
 
+/// Serializes `text` — the bytes of a spelling a view placed by hand (timestamps) — as a JSON
+/// string, or `fallback`'s `Display` text when there is no placed spelling (or it is not
+/// UTF-8, which hand-placed digits and separators always are).
+pub fn placed_str<S: Serializer>(
+    s: S,
+    text: Option<&[u8]>,
+    fallback: &impl std::fmt::Display,
+) -> Result<S::Ok, S::Error> {
+    match text.map(std::str::from_utf8) {
+        Some(Ok(text)) => s.serialize_str(text),
+        _ => s.collect_str(fallback),
+    }
+}
+
 /// Writes `n` into `slot` as decimal digits, zero-padded to the slot's width (the high digits
 /// of a number too wide for the slot are dropped): fixed-width timestamp fields without a
 /// formatter.
@@ -305,8 +319,7 @@ mod tests {
     #[test]
     fn utc_fields_walk_days() {
         use chrono::{Datelike, Timelike};
-        let start = chrono::NaiveDate::from_ymd_opt(1600, 1, 1).unwrap();
-        let mut day = start;
+        let mut day = chrono::NaiveDate::from_ymd_opt(1600, 1, 1).unwrap();
         while day.year() < 2500 {
             let ms = day
                 .and_hms_opt(0, 0, 0)
@@ -576,6 +589,29 @@ mod tests {
             let shown = Shown(text.to_string());
             assert_eq!(serde_json::to_string(&shown).unwrap(), want);
             assert_eq!(String::from_utf8(encode(&shown).unwrap()).unwrap(), want);
+        }
+    }
+
+    /// A placed spelling is written as it is; without one (or with bytes that are not
+    /// UTF-8) the fallback's text is.
+    #[test]
+    fn placed_spelling_or_fallback() {
+        struct Placed(Option<&'static [u8]>);
+        impl Serialize for Placed {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                placed_str(s, self.0, &format_args!("fall{}", "back"))
+            }
+        }
+        for (placed, want) in [
+            (Some(&b"2026-07-21"[..]), "\"2026-07-21\""),
+            (None, "\"fallback\""),
+            (Some(&[0xff, b'1'][..]), "\"fallback\""),
+        ] {
+            assert_eq!(
+                String::from_utf8(encode(&Placed(placed)).unwrap()).unwrap(),
+                want
+            );
+            assert_eq!(serde_json::to_string(&Placed(placed)).unwrap(), want);
         }
     }
 

@@ -5,7 +5,7 @@
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::platform::view::{int_str, put_digits};
+use crate::platform::view::{int_str, placed_str, put_digits};
 
 use super::models::{
     Chat, ChatStatus, Customer, Department, Device, Event, HelpCrunchState, Location, Message,
@@ -38,14 +38,8 @@ impl Serialize for TsMs {
         text[..n].copy_from_slice(secs);
         text[n] = b'.';
         put_digits(&mut text[n + 1..n + 4], ms);
-        match std::str::from_utf8(&text[..n + 4]) {
-            Ok(t) => s.serialize_str(t),
-            Err(_) => s.collect_str(&format_args!(
-                "{}.{:03}",
-                self.0.div_euclid(1000),
-                self.0.rem_euclid(1000)
-            )),
-        }
+        let fallback = format_args!("{}.{:03}", self.0.div_euclid(1000), self.0.rem_euclid(1000));
+        placed_str(s, Some(&text[..n + 4]), &fallback)
     }
 }
 

@@ -51,12 +51,7 @@ impl std::fmt::Display for Iso<'_> {
 
 impl Serialize for Iso<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if let Some(text) = self.quick() {
-            if let Ok(text) = std::str::from_utf8(&text) {
-                return s.serialize_str(text);
-            }
-        }
-        s.collect_str(self)
+        crate::platform::view::placed_str(s, self.quick().as_ref().map(|t| &t[..]), self)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::platform::view::{int_str, put_digits, utc_fields};
+use crate::platform::view::{int_str, placed_str, put_digits, utc_fields};
 
 use super::models::{Attachment, Conversation, HiverState, Inbox, MessageRef, Note, Tag, User};
 
@@ -59,10 +59,7 @@ impl std::fmt::Display for IsoMicros {
 
 impl Serialize for IsoMicros {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if let Some(Ok(text)) = self.quick().as_ref().map(|t| std::str::from_utf8(t)) {
-            return s.serialize_str(text);
-        }
-        s.collect_str(self)
+        placed_str(s, self.quick().as_ref().map(|t| &t[..]), self)
     }
 }
 
