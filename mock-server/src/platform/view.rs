@@ -90,6 +90,66 @@ pub fn utc_fields(unix_ms: i64) -> UtcFields {
     }
 }
 
+/// The Unix second of `YYYY-MM-DD?HH:MM:SS` (19 bytes, any byte between date and time; UTC),
+/// if every digit is a digit and the date and time are real ones (month 1–12, the month's
+/// days, hour < 24, minute and second < 60) — what chrono's `from_ymd_opt`/`and_hms_opt`
+/// accept for four-digit years, without its checked types. The inverse of [`utc_fields`].
+pub fn unix_seconds(b: &[u8; 19]) -> Option<i64> {
+    // Eight bytes at a time, each XORed with what it should be: a digit becomes its value,
+    // a separator in its place becomes 0. A byte passes if it is below its limit (10 for a
+    // digit, 1 for a separator; the date–time separator is not looked at): adding 128 − limit
+    // to its low seven bits sets the high bit exactly when it is not, without a carry into the
+    // next byte, and its own high bit is looked at too.
+    const ADD_DATE: u64 = u64::from_le_bytes([118, 118, 118, 118, 127, 118, 118, 127]);
+    const ADD_TIME: u64 = u64::from_le_bytes([118, 118, 127, 118, 118, 127, 118, 118]);
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let word = |at: usize, template: &[u8; 8]| {
+        let mut w = [0; 8];
+        w.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(w) ^ u64::from_le_bytes(*template)
+    };
+    // `YYYY-MM-`, `HH:MM:SS`, and the day's two digits (bytes 8 and 9) on their own.
+    let date = word(0, b"0000-00-");
+    let time = word(11, b"00:00:00");
+    let day_digits = u64::from(b[8] ^ b'0') | u64::from(b[9] ^ b'0') << 8;
+    let bad = |x: u64, add: u64| (((x & LOW7) + add) | x) & HIGH != 0;
+    if bad(date, ADD_DATE) || bad(time, ADD_TIME) || bad(day_digits, 0x7676) {
+        return None;
+    }
+    let digit = |x: u64, k: u32| ((x >> (8 * k)) & 0xff) as i64;
+    let two = |x: u64, k: u32| digit(x, k) * 10 + digit(x, k + 1);
+    let [year, month, day] = [
+        two(date, 0) * 100 + two(date, 2),
+        two(date, 5),
+        two(day_digits, 0),
+    ];
+    let [hour, minute, second] = [two(time, 0), two(time, 3), two(time, 6)];
+    let month_days = match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    if day == 0 || day > month_days || hour >= 24 || minute >= 60 || second >= 60 {
+        return None;
+    }
+    // Days from civil: years start on 1 March, so the leap day is the last day of a year.
+    // Four-digit years are never negative, so plain division is the Euclidean one.
+    let y = if month <= 2 { year - 1 } else { year };
+    let (era, of_era) = if y < 0 {
+        (-1, y + 400)
+    } else {
+        (y / 400, y % 400)
+    };
+    let march_month = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * march_month + 2) / 5 + day - 1;
+    let day_of_era = of_era * 365 + of_era / 4 - of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
 /// A JSON response with `status` whose body is `view` serialized.
 pub fn json_with(status: StatusCode, view: &impl Serialize) -> ApiResult<Response> {
     match encode(view) {
@@ -310,6 +370,86 @@ mod tests {
                     second: t.second(),
                     millisecond: t.timestamp_subsec_millis(),
                 }
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Reading a spelled date and time agrees with chrono on which ones are real and on
+        /// the instant, for every four-digit year and field values just out of range.
+        #[test]
+        fn unix_seconds_match_chrono(
+            year in 0u32..10_000, month in 0u32..14, day in 0u32..33,
+            hour in 0u32..26, minute in 0u32..62, second in 0u32..62, sep in "[T ]",
+        ) {
+            let text = format!("{year:04}-{month:02}-{day:02}{sep}{hour:02}:{minute:02}:{second:02}");
+            let b: &[u8; 19] = text.as_bytes().try_into().unwrap();
+            let want = chrono::NaiveDate::from_ymd_opt(year as i32, month, day)
+                .and_then(|d| d.and_hms_opt(hour, minute, second))
+                .map(|t| t.and_utc().timestamp());
+            proptest::prop_assert_eq!(unix_seconds(b), want, "{}", text);
+        }
+
+    }
+
+    /// Every byte in every place: anything but a digit where a digit goes, or a wrong
+    /// separator, is refused; any byte between date and time is passed over; another digit
+    /// reads as chrono reads it.
+    #[test]
+    fn unix_seconds_every_byte_in_every_place() {
+        let good = *b"2024-02-29T23:59:59";
+        let chrono_read = |b: &[u8; 19]| {
+            let text = std::str::from_utf8(b).unwrap();
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+                .ok()
+                .map(|t| t.and_utc().timestamp())
+        };
+        for at in 0..19 {
+            for with in 0..=255u8 {
+                let mut b = good;
+                b[at] = with;
+                let want = match at {
+                    4 | 7 if with != b'-' => None,
+                    13 | 16 if with != b':' => None,
+                    4 | 7 | 13 | 16 => chrono_read(&b),
+                    10 => chrono_read(&good),
+                    _ if !with.is_ascii_digit() => None,
+                    _ => chrono_read(&b),
+                };
+                assert_eq!(unix_seconds(&b), want, "{at} {with}");
+            }
+        }
+    }
+
+    #[test]
+    fn unix_seconds_inverts_utc_fields_and_knows_leap_years() {
+        for ms in [
+            0i64,
+            951_782_400_000,
+            4_107_542_399_000,
+            -62_135_596_800_000,
+            253_402_300_799_000,
+        ] {
+            let f = utc_fields(ms);
+            let text = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                f.year, f.month, f.day, f.hour, f.minute, f.second
+            );
+            assert_eq!(
+                unix_seconds(text.as_bytes().try_into().unwrap()),
+                Some(ms / 1000),
+                "{text}"
+            );
+        }
+        // Leap days (and their absence in century years) in every four-digit year.
+        for year in 0..10_000 {
+            let text = format!("{year:04}-02-29T12:00:00");
+            let want = chrono::NaiveDate::from_ymd_opt(year, 2, 29)
+                .map(|d| d.and_hms_opt(12, 0, 0).unwrap().and_utc().timestamp());
+            assert_eq!(
+                unix_seconds(text.as_bytes().try_into().unwrap()),
+                want,
+                "{text}"
             );
         }
     }

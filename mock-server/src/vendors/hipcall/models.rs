@@ -24,32 +24,18 @@ pub fn format_ts(t: DateTime<Utc>) -> String {
 /// `YYYY-MM-DDTHH:MM:SS+0000` or `…Z` (how timestamps are stored), read without chrono's
 /// format parser; anything else (or an impossible date) is `None` and takes the full path.
 pub fn quick_utc(s: &str) -> Option<DateTime<Utc>> {
-    utc_base(s).map(|(_, t)| t)
+    utc_base(s).and_then(|(_, secs)| DateTime::from_timestamp(secs, 0))
 }
 
-/// For a stored spelling: `YYYY-MM-DDTHH:MM:SS` (the 19 bytes before `+0000` or `Z`) and the
-/// instant, if the date and time are real ones.
-pub fn utc_base(s: &str) -> Option<(&[u8; 19], DateTime<Utc>)> {
+/// For a stored spelling: `YYYY-MM-DDTHH:MM:SS` (the 19 bytes before `+0000` or `Z`) and its
+/// Unix second, if the date and time are real ones.
+pub fn utc_base(s: &str) -> Option<(&[u8; 19], i64)> {
     let base = s.strip_suffix("+0000").or_else(|| s.strip_suffix('Z'))?;
     let b: &[u8; 19] = base.as_bytes().try_into().ok()?;
-    if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    if b[10] != b'T' {
         return None;
     }
-    let mut digits_ok = true;
-    let mut n = |at: usize, len: usize| {
-        b[at..at + len].iter().fold(0u32, |acc, c| {
-            let v = c.wrapping_sub(b'0');
-            digits_ok &= v < 10;
-            acc * 10 + u32::from(v)
-        })
-    };
-    let [y, mo, d, h, mi, sec] = [n(0, 4), n(5, 2), n(8, 2), n(11, 2), n(14, 2), n(17, 2)];
-    if !digits_ok {
-        return None;
-    }
-    // All digits: chrono checks the calendar.
-    let t = NaiveDate::from_ymd_opt(y as i32, mo, d)?.and_hms_opt(h, mi, sec)?;
-    Some((b, t.and_utc()))
+    Some((b, crate::platform::view::unix_seconds(b)?))
 }
 
 pub fn parse_date_input(s: &str) -> Option<DateTime<Utc>> {

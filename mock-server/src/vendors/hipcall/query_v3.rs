@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
 
-use super::models::parse_date_input;
+use super::models::{parse_date_input, utc_base};
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::platform::extract::QueryPairs;
 use crate::platform::pagination::Window;
@@ -51,14 +51,25 @@ pub enum FieldValue {
     Int(i64),
     Str(String),
     Bool(bool),
-    Time(DateTime<Utc>),
+    /// An instant as (Unix second, nanosecond): ordered as the instants are.
+    Time(i64, u32),
 }
 
 impl FieldValue {
     /// From a stored timestamp string (either spelling); unparseable is null.
     pub fn time(s: Option<&str>) -> Self {
-        s.and_then(parse_date_input)
-            .map_or(FieldValue::Null, FieldValue::Time)
+        let Some(s) = s else {
+            return FieldValue::Null;
+        };
+        // The stored spelling is read without chrono; anything else takes the full parse.
+        if let Some((_, secs)) = utc_base(s) {
+            return FieldValue::Time(secs, 0);
+        }
+        parse_date_input(s).map_or(FieldValue::Null, FieldValue::instant)
+    }
+
+    fn instant(t: DateTime<Utc>) -> Self {
+        FieldValue::Time(t.timestamp(), t.timestamp_subsec_nanos())
     }
 
     pub fn opt_int(v: Option<i64>) -> Self {
@@ -84,7 +95,7 @@ impl FieldValue {
                 Some(a.to_lowercase().cmp(&b.to_lowercase()))
             }
             (FieldValue::Bool(a), FieldValue::Bool(b)) => Some(a.cmp(b)),
-            (FieldValue::Time(a), FieldValue::Time(b)) => Some(a.cmp(b)),
+            (FieldValue::Time(a, an), FieldValue::Time(b, bn)) => Some((a, an).cmp(&(b, bn))),
             _ => None,
         }
     }
@@ -351,12 +362,12 @@ fn parse_value(kind: Kind, raw: &str) -> Result<FieldValue, Problem> {
             }),
         },
         Kind::Time => chrono::DateTime::parse_from_rfc3339(raw)
-            .map(|t| FieldValue::Time(t.with_timezone(&Utc)))
+            .map(|t| FieldValue::instant(t.with_timezone(&Utc)))
             .or_else(|_| {
                 chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
                     .ok()
                     .and_then(|d| d.and_hms_opt(0, 0, 0))
-                    .map(|t| FieldValue::Time(t.and_utc()))
+                    .map(|t| FieldValue::instant(t.and_utc()))
                     .ok_or(Problem::Type { expected: "date" })
             }),
     }
