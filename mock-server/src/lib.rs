@@ -192,15 +192,10 @@ impl tower::Service<Request> for Dispatch {
         let Ok(uri) = axum::http::Uri::try_from(stripped) else {
             return Either::Right(self.app.call(req));
         };
-        if req
-            .extensions()
-            .get::<axum::extract::OriginalUri>()
-            .is_none()
-        {
-            let original = axum::extract::OriginalUri(req.uri().clone());
-            req.extensions_mut().insert(original);
-        }
-        *req.uri_mut() = uri;
+        let original = std::mem::replace(req.uri_mut(), uri);
+        platform::surface::Arrival::of(&mut req)
+            .original
+            .get_or_insert(original);
         Either::Left(surface.answer(req))
     }
 }

@@ -24,8 +24,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Account {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         parts
             .extensions
-            .get::<Account>()
-            .cloned()
+            .get::<super::surface::Arrival>()
+            .and_then(|a| a.account.clone())
             .ok_or(ApiError::Unauthenticated { missing: true })
     }
 }

@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, FromRequestParts, OriginalUri, Request};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
@@ -41,11 +41,27 @@ use super::Platform;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientBase(pub String);
 
-/// The path prefix the client used to reach the surface: the vendor's real base path when
-/// `Host` routing rewrote the request, mockdesk's `/{vendor}{real path}` otherwise (set by
-/// the edge when routing set none).
-#[derive(Debug, Clone)]
-struct BasePrefix(Arc<str>);
+/// What the layers learn about a request on its way in, in one request extension (each
+/// extension is an allocation, and the map grows past three): the URI as the client sent it,
+/// the prefix it used, and the account it authenticated as.
+#[derive(Debug, Clone, Default)]
+pub struct Arrival {
+    /// The URI before the main port stripped the surface's path prefix (`None`: unchanged).
+    pub original: Option<Uri>,
+    /// The path prefix the client used to reach the surface: the vendor's real base path when
+    /// `Host` routing rewrote the request, mockdesk's `/{vendor}{real path}` otherwise (set
+    /// by the edge when routing set none).
+    base: Option<Arc<str>>,
+    /// Set by the guard once the credential is accepted.
+    pub account: Option<Account>,
+}
+
+impl Arrival {
+    /// The request's arrival record, added if no layer has added it yet.
+    pub fn of(req: &mut Request) -> &mut Arrival {
+        req.extensions_mut().get_or_insert_default::<Arrival>()
+    }
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientBase {
     type Rejection = ApiError;
@@ -56,7 +72,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientBase {
 }
 
 fn client_base_of(parts: &Parts) -> ClientBase {
-    let prefix = parts.extensions.get::<BasePrefix>().map_or("", |p| &p.0);
+    let prefix = parts
+        .extensions
+        .get::<Arrival>()
+        .and_then(|a| a.base.as_deref())
+        .unwrap_or("");
     ClientBase(client_base(&parts.headers, prefix))
 }
 
@@ -219,17 +239,14 @@ where
     }
     let info = ctx.dialect.info();
     let method = req.method().clone();
-    let original = req
-        .extensions()
-        .get::<OriginalUri>()
-        .map(|o| o.0.clone())
-        .unwrap_or_else(|| req.uri().clone());
     let vendor_uri = req.uri().clone();
+    let arrival = Arrival::of(&mut req);
+    let original = arrival
+        .original
+        .clone()
+        .unwrap_or_else(|| vendor_uri.clone());
+    arrival.base.get_or_insert_with(|| Arc::clone(&ctx.prefix));
     let relative = || vendor_uri.path().trim_start_matches('/');
-    if req.extensions().get::<BasePrefix>().is_none() {
-        req.extensions_mut()
-            .insert(BasePrefix(Arc::clone(&ctx.prefix)));
-    }
     let origin = req.headers().get(axum::http::header::ORIGIN).cloned();
     // Symfony redirects a GET/HEAD with a trailing slash to the path without it.
     if info.framework.trailing_slash == TrailingSlash::Redirect
@@ -265,7 +282,7 @@ where
     let request_bytes = if axum::body::HttpBody::is_end_stream(&body) {
         Bytes::new()
     } else {
-        match axum::body::to_bytes(body, ctx.platform.max_body_bytes).await {
+        match Box::pin(axum::body::to_bytes(body, ctx.platform.max_body_bytes)).await {
             Ok(b) => b,
             Err(e) => {
                 let too_large = e
@@ -292,19 +309,19 @@ where
         Body::from(request_bytes.clone())
     };
     let req = Request::from_parts(parts, body);
-    let mut res = if ctx.matcher.serves(vendor_uri.path()) {
+    let (mut res, account) = if ctx.matcher.serves(vendor_uri.path()) {
         guard(&ctx, req, inner).await
     } else {
-        run_caught(inner, req).await
+        (run_caught(inner, req).await, None)
     };
     // With --state-dir, a write is on disk before its answer goes out.
     let wrote = !matches!(method, Method::GET | Method::HEAD)
         || res.extensions().get::<StateChanged>().is_some();
     if wrote {
-        if let Some(account) = res.extensions().get::<Account>().map(|a| a.id.clone()) {
+        if let Some(account) = &account {
             if ctx
                 .platform
-                .persist(ctx.backend.as_ref(), &account)
+                .persist(ctx.backend.as_ref(), &account.id)
                 .is_err()
             {
                 // The vendor's 500, keeping the exchange's extensions (account, fault).
@@ -347,7 +364,7 @@ where
     ctx.platform.journal.record(Recorded {
         at_ms: ctx.platform.clock.now_ms(),
         surface: info.id,
-        account: res.extensions().get::<Account>().map(|a| a.id.clone()),
+        account: account.map(|a| a.id),
         method,
         paths: Paths::new(&original, &vendor_uri),
         status: res.status().as_u16(),
@@ -453,7 +470,7 @@ fn render(dialect: &Dialect, mut res: Response, method: &Method, path: &str) -> 
 
 /// Authentication, then the per-account rate limit and its headers, then injected faults, for
 /// a routed path; then the route.
-async fn guard<S>(ctx: &SurfaceCtx, mut req: Request, inner: S) -> Response
+async fn guard<S>(ctx: &SurfaceCtx, mut req: Request, inner: S) -> (Response, Option<Account>)
 where
     S: tower::Service<Request, Response = Response, Error = Infallible>,
 {
@@ -461,7 +478,7 @@ where
     let cred = credential(req.headers(), info.auth);
     let account = match ctx.platform.accounts.authenticate(info.vendor, &cred) {
         Ok(a) => a,
-        Err(e) => return e.into_response(),
+        Err(e) => return (e.into_response(), None),
     };
     let documented = ctx.dialect.documented;
     let windows = ctx.platform.windows_in_force(info.id, documented);
@@ -486,7 +503,7 @@ where
         }
         .into_response(),
         _ => {
-            req.extensions_mut().insert(account.clone());
+            Arrival::of(&mut req).account = Some(account.clone());
             let hit = ctx.platform.faults.check(
                 info.id,
                 req.method().as_str(),
@@ -497,7 +514,9 @@ where
                 None => run_caught(inner, req).await,
                 Some(hit) => {
                     let method = req.method().clone();
-                    inject(ctx, hit, &method, req, inner).await
+                    // Boxed: a fault's future is large, and the edge's own would carry its
+                    // size on every request.
+                    Box::pin(inject(ctx, hit, &method, req, inner)).await
                 }
             }
         }
@@ -505,8 +524,7 @@ where
     if let Some(d) = decision {
         rate_headers(info, &ctx.platform, &d, res.headers_mut());
     }
-    res.extensions_mut().insert(account);
-    res
+    (res, Some(account))
 }
 
 /// Marks a response whose exchange a fault rule changed (the journal names the rule).
@@ -554,7 +572,11 @@ where
             .into_response()
         }
         Effect::Hang => {
-            let account = req.extensions().get::<Account>().map(|a| a.id.clone());
+            let account = req
+                .extensions()
+                .get::<Arrival>()
+                .and_then(|a| a.account.as_ref())
+                .map(|a| a.id.clone());
             let _ = run(req).await;
             // The edge never sees this exchange end, so an applied write is stored here.
             if let (true, Some(a)) = (hit.after_write, account) {
@@ -756,8 +778,7 @@ fn prepend(req: &mut Request, route: &Route) {
     };
     if let Ok(uri) = new.parse::<Uri>() {
         *req.uri_mut() = uri;
-        req.extensions_mut()
-            .insert(BasePrefix(Arc::clone(&route.real_base)));
+        Arrival::of(req).base = Some(Arc::clone(&route.real_base));
     }
 }
 
