@@ -1,14 +1,14 @@
 //! Mounting a surface: the layers every vendor router gets, and the three ways a request
 //! reaches a surface (path prefix, `Host` header, own port).
 //!
-//! Layers, outermost first, all in one service ([`Surface`]) around the vendor's router:
+//! Layers, outermost first, all in one service ([`Surface`]) around the vendor's routes:
 //! 1. `edge`: answers CORS preflights, notes the prefix the client used, renders any neutral
 //!    error (or stray plain-text error from axum/tower) in the vendor's body, turns a panic
 //!    into `ApiError::Internal`, and journals the exchange.
 //! 2. `guard` (routed paths only, so an unknown path is a 404 even without credentials; see
 //!    [`super::routes`]): authentication, then the per-account rate limit and its headers,
 //!    then injected faults.
-//! 3. body limit, then axum's router.
+//! 3. the handler the route table names for the path and method (see [`super::routes`]).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -23,7 +23,7 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
+use axum::Json;
 use tower::{Layer, ServiceExt};
 
 use super::auth::{credential, Account};
@@ -32,7 +32,7 @@ use super::error::{ApiError, PendingError};
 use super::faults::{Effect, Hit};
 use super::journal::{body_text, Paths, Recorded};
 use super::rate_limit::Decision;
-use super::routes::{Matcher, Routes};
+use super::routes::{Matched, Routes, Table};
 use super::Platform;
 
 /// The base URL of the surface as the client addressed it (scheme, host and the prefix the
@@ -54,6 +54,8 @@ pub struct Arrival {
     base: Option<Arc<str>>,
     /// Set by the guard once the credential is accepted.
     pub account: Option<Account>,
+    /// The routed path's parameters, for [`super::routes::Path`].
+    pub params: Option<super::routes::Params>,
 }
 
 impl Arrival {
@@ -86,23 +88,19 @@ struct SurfaceCtx {
     backend: Arc<dyn super::dialect::Backend>,
     /// `/{vendor}{real path}`, where the surface sits on the main port.
     prefix: Arc<str>,
-    /// Which paths the vendor's routes serve.
-    matcher: Matcher,
+    /// The vendor's routes.
+    table: Table,
 }
 
 /// Set by a handler whose GET changes state (so `--state-dir` stores it).
 #[derive(Debug, Clone, Copy)]
 pub struct StateChanged;
 
-/// The router inside a surface's edge: the vendor's routes under the extractors' body limit.
-type Limited = <DefaultBodyLimit as Layer<Router>>::Service;
-
 /// A mounted surface: the vendor's routes (paths relative to the surface root) behind the
 /// shared layers. The main port, a surface's own port and [`crate::app`] all call it.
 #[derive(Clone)]
 pub struct Surface {
     ctx: Arc<SurfaceCtx>,
-    inner: Limited,
 }
 
 /// Wraps a vendor's routes with the shared layers.
@@ -112,22 +110,14 @@ pub fn mount(
     backend: Arc<dyn super::dialect::Backend>,
     routes: Routes,
 ) -> Surface {
-    let limit = platform.max_body_bytes;
-    let (router, matcher) = routes.split();
     let ctx = Arc::new(SurfaceCtx {
         platform,
         dialect,
         backend,
         prefix: Arc::from(dialect.info().prefix()),
-        matcher,
+        table: routes.table(),
     });
-    let router = router
-        .fallback(route_not_found)
-        .method_not_allowed_fallback(method_not_allowed);
-    Surface {
-        ctx,
-        inner: DefaultBodyLimit::max(limit).layer(router),
-    }
+    Surface { ctx }
 }
 
 impl tower::Service<Request> for Surface {
@@ -148,23 +138,18 @@ impl Surface {
     /// [`tower::Service::call`] through a shared reference.
     pub fn answer(&self, req: Request) -> <Self as tower::Service<Request>>::Future {
         let ctx = Arc::clone(&self.ctx);
-        let inner = self.inner.clone();
-        Box::pin(async move { Ok(edge(ctx, req, inner).await) })
+        Box::pin(async move { Ok(edge(ctx, req).await) })
     }
 }
 
-/// Runs the surface's router; a panic becomes `ApiError::Internal` (rendered by the edge).
-async fn run_caught<S>(inner: S, req: Request) -> Response
-where
-    S: tower::Service<Request, Response = Response, Error = Infallible>,
-{
+/// Runs the route's handler; a panic becomes `ApiError::Internal` (rendered by the edge).
+async fn run_caught(route: Matched<'_>, req: Request) -> Response {
     use futures_util::FutureExt;
-    match std::panic::AssertUnwindSafe(inner.oneshot(req))
+    match std::panic::AssertUnwindSafe(async move { route.call(req).await })
         .catch_unwind()
         .await
     {
-        Ok(Ok(res)) => res,
-        Ok(Err(never)) => match never {},
+        Ok(res) => res,
         Err(_) => ApiError::Internal.into_response(),
     }
 }
@@ -207,18 +192,10 @@ fn allow_origin(origin: &HeaderValue, out: &mut HeaderMap) {
 const EXPOSED: HeaderValue =
     HeaderValue::from_static("x-ratelimit-limit,x-ratelimit-remaining,retry-after");
 
-async fn route_not_found(method: Method, uri: Uri) -> ApiError {
+fn route_not_found(method: &Method, uri: &Uri) -> ApiError {
     ApiError::RouteNotFound {
         method: method.to_string(),
         path: uri.path().trim_start_matches('/').to_string(),
-    }
-}
-
-async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
-    ApiError::MethodNotAllowed {
-        method: method.to_string(),
-        path: uri.path().trim_start_matches('/').to_string(),
-        allowed: Vec::new(),
     }
 }
 
@@ -229,10 +206,7 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// Query parameters one request may carry (a bound on the work a list's filters can ask for).
 pub const MAX_QUERY_PAIRS: usize = 200;
 
-async fn edge<S>(ctx: Arc<SurfaceCtx>, mut req: Request, inner: S) -> Response
-where
-    S: tower::Service<Request, Response = Response, Error = Infallible>,
-{
+async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
     let started = std::time::Instant::now();
     if req.method() == Method::OPTIONS {
         return preflight(req.headers());
@@ -303,16 +277,20 @@ where
             }
         }
     };
-    let body = if request_bytes.is_empty() {
-        Body::empty()
+    let req = if request_bytes.is_empty() {
+        Request::from_parts(parts, Body::empty())
     } else {
-        Body::from(request_bytes.clone())
+        // The edge has held the body to the limit already; axum's extractors would hold it
+        // to their own default (2 MB) again unless told otherwise.
+        with_extractors_unlimited(Request::from_parts(
+            parts,
+            Body::from(request_bytes.clone()),
+        ))
+        .await
     };
-    let req = Request::from_parts(parts, body);
-    let (mut res, account) = if ctx.matcher.serves(vendor_uri.path()) {
-        guard(&ctx, req, inner).await
-    } else {
-        (run_caught(inner, req).await, None)
+    let (mut res, account) = match ctx.table.at(vendor_uri.path()) {
+        Some(route) => guard(&ctx, req, route).await,
+        None => (route_not_found(&method, &vendor_uri).into_response(), None),
     };
     // With --state-dir, a write is on disk before its answer goes out.
     let wrote = !matches!(method, Method::GET | Method::HEAD)
@@ -374,6 +352,16 @@ where
         latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
     });
     res
+}
+
+/// `req` with axum's body limit for extractors lifted (through axum's own layer, which is the
+/// only way to set it: its service adds the setting to the request and passes it on).
+async fn with_extractors_unlimited(req: Request) -> Request {
+    let pass = tower::service_fn(|req: Request| async move { Ok::<_, Infallible>(req) });
+    match DefaultBodyLimit::disable().layer(pass).oneshot(req).await {
+        Ok(req) => req,
+        Err(never) => match never {},
+    }
 }
 
 /// A response body, whole (empty if it fails). The bodies handlers build are one frame,
@@ -470,10 +458,11 @@ fn render(dialect: &Dialect, mut res: Response, method: &Method, path: &str) -> 
 
 /// Authentication, then the per-account rate limit and its headers, then injected faults, for
 /// a routed path; then the route.
-async fn guard<S>(ctx: &SurfaceCtx, mut req: Request, inner: S) -> (Response, Option<Account>)
-where
-    S: tower::Service<Request, Response = Response, Error = Infallible>,
-{
+async fn guard(
+    ctx: &SurfaceCtx,
+    mut req: Request,
+    route: Matched<'_>,
+) -> (Response, Option<Account>) {
     let info = ctx.dialect.info();
     let cred = credential(req.headers(), info.auth);
     let account = match ctx.platform.accounts.authenticate(info.vendor, &cred) {
@@ -511,12 +500,12 @@ where
                 Some(&account.id),
             );
             match hit {
-                None => run_caught(inner, req).await,
+                None => run_caught(route, req).await,
                 Some(hit) => {
                     let method = req.method().clone();
                     // Boxed: a fault's future is large, and the edge's own would carry its
                     // size on every request.
-                    Box::pin(inject(ctx, hit, &method, req, inner)).await
+                    Box::pin(inject(ctx, hit, &method, req, route)).await
                 }
             }
         }
@@ -533,17 +522,20 @@ pub struct InjectedFault(pub String);
 
 /// Applies an injected fault. Without `after_write` the handler runs only for reads (which
 /// change nothing); with it, the handler runs first and the failure follows.
-async fn inject<S>(ctx: &SurfaceCtx, hit: Hit, method: &Method, req: Request, inner: S) -> Response
-where
-    S: tower::Service<Request, Response = Response, Error = Infallible>,
-{
+async fn inject(
+    ctx: &SurfaceCtx,
+    hit: Hit,
+    method: &Method,
+    req: Request,
+    route: Matched<'_>,
+) -> Response {
     let read = matches!(*method, Method::GET | Method::HEAD);
     let handled = hit.after_write
         || matches!(hit.effect, Effect::Latency { .. })
         || (read && matches!(hit.effect, Effect::Truncate | Effect::Malformed));
     let run = |req: Request| async move {
         if handled {
-            run_caught(inner, req).await
+            run_caught(route, req).await
         } else {
             ApiError::Internal.into_response()
         }
@@ -823,27 +815,50 @@ pub fn route_to_surface(mut req: Request, route: &Route) -> Request {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::Router;
     use proptest::prelude::*;
 
-    /// Whether axum's router (the surface's own, past the edge) routes `path`: a request with
-    /// a method no route has reaches the 405 fallback on a routed path, the 404 one elsewhere.
-    async fn axum_routes(surface: &Surface, path: &str) -> bool {
+    /// What an axum router with the same patterns makes of `path`: not routed (`None`), or
+    /// routed with its parameters percent-decoded (`Err` when one is not UTF-8), as axum's
+    /// own `RawPathParams` hands them over.
+    async fn axum_routes(router: &Router, path: &str) -> Option<Result<Vec<String>, ()>> {
         let req = Request::builder()
-            .method(Method::from_bytes(b"PROBE").expect("method"))
             .uri(path)
             .body(Body::empty())
             .expect("request");
-        let res = surface
-            .inner
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("infallible");
-        match res.extensions().get::<PendingError>() {
-            Some(PendingError(ApiError::MethodNotAllowed { .. })) => true,
-            Some(PendingError(ApiError::RouteNotFound { .. })) => false,
-            other => panic!("{path}: neither fallback answered: {other:?}"),
+        let res = router.clone().oneshot(req).await.expect("infallible");
+        match res.status() {
+            StatusCode::NOT_FOUND => None,
+            StatusCode::OK => {
+                let body = body_bytes(res.into_body()).await;
+                Some(Ok(serde_json::from_slice(&body).expect("values")))
+            }
+            StatusCode::BAD_REQUEST => Some(Err(())),
+            other => panic!("{path}: {other}"),
         }
+    }
+
+    /// An axum router over `patterns` whose every route answers its raw parameters.
+    fn axum_router(patterns: &[&'static str]) -> Router {
+        let mut router = Router::new();
+        for p in patterns {
+            router = router.route(
+                p,
+                axum::routing::get(|params: axum::extract::RawPathParams| async move {
+                    let values: Vec<&str> = params.iter().map(|(_, v)| v).collect();
+                    Json(serde_json::json!(values))
+                }),
+            );
+        }
+        router
+    }
+
+    /// What the surface's own table makes of `path`, in the same terms.
+    fn table_routes(table: &Table, path: &str) -> Option<Result<Vec<String>, ()>> {
+        table.at(path).map(|m| {
+            let (values, count) = m.params.decoded(path).map_err(|_| ())?;
+            Ok(values[..count].to_vec())
+        })
     }
 
     /// Paths built from a surface's own patterns: each with sample parameters, and near
@@ -865,7 +880,7 @@ mod tests {
         };
         let mut out = vec!["/".to_string(), "/x".to_string()];
         for p in patterns {
-            for v in ["1", "abc", "x%20y", ""] {
+            for v in ["1", "abc", "x%20y", "", "%C3%A9", "%FF"] {
                 let path = fill(p, v);
                 out.push(format!("{path}/"));
                 out.push(format!("{path}/extra"));
@@ -885,40 +900,51 @@ mod tests {
         state.routers.iter().cloned().collect()
     }
 
-    /// The edge's matcher and axum's router agree on every path near a surface's routes (so
-    /// authentication and rate limits apply exactly where a route answers).
+    /// The surface's table and an axum router with the same patterns agree on every path
+    /// near a surface's routes, and on the parameters they read from it (so the edge routes
+    /// exactly where axum's router routed before it, and authentication and rate limits
+    /// apply exactly where a route answers).
     #[tokio::test]
-    async fn matcher_agrees_with_axum_near_routes() {
+    async fn table_agrees_with_axum_near_routes() {
         for surface in surfaces() {
-            let m = &surface.ctx.matcher;
-            assert!(!m.patterns().is_empty());
-            for path in near_paths(m.patterns()) {
+            let table = &surface.ctx.table;
+            assert!(!table.patterns().is_empty());
+            let axum = axum_router(table.patterns());
+            let mut routed = 0;
+            for path in near_paths(table.patterns()) {
+                let ours = table_routes(table, &path);
+                routed += usize::from(ours.is_some());
                 assert_eq!(
-                    m.serves(&path),
-                    axum_routes(&surface, &path).await,
+                    ours,
+                    axum_routes(&axum, &path).await,
                     "{}: {path}",
                     surface.ctx.dialect.info().id
                 );
             }
+            assert!(
+                routed > table.patterns().len(),
+                "{}",
+                surface.ctx.dialect.info().id
+            );
         }
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
-        /// ...and on paths made of any of their segments, in any order.
+        /// ...and on paths made of any of their segments (and percent-encoded bytes, some not
+        /// UTF-8), in any order.
         #[test]
-        fn matcher_agrees_with_axum_anywhere(picks in proptest::collection::vec(0usize..400, 1..6), slash in any::<bool>()) {
+        fn table_agrees_with_axum_anywhere(picks in proptest::collection::vec(0usize..400, 1..6), slash in any::<bool>()) {
             let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
             for surface in surfaces() {
-                let mut segments: Vec<&str> = surface
-                    .ctx
-                    .matcher
+                let table = &surface.ctx.table;
+                let mut segments: Vec<&str> = table
                     .patterns()
                     .iter()
                     .flat_map(|p| p.split('/'))
                     .filter(|s| !s.is_empty() && !s.starts_with('{'))
                     .collect();
-                segments.extend(["1", "x", "0f8fad5b-d9cb-469f-a165-70867728950e", "2024"]);
+                segments.extend(["1", "x", "0f8fad5b-d9cb-469f-a165-70867728950e", "2024", "a%20b", "%C3%A9", "%FF", "%zz", "50%"]);
                 let mut path: String = picks
                     .iter()
                     .map(|i| format!("/{}", segments[i % segments.len()]))
@@ -926,8 +952,8 @@ mod tests {
                 if slash {
                     path.push('/');
                 }
-                let axum = rt.block_on(axum_routes(&surface, &path));
-                prop_assert_eq!(surface.ctx.matcher.serves(&path), axum, "{}", path);
+                let axum = rt.block_on(axum_routes(&axum_router(table.patterns()), &path));
+                prop_assert_eq!(table_routes(table, &path), axum, "{}", path);
             }
         }
     }

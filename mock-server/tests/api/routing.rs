@@ -276,3 +276,46 @@ async fn vendor_frameworks_shape_the_edges() {
         "/v1 on the tutorial's own port is not the official API"
     );
 }
+
+/// `HEAD` on a `GET` route: the GET's status and headers, its length announced, no body; a
+/// path parameter is percent-decoded before the handler sees it, and one that does not
+/// decode to UTF-8 is a 400 in the vendor's body.
+#[tokio::test]
+async fn head_and_path_parameters() {
+    let s = Server::start().await;
+    let url = s.url("/helpcrunch/v1/customers/1");
+    let get = s
+        .client
+        .get(&url)
+        .bearer_auth("helpcrunch-test-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status(), 200);
+    let length = get.headers()["content-length"].clone();
+    let body = get.bytes().await.unwrap();
+    assert_eq!(length.to_str().unwrap(), body.len().to_string());
+    let head = s
+        .client
+        .head(&url)
+        .bearer_auth("helpcrunch-test-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-length"], length);
+    assert_eq!(head.headers()["content-type"], "application/json");
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    // `%31` is `1`: the same record.
+    let token = Some("helpcrunch-test-token");
+    let (status, _, v) = s
+        .call(token, Method::GET, "/helpcrunch/v1/customers/%31", None)
+        .await;
+    assert_eq!((status, v["id"].clone()), (200, json!(1)));
+    let (status, _, v) = s
+        .call(token, Method::GET, "/helpcrunch/v1/customers/%FF", None)
+        .await;
+    assert_eq!(status, 400, "{v}");
+    assert_eq!(v["errors"][0]["code"], "invalid_request", "{v}");
+}

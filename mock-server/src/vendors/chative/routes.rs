@@ -2,10 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::platform::routes::Routes;
-use axum::extract::{Path, State};
+use crate::platform::routes::{get, Path, Routes};
+use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use serde_json::json;
 
 use super::Chative;

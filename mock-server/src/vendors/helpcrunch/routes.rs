@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::platform::routes::Routes;
-use axum::extract::{Path, State};
+use crate::platform::routes::{get, post, put, Path, Routes};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post, put};
 use serde_json::Value;
 
 use super::chats::ChatAction;

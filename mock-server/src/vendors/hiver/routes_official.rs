@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::platform::routes::Routes;
-use axum::extract::{Path, State};
+use crate::platform::routes::{get, post, Path, Routes};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde_json::{json, Value};
 
 use super::models::{Attachment, HiverState};

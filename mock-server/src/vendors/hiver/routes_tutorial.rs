@@ -4,11 +4,10 @@
 
 use std::sync::Arc;
 
-use crate::platform::routes::Routes;
-use axum::extract::{Path, State};
+use crate::platform::routes::{delete, get, post, put, Path, Routes};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{delete, get, post, put};
 use serde_json::Value;
 
 use super::models::{HiverState, Status};
