@@ -214,10 +214,17 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
     let info = ctx.dialect.info();
     let method = req.method().clone();
     let vendor_uri = req.uri().clone();
+    // Through the main port's dispatcher the URI the client sent is in `Arrival`; through an
+    // axum router that nested the surface (`crate::app`), in axum's `OriginalUri`.
+    let nested = req
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| o.0.clone());
     let arrival = Arrival::of(&mut req);
     let original = arrival
         .original
         .clone()
+        .or(nested)
         .unwrap_or_else(|| vendor_uri.clone());
     arrival.base.get_or_insert_with(|| Arc::clone(&ctx.prefix));
     let relative = || vendor_uri.path().trim_start_matches('/');

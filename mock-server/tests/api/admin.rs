@@ -293,3 +293,39 @@ async fn dashboard_page() {
     // The data behind it still needs the token.
     assert_eq!(s.admin(Method::GET, "/requests", None).await.status(), 401);
 }
+
+/// The journal names the path the client sent, prefix included, also for a request the main
+/// port hands to the app's nested router (a surface's root with a trailing slash goes there).
+#[tokio::test]
+async fn journal_keeps_the_prefix_through_the_nested_router() {
+    let s = Server::start().await;
+    let (status, _, _) = s
+        .call(
+            Some("helpcrunch-test-token"),
+            Method::GET,
+            "/helpcrunch/v1/",
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    s.call(
+        Some("helpcrunch-test-token"),
+        Method::GET,
+        "/helpcrunch/v1/customers/1",
+        None,
+    )
+    .await;
+    let v: Value = s
+        .admin(Method::GET, "/requests", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let paths: Vec<&str> = v["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["/helpcrunch/v1/", "/helpcrunch/v1/customers/1"]);
+}
