@@ -138,6 +138,15 @@ impl Server {
         }
         req.send().await.unwrap()
     }
+
+    /// `GET /__admin{path}`'s JSON body.
+    pub async fn admin_get(&self, path: &str) -> Value {
+        self.admin(Method::GET, path, None)
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
 }
 
 /// One surface of a running emulator, addressed by its path prefix with its vendor's built-in

@@ -47,12 +47,7 @@ async fn status_in_the_vendor_body_then_expires() {
         200,
         "other paths untouched"
     );
-    let j: Value = s
-        .admin(Method::GET, "/requests?status=503", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let j: Value = s.admin_get("/requests?status=503").await;
     assert_eq!(j["requests"][0]["fault"], rule["id"]);
     let gone = s
         .admin(
@@ -242,12 +237,7 @@ async fn fault_admin() {
     )
     .await;
     fault(&s, json!({"effect": {"type": "latency", "ms": 1}})).await;
-    let list: Value = s
-        .admin(Method::GET, "/faults", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = s.admin_get("/faults").await;
     assert_eq!(list["faults"].as_array().unwrap().len(), 2);
     let id = a["id"].as_str().unwrap();
     assert_eq!(
@@ -263,12 +253,7 @@ async fn fault_admin() {
         404
     );
     assert_eq!(s.admin(Method::DELETE, "/faults", None).await.status(), 204);
-    let list: Value = s
-        .admin(Method::GET, "/faults", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = s.admin_get("/faults").await;
     assert_eq!(list["faults"], json!([]));
 }
 
@@ -319,12 +304,7 @@ async fn journal_filters_and_count() {
         3
     );
     assert_eq!(count(json!({"since": 1_800_000_000_000i64})).await, 0);
-    let j: Value = s
-        .admin(Method::GET, "/requests?method=POST&status=200", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let j: Value = s.admin_get("/requests?method=POST&status=200").await;
     let e = &j["requests"][0];
     assert_eq!(
         serde_json::from_str::<Value>(e["request_body"].as_str().unwrap()).unwrap()["text"],

@@ -33,12 +33,7 @@ async fn deleted_ids_are_never_handed_out_again() {
         assert_eq!(st, 404, "deleted customer {id} answered {body}");
     }
     // The counter survives the state document (the deleted ids sit above every record).
-    let doc: Value = s
-        .admin(Method::GET, "/state/helpcrunch?account=default", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = s.admin_get("/state/helpcrunch?account=default").await;
     let r = s.admin(Method::PUT, "/state/helpcrunch", Some(doc)).await;
     assert_eq!(r.status(), 200);
     let (_, c) = hc.call(Method::POST, "/customers", Some(create(9))).await;
@@ -64,12 +59,7 @@ async fn deleted_ids_are_never_handed_out_again() {
 #[tokio::test]
 async fn imported_records_without_counters_are_not_overwritten() {
     let s = Server::start().await;
-    let mut doc: Value = s
-        .admin(Method::GET, "/state/hiver?account=default", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mut doc: Value = s.admin_get("/state/hiver?account=default").await;
     let account = &mut doc["accounts"]["default"];
     account["next_ids"] = json!({});
     let tags = account["tags"].as_array().unwrap().clone();
@@ -139,12 +129,7 @@ async fn admin_refuses_cross_site_and_non_json_writes() {
         }
     };
     let freeze = r#"{"advance_ms": 3600000}"#;
-    let before: Value = s
-        .admin(Method::GET, "/clock", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let before: Value = s.admin_get("/clock").await;
     let json_ct = Some("application/json");
     let (st, body) = send(Some("http://evil.example"), None, json_ct, freeze).await;
     assert_eq!(
@@ -171,12 +156,7 @@ async fn admin_refuses_cross_site_and_non_json_writes() {
     );
     assert_eq!(send(None, None, None, freeze).await.0, 415);
     // Nothing of that reached the clock.
-    let clock: Value = s
-        .admin(Method::GET, "/clock", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let clock: Value = s.admin_get("/clock").await;
     assert_eq!(clock, before);
     // The dashboard's own origin, and a plain client, are served.
     let own = format!("http://{host}");

@@ -223,12 +223,7 @@ fn sample(name: &str, schema: &Value, params: &[Value]) -> String {
 #[tokio::test]
 async fn list_parameters_match_the_schema() {
     let s = Server::start().await;
-    let doc: Value = s
-        .admin(Method::GET, "/openapi/hipcall-v3", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = s.admin_get("/openapi/hipcall-v3").await;
     let schemas = &doc["components"]["schemas"];
     let mut lists = 0;
     for (path, ops) in doc["paths"].as_object().unwrap() {

@@ -291,20 +291,10 @@ async fn chative_retries_then_deactivates() {
     advance(&s, 60_000).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(r.got.lock().unwrap().len(), 6, "1 attempt + 5 retries");
-    let subs: Value = s
-        .admin(Method::GET, "/webhooks", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let subs: Value = s.admin_get("/webhooks").await;
     assert_eq!(subs["subscriptions"][0]["active"], false);
     // Redelivery reactivates and sends again.
-    let log: Value = s
-        .admin(Method::GET, "/webhooks/deliveries", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let log: Value = s.admin_get("/webhooks/deliveries").await;
     let id = log["deliveries"][0]["id"].as_u64().unwrap();
     r.script.lock().unwrap().clear();
     let re = s
@@ -626,12 +616,7 @@ async fn webhook_flag_subscribes() {
         url: "http://127.0.0.1:9/hooks".into(),
     }];
     let s = Server::start_with(cfg, mock_server::platform::clock::Clock::frozen_at_ms(0)).await;
-    let subs: Value = s
-        .admin(Method::GET, "/webhooks", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let subs: Value = s.admin_get("/webhooks").await;
     assert_eq!(subs["subscriptions"][0]["url"], "http://127.0.0.1:9/hooks");
     assert!(
         subs["surfaces"]["helpcrunch"]["events"]
