@@ -199,7 +199,9 @@ fn route_not_found(method: &Method, uri: &Uri) -> ApiError {
     }
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// A header's value as text. Known names are passed as `HeaderName` constants, which are
+/// looked up without parsing the name first.
+fn header_str<K: axum::http::header::AsHeaderName>(headers: &HeaderMap, name: K) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -399,7 +401,7 @@ async fn body_bytes(mut body: Body) -> Bytes {
 
 /// `scheme://host{path_prefix}` from the request headers.
 pub fn client_base(headers: &HeaderMap, path_prefix: &str) -> String {
-    let host = header_str(headers, HOST.as_str()).unwrap_or("localhost");
+    let host = header_str(headers, HOST).unwrap_or("localhost");
     let scheme = header_str(headers, "x-forwarded-proto").unwrap_or("http");
     format!("{scheme}://{host}{path_prefix}")
 }
@@ -411,7 +413,7 @@ fn render(dialect: &Dialect, mut res: Response, method: &Method, path: &str) -> 
         Some(PendingError(e)) => e,
         None => {
             let status = res.status();
-            let is_json = header_str(res.headers(), CONTENT_TYPE.as_str())
+            let is_json = header_str(res.headers(), CONTENT_TYPE)
                 .is_some_and(|c| c.starts_with("application/json"));
             if status.as_u16() < 400 || is_json {
                 return res;
@@ -787,8 +789,8 @@ pub fn route_by_host(mut req: Request, table: &[Route]) -> Request {
     if req.uri().path().starts_with(ADMIN_PREFIX) {
         return req;
     }
-    let host = header_str(req.headers(), HOST.as_str())
-        .map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name));
+    let host =
+        header_str(req.headers(), HOST).map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name));
     let Some(host) = host else { return req };
     let serves = |r: &&Route| r.hosts.iter().any(|h| h.eq_ignore_ascii_case(host));
     let path = req.uri().path();
