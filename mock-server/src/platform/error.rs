@@ -111,6 +111,14 @@ impl ApiError {
         Self::Validation(vec![FieldError::new(field, problem)])
     }
 
+    /// A request that is malformed below the vendor's own validation (an undecodable path
+    /// parameter, a stray client error from a framework layer, an injected 400).
+    pub fn not_understood() -> Self {
+        Self::BadRequest {
+            message: "The request could not be understood.".into(),
+        }
+    }
+
     /// The status code this kind maps to unless a dialect says otherwise.
     pub fn default_status(&self) -> StatusCode {
         match self {

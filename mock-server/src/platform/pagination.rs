@@ -311,16 +311,16 @@ impl PageToken {
     /// URL-safe base64 of the JSON payload plus a checksum field.
     pub fn encode(&self) -> String {
         use base64::Engine;
-        // The project's encoder writes serde_json's bytes (see `view::encode`), without its
-        // per-call set-up; every page of a keyset list issues a token.
-        // The payload is written once, into `{"t":…,"s":"…"}` (what `Wrapped` serializes to;
-        // the checksum is hex, which needs no escaping).
+        // The payload is written once (by the project's encoder, which writes serde_json's
+        // bytes), straight into `{"t":…,"s":"…"}` — what `Wrapped` serializes to; the
+        // checksum is hex, which needs no escaping. Every page of a keyset list issues one.
+        const OPEN: &[u8] = b"{\"t\":";
         let mut wrapped = Vec::with_capacity(256);
-        wrapped.extend_from_slice(b"{\"t\":");
+        wrapped.extend_from_slice(OPEN);
         if super::json::write(&mut wrapped, self).is_err() {
-            wrapped.truncate(5);
+            wrapped.truncate(OPEN.len());
         }
-        let sum = hex16(fnv1a(&[TOKEN_SALT, &wrapped[5..]]));
+        let sum = hex16(fnv1a(&[TOKEN_SALT, &wrapped[OPEN.len()..]]));
         wrapped.extend_from_slice(b",\"s\":\"");
         wrapped.extend_from_slice(sum.as_bytes());
         wrapped.extend_from_slice(b"\"}");

@@ -276,9 +276,7 @@ impl Params {
             let raw = path.get(start..end).ok_or(ApiError::Internal)?;
             *slot = percent_encoding::percent_decode_str(raw)
                 .decode_utf8()
-                .map_err(|_| ApiError::BadRequest {
-                    message: "The request could not be understood.".into(),
-                })?
+                .map_err(|_| ApiError::not_understood())?
                 .into_owned();
         }
         Ok((out, count))

@@ -311,7 +311,7 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
                 .persist(ctx.backend.as_ref(), &account.id)
                 .is_err()
             {
-                // The vendor's 500, keeping the exchange's extensions (account, fault).
+                // The vendor's 500, keeping the exchange's extensions (the fault, if any).
                 let ext = std::mem::take(res.extensions_mut());
                 res = ApiError::Internal.into_response();
                 res.extensions_mut().extend(ext);
@@ -407,7 +407,7 @@ pub fn client_base(headers: &HeaderMap, path_prefix: &str) -> String {
 }
 
 /// Turns a pending neutral error, or any non-JSON error response, into the vendor's body,
-/// keeping the headers already set (rate-limit headers) and the extensions (account).
+/// keeping the headers already set (rate-limit headers) and the extensions (an injected fault).
 fn render(dialect: &Dialect, mut res: Response, method: &Method, path: &str) -> Response {
     let err = match res.extensions_mut().remove::<PendingError>() {
         Some(PendingError(e)) => e,
@@ -429,9 +429,7 @@ fn render(dialect: &Dialect, mut res: Response, method: &Method, path: &str) -> 
                     allowed: Vec::new(),
                 },
                 StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit: 0 },
-                s if s.is_client_error() => ApiError::BadRequest {
-                    message: "The request could not be understood.".into(),
-                },
+                s if s.is_client_error() => ApiError::not_understood(),
                 _ => ApiError::Internal,
             }
         }
@@ -514,7 +512,7 @@ async fn guard(
                     let method = req.method().clone();
                     // Boxed: a fault's future is large, and the edge's own would carry its
                     // size on every request.
-                    Box::pin(inject(ctx, hit, &method, req, route)).await
+                    Box::pin(inject(ctx, hit, &method, &account, req, route)).await
                 }
             }
         }
@@ -535,6 +533,7 @@ async fn inject(
     ctx: &SurfaceCtx,
     hit: Hit,
     method: &Method,
+    account: &Account,
     req: Request,
     route: Matched<'_>,
 ) -> Response {
@@ -573,15 +572,10 @@ async fn inject(
             .into_response()
         }
         Effect::Hang => {
-            let account = req
-                .extensions()
-                .get::<Arrival>()
-                .and_then(|a| a.account.as_ref())
-                .map(|a| a.id.clone());
             let _ = run(req).await;
             // The edge never sees this exchange end, so an applied write is stored here.
-            if let (true, Some(a)) = (hit.after_write, account) {
-                let _ = ctx.platform.persist(ctx.backend.as_ref(), &a);
+            if hit.after_write {
+                let _ = ctx.platform.persist(ctx.backend.as_ref(), &account.id);
             }
             std::future::pending::<()>().await;
             unreachable_response()
@@ -619,9 +613,7 @@ fn unreachable_response() -> Response {
 fn injected_error(status: u16) -> ApiError {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match status {
-        400 => ApiError::BadRequest {
-            message: "The request could not be understood.".into(),
-        },
+        400 => ApiError::not_understood(),
         401 => ApiError::Unauthenticated { missing: false },
         404 => ApiError::not_found("Record", ""),
         413 => ApiError::PayloadTooLarge { limit: 0 },

@@ -389,7 +389,6 @@ mod tests {
                 .map(|t| t.and_utc().timestamp());
             proptest::prop_assert_eq!(unix_seconds(b), want, "{}", text);
         }
-
     }
 
     /// Every byte in every place: anything but a digit where a digit goes, or a wrong
