@@ -44,7 +44,7 @@ pub fn write(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) -> Result<()>
 
 /// The name serde_json gives the struct a `RawValue` serializes as: its one field is JSON
 /// text, written as it is.
-const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+pub(crate) const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
 struct Encoder<'a> {
     out: &'a mut Vec<u8>,

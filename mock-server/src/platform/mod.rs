@@ -12,6 +12,7 @@ pub mod faults;
 pub mod input;
 pub mod journal;
 pub mod json;
+pub mod memo;
 pub mod pagination;
 pub mod rate_limit;
 pub mod routes;

@@ -281,7 +281,22 @@ impl<K, T: Serialize> Serialize for Records<'_, K, T> {
     }
 }
 
-type Shared<S> = Arc<RwLock<S>>;
+type Shared<S> = Arc<Slot<S>>;
+
+/// An account's state and the views rendered from it since its last change.
+struct Slot<S> {
+    state: RwLock<S>,
+    memo: super::memo::Memo,
+}
+
+impl<S> Slot<S> {
+    fn new(state: S) -> Shared<S> {
+        Arc::new(Slot {
+            state: RwLock::new(state),
+            memo: Default::default(),
+        })
+    }
+}
 
 /// One state per account, seeded lazily. Lock discipline: the map lock is held only to find or
 /// create an account's handle; the account lock only inside [`Tenants::with`], never across
@@ -311,14 +326,17 @@ impl<S> Tenants<S> {
         let mut states = self.states.write().unwrap_or_else(|p| p.into_inner());
         states
             .entry(account.to_string())
-            .or_insert_with(|| Arc::new(RwLock::new((self.seed)())))
+            .or_insert_with(|| Slot::new((self.seed)()))
             .clone()
     }
 
-    /// Runs `f` with exclusive access to the account's state.
+    /// Runs `f` with exclusive access to the account's state. The account's memo is emptied
+    /// first (under the same lock, so no reader can refill it from the old state, and a
+    /// panicking `f` cannot leave it full).
     pub fn with<R>(&self, account: &str, f: impl FnOnce(&mut S) -> R) -> R {
         let h = self.handle(account);
-        let mut guard = h.write().unwrap_or_else(|p| p.into_inner());
+        let mut guard = h.state.write().unwrap_or_else(|p| p.into_inner());
+        h.memo.forget();
         f(&mut guard)
     }
 
@@ -326,14 +344,27 @@ impl<S> Tenants<S> {
     /// parallel, a write waits for them.
     pub fn read<R>(&self, account: &str, f: impl FnOnce(&S) -> R) -> R {
         let h = self.handle(account);
-        let guard = h.read().unwrap_or_else(|p| p.into_inner());
+        let guard = h.state.read().unwrap_or_else(|p| p.into_inner());
         f(&guard)
+    }
+
+    /// [`Tenants::read`] with the account's memo of rendered records (see
+    /// [`super::memo`]): `f` is generic over the read's lifetime, which is what lets the memo
+    /// trust that the records it is given are the state's own.
+    pub fn read_memo<R>(
+        &self,
+        account: &str,
+        f: impl for<'r> FnOnce(&'r S, super::memo::Rendered<'r>) -> R,
+    ) -> R {
+        let h = self.handle(account);
+        let guard = h.state.read().unwrap_or_else(|p| p.into_inner());
+        f(&guard, h.memo.for_read())
     }
 
     /// Puts `state` in place of the account's state.
     pub fn replace(&self, account: &str, state: S) {
         let mut states = self.states.write().unwrap_or_else(|p| p.into_inner());
-        states.insert(account.to_string(), Arc::new(RwLock::new(state)));
+        states.insert(account.to_string(), Slot::new(state));
     }
 
     /// Drops one account's state (or all): the next use reseeds it.

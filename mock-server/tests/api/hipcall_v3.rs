@@ -373,3 +373,66 @@ async fn refuses_what_the_schema_refuses() {
         before["meta"]["count"].as_i64().unwrap() + 2
     );
 }
+
+/// Pages reuse each call's rendered view until the account's next write (see
+/// `platform::memo`): a call the vendor adds (which moves every stored call along), an import
+/// that changes a call, and a reset each show on the very next read, in the page and in the
+/// call's own answer.
+#[tokio::test]
+async fn call_views_follow_every_write() {
+    let s = Server::start().await;
+    let page = || v3(&s, Method::GET, "/calls?limit=10", None);
+    let (status, first) = page().await;
+    assert_eq!(status, 200);
+    assert_eq!(page().await.1, first, "a second read answers the same");
+    let calls = |p: &Value| p["data"].as_array().unwrap().clone();
+
+    let res = s
+        .admin(
+            Method::POST,
+            "/simulate/hipcall-v3/inbound_call",
+            Some(json!({"duration": 60})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res: Value = res.json().await.unwrap();
+    let uuid = res["result"]["call"].as_str().unwrap().to_string();
+    let (_, after) = page().await;
+    assert_eq!(after["meta"]["count"], 56);
+    assert_eq!(after["data"][0]["uuid"], uuid.as_str());
+    assert_eq!(calls(&after)[1..], calls(&first)[..9]);
+
+    // Change the newest seeded call through the state document.
+    let target = first["data"][0]["uuid"].as_str().unwrap().to_string();
+    let mut doc = s.admin_get("/state/hipcall?account=default").await;
+    let cdr = doc["accounts"]["default"]["cdrs"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["uuid"] == target.as_str())
+        .unwrap();
+    cdr["caller_number"] = json!("+15550001111");
+    let r = s.admin(Method::PUT, "/state/hipcall", Some(doc)).await;
+    assert_eq!(r.status(), 200);
+    let (_, imported) = page().await;
+    assert_eq!(imported["data"][1]["uuid"], target.as_str());
+    assert_eq!(imported["data"][1]["caller_number"], "+15550001111");
+    let date = &first["data"][0]["started_at"].as_str().unwrap()[..10];
+    let (status, one) = v3(
+        &s,
+        Method::GET,
+        &format!("/calls/{target}?date={date}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(one["data"], imported["data"][1]);
+
+    let r = s.admin(Method::POST, "/reset?vendor=hipcall", None).await;
+    assert!(r.status().is_success());
+    assert_eq!(
+        page().await.1,
+        first,
+        "the reseeded account answers as at the start"
+    );
+}

@@ -235,9 +235,18 @@ fn named_search<'a, T>(
 
 // ---- calls -------------------------------------------------------------------------------
 
+/// The memo's name for [`HipcallState::v3_call`].
+const CALL_VIEW: &str = "hipcall.v3.call";
+
 async fn list_calls(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let lq = parse(&q, &CALLS)?;
-    hc.read(&account, |s| page(&s.v3_calls(&lq), &lq, |c| s.v3_call(c)))
+    // A call's view reads only the account's state (the call, its contact's company), so
+    // pages reuse it until the account's next write.
+    hc.read_memo(&account, |s, memo| {
+        page(&s.v3_calls(&lq), &lq, |c| {
+            memo.view(CALL_VIEW, c, |c| s.v3_call(c))
+        })
+    })
 }
 
 async fn get_call(
@@ -247,9 +256,9 @@ async fn get_call(
     q: QueryPairs,
 ) -> Answer {
     let lq = parse(&q, &plain(&["date"]))?;
-    hc.read(&account, |s| {
+    hc.read_memo(&account, |s, memo| {
         let c = s.v3_call_by_uuid(&uuid, lq.plain("date"))?;
-        json(&Data(s.v3_call(c)))
+        json(&Data(memo.view(CALL_VIEW, c, |c| s.v3_call(c))))
     })
 }
 

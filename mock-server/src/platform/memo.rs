@@ -1,0 +1,303 @@
+//! Rendered records, kept per account until the account's next write.
+//!
+//! A list page spends most of its time writing each record's view as JSON; between two writes
+//! to an account the same record always renders to the same bytes, so the bytes can be kept
+//! and copied into the next page that shows the record. Filtering, ordering, paging, the
+//! envelope and everything around the handler still run on every request; only the view of
+//! one record is reused.
+//!
+//! Why this is safe:
+//! - **Invalidation.** Every change to an account's state goes through [`super::store::Tenants`]'
+//!   exclusive lock, which empties the account's memo before the change runs (and a replaced or
+//!   reset account gets a new, empty one). Readers fill the memo only while holding the shared
+//!   lock, so nothing rendered from the old state survives a write.
+//! - **Keys.** A record is known by its address, the view's name and the record's type. A
+//!   [`Memo`] hands out a [`Rendered<'r>`] that only accepts records borrowed for the whole read
+//!   (`&'r T`, the closure being generic over `'r`): a reference the closure could make to a
+//!   value of its own does not live that long, so every accepted record is the state's own (or
+//!   `'static`), and its address names it until the next write.
+//! - **What may be memoized** is the vendor's choice, view by view: a view that reads only the
+//!   account's state (the record and other records), never the clock or the request.
+//!
+//! A record of the state is accepted; a value the read makes itself is refused at compile time:
+//!
+//! ```
+//! use mock_server::platform::store::Tenants;
+//! let tenants = Tenants::new(|| vec![1_i64, 2]);
+//! let text = tenants.read_memo("acme", |records, memo| {
+//!     serde_json::to_string(&memo.view("n", &records[1], |n| n * 10)).unwrap()
+//! });
+//! assert_eq!(text, "20");
+//! ```
+//!
+//! ```compile_fail
+//! use mock_server::platform::store::Tenants;
+//! let tenants = Tenants::new(|| vec![1_i64, 2]);
+//! tenants.read_memo("acme", |_records, memo| {
+//!     let own = 5_i64;
+//!     serde_json::to_string(&memo.view("n", &own, |n| n * 10)).unwrap()
+//! });
+//! ```
+//!
+//! A memo holds at most [`MAX_BYTES`] of rendered text per account; past that, records are
+//! rendered and not kept.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+/// The rendered text one account's memo may hold.
+pub const MAX_BYTES: usize = 8 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    view: &'static str,
+    record: TypeId,
+    at: usize,
+}
+
+/// One account's rendered records.
+#[derive(Debug, Default)]
+pub struct Memo {
+    kept: RwLock<HashMap<Key, Fragment, foldhash::fast::RandomState>>,
+    bytes: AtomicUsize,
+}
+
+impl Memo {
+    /// Forgets everything (the account is about to change).
+    pub fn forget(&self) {
+        let mut kept = self.kept.write().unwrap_or_else(|p| p.into_inner());
+        kept.clear();
+        self.bytes.store(0, Ordering::Relaxed);
+    }
+
+    /// The memo for one read of the state it belongs to. Only the state's owner hands it out
+    /// (it must [`Memo::forget`] before every change of the state).
+    pub(super) fn for_read(&self) -> Rendered<'_> {
+        Rendered {
+            memo: self,
+            _read: PhantomData,
+        }
+    }
+
+    /// How many records are kept (for tests).
+    pub fn len(&self) -> usize {
+        self.kept.read().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A memo during one read of its account's state; see the module notes for why records must
+/// be borrowed for `'r`.
+#[derive(Debug, Clone, Copy)]
+pub struct Rendered<'r> {
+    memo: &'r Memo,
+    /// Invariant in `'r`: a `Rendered<'r>` cannot be shortened to the lifetime of a value the
+    /// read made itself, so `view` keeps asking for records that live the whole read.
+    _read: PhantomData<fn(&'r ()) -> &'r ()>,
+}
+
+impl<'r> Rendered<'r> {
+    /// `view(record)` as JSON text: kept from an earlier read since the last write, or rendered
+    /// now (and kept while the memo has room). `name` names the view (one name, one view).
+    pub fn view<T: 'static, V: Serialize>(
+        self,
+        name: &'static str,
+        record: &'r T,
+        view: impl FnOnce(&'r T) -> V,
+    ) -> Shown<V> {
+        let key = Key {
+            view: name,
+            record: TypeId::of::<T>(),
+            at: std::ptr::from_ref(record) as usize,
+        };
+        let memo = self.memo;
+        if let Some(f) = memo
+            .kept
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Shown::Kept(f.clone());
+        }
+        let v = view(record);
+        let Ok(text) = super::view::encode(&v) else {
+            // Rendered again by the response's own encoder, which reports the failure.
+            return Shown::Fresh(v);
+        };
+        let Ok(text) = String::from_utf8(text) else {
+            return Shown::Fresh(v);
+        };
+        let f = Fragment(Arc::from(text));
+        if memo.bytes.fetch_add(f.0.len(), Ordering::Relaxed) + f.0.len() <= MAX_BYTES {
+            let earlier = memo
+                .kept
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key, f.clone());
+            if let Some(e) = earlier {
+                // Two readers rendered it at once: counted once.
+                memo.bytes.fetch_sub(e.0.len(), Ordering::Relaxed);
+            }
+        } else {
+            memo.bytes.fetch_sub(f.0.len(), Ordering::Relaxed);
+        }
+        Shown::Kept(f)
+    }
+}
+
+/// A record's view: kept JSON text, or the view itself when it could not be rendered apart.
+#[derive(Debug)]
+pub enum Shown<V> {
+    Kept(Fragment),
+    Fresh(V),
+}
+
+impl<V: Serialize> Serialize for Shown<V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Shown::Kept(f) => f.serialize(s),
+            Shown::Fresh(v) => v.serialize(s),
+        }
+    }
+}
+
+/// JSON text written as it is (serde_json's raw-value convention, which the response encoder
+/// and serde_json's own serializers both follow).
+#[derive(Debug, Clone)]
+pub struct Fragment(Arc<str>);
+
+impl Fragment {
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for Fragment {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct(super::json::RAW_VALUE_TOKEN, 1)?;
+        st.serialize_field(super::json::RAW_VALUE_TOKEN, &*self.0)?;
+        st.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Serialize)]
+    struct Rec {
+        id: i64,
+        name: String,
+    }
+
+    fn shown_json<V: Serialize>(s: &Shown<V>) -> String {
+        String::from_utf8(crate::platform::view::encode(s).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn renders_once_and_reuses_until_cleared() {
+        let recs = [
+            Rec {
+                id: 1,
+                name: "a\"b".into(),
+            },
+            Rec {
+                id: 2,
+                name: "c".into(),
+            },
+        ];
+        let memo = Memo::default();
+        let calls = std::cell::Cell::new(0);
+        let render = |m: &Memo, r: &Rec| {
+            let shown = m.for_read().view("rec", r, |r| {
+                calls.set(calls.get() + 1);
+                json!({"id": r.id, "name": r.name})
+            });
+            shown_json(&shown)
+        };
+        // The helper's closure borrows `recs` for as long as the memo's read: it lives long
+        // enough because `recs` outlives both.
+        assert_eq!(render(&memo, &recs[0]), r#"{"id":1,"name":"a\"b"}"#);
+        assert_eq!(render(&memo, &recs[0]), r#"{"id":1,"name":"a\"b"}"#);
+        assert_eq!(render(&memo, &recs[1]), r#"{"id":2,"name":"c"}"#);
+        assert_eq!(
+            calls.get(),
+            2,
+            "the second read of record 0 reused its text"
+        );
+        assert_eq!(memo.len(), 2);
+        memo.forget();
+        assert!(memo.is_empty());
+        assert_eq!(render(&memo, &recs[0]), r#"{"id":1,"name":"a\"b"}"#);
+        assert_eq!(calls.get(), 3, "a cleared memo renders again");
+    }
+
+    #[test]
+    fn views_and_types_are_kept_apart() {
+        let rec = Rec {
+            id: 7,
+            name: "x".into(),
+        };
+        let memo = Memo::default();
+        let m = memo.for_read();
+        let a = shown_json(&m.view("short", &rec, |r| json!({"id": r.id})));
+        let b = shown_json(&m.view("long", &rec, |r| json!({"id": r.id, "name": r.name})));
+        // The record's first field sits at the record's address: another type, another key.
+        let c = shown_json(&m.view("short", &rec.id, |id| json!({"only": id})));
+        assert_eq!(a, r#"{"id":7}"#);
+        assert_eq!(b, r#"{"id":7,"name":"x"}"#);
+        assert_eq!(c, r#"{"only":7}"#);
+        assert_eq!(memo.len(), 3);
+    }
+
+    #[test]
+    fn fragments_are_raw_text_to_serde_json_too() {
+        let rec = Rec {
+            id: 3,
+            name: "é\n".into(),
+        };
+        let memo = Memo::default();
+        let shown = memo.for_read().view("rec", &rec, |r| r);
+        let kept = memo.for_read().view("rec", &rec, |r| r);
+        assert!(matches!(kept, Shown::Kept(_)));
+        let direct = serde_json::to_string(&rec).unwrap();
+        assert_eq!(serde_json::to_string(&shown).unwrap(), direct);
+        assert_eq!(serde_json::to_string(&kept).unwrap(), direct);
+        assert_eq!(shown_json(&kept), direct);
+        assert_eq!(
+            serde_json::to_value(&kept).unwrap(),
+            json!({"id": 3, "name": "é\n"})
+        );
+    }
+
+    #[test]
+    fn a_full_memo_renders_without_keeping() {
+        let big = Rec {
+            id: 1,
+            name: "x".repeat(MAX_BYTES - 20),
+        };
+        let small = Rec {
+            id: 2,
+            name: "y".repeat(64),
+        };
+        let memo = Memo::default();
+        let m = memo.for_read();
+        let first = shown_json(&m.view("rec", &big, |r| r));
+        assert_eq!(first.len(), MAX_BYTES - 20 + r#"{"id":1,"name":""}"#.len());
+        assert_eq!(memo.len(), 1);
+        let second = shown_json(&m.view("rec", &small, |r| r));
+        assert_eq!(second, format!(r#"{{"id":2,"name":"{}"}}"#, "y".repeat(64)));
+        assert_eq!(memo.len(), 1, "past the limit, nothing more is kept");
+        assert!(memo.bytes.load(Ordering::Relaxed) <= MAX_BYTES);
+    }
+}
