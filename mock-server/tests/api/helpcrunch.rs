@@ -622,3 +622,63 @@ async fn rate_limit_120_per_minute() {
     assert_eq!(headers["retry-after"], "60");
     assert_eq!(codes(&v), ["invalid_request", "too_many_requests"]);
 }
+
+/// Pages and single answers reuse each customer's and chat's rendered view until the account's
+/// next write (see `platform::memo`), also when the write was to another record the view
+/// shows: a chat shows its customer's name.
+#[tokio::test]
+async fn views_follow_writes_to_the_records_they_show() {
+    let s = Server::start().await;
+    let (status, chats) = hc(&s, Method::GET, "/chats?limit=5", None).await;
+    assert_eq!(status, 200);
+    let chat = chats["data"][0].clone();
+    let (cid, chat_id) = (
+        chat["customer"]["id"].as_i64().unwrap(),
+        chat["id"].as_i64().unwrap(),
+    );
+    assert_eq!(hc(&s, Method::GET, "/chats?limit=5", None).await.1, chats);
+    let customer = || hc_get(&s, format!("/customers/{cid}"));
+    let before = customer().await;
+    assert_eq!(customer().await, before);
+    let one = hc(&s, Method::GET, &format!("/chats/{chat_id}"), None)
+        .await
+        .1;
+    assert_eq!(one, chat);
+
+    let (status, _) = hc(
+        &s,
+        Method::PATCH,
+        &format!("/customers/{cid}"),
+        Some(json!({"name": "Renamed Since"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, again) = hc(&s, Method::GET, "/chats?limit=5", None).await;
+    assert_eq!(again["data"][0]["customer"]["name"], "Renamed Since");
+    let one = hc(&s, Method::GET, &format!("/chats/{chat_id}"), None)
+        .await
+        .1;
+    assert_eq!(one, again["data"][0]);
+    let (_, found) = hc(
+        &s,
+        Method::POST,
+        "/chats/search",
+        Some(json!({"filter": [{"field": "chats.customer", "operator": "=", "value": cid}]})),
+    )
+    .await;
+    assert!(found["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["customer"]["name"] == "Renamed Since"));
+    let after = customer().await;
+    assert_ne!(before["name"], "Renamed Since");
+    assert_eq!(after["name"], "Renamed Since");
+    assert_eq!(after["id"], before["id"]);
+}
+
+async fn hc_get(s: &Server, path: String) -> Value {
+    let (status, v) = hc(s, Method::GET, &path, None).await;
+    assert_eq!(status, 200, "{path}: {v}");
+    v
+}

@@ -73,10 +73,6 @@ pub fn router(backend: Arc<HelpCrunch>) -> Routes {
 }
 
 impl HelpCrunch {
-    fn read<R>(&self, account: &Account, f: impl FnOnce(&HelpCrunchState) -> R) -> R {
-        self.tenants.read(&account.id, f)
-    }
-
     fn with<R>(&self, account: &Account, f: impl FnOnce(&mut HelpCrunchState) -> R) -> R {
         self.tenants.with(&account.id, f)
     }
@@ -144,34 +140,43 @@ fn ok_text() -> Answer {
 
 // ---- customers -------------------------------------------------------------------------
 
+/// The memo's name for the customer view.
+const CUSTOMER_VIEW: &str = "helpcrunch.customer";
+
 async fn list_customers(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
     let (sort, desc) = query_sort(&q, CUSTOMER_SORTS)?;
-    hc.read(&account, |s| {
+    // A customer's view reads only the account's state (the customer, the tag colours), so
+    // pages reuse it until the account's next write.
+    hc.tenants.read_memo(&account.id, |s, memo| {
+        let view = |c| memo.view(CUSTOMER_VIEW, c, |c| s.customer_view(c));
         if sort.is_none() {
             // Stored (id) order: only the page's records are visited.
             let page = s.customers.page(window, desc);
-            return json(&list(&page, data_total(s.customers.len()), |c| {
-                s.customer_view(c)
-            }));
+            return json(&list(&page, data_total(s.customers.len()), |c| view(c)));
         }
         let all = s.sorted_customers(sort.as_deref(), desc);
-        paged(&all, window, data_total, |c| s.customer_view(c))
+        paged(&all, window, data_total, view)
     })
 }
 
 async fn search_customers(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let search = parse_search(&body, CUSTOMER_FIELDS, CUSTOMER_SORTS)?;
     let window = offset_limit(body.get("offset"), body.get("limit"), PAGE_RULES)?;
-    hc.with(&account, |s| {
+    hc.tenants.read_memo(&account.id, |s, memo| {
         let found = s.search_customers(&search);
-        paged(&found, window, data_total, |c| s.customer_view(c))
+        paged(&found, window, data_total, |c| {
+            memo.view(CUSTOMER_VIEW, c, |c| s.customer_view(c))
+        })
     })
 }
 
 async fn get_customer(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Customer", &id)?;
-    hc.read(&account, |s| json(&s.customer_view(s.customer(id)?)))
+    hc.tenants.read_memo(&account.id, |s, memo| {
+        let c = s.customer(id)?;
+        json(&memo.view(CUSTOMER_VIEW, c, |c| s.customer_view(c)))
+    })
 }
 
 fn write_customer(
@@ -309,27 +314,39 @@ async fn add_event(
 
 // ---- chats -----------------------------------------------------------------------------
 
+/// The memo's name for the chat view.
+const CHAT_VIEW: &str = "helpcrunch.chat";
+
 async fn list_chats(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
     let (sort, desc) = query_sort(&q, CHAT_SORTS)?;
-    hc.with(&account, |s| {
+    // A chat's view reads only the account's state (the chat, its customer, agents and
+    // department), so pages reuse it until the account's next write.
+    hc.tenants.read_memo(&account.id, |s, memo| {
         let all = s.sorted_chats(sort.as_deref(), desc);
-        paged(&all, window, meta_total, |c| s.chat_view(c))
+        paged(&all, window, meta_total, |c| {
+            memo.view(CHAT_VIEW, c, |c| s.chat_view(c))
+        })
     })
 }
 
 async fn search_chats(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let search = parse_search(&body, CHAT_FIELDS, CHAT_SORTS)?;
     let window = offset_limit(body.get("offset"), body.get("limit"), PAGE_RULES)?;
-    hc.with(&account, |s| {
+    hc.tenants.read_memo(&account.id, |s, memo| {
         let found = s.search_chats(&search);
-        paged(&found, window, meta_total, |c| s.chat_view(c))
+        paged(&found, window, meta_total, |c| {
+            memo.view(CHAT_VIEW, c, |c| s.chat_view(c))
+        })
     })
 }
 
 async fn get_chat(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Chat", &id)?;
-    hc.with(&account, |s| json(&s.chat_view(s.chat(id)?)))
+    hc.tenants.read_memo(&account.id, |s, memo| {
+        let c = s.chat(id)?;
+        json(&memo.view(CHAT_VIEW, c, |c| s.chat_view(c)))
+    })
 }
 
 async fn create_chat(
@@ -396,7 +413,7 @@ async fn list_messages(
 ) -> Answer {
     let id = path_id("Chat", &id)?;
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
-    hc.with(&account, |s| {
+    hc.tenants.read(&account.id, |s| {
         let all = s.chat_messages(id)?;
         paged(&all, window, data_total, |m| s.message_view(m))
     })
@@ -427,7 +444,7 @@ async fn post_message(
 
 async fn list_agents(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
-    hc.with(&account, |s| {
+    hc.tenants.read(&account.id, |s| {
         let all: Vec<_> = s.agents.values().collect();
         paged(&all, window, meta_total, |a| s.agent_ref(a.id))
     })
@@ -445,14 +462,14 @@ async fn unsubscribe_agent(State(hc): Hc, account: Account, Path(id): Path<Strin
 
 async fn list_departments(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
-    hc.with(&account, |s| {
+    hc.tenants.read(&account.id, |s| {
         let all: Vec<_> = s.departments.values().collect();
         paged(&all, window, meta_total, |d| s.department_view(d))
     })
 }
 
 async fn list_applications(State(hc): Hc, account: Account) -> Answer {
-    hc.with(&account, |s| {
+    hc.tenants.read(&account.id, |s| {
         let all: Vec<_> = s.applications.values().collect();
         json(&list(&all, Envelope::Data, |a| *a))
     })
@@ -463,7 +480,7 @@ async fn organization(State(hc): Hc, account: Account) -> Answer {
     struct Data<'a, T> {
         data: &'a T,
     }
-    hc.with(&account, |s| {
+    hc.tenants.read(&account.id, |s| {
         json(&Data {
             data: &s.organization,
         })

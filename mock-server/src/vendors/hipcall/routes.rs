@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use crate::platform::memo::Rendered;
 use crate::platform::routes::{delete, get, post, Path, Routes};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -95,15 +94,6 @@ fn page_with<'a, T, V: Serialize>(
 impl Hipcall {
     pub(super) fn read<R>(&self, account: &Account, f: impl FnOnce(&HipcallState) -> R) -> R {
         self.tenants.read(&account.id, f)
-    }
-
-    /// [`Hipcall::read`] with the account's memo of rendered records.
-    pub(super) fn read_memo<R>(
-        &self,
-        account: &Account,
-        f: impl for<'r> FnOnce(&'r HipcallState, Rendered<'r>) -> R,
-    ) -> R {
-        self.tenants.read_memo(&account.id, f)
     }
 
     pub(super) fn write<R>(&self, account: &Account, f: impl FnOnce(&mut HipcallState) -> R) -> R {

@@ -242,7 +242,7 @@ async fn list_calls(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let lq = parse(&q, &CALLS)?;
     // A call's view reads only the account's state (the call, its contact's company), so
     // pages reuse it until the account's next write.
-    hc.read_memo(&account, |s, memo| {
+    hc.tenants.read_memo(&account.id, |s, memo| {
         page(&s.v3_calls(&lq), &lq, |c| {
             memo.view(CALL_VIEW, c, |c| s.v3_call(c))
         })
@@ -256,7 +256,7 @@ async fn get_call(
     q: QueryPairs,
 ) -> Answer {
     let lq = parse(&q, &plain(&["date"]))?;
-    hc.read_memo(&account, |s, memo| {
+    hc.tenants.read_memo(&account.id, |s, memo| {
         let c = s.v3_call_by_uuid(&uuid, lq.plain("date"))?;
         json(&Data(memo.view(CALL_VIEW, c, |c| s.v3_call(c))))
     })
