@@ -286,7 +286,7 @@ impl ListQuery {
             let (a, b) = if k.descending { (!a, !b) } else { (a, b) };
             keyed.push(((1, a, b, id(t)), *t));
         }
-        keyed.sort_by(|x, y| x.0.cmp(&y.0));
+        keyed.sort_by_key(|x| x.0);
         for (slot, (_, t)) in items.iter_mut().zip(keyed) {
             *slot = t;
         }
