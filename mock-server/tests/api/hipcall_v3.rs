@@ -436,3 +436,49 @@ async fn call_views_follow_every_write() {
         "the reseeded account answers as at the start"
     );
 }
+
+/// A task read through both APIs (single and page, so each kept its rendered view) shows a
+/// change made through v3 on every next read.
+#[tokio::test]
+async fn task_views_follow_an_update() {
+    let s = Server::start().await;
+    let reads = || async {
+        let (_, one) = v3(&s, Method::GET, "/tasks/1", None).await;
+        let (_, page) = v3(&s, Method::GET, "/tasks?limit=100", None).await;
+        let (_, legacy) = s.get_json("/tasks/1").await;
+        let (_, legacy_page) = s.get_json("/tasks?limit=100").await;
+        let in_page = |p: &Value| {
+            p["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["id"] == 1)
+                .map(|t| t["name"].clone())
+        };
+        [
+            one["data"]["name"].clone(),
+            in_page(&page).unwrap(),
+            legacy["data"]["name"].clone(),
+            in_page(&legacy_page).unwrap(),
+        ]
+    };
+    let before = reads().await;
+    assert!(
+        before.iter().all(|n| *n == before[0] && n.is_string()),
+        "{before:?}"
+    );
+    assert_eq!(reads().await, before);
+    let (status, body) = v3(
+        &s,
+        Method::PATCH,
+        "/tasks/1",
+        Some(json!({"name": "renamed through v3"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let after = reads().await;
+    assert!(
+        after.iter().all(|n| *n == "renamed through v3"),
+        "{after:?}"
+    );
+}

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::platform::memo::Rendered;
 use crate::platform::routes::{delete, get, post, Path, Routes};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -52,15 +53,24 @@ pub fn router(backend: Arc<Hipcall>) -> Routes {
         .with_state(backend)
 }
 
-/// Renders one page of `items` (each serialized as stored) in the Laravel envelope of `style`.
-fn page<T: Serialize>(
-    items: &[&T],
+/// The memo's names for v20211124's views: a record as stored, a call's list row, a user.
+const STORED: &str = "hipcall.stored";
+const CDR_ROW: &str = "hipcall.cdr_row";
+const USER_DETAIL: &str = "hipcall.user_detail";
+
+/// Renders one page of `items` (each serialized as stored, kept in the account's memo until
+/// its next write) in the Laravel envelope of `style`.
+fn page<'r, T: Serialize + 'static>(
+    items: &[&'r T],
+    memo: Rendered<'r>,
     query: &QueryPairs,
     base: &ClientBase,
     resource: &str,
     style: LaravelPaginator,
 ) -> Answer {
-    page_with(items, query, base, resource, style, |t| t)
+    page_with(items, query, base, resource, style, |t| {
+        memo.view(STORED, t, |t| t)
+    })
 }
 
 /// Like [`page`], with a list-item view; only the records on the page are rendered.
@@ -102,16 +112,11 @@ impl Hipcall {
 }
 
 async fn list_cdrs(State(hc): Hc, account: Account, q: QueryPairs, base: ClientBase) -> Answer {
-    hc.read(&account, |s| {
+    hc.tenants.read_memo(&account.id, |s, memo| {
         let items: Vec<_> = s.cdrs.values().collect();
-        page_with(
-            &items,
-            &q,
-            &base,
-            "cdrs",
-            LaravelPaginator::Simple,
-            views::cdr_row,
-        )
+        page_with(&items, &q, &base, "cdrs", LaravelPaginator::Simple, |c| {
+            memo.view(CDR_ROW, c, views::cdr_row)
+        })
     })
 }
 
@@ -120,9 +125,9 @@ async fn get_cdr(
     account: Account,
     Path((yyyy, mm, dd, uuid)): Path<(String, String, String, String)>,
 ) -> Answer {
-    hc.read(&account, |s| {
+    hc.tenants.read_memo(&account.id, |s, memo| {
         let c = s.cdr_detail(&yyyy, &mm, &dd, &uuid)?;
-        json(&Data(c))
+        json(&Data(memo.view(STORED, c, |c| c)))
     })
 }
 
@@ -213,16 +218,14 @@ async fn remove_contact_tag(
 macro_rules! list_and_get {
     ($list:ident, $get:ident, $field:ident, $resource:literal, $model:literal) => {
         async fn $list(State(hc): Hc, account: Account, q: QueryPairs, base: ClientBase) -> Answer {
-            hc.read(&account, |s| {
+            hc.tenants.read_memo(&account.id, |s, memo| {
                 let items: Vec<_> = s.$field.values().collect();
-                page(&items, &q, &base, $resource, LaravelPaginator::Full)
+                page(&items, memo, &q, &base, $resource, LaravelPaginator::Full)
             })
         }
 
         async fn $get(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
-            detail(&hc, &account, $model, &id, |s, id| {
-                s.$field.get(&id).cloned()
-            })
+            detail(&hc, &account, $model, &id, |s, id| s.$field.get(&id))
         }
     };
 }
@@ -244,9 +247,10 @@ async fn list_extensions(
     q: QueryPairs,
     base: ClientBase,
 ) -> Answer {
-    hc.read(&account, |s| {
+    hc.tenants.read_memo(&account.id, |s, memo| {
         page(
             &s.listed_extensions(),
+            memo,
             &q,
             &base,
             "extensions",
@@ -256,22 +260,24 @@ async fn list_extensions(
 }
 
 /// Shared body of the `GET /{resource}/{id}` handlers.
-fn detail<T: Serialize>(
+fn detail<T: Serialize + 'static>(
     hc: &Hipcall,
     account: &Account,
     resource: &'static str,
     raw_id: &str,
-    pick: impl FnOnce(&HipcallState, i64) -> Option<T>,
+    pick: impl for<'r> FnOnce(&'r HipcallState, i64) -> Option<&'r T>,
 ) -> Answer {
     let id = path_id(resource, raw_id)?;
-    hc.read(account, |s| pick(s, id))
-        .ok_or_else(|| ApiError::not_found(resource, id))
-        .and_then(|t| json(&Data(&t)))
+    hc.tenants
+        .read_memo(&account.id, |s, memo| match pick(s, id) {
+            Some(t) => json(&Data(memo.view(STORED, t, |t| t))),
+            None => Err(ApiError::not_found(resource, id)),
+        })
 }
 
 async fn get_extension(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     detail(&hc, &account, "Extension", &id, |s, id| {
-        s.extensions.get(&id).cloned()
+        s.extensions.get(&id)
     })
 }
 
@@ -287,9 +293,10 @@ async fn create_task(State(hc): Hc, account: Account, JsonObject(body): JsonObje
 }
 
 async fn list_users(State(hc): Hc, account: Account, q: QueryPairs, base: ClientBase) -> Answer {
-    hc.read(&account, |s| {
+    hc.tenants.read_memo(&account.id, |s, memo| {
         page(
             &s.listed_users(),
+            memo,
             &q,
             &base,
             "users",
@@ -300,10 +307,11 @@ async fn list_users(State(hc): Hc, account: Account, q: QueryPairs, base: Client
 
 async fn get_user(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("User", &id)?;
-    hc.read(&account, |s| match s.users.get(&id) {
-        Some(u) => json(&Data(views::user_detail(u))),
-        None => Err(ApiError::not_found("User", id)),
-    })
+    hc.tenants
+        .read_memo(&account.id, |s, memo| match s.users.get(&id) {
+            Some(u) => json(&Data(memo.view(USER_DETAIL, u, views::user_detail))),
+            None => Err(ApiError::not_found("User", id)),
+        })
 }
 
 async fn update_user(

@@ -235,8 +235,14 @@ fn named_search<'a, T>(
 
 // ---- calls -------------------------------------------------------------------------------
 
-/// The memo's name for [`HipcallState::v3_call`].
+/// The memo's names for v3's views (see `platform::memo`). Each reads only the account's
+/// state — the record and the records it shows (a call's contact, a task's links) — never the
+/// clock or the request.
 const CALL_VIEW: &str = "hipcall.v3.call";
+const TASK_VIEW: &str = "hipcall.v3.task";
+const TASK_DETAIL: &str = "hipcall.v3.task_detail";
+const USER_VIEW: &str = "hipcall.v3.user";
+const CONVERSATION_VIEW: &str = "hipcall.v3.conversation";
 
 async fn list_calls(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let lq = parse(&q, &CALLS)?;
@@ -451,7 +457,11 @@ async fn list_dispositions(State(hc): Hc, account: Account, q: QueryPairs) -> An
 
 async fn list_tasks(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let lq = parse(&q, &TASKS)?;
-    hc.read(&account, |s| page(&s.v3_tasks(&lq), &lq, |t| s.v3_task(t)))
+    hc.tenants.read_memo(&account.id, |s, memo| {
+        page(&s.v3_tasks(&lq), &lq, |t| {
+            memo.view(TASK_VIEW, t, |t| s.v3_task(t))
+        })
+    })
 }
 
 async fn create_task(State(hc): Hc, account: Account, JsonObject(b): JsonObject) -> Answer {
@@ -466,9 +476,9 @@ async fn create_task(State(hc): Hc, account: Account, JsonObject(b): JsonObject)
 
 async fn get_task(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Task", &id)?;
-    hc.read(&account, |s| {
+    hc.tenants.read_memo(&account.id, |s, memo| {
         let t = s.tasks.find(&id, "Task")?;
-        json(&Data(s.v3_task_detail(t)))
+        json(&Data(memo.view(TASK_DETAIL, t, |t| s.v3_task_detail(t))))
     })
 }
 
@@ -610,7 +620,7 @@ simple_resource!(
 
 async fn list_users(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let lq = parse(&q, &ListSpec::simple())?;
-    hc.read(&account, |s| {
+    hc.tenants.read_memo(&account.id, |s, memo| {
         let mut all: Vec<_> = s
             .users
             .values()
@@ -622,15 +632,15 @@ async fn list_users(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
         if lq.sort.first().is_some_and(|k| k.descending) {
             all.reverse();
         }
-        page(&all, &lq, |u| s.v3_user(u))
+        page(&all, &lq, |u| memo.view(USER_VIEW, u, |u| s.v3_user(u)))
     })
 }
 
 async fn get_user(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("User", &id)?;
-    hc.read(&account, |s| {
+    hc.tenants.read_memo(&account.id, |s, memo| {
         let u = s.users.find(&id, "User")?;
-        json(&Data(s.v3_user(u)))
+        json(&Data(memo.view(USER_VIEW, u, |u| s.v3_user(u))))
     })
 }
 
@@ -1194,8 +1204,10 @@ async fn get_template(
 
 async fn list_conversations(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let lq = parse(&q, &CONVERSATIONS)?;
-    hc.read(&account, |s| {
-        page(&s.v3_conversations(&lq), &lq, |c| s.v3_conversation(c))
+    hc.tenants.read_memo(&account.id, |s, memo| {
+        page(&s.v3_conversations(&lq), &lq, |c| {
+            memo.view(CONVERSATION_VIEW, c, |c| s.v3_conversation(c))
+        })
     })
 }
 
@@ -1206,10 +1218,11 @@ async fn get_conversation(
     q: QueryPairs,
 ) -> Answer {
     let lq = parse(&q, &plain(&["date"]))?;
-    hc.read(&account, |s| {
-        json(&Data(s.v3_conversation(
-            s.v3_conversation_on(&id, lq.plain("date"))?,
-        )))
+    hc.tenants.read_memo(&account.id, |s, memo| {
+        let c = s.v3_conversation_on(&id, lq.plain("date"))?;
+        json(&Data(
+            memo.view(CONVERSATION_VIEW, c, |c| s.v3_conversation(c)),
+        ))
     })
 }
 
