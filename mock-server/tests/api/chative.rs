@@ -78,10 +78,13 @@ async fn paging() {
 }
 
 /// PATCH updates standard and typed custom fields (dates as ms or ISO 8601, booleans as
-/// strings) and later reads see it.
+/// strings) and later reads see it, also when the contact was read before (and its rendered
+/// view kept, see `platform::memo`).
 #[tokio::test]
 async fn patch_updates_fields() {
     let s = Server::start().await;
+    let (_, before) = get(&s, &format!("/contacts/{EXAMPLE}")).await;
+    assert_ne!(before["firstName"], "Mary");
     let (status, v) = patch(
         &s,
         EXAMPLE,

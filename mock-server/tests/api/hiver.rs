@@ -603,3 +603,69 @@ async fn rate_limit_and_auth() {
         .await;
     assert_eq!(status, 401);
 }
+
+/// A conversation read through both surfaces' lists and single reads (each then keeps its
+/// rendered view, see `platform::memo`) shows a PATCH on every next read.
+#[tokio::test]
+async fn reads_after_a_patch_show_it() {
+    let s = Server::start().await;
+    // The newest conversation of inbox 102: on the first page of both lists.
+    let (_, first) = off(&s, Method::GET, "/inboxes/102/conversations?limit=10", None).await;
+    let id = first["data"]["results"][0]["id"].as_i64().unwrap();
+    let status_of = |list: &Value| -> Value {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id || c["id"] == id.to_string().as_str())
+            .map(|c| c["status"].clone())
+            .unwrap_or(Value::Null)
+    };
+    let reads = || async {
+        let (_, one) = off(
+            &s,
+            Method::GET,
+            &format!("/inboxes/102/conversations/{id}"),
+            None,
+        )
+        .await;
+        let (_, page) = off(
+            &s,
+            Method::GET,
+            "/inboxes/102/conversations?limit=100",
+            None,
+        )
+        .await;
+        let (_, tut_one) = tut(&s, Method::GET, &format!("/conversations/{id}"), None).await;
+        let (_, tut_page) = tut(&s, Method::GET, "/conversations?limit=100", None).await;
+        [
+            one["data"][0]["status"].clone(),
+            status_of(&page["data"]["results"]),
+            tut_one["status"].clone(),
+            status_of(&tut_page["conversations"]),
+        ]
+    };
+    let before = reads().await;
+    assert_eq!(
+        before,
+        [json!("open"), json!("open"), json!("open"), json!("open")]
+    );
+    assert_eq!(reads().await, before);
+    let (status, _) = off(
+        &s,
+        Method::PATCH,
+        &format!("/inboxes/102/conversations/{id}"),
+        Some(json!({"status": {"name": "close"}})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    // The official surface spells it as PATCH does, the tutorial as its own docs do.
+    assert_eq!(
+        reads().await,
+        [
+            json!("close"),
+            json!("close"),
+            json!("closed"),
+            json!("closed")
+        ]
+    );
+}

@@ -35,21 +35,28 @@ pub fn router(backend: Arc<Chative>) -> Routes {
         .with_state(backend)
 }
 
+/// The memo's name for a contact as stored (see `platform::memo`).
+const CONTACT: &str = "chative.contact";
+
 async fn list_contacts(State(ch): Ch, account: Account, q: QueryPairs) -> Answer {
     let p = PageLimit::parse(&q.0, PAGE_RULES)?;
-    ch.tenants.read(&account.id, |s| {
+    ch.tenants.read_memo(&account.id, |s, memo| {
         let all: Vec<_> = s.contacts.values().collect();
         let envelope = Envelope::PageList {
             total: all.len(),
             page: p.page,
             limit: p.limit,
         };
-        json(&list(slice(&all, p.window(PAGE_RULES)), envelope, |c| *c))
+        json(&list(slice(&all, p.window(PAGE_RULES)), envelope, |c| {
+            memo.view(CONTACT, *c, |c| c)
+        }))
     })
 }
 
 async fn get_contact(State(ch): Ch, account: Account, Path(id): Path<String>) -> Answer {
-    ch.tenants.read(&account.id, |s| json(s.contact(&id)?))
+    ch.tenants.read_memo(&account.id, |s, memo| {
+        json(&memo.view(CONTACT, s.contact(&id)?, |c| c))
+    })
 }
 
 async fn patch_contact(

@@ -223,10 +223,6 @@ fn spec(sorts: &'static [&'static str], default_descending: bool) -> PageSpec<'s
 }
 
 impl Hiver {
-    pub(super) fn read<R>(&self, account: &Account, f: impl FnOnce(&HiverState) -> R) -> R {
-        self.tenants.read(&account.id, f)
-    }
-
     pub(super) fn with<R>(&self, account: &Account, f: impl FnOnce(&mut HiverState) -> R) -> R {
         self.tenants.with(&account.id, f)
     }
@@ -238,7 +234,7 @@ async fn list_inboxes(State(hv): Hv, account: Account, q: QueryPairs) -> Answer 
         &spec(&["id", "display_name", "created_at"], false),
         "inboxes".into(),
     )?;
-    hv.with(&account, |s| {
+    hv.tenants.read(&account.id, |s| {
         let (page, next) = token_page(
             s.inboxes.values().collect(),
             &pq,
@@ -405,13 +401,18 @@ async fn create_tag(
     })
 }
 
+/// The memo's names for the conversation views, each reading only the conversation (see
+/// `platform::memo`).
+const CONVERSATION_ROW: &str = "hiver.conversation_row";
+const CONVERSATION_SINGLE: &str = "hiver.conversation_single";
+
 async fn list_conversations(
     State(hv): Hv,
     account: Account,
     Path(inbox_id): Path<String>,
     q: QueryPairs,
 ) -> Answer {
-    hv.read(&account, |s| {
+    hv.tenants.read_memo(&account.id, |s, memo| {
         let inbox = s.inbox(&inbox_id)?;
         // The documented token example sorts conversations by id, descending.
         let pq = page_query(
@@ -425,7 +426,9 @@ async fn list_conversations(
             .filter(|c| c.inbox_id == inbox.id)
             .collect();
         let (page, next) = token_page(items, &pq, |c, _| SortKey::Int(c.id), |c| c.id);
-        results(&page, next, HiverState::conversation_row)
+        results(&page, next, |c| {
+            memo.view(CONVERSATION_ROW, c, HiverState::conversation_row)
+        })
     })
 }
 
@@ -434,10 +437,14 @@ async fn get_conversation(
     account: Account,
     Path((inbox_id, conversation_id)): Path<(String, String)>,
 ) -> Answer {
-    hv.read(&account, |s| {
+    hv.tenants.read_memo(&account.id, |s, memo| {
         let inbox = s.inbox(&inbox_id)?.id;
         let c = s.conversation(&conversation_id, Some(inbox))?;
-        json(&Data([HiverState::conversation_single(c)]))
+        json(&Data([memo.view(
+            CONVERSATION_SINGLE,
+            c,
+            HiverState::conversation_single,
+        )]))
     })
 }
 

@@ -65,14 +65,18 @@ fn mailbox<'a>(s: &'a HiverState, raw: &str) -> ApiResult<&'a super::models::Inb
 }
 
 async fn list_mailboxes(State(hv): Hv, account: Account) -> Answer {
-    hv.with(&account, |s| {
+    hv.tenants.read(&account.id, |s| {
         let all: Vec<_> = s.inboxes.values().collect();
         named(&all, "mailboxes", HiverState::mailbox_view)
     })
 }
 
+/// The memo's name for the tutorial's conversation view, which reads only the account's state
+/// (the conversation, its mailbox, tags and assignee) — see `platform::memo`.
+const CONVERSATION: &str = "hiver.tutorial.conversation";
+
 async fn list_conversations(State(hv): Hv, account: Account, q: QueryPairs) -> Answer {
-    hv.read(&account, |s| {
+    hv.tenants.read_memo(&account.id, |s, memo| {
         let inbox = match q.get("mailbox_id").filter(|m| !m.is_empty()) {
             Some(m) => Some(mailbox(s, m)?.id),
             None => None,
@@ -120,13 +124,16 @@ async fn list_conversations(State(hv): Hv, account: Account, q: QueryPairs) -> A
             key: "conversations",
             cursor: Some(next),
         };
-        json(&list(&page, envelope, |c| s.tutorial_conversation(c)))
+        json(&list(&page, envelope, |c| {
+            memo.view(CONVERSATION, *c, |c| s.tutorial_conversation(c))
+        }))
     })
 }
 
 async fn get_conversation(State(hv): Hv, account: Account, Path(id): Path<String>) -> Answer {
-    hv.read(&account, |s| {
-        json(&s.tutorial_conversation(s.conversation(&id, None)?))
+    hv.tenants.read_memo(&account.id, |s, memo| {
+        let c = s.conversation(&id, None)?;
+        json(&memo.view(CONVERSATION, c, |c| s.tutorial_conversation(c)))
     })
 }
 
@@ -233,14 +240,14 @@ async fn remove_tag(
 }
 
 async fn list_users(State(hv): Hv, account: Account) -> Answer {
-    hv.with(&account, |s| {
+    hv.tenants.read(&account.id, |s| {
         let all: Vec<_> = s.users.values().collect();
         named(&all, "users", HiverState::agent_view)
     })
 }
 
 async fn list_tags(State(hv): Hv, account: Account) -> Answer {
-    hv.with(&account, |s| {
+    hv.tenants.read(&account.id, |s| {
         let all: Vec<_> = s.tags.values().collect();
         named(&all, "tags", HiverState::tutorial_tag)
     })
