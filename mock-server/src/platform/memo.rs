@@ -39,8 +39,8 @@
 //! });
 //! ```
 //!
-//! A memo holds at most [`MAX_BYTES`] of rendered text per account; past that, records are
-//! rendered and not kept.
+//! A memo holds at most [`MAX_BYTES`] per account (text and a per-record allowance); past
+//! that, records are written straight into the answer and not kept.
 
 use std::any::TypeId;
 use std::collections::HashMap;
@@ -51,8 +51,12 @@ use std::sync::{Arc, RwLock};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-/// The rendered text one account's memo may hold.
+/// What one account's memo may hold: rendered text plus [`ENTRY_BYTES`] per record.
 pub const MAX_BYTES: usize = 8 << 20;
+
+/// A kept record's cost beyond its text: its map slot (key and pointer) and the text's
+/// reference counts, rounded up.
+pub const ENTRY_BYTES: usize = 96;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
@@ -129,15 +133,21 @@ impl<'r> Rendered<'r> {
             return Shown::Kept(f.clone());
         }
         let v = view(record);
-        let Ok(text) = super::view::encode(&v) else {
-            // Rendered again by the response's own encoder, which reports the failure.
+        if memo.bytes.load(Ordering::Relaxed) >= MAX_BYTES {
+            // Full: written straight into the answer, as without a memo.
             return Shown::Fresh(v);
-        };
+        }
+        let mut text = Vec::with_capacity(1024);
+        // On a failure the view is written again by the answer's own encoder, which reports it.
+        if super::json::write(&mut text, &v).is_err() {
+            return Shown::Fresh(v);
+        }
         let Ok(text) = String::from_utf8(text) else {
             return Shown::Fresh(v);
         };
         let f = Fragment(Arc::from(text));
-        if memo.bytes.fetch_add(f.0.len(), Ordering::Relaxed) + f.0.len() <= MAX_BYTES {
+        let cost = f.0.len() + ENTRY_BYTES;
+        if memo.bytes.fetch_add(cost, Ordering::Relaxed) + cost <= MAX_BYTES {
             let earlier = memo
                 .kept
                 .write()
@@ -145,10 +155,10 @@ impl<'r> Rendered<'r> {
                 .insert(key, f.clone());
             if let Some(e) = earlier {
                 // Two readers rendered it at once: counted once.
-                memo.bytes.fetch_sub(e.0.len(), Ordering::Relaxed);
+                memo.bytes.fetch_sub(e.0.len() + ENTRY_BYTES, Ordering::Relaxed);
             }
         } else {
-            memo.bytes.fetch_sub(f.0.len(), Ordering::Relaxed);
+            memo.bytes.fetch_sub(cost, Ordering::Relaxed);
         }
         Shown::Kept(f)
     }
@@ -282,9 +292,10 @@ mod tests {
 
     #[test]
     fn a_full_memo_renders_without_keeping() {
+        // Exactly the limit once kept: `{"id":1,"name":"…"}` is 18 bytes around the name.
         let big = Rec {
             id: 1,
-            name: "x".repeat(MAX_BYTES - 20),
+            name: "x".repeat(MAX_BYTES - ENTRY_BYTES - 18),
         };
         let small = Rec {
             id: 2,
@@ -293,11 +304,31 @@ mod tests {
         let memo = Memo::default();
         let m = memo.for_read();
         let first = shown_json(&m.view("rec", &big, |r| r));
-        assert_eq!(first.len(), MAX_BYTES - 20 + r#"{"id":1,"name":""}"#.len());
+        assert_eq!(first.len() + ENTRY_BYTES, MAX_BYTES);
         assert_eq!(memo.len(), 1);
-        let second = shown_json(&m.view("rec", &small, |r| r));
-        assert_eq!(second, format!(r#"{{"id":2,"name":"{}"}}"#, "y".repeat(64)));
+        let second = m.view("rec", &small, |r| r);
+        assert!(matches!(second, Shown::Fresh(_)), "a full memo hands the view back");
+        assert_eq!(
+            shown_json(&second),
+            format!(r#"{{"id":2,"name":"{}"}}"#, "y".repeat(64))
+        );
         assert_eq!(memo.len(), 1, "past the limit, nothing more is kept");
         assert!(memo.bytes.load(Ordering::Relaxed) <= MAX_BYTES);
+    }
+
+    /// A view that cannot be written is not kept, and the answer's encoder reports it.
+    #[test]
+    fn a_failing_view_is_handed_back() {
+        struct Failing;
+        impl Serialize for Failing {
+            fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("no"))
+            }
+        }
+        let memo = Memo::default();
+        let shown = memo.for_read().view("bad", &7_i64, |_| Failing);
+        assert!(matches!(shown, Shown::Fresh(_)));
+        assert!(memo.is_empty());
+        assert!(crate::platform::view::encode(&shown).is_err());
     }
 }
