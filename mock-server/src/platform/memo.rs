@@ -42,7 +42,7 @@
 //! A memo holds at most [`MAX_BYTES`] per account (text and a per-record allowance); past
 //! that, records are written straight into the answer and not kept.
 
-use std::any::TypeId;
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -65,11 +65,17 @@ struct Key {
     at: usize,
 }
 
-/// One account's rendered records.
+/// How many derived values (see [`Rendered::derived`]) one account's memo keeps.
+pub const MAX_DERIVED: usize = 8;
+
+type AnyValue = Arc<dyn Any + Send + Sync>;
+
+/// One account's rendered records, and values derived from its whole state.
 #[derive(Debug, Default)]
 pub struct Memo {
     kept: RwLock<HashMap<Key, Fragment, foldhash::fast::RandomState>>,
     bytes: AtomicUsize,
+    derived: RwLock<Vec<(&'static str, AnyValue)>>,
 }
 
 impl Memo {
@@ -78,6 +84,10 @@ impl Memo {
         let mut kept = self.kept.write().unwrap_or_else(|p| p.into_inner());
         kept.clear();
         self.bytes.store(0, Ordering::Relaxed);
+        self.derived
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     /// The memo for one read of the state it belongs to. Only the state's owner hands it out
@@ -155,12 +165,45 @@ impl<'r> Rendered<'r> {
                 .insert(key, f.clone());
             if let Some(e) = earlier {
                 // Two readers rendered it at once: counted once.
-                memo.bytes.fetch_sub(e.0.len() + ENTRY_BYTES, Ordering::Relaxed);
+                memo.bytes
+                    .fetch_sub(e.0.len() + ENTRY_BYTES, Ordering::Relaxed);
             }
         } else {
             memo.bytes.fetch_sub(cost, Ordering::Relaxed);
         }
         Shown::Kept(f)
+    }
+}
+
+impl Rendered<'_> {
+    /// A value worked out from the account's state — an order of a collection, say — kept
+    /// like a view until the next write: the first one named `name`, of type `D`, that `fits`
+    /// the caller's question, or `make()` (kept while fewer than [`MAX_DERIVED`] are). `D` is
+    /// `'static`, so it names records by position or id, never by reference, and `make` must
+    /// read only the state.
+    pub fn derived<D: Any + Send + Sync>(
+        self,
+        name: &'static str,
+        fits: impl Fn(&D) -> bool,
+        make: impl FnOnce() -> D,
+    ) -> Arc<D> {
+        let found = self
+            .memo
+            .derived
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .find_map(|(_, v)| v.clone().downcast::<D>().ok().filter(|d| fits(d)));
+        if let Some(d) = found {
+            return d;
+        }
+        let d = Arc::new(make());
+        let mut derived = self.memo.derived.write().unwrap_or_else(|p| p.into_inner());
+        if derived.len() < MAX_DERIVED {
+            derived.push((name, d.clone()));
+        }
+        d
     }
 }
 
@@ -307,13 +350,55 @@ mod tests {
         assert_eq!(first.len() + ENTRY_BYTES, MAX_BYTES);
         assert_eq!(memo.len(), 1);
         let second = m.view("rec", &small, |r| r);
-        assert!(matches!(second, Shown::Fresh(_)), "a full memo hands the view back");
+        assert!(
+            matches!(second, Shown::Fresh(_)),
+            "a full memo hands the view back"
+        );
         assert_eq!(
             shown_json(&second),
             format!(r#"{{"id":2,"name":"{}"}}"#, "y".repeat(64))
         );
         assert_eq!(memo.len(), 1, "past the limit, nothing more is kept");
         assert!(memo.bytes.load(Ordering::Relaxed) <= MAX_BYTES);
+    }
+
+    /// Derived values are made once per question until the memo forgets, and only so many.
+    #[test]
+    fn derived_values_are_kept_per_question() {
+        let memo = Memo::default();
+        let made = std::cell::Cell::new(0);
+        let square = |n: u64| {
+            memo.for_read().derived(
+                "square",
+                |d: &(u64, u64)| d.0 == n,
+                || {
+                    made.set(made.get() + 1);
+                    (n, n * n)
+                },
+            )
+        };
+        assert_eq!(*square(3), (3, 9));
+        assert_eq!(*square(3), (3, 9));
+        assert_eq!(*square(4), (4, 16));
+        assert_eq!(made.get(), 2);
+        // Another name or type is another value.
+        let other = memo
+            .for_read()
+            .derived("cube", |_: &(u64, u64)| true, || (3, 27));
+        assert_eq!(*other, (3, 27));
+        let typed = memo.for_read().derived("square", |_: &u8| true, || 1_u8);
+        assert_eq!(*typed, 1);
+        memo.forget();
+        assert_eq!(*square(3), (3, 9));
+        assert_eq!(made.get(), 3);
+        for n in 10..30 {
+            square(n);
+        }
+        let kept = memo.derived.read().unwrap().len();
+        assert_eq!(kept, MAX_DERIVED);
+        made.set(0);
+        assert_eq!(*square(29), (29, 841), "past the limit: made, not kept");
+        assert_eq!(made.get(), 1);
     }
 
     /// A view that cannot be written is not kept, and the answer's encoder reports it.

@@ -134,6 +134,11 @@ impl<K: Hash + Eq + Clone + RecordId, T> Collection<K, T> {
         self.items.values()
     }
 
+    /// The record at stored position `i` (positions hold until the next write).
+    pub fn at(&self, i: usize) -> Option<&T> {
+        self.items.get_index(i).map(|(_, v)| v)
+    }
+
     /// Every record mutably, with a copy of its id, in order.
     pub fn iter_mut_values(&mut self) -> impl Iterator<Item = (K, &mut T)>
     where

@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 use super::models::{parse_date_input, utc_base};
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::platform::extract::QueryPairs;
+use crate::platform::memo::Rendered;
 use crate::platform::pagination::Window;
+use crate::platform::store::{Collection, RecordId};
 
 /// What kind of value a filter compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +143,13 @@ impl ListSpec {
     }
 }
 
+/// A stored collection's order for one sort: stored positions (see
+/// [`ListQuery::pick_in_kept_order`]).
+struct KeptOrder {
+    sort: Vec<SortKey>,
+    positions: Vec<usize>,
+}
+
 /// One sort key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SortKey {
@@ -234,6 +243,7 @@ impl ListQuery {
 
     /// The records of `stored` (a collection in stored order) that `keep` accepts, ordered by
     /// the sort keys; ties keep the stored order.
+    #[cfg(test)]
     pub fn pick_in_order<'a, T>(
         &self,
         stored: impl Iterator<Item = &'a T>,
@@ -291,6 +301,47 @@ impl ListQuery {
             *slot = t;
         }
         true
+    }
+
+    /// `pick_in_order` (the reference, kept for tests) over a stored collection, with the whole collection's
+    /// order for this query's sort kept in the account's memo (named `name`, one per sort)
+    /// until the account's next write: a request then only filters that order. The same
+    /// records in the same order as `pick_in_order` (a test holds the two together): ties
+    /// there go by stored position too, and filtering keeps the relative order.
+    pub fn pick_in_kept_order<'r, K, T>(
+        &self,
+        memo: Rendered<'r>,
+        name: &'static str,
+        stored: &'r Collection<K, T>,
+        keep: impl Fn(&T) -> bool,
+        value: impl Fn(&T, &str) -> FieldValue,
+    ) -> Vec<&'r T>
+    where
+        K: std::hash::Hash + Eq + Clone + RecordId,
+    {
+        let order = memo.derived(
+            name,
+            |o: &KeptOrder| o.sort == self.sort,
+            || {
+                let positioned: Vec<(i64, &T)> = stored
+                    .values()
+                    .enumerate()
+                    .map(|(i, t)| (i as i64, t))
+                    .collect();
+                let mut v: Vec<&(i64, &T)> = positioned.iter().collect();
+                self.order(&mut v, |(_, t), f| value(t, f), |(i, _)| *i);
+                KeptOrder {
+                    sort: self.sort.clone(),
+                    positions: v.iter().map(|(i, _)| *i as usize).collect(),
+                }
+            },
+        );
+        order
+            .positions
+            .iter()
+            .filter_map(|&i| stored.at(i))
+            .filter(|t| keep(t))
+            .collect()
     }
 
     /// Orders records by the sort keys, ties by `id` ascending. Each record's keys are read
@@ -617,6 +668,14 @@ mod tests {
         }
     }
 
+    /// One value of one kind (times, for the kept-order test's records).
+    fn values_of_one_kind() -> impl Strategy<Value = FieldValue> {
+        prop_oneof![
+            3 => (-3_i64..3, 0_u32..2).prop_map(|(s, n)| FieldValue::Time(s, n)),
+            1 => Just(FieldValue::Null),
+        ]
+    }
+
     /// A sort field's values as an endpoint gives them: all of one kind, some null.
     fn values() -> impl Strategy<Value = Vec<FieldValue>> {
         (0..4).prop_flat_map(|kind| {
@@ -649,6 +708,48 @@ mod tests {
     }
 
     proptest! {
+        /// The kept order, filtered, is what sorting the matching records gives — for several
+        /// sorts asked of one memo, each asked twice (the second answer comes from the memo).
+        #[test]
+        fn kept_order_is_the_sorted_order(
+            records in prop::collection::vec((values_of_one_kind(), 0_i64..4), 0..30),
+            sorts in prop::collection::vec((any::<bool>(), any::<bool>(), any::<bool>()), 1..4),
+            modulus in 1_i64..4,
+        ) {
+            type Rec = (i64, FieldValue, i64);
+            let mut stored: Collection<i64, Rec> = Collection::new();
+            for (i, (v, group)) in records.into_iter().enumerate() {
+                stored.insert(i as i64 * 7 % 31, (i as i64, v, group));
+            }
+            let tenants = crate::platform::store::Tenants::new(move || stored.clone());
+            let value = |r: &Rec, f: &str| match f {
+                "v" => r.1.clone(),
+                _ => FieldValue::Int(r.2),
+            };
+            let keep = |r: &Rec| r.2 % modulus == 0;
+            for _ in 0..2 {
+                for &(by_group_first, descending, nulls_first) in &sorts {
+                    let mut q = sorted_by_f(descending, nulls_first);
+                    q.sort[0].field = "v".into();
+                    if by_group_first {
+                        q.sort.insert(0, SortKey {
+                            field: "g".into(),
+                            descending: !descending,
+                            nulls_first,
+                        });
+                    }
+                    let (kept, sorted) = tenants.read_memo("a", |c, memo| {
+                        let ids = |v: Vec<&Rec>| v.iter().map(|r| r.0).collect::<Vec<_>>();
+                        (
+                            ids(q.pick_in_kept_order(memo, "t", c, keep, value)),
+                            ids(q.pick_in_order(c.values(), keep, value)),
+                        )
+                    });
+                    prop_assert_eq!(kept, sorted);
+                }
+            }
+        }
+
         /// The integer-tuple ordering and the general one agree, whatever the direction, the
         /// nulls' place and duplicate ids (stable: equal keys keep their order).
         #[test]

@@ -249,7 +249,7 @@ async fn list_calls(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     // A call's view reads only the account's state (the call, its contact's company), so
     // pages reuse it until the account's next write.
     hc.tenants.read_memo(&account.id, |s, memo| {
-        page(&s.v3_calls(&lq), &lq, |c| {
+        page(&s.v3_calls(&lq, memo), &lq, |c| {
             memo.view(CALL_VIEW, c, |c| s.v3_call(c))
         })
     })
@@ -1205,7 +1205,7 @@ async fn get_template(
 async fn list_conversations(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let lq = parse(&q, &CONVERSATIONS)?;
     hc.tenants.read_memo(&account.id, |s, memo| {
-        page(&s.v3_conversations(&lq), &lq, |c| {
+        page(&s.v3_conversations(&lq, memo), &lq, |c| {
             memo.view(CONVERSATION_VIEW, c, |c| s.v3_conversation(c))
         })
     })

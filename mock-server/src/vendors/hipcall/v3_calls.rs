@@ -13,6 +13,7 @@ use super::v3::{Actor, CallDisposition, CallRequest, Presence};
 use super::views_v3::direction;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::platform::input::{Input, Presence as P};
+use crate::platform::memo::Rendered;
 
 /// `GET /calls`: newest first by default; the filters the SDK sends.
 pub const CALLS: ListSpec = ListSpec {
@@ -95,11 +96,13 @@ impl Target {
 
 impl HipcallState {
     /// Calls matching a list query, in its order.
-    pub fn v3_calls(&self, q: &ListQuery) -> Vec<&Cdr> {
+    pub fn v3_calls<'r>(&'r self, q: &ListQuery, memo: Rendered<'r>) -> Vec<&'r Cdr> {
         let needle = q.q.as_deref().map(digits).filter(|d| !d.is_empty());
         // Ties keep the stored order (newest first).
-        q.pick_in_order(
-            self.cdrs.values(),
+        q.pick_in_kept_order(
+            memo,
+            "hipcall.v3.calls.order",
+            &self.cdrs,
             |c| {
                 q.matches(|f| call_field(c, f))
                     && needle.as_ref().is_none_or(|n| {

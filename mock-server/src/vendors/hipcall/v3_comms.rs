@@ -12,6 +12,7 @@ use super::v3::{
 };
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::platform::input::{Input, Presence as P};
+use crate::platform::memo::Rendered;
 
 pub const CONVERSATION_STATUSES: &[&str] = &["open", "pending", "closed"];
 
@@ -64,9 +65,15 @@ impl HipcallState {
     }
 
     /// Conversations matching a list query (`q` searches the preview and the contact's name).
-    pub fn v3_conversations(&self, q: &ListQuery) -> Vec<&Conversation> {
-        q.pick_in_order(
-            self.v3.conversations.values(),
+    pub fn v3_conversations<'r>(
+        &'r self,
+        q: &ListQuery,
+        memo: Rendered<'r>,
+    ) -> Vec<&'r Conversation> {
+        q.pick_in_kept_order(
+            memo,
+            "hipcall.v3.conversations.order",
+            &self.v3.conversations,
             |c| {
                 q.matches(|f| conversation_field(c, f))
                     && q.q.as_deref().is_none_or(|n| {
