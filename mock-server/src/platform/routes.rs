@@ -274,10 +274,15 @@ impl Params {
         for (slot, &(start, end)) in out.iter_mut().zip(&self.spans[..count]) {
             // A path other than the matched one is a bug, not the client's.
             let raw = path.get(start..end).ok_or(ApiError::Internal)?;
-            *slot = percent_encoding::percent_decode_str(raw)
-                .decode_utf8()
-                .map_err(|_| ApiError::not_understood())?
-                .into_owned();
+            // Most values have nothing to decode (ids, uuids): copied as they are.
+            *slot = if raw.contains('%') {
+                percent_encoding::percent_decode_str(raw)
+                    .decode_utf8()
+                    .map_err(|_| ApiError::not_understood())?
+                    .into_owned()
+            } else {
+                raw.to_owned()
+            };
         }
         Ok((out, count))
     }
