@@ -4,7 +4,7 @@
 //! `ApiError::Internal` (a 500 in the vendor's body) — never a silent `null`.
 
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
@@ -169,7 +169,10 @@ pub fn unix_seconds(b: &[u8; 19]) -> Option<i64> {
 pub fn json_with(status: StatusCode, view: &impl Serialize) -> ApiResult<Response> {
     match encode(view) {
         Ok(bytes) => {
-            let mut res = (status, bytes).into_response();
+            // Built directly: `(status, bytes).into_response()` would fill the header map
+            // with an octet-stream type first, only for it to be grown and overwritten.
+            let mut res = Response::new(axum::body::Body::from(bytes));
+            *res.status_mut() = status;
             // Room for the headers the layers add (rate limits, CORS, the framework's own),
             // so the map is sized once instead of grown twice.
             res.headers_mut().reserve(12);
