@@ -17,8 +17,8 @@ use super::error::{ApiError, ApiResult};
 pub fn encode(view: &impl Serialize) -> Result<Vec<u8>, super::json::Error> {
     // Sized for what recent answers needed (at least 4 KiB, at most 64 KiB, an eighth of
     // slack): a list page of 10 kB grown from 4 KiB would be copied twice on the way. The
-    // hint follows a larger answer at once and a smaller one an eighth of the gap at a time;
-    // room that is not written is never touched, so it costs no memory.
+    // hint follows a larger answer at once and a smaller one an eighth of the gap at a time.
+    // The room is held only until the answer is written (RSS is measured in `make bench`).
     static RECENT: AtomicUsize = AtomicUsize::new(0);
     let recent = RECENT.load(Ordering::Relaxed);
     let mut bytes = Vec::with_capacity((recent + recent / 8).clamp(4096, 64 << 10));

@@ -242,7 +242,8 @@ impl ListQuery {
     }
 
     /// The records of `stored` (a collection in stored order) that `keep` accepts, ordered by
-    /// the sort keys; ties keep the stored order.
+    /// the sort keys; ties keep the stored order. The reference [`ListQuery::pick_in_kept_order`]
+    /// is tested against.
     #[cfg(test)]
     pub fn pick_in_order<'a, T>(
         &self,
@@ -303,11 +304,12 @@ impl ListQuery {
         true
     }
 
-    /// `pick_in_order` (the reference, kept for tests) over a stored collection, with the whole collection's
-    /// order for this query's sort kept in the account's memo (named `name`, one per sort)
-    /// until the account's next write: a request then only filters that order. The same
-    /// records in the same order as `pick_in_order` (a test holds the two together): ties
-    /// there go by stored position too, and filtering keeps the relative order.
+    /// The records of `stored` that `keep` accepts, in this query's order, from the whole
+    /// collection's order for this sort kept in the account's memo (named `name`, one per
+    /// sort) until the account's next write: a request only filters that order. The same
+    /// records in the same order as sorting the accepted ones (`pick_in_order`, a property
+    /// test holds the two together): ties go by stored position in both, and filtering keeps
+    /// the relative order.
     pub fn pick_in_kept_order<'r, K, T>(
         &self,
         memo: Rendered<'r>,
