@@ -82,6 +82,17 @@ impl FieldValue {
         v.map_or(FieldValue::Null, |s| FieldValue::Str(s.to_string()))
     }
 
+    /// Where a kind sorts against another (only for a field whose values mix kinds).
+    fn kind_rank(&self) -> u8 {
+        match self {
+            FieldValue::Null => 0,
+            FieldValue::Int(_) => 1,
+            FieldValue::Time(..) => 2,
+            FieldValue::Bool(_) => 3,
+            FieldValue::Str(_) => 4,
+        }
+    }
+
     /// Like `cmp_same`, for text already lowercased.
     fn cmp_lowered(&self, other: &Self) -> Option<Ordering> {
         match (self, other) {
@@ -406,7 +417,12 @@ impl ListQuery {
                         }
                     }
                     _ => {
-                        let o = x.cmp_lowered(y).unwrap_or(Ordering::Equal);
+                        // Values of two kinds in one field (no endpoint gives them) go by
+                        // kind, so the comparison stays a total order (the standard sort may
+                        // panic on one that is not).
+                        let o = x
+                            .cmp_lowered(y)
+                            .unwrap_or_else(|| x.kind_rank().cmp(&y.kind_rank()));
                         if k.descending {
                             o.reverse()
                         } else {
@@ -695,7 +711,8 @@ mod tests {
         })
     }
 
-    /// Values of two kinds in one field (no endpoint has them) are left to the general order.
+    /// Values of two kinds in one field (no endpoint has them) are left to the general order,
+    /// which sorts them by kind, then value, without panicking.
     #[test]
     fn mixed_kinds_are_not_numbered() {
         let q = sorted_by_f(false, false);
@@ -707,6 +724,27 @@ mod tests {
         let mut items: Vec<&FieldValue> = records.iter().collect();
         assert!(!q.order_by_number(&mut items, &|v: &FieldValue, _: &str| v.clone(), &|_| 0));
         assert!(items.iter().zip(&records).all(|(a, b)| std::ptr::eq(*a, b)));
+        let mixed: Vec<FieldValue> = (0..60)
+            .map(|i| match i % 4 {
+                0 => FieldValue::Int(i * 7 % 11),
+                1 => FieldValue::Time(i * 5 % 13, 0),
+                2 => FieldValue::Str(["b", "A", "c"][(i % 3) as usize].into()),
+                _ => FieldValue::Bool(i % 3 == 0),
+            })
+            .collect();
+        let mut items: Vec<&FieldValue> = mixed.iter().collect();
+        q.order_by_values(&mut items, |v: &FieldValue, _| v.clone(), |_| 0);
+        let ranks: Vec<u8> = items.iter().map(|v| v.kind_rank()).collect();
+        assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+        // Within a kind, in order (text case-insensitively, as the general order compares it).
+        let key = |v: &FieldValue| match v {
+            FieldValue::Str(s) => FieldValue::Str(s.to_lowercase()),
+            v => v.clone(),
+        };
+        assert!(items.windows(2).all(|w| {
+            let (a, b) = (key(w[0]), key(w[1]));
+            a.kind_rank() < b.kind_rank() || a.cmp_lowered(&b) != Some(Ordering::Greater)
+        }));
     }
 
     proptest! {
