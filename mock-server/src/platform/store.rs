@@ -348,9 +348,7 @@ impl<S> Tenants<S> {
     /// Runs `f` with shared access to the account's state: reads of one account run in
     /// parallel, a write waits for them.
     pub fn read<R>(&self, account: &str, f: impl FnOnce(&S) -> R) -> R {
-        let h = self.handle(account);
-        let guard = h.state.read().unwrap_or_else(|p| p.into_inner());
-        f(&guard)
+        self.read_memo(account, |s, _| f(s))
     }
 
     /// [`Tenants::read`] with the account's memo of rendered records (see

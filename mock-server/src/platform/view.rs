@@ -363,6 +363,17 @@ where
     }
 }
 
+/// A view whose serialization always fails (for tests of the failure paths).
+#[cfg(test)]
+pub(crate) struct Unserializable;
+
+#[cfg(test)]
+impl Serialize for Unserializable {
+    fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("no"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -784,12 +795,6 @@ mod tests {
     /// A view that cannot serialize is an internal error, not a null.
     #[test]
     fn failure_is_internal() {
-        struct Bad;
-        impl Serialize for Bad {
-            fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
-                Err(serde::ser::Error::custom("no"))
-            }
-        }
-        assert_eq!(json(&Bad).unwrap_err(), ApiError::Internal);
+        assert_eq!(json(&Unserializable).unwrap_err(), ApiError::Internal);
     }
 }
