@@ -137,7 +137,7 @@ impl From<Auth<'_>> for client::Auth {
 }
 
 pub enum Kind {
-    Mock(MockServer),
+    Mock(Box<MockServer>),
     /// A mockdesk the suite did not start (emulator-only checks still apply).
     Emulator,
     /// A server the suite did not start: a real API or sandbox.
@@ -199,13 +199,17 @@ impl Target {
         let server = MockServer::start(config);
         let base_url = format!("http://{}{}", server.addr, surface.mock_prefix());
         let settings = Settings::emulator(&base_url, surface.default_token);
-        Self::build(surface, settings, Kind::Mock(server))
+        Self::build(surface, settings, Kind::Mock(Box::new(server)))
     }
 
     /// A server the suite did not start: throttled below the documented limit, 429s waited
-    /// out (up to three times), writes only when allowed.
+    /// out (up to three times), writes only when allowed. An https target is checked against
+    /// the platform's roots plus every CA file in `MOCKDESK_CA_CERT` (as `--ca-cert`).
     pub fn external(surface: Surface, base_url: &str, token: &str, allow_writes: bool) -> Self {
+        let trust = mock_server::platform::outbound::Trust::from_env()
+            .unwrap_or_else(|e| panic!("MOCKDESK_CA_CERT: {e}"));
         let settings = Settings {
+            trust,
             interval: surface.min_interval(),
             max_retries: 3,
             max_wait: Duration::from_secs(120),
@@ -219,6 +223,20 @@ impl Target {
     /// A separately started mockdesk: writes allowed, emulator-only checks apply.
     pub fn emulator(surface: Surface, base_url: &str, token: &str) -> Self {
         Self::build(surface, Settings::emulator(base_url, token), Kind::Emulator)
+    }
+
+    /// As [`Target::emulator`], over https trusting `trust` besides the platform's roots.
+    pub fn emulator_with_trust(
+        surface: Surface,
+        base_url: &str,
+        token: &str,
+        trust: mock_server::platform::outbound::Trust,
+    ) -> Self {
+        let settings = Settings {
+            trust,
+            ..Settings::emulator(base_url, token)
+        };
+        Self::build(surface, settings, Kind::Emulator)
     }
 
     fn build(surface: Surface, settings: Settings, kind: Kind) -> Self {

@@ -19,6 +19,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::platform::catalogue::{Case, CaseAuth};
+use crate::platform::outbound::{explain, Failure, Trust};
 
 /// How a request authenticates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,8 +96,9 @@ pub struct Exchange {
 pub enum SendError {
     #[error("writes are not allowed on this target")]
     WriteRefused,
-    #[error("no response ({0})")]
-    Transport(String),
+    /// The request got no (whole) answer; the failure names its cause.
+    #[error("{0}")]
+    Transport(Failure),
 }
 
 /// How a runner behaves.
@@ -113,6 +115,8 @@ pub struct Settings {
     pub default_wait: Duration,
     pub allow_writes: bool,
     pub timeout: Duration,
+    /// The roots an https target is checked against.
+    pub trust: Trust,
 }
 
 impl fmt::Debug for Settings {
@@ -139,6 +143,7 @@ impl Settings {
             default_wait: Duration::ZERO,
             allow_writes: true,
             timeout: Duration::from_secs(30),
+            trust: Trust::platform(),
         }
     }
 }
@@ -160,7 +165,9 @@ impl fmt::Debug for Runner {
 
 impl Runner {
     pub fn new(settings: Settings) -> Self {
-        let client = reqwest::Client::builder()
+        let client = settings
+            .trust
+            .client_builder()
             .timeout(settings.timeout)
             .build()
             .unwrap_or_default();
@@ -223,7 +230,7 @@ impl Runner {
                 .build(req)
                 .send()
                 .await
-                .map_err(|e| SendError::Transport(e.without_url().to_string()))?;
+                .map_err(|e| SendError::Transport(explain(&e)))?;
             let status = res.status().as_u16();
             let headers: HashMap<String, String> = res
                 .headers()
@@ -235,7 +242,10 @@ impl Runner {
                     )
                 })
                 .collect();
-            let raw = res.text().await.unwrap_or_default();
+            let raw = res
+                .text()
+                .await
+                .map_err(|e| SendError::Transport(explain(&e)))?;
             if status == 429 && !req.expect_429 && attempt < self.settings.max_retries {
                 attempt += 1;
                 let wait = headers

@@ -1,7 +1,8 @@
 //! Run-time configuration. Every flag is also an environment variable (`MOCKDESK_*`); list
 //! flags take comma-separated values in their variable.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::platform::rate_limit::Window;
@@ -113,7 +114,8 @@ fn parse_rate(s: &str) -> Result<SurfaceRate, String> {
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// Address of the main port: every surface under its path prefix, plus /__admin.
-    #[arg(long, env = "MOCKDESK_LISTEN", default_value = "127.0.0.1:4010")]
+    /// Also `localhost:4010`, `:4010` or `4010` (loopback), `0.0.0.0:4010` (every interface).
+    #[arg(long, env = "MOCKDESK_LISTEN", default_value = "127.0.0.1:4010", value_parser = parse_listen)]
     pub listen: SocketAddr,
 
     /// Seed of the generated records (documented example records never change).
@@ -187,6 +189,75 @@ pub struct Config {
     /// On SIGTERM/SIGINT, how long open requests may still finish before the process exits.
     #[arg(long, env = "MOCKDESK_SHUTDOWN_GRACE", default_value = "5s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
+
+    /// Also serve everything the main port serves (prefixes, Host routing, /__admin) over
+    /// HTTPS here, e.g. `127.0.0.1:4443` or `0.0.0.0:443` (HTTP/1.1 and HTTP/2).
+    #[arg(long, env = "MOCKDESK_TLS_LISTEN", value_parser = parse_listen)]
+    pub tls_listen: Option<SocketAddr>,
+
+    /// Serve a surface at the root of its own HTTPS port, `SURFACE=PORT` (repeatable).
+    #[arg(long = "tls-port", env = "MOCKDESK_TLS_PORT", value_delimiter = ',', value_parser = parse_port)]
+    pub tls_ports: Vec<SurfacePort>,
+
+    /// Where the local CA that issues the HTTPS certificate is kept (made on first start, the
+    /// same afterwards). Default: $XDG_DATA_HOME/mockdesk/tls or ~/.local/share/mockdesk/tls.
+    #[arg(long, env = "MOCKDESK_TLS_DIR", global = true)]
+    pub tls_dir: Option<PathBuf>,
+
+    /// An extra host name the HTTPS certificate is valid for, besides every surface's real
+    /// host names and localhost/127.0.0.1/::1 (repeatable).
+    #[arg(long = "tls-host", env = "MOCKDESK_TLS_HOST", value_delimiter = ',')]
+    pub tls_hosts: Vec<String>,
+
+    /// Serve HTTPS with this certificate chain (PEM) instead of one from the local CA.
+    #[arg(long, env = "MOCKDESK_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "MOCKDESK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Also trust this CA certificate (PEM) when mockdesk calls out: webhook deliveries,
+    /// `verify`, `health` (repeatable; the platform's roots and SSL_CERT_FILE stay trusted).
+    #[arg(
+        long = "ca-cert",
+        env = "MOCKDESK_CA_CERT",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub ca_certs: Vec<PathBuf>,
+
+    /// A CA made in memory for this process alone instead of one kept in `tls_dir` (the
+    /// embedded API's default; no flag).
+    #[arg(skip)]
+    pub tls_ephemeral_ca: bool,
+}
+
+/// A listen address: `HOST:PORT` (an IP address or `localhost`), `:PORT` or `PORT` (both on
+/// 127.0.0.1), `[::1]:PORT`.
+pub fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    let s = s.trim();
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    let bad = || {
+        format!("`{s}` is not a listen address (e.g. 127.0.0.1:4010, localhost:4010, :4010, 4010, 0.0.0.0:4010)")
+    };
+    let (host, port) = match s.rsplit_once(':') {
+        Some((h, p)) => (h, p),
+        None => ("", s),
+    };
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    let ip = match host {
+        "" | "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        "*" => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        h => h
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .map_err(|_| bad())?,
+    };
+    Ok(SocketAddr::new(ip, port))
 }
 
 /// `30s`, `500ms`, `2m`, or a bare number of seconds.
@@ -223,7 +294,14 @@ impl Config {
 
     /// Whether the admin API is reachable beyond this machine without a token (start-up warns).
     pub fn admin_exposed(&self) -> bool {
-        !self.listen.ip().is_loopback() && self.admin_token.is_none()
+        let beyond = !self.listen.ip().is_loopback()
+            || self.tls_listen.is_some_and(|a| !a.ip().is_loopback());
+        beyond && self.admin_token.is_none()
+    }
+
+    /// Whether anything is served over HTTPS.
+    pub fn serves_tls(&self) -> bool {
+        self.tls_listen.is_some() || !self.tls_ports.is_empty()
     }
 }
 
@@ -248,6 +326,14 @@ impl Default for Config {
             client_timeout: serve.client_timeout,
             max_connections: serve.max_connections,
             shutdown_grace: serve.shutdown_grace,
+            tls_listen: None,
+            tls_ports: vec![],
+            tls_dir: None,
+            tls_hosts: vec![],
+            tls_cert: None,
+            tls_key: None,
+            ca_certs: vec![],
+            tls_ephemeral_ca: false,
         }
     }
 }
@@ -309,5 +395,27 @@ mod tests {
         assert!(parse_rate_spec("5/0").is_err());
         assert!(parse_rate_spec("5/99999999999").is_err());
         assert!(parse_rate_spec("fast").is_err());
+    }
+
+    /// Listen addresses in the forms people type.
+    #[test]
+    fn listen_forms() {
+        let l = |s: &str| parse_listen(s).map(|a| a.to_string());
+        assert_eq!(l("127.0.0.1:4010").unwrap(), "127.0.0.1:4010");
+        assert_eq!(l("localhost:4011").unwrap(), "127.0.0.1:4011");
+        assert_eq!(l(":4012").unwrap(), "127.0.0.1:4012");
+        assert_eq!(l("4013").unwrap(), "127.0.0.1:4013");
+        assert_eq!(l("0.0.0.0:80").unwrap(), "0.0.0.0:80");
+        assert_eq!(l("[::1]:4014").unwrap(), "[::1]:4014");
+        for bad in [
+            "",
+            "host.example:4010",
+            "localhost",
+            "127.0.0.1:99999",
+            ":x",
+        ] {
+            let e = parse_listen(bad).unwrap_err();
+            assert!(e.contains("listen address"), "{bad}: {e}");
+        }
     }
 }

@@ -45,7 +45,6 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 use crate::config::{ExtraToken, SurfaceWebhook};
 use crate::platform::clock::Clock;
@@ -75,6 +74,7 @@ pub enum DeskError {
 pub struct MockDeskBuilder {
     config: Config,
     clock: Option<Clock>,
+    tls: bool,
 }
 
 impl MockDeskBuilder {
@@ -130,6 +130,14 @@ impl MockDeskBuilder {
         self
     }
 
+    /// Also serve HTTPS on a second free `127.0.0.1` port ([`MockDesk::https_base_url`]), with a
+    /// certificate from a CA made for this instance alone ([`MockDesk::ca_pem`]; nothing is
+    /// written to disk unless `tls_dir` is configured).
+    pub fn tls(mut self, on: bool) -> Self {
+        self.tls = on;
+        self
+    }
+
     /// Any other option of the binary, on the full configuration.
     pub fn configure(mut self, f: impl FnOnce(&mut Config)) -> Self {
         f(&mut self.config);
@@ -139,21 +147,37 @@ impl MockDeskBuilder {
     /// Starts the emulator on a free `127.0.0.1` port.
     pub async fn try_start(self) -> Result<MockDesk, DeskError> {
         let clock = self.clock.unwrap_or_else(Clock::real);
-        let state = AppState::with_clock(&self.config, clock)
-            .map_err(|e| DeskError::Setup(e.to_string()))?;
+        let mut config = self.config;
+        if self.tls {
+            config.tls_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+            config.tls_ephemeral_ca = config.tls_dir.is_none();
+        }
+        let state =
+            AppState::with_clock(&config, clock).map_err(|e| DeskError::Setup(e.to_string()))?;
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(DeskError::Bind)?;
         let addr = listener.local_addr().map_err(DeskError::Bind)?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(crate::run(listener, state.clone(), async {
-            let _ = stopped.await;
-        }));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let until = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let tls_addr = if self.tls {
+            let l = TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(DeskError::Bind)?;
+            let a = l.local_addr().map_err(DeskError::Bind)?;
+            tokio::spawn(crate::run_tls(l, state.clone(), until(stopped.clone())));
+            Some(a)
+        } else {
+            None
+        };
+        tokio::spawn(crate::run(listener, state.clone(), until(stopped)));
         Ok(MockDesk {
             addr,
+            tls_addr,
             state,
-            tokens: self
-                .config
+            tokens: config
                 .tokens
                 .iter()
                 .map(|t| (t.vendor.clone(), t.token.clone()))
@@ -195,10 +219,11 @@ impl MockDeskBuilder {
 /// A running emulator; dropping it stops the server.
 pub struct MockDesk {
     addr: SocketAddr,
+    tls_addr: Option<SocketAddr>,
     state: AppState,
     tokens: Vec<(String, String)>,
     http: reqwest::Client,
-    stop: Option<oneshot::Sender<()>>,
+    stop: Option<tokio::sync::watch::Sender<bool>>,
 }
 
 impl std::fmt::Debug for MockDesk {
@@ -212,7 +237,7 @@ impl std::fmt::Debug for MockDesk {
 impl Drop for MockDesk {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+            let _ = stop.send(true);
         }
     }
 }
@@ -333,6 +358,38 @@ impl MockDesk {
     /// `http://127.0.0.1:PORT` (the admin API is below it at `/__admin`).
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `https://127.0.0.1:PORT{prefix}` of a surface, when built with [`MockDeskBuilder::tls`].
+    ///
+    /// # Panics
+    /// Without TLS, or for an unknown surface.
+    pub fn https_base_url(&self, surface: &str) -> String {
+        let Some(tls) = self.tls_addr else {
+            panic!("mockdesk was started without TLS: use MockDesk::builder().tls(true)")
+        };
+        let http = self.base_url(surface);
+        http.replacen(
+            &format!("http://{}", self.addr),
+            &format!("https://{tls}"),
+            1,
+        )
+    }
+
+    /// The HTTPS listener's address, when built with [`MockDeskBuilder::tls`].
+    pub fn https_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
+    }
+
+    /// The CA certificate (PEM) that issued the HTTPS certificate: add it to a client's roots.
+    ///
+    /// # Panics
+    /// Without TLS.
+    pub fn ca_pem(&self) -> String {
+        match self.state.tls.as_ref().and_then(|t| t.ca_pem.clone()) {
+            Some(p) => p,
+            None => panic!("mockdesk has no local CA: use MockDesk::builder().tls(true)"),
+        }
     }
 
     /// The surfaces' ids (`hipcall`, `hipcall-v3`, `helpcrunch`, …).

@@ -65,6 +65,7 @@ use tower_http::trace::TraceLayer;
 pub use config::Config;
 pub use embed::{BlockingMockDesk, DeskError, Fault, MockDesk, MockDeskBuilder};
 use futures_util::future::Either;
+use platform::serve::Transport;
 use platform::surface::{route_by_host, route_to_surface, Route, Surface, ADMIN_PREFIX};
 pub use state::{AppState, SetupError};
 
@@ -206,9 +207,41 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    run_on(listener, Transport::Plain, state, shutdown).await
+}
+
+/// [`run`] over HTTPS with the state's certificate ([`AppState::tls`]; an error without one).
+pub async fn run_tls(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let transport = tls_transport(&state)?;
+    run_on(listener, transport, state, shutdown).await
+}
+
+fn tls_transport(state: &AppState) -> io::Result<Transport> {
+    state
+        .tls
+        .as_ref()
+        .map(|t| Transport::Tls(t.config.clone()))
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "no TLS certificate: build the state with --tls-listen or --tls-port",
+            )
+        })
+}
+
+async fn run_on(
+    listener: TcpListener,
+    transport: Transport,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
     state.platform.webhooks.start();
     let svc = service(&state);
-    let served = platform::serve::serve(listener, svc, state.limits, shutdown).await;
+    let served = platform::serve::serve_on(listener, transport, svc, state.limits, shutdown).await;
     state.platform.webhooks.stop();
     served
 }
@@ -217,6 +250,27 @@ pub async fn run(
 /// `/__admin`) until `shutdown` resolves.
 pub async fn run_surface(
     listener: TcpListener,
+    state: AppState,
+    surface: &str,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    run_surface_on(listener, Transport::Plain, state, surface, shutdown).await
+}
+
+/// [`run_surface`] over HTTPS (`--tls-port`).
+pub async fn run_surface_tls(
+    listener: TcpListener,
+    state: AppState,
+    surface: &str,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let transport = tls_transport(&state)?;
+    run_surface_on(listener, transport, state, surface, shutdown).await
+}
+
+async fn run_surface_on(
+    listener: TcpListener,
+    transport: Transport,
     state: AppState,
     surface: &str,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -234,5 +288,5 @@ pub async fn run_surface(
             )
         })?;
     let svc = dispatch(&state, Rewrite::Surface(Arc::new(route)));
-    platform::serve::serve(listener, svc, state.limits, shutdown).await
+    platform::serve::serve_on(listener, transport, svc, state.limits, shutdown).await
 }

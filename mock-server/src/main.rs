@@ -13,8 +13,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use mock_server::platform::outbound::{self, Trust};
 use mock_server::verify::{self, report};
-use mock_server::{run, run_surface, AppState, Config};
+use mock_server::{run, run_surface, run_surface_tls, run_tls, AppState, Config};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
@@ -66,7 +67,8 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct HealthArgs {
-    /// The server's URL (default: http://127.0.0.1 with MOCKDESK_LISTEN's port, else 4010).
+    /// The server's URL (default: http://127.0.0.1 with MOCKDESK_LISTEN's port, else 4010). An
+    /// https URL trusts the platform's roots, every --ca-cert, and the local CA in --tls-dir.
     #[arg(long, env = "MOCKDESK_HEALTH_URL")]
     url: Option<String>,
 
@@ -76,21 +78,38 @@ struct HealthArgs {
 }
 
 /// `mockdesk health`: 0 when `/__admin/health` answers 200 with status "ok".
-async fn health_main(args: HealthArgs) -> ExitCode {
+async fn health_main(args: HealthArgs, config: &Config) -> ExitCode {
     let url = args.url.unwrap_or_else(|| {
         let port = std::env::var("MOCKDESK_LISTEN")
             .ok()
-            .and_then(|l| l.parse::<std::net::SocketAddr>().ok())
+            .and_then(|l| mock_server::config::parse_listen(&l).ok())
             .map_or(4010, |a| a.port());
         format!("http://127.0.0.1:{port}")
     });
-    let client = match reqwest::Client::builder()
+    let mut files = config.ca_certs.clone();
+    let local_ca = config
+        .tls_dir
+        .clone()
+        .unwrap_or_else(mock_server::platform::tls::default_dir)
+        .join(mock_server::platform::tls::CA_CERT_FILE);
+    if url.starts_with("https:") && local_ca.is_file() {
+        files.push(local_ca);
+    }
+    let trust = match Trust::with_files(&files) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("mockdesk health: --ca-cert: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let client = match trust
+        .client_builder()
         .timeout(Duration::from_secs(args.timeout_secs))
         .build()
     {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("mockdesk health: {e}");
+            eprintln!("mockdesk health: {}", outbound::cause_chain(&e));
             return ExitCode::from(1);
         }
     };
@@ -101,8 +120,12 @@ async fn health_main(args: HealthArgs) -> ExitCode {
                 say!("healthy: {target}");
                 ExitCode::SUCCESS
             }
-            _ => {
-                eprintln!("mockdesk health: {target} did not say ok");
+            Ok(v) => {
+                eprintln!("mockdesk health: {target} said {}", v["status"]);
+                ExitCode::from(1)
+            }
+            Err(e) => {
+                eprintln!("mockdesk health: {}", outbound::explain_for(&target, &e));
                 ExitCode::from(1)
             }
         },
@@ -111,7 +134,7 @@ async fn health_main(args: HealthArgs) -> ExitCode {
             ExitCode::from(1)
         }
         Err(e) => {
-            eprintln!("mockdesk health: {target}: {e}");
+            eprintln!("mockdesk health: {}", outbound::explain_for(&target, &e));
             ExitCode::from(1)
         }
     }
@@ -183,8 +206,16 @@ fn resolve_token(raw: &str) -> String {
     }
 }
 
-async fn verify_main(args: VerifyArgs) -> ExitCode {
+async fn verify_main(args: VerifyArgs, config: &Config) -> ExitCode {
+    let trust = match Trust::with_files(&config.ca_certs) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("mockdesk verify: --ca-cert: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let opts = verify::Options {
+        trust,
         surface: args.surface,
         base_url: args.base_url,
         token: resolve_token(&args.token),
@@ -252,45 +283,28 @@ fn waiter(rx: &watch::Receiver<bool>) -> impl std::future::Future<Output = ()> +
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match cli.log_format {
-        LogFormat::Text => logs.init(),
-        LogFormat::Json => logs.json().flatten_event(true).init(),
-    }
-    match cli.command {
-        Some(Command::Verify(args)) => return verify_main(args).await,
-        Some(Command::Health(args)) => return health_main(args).await,
-        None => {}
-    }
-    let config = cli.config;
-    if config.admin_exposed() {
-        tracing::warn!(
-            listen = %config.listen,
-            "listening beyond loopback without --admin-token: anyone who can reach this port can reset, import and fault-inject"
-        );
-    }
-    let state = match AppState::new(&config) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("mockdesk: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let main_listener = match TcpListener::bind(config.listen).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("mockdesk: cannot listen on {}: {e}", config.listen);
-            return ExitCode::from(1);
-        }
-    };
-    let addr = main_listener.local_addr().unwrap_or(config.listen);
-    say!("mockdesk listening on http://{addr}  (admin: http://{addr}/__admin)");
+/// Binds `addr`; a failure is printed with how to choose another address (exit 1).
+async fn bind(addr: std::net::SocketAddr, what: &str) -> Result<TcpListener, ExitCode> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            " (the port is taken: choose another, e.g. --listen 127.0.0.1:4020 or MOCKDESK_LISTEN=:4020; `make run LISTEN=:4020`)"
+        } else {
+            ""
+        };
+        eprintln!("mockdesk: cannot listen on {addr} for {what}: {e}{hint}");
+        ExitCode::from(1)
+    })
+}
+
+/// The start-up banner: where each surface is, its token, HTTPS and how to trust it.
+fn print_banner(
+    state: &AppState,
+    config: &Config,
+    addr: std::net::SocketAddr,
+    tls_addr: Option<std::net::SocketAddr>,
+    own: &[(String, bool, TcpListener)],
+) {
+    say!("mockdesk listening on http://{addr}  (admin: http://{addr}/__admin, dashboard: http://{addr}/__admin/ui)");
     for s in state.surfaces() {
         let token = state.default_token(s.vendor).unwrap_or("");
         // A built-in token moved to another account with --token says where it went.
@@ -317,33 +331,138 @@ async fn main() -> ExitCode {
             t.token
         );
     }
-    let (tx, rx) = watch::channel(false);
-    let mut tasks = Vec::new();
-    for p in config.ports.iter() {
-        let bind = std::net::SocketAddr::new(config.listen.ip(), p.port);
-        let listener = match TcpListener::bind(bind).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("mockdesk: cannot listen on {bind} for {}: {e}", p.surface);
-                return ExitCode::from(1);
-            }
-        };
+    for (surface, secure, l) in own {
+        let Ok(bound) = l.local_addr() else { continue };
         let real_path = state
             .surfaces()
             .into_iter()
-            .find(|s| s.id == p.surface)
+            .find(|s| s.id == surface.as_str())
             .map(|s| s.real_path)
             .unwrap_or("");
-        say!("  {:<16} http://{bind}{real_path}  (own port)", p.surface);
-        let (st, surface, stop) = (state.clone(), p.surface.clone(), waiter(&rx));
+        let scheme = if *secure { "https" } else { "http" };
+        say!("  {surface:<16} {scheme}://{bound}{real_path}  (own port)");
+    }
+    if let Some(t) = tls_addr {
+        say!("HTTPS on https://{t}  (every surface under its prefix, and at the root for its real host names)");
+        for s in state.surfaces() {
+            say!("  {:<16} https://{t}{}", s.id, s.prefix());
+        }
+    }
+    if let Some(tls) = &state.tls {
+        match &tls.ca_file {
+            Some(ca) => {
+                let ca = ca.display();
+                say!("  certificate for: {}", tls.names.join(", "));
+                say!("  CA: {ca}  (also GET /__admin/tls/ca.pem)");
+                say!("  trust it: SSL_CERT_FILE={ca} | REQUESTS_CA_BUNDLE={ca} | NODE_EXTRA_CA_CERTS={ca} | curl --cacert {ca}");
+            }
+            None => say!("  certificate: --tls-cert (your own)"),
+        }
+    }
+    let limited: Vec<String> = state
+        .dialects
+        .iter()
+        .filter_map(|d| {
+            let p = state
+                .platform
+                .effective_policy(d.info().id, d.documented_policy());
+            let w: Vec<String> = p
+                .windows
+                .iter()
+                .map(|w| format!("{}/{}s", w.limit, w.seconds))
+                .collect();
+            (!w.is_empty()).then(|| format!("{} {}", d.info().id, w.join("+")))
+        })
+        .collect();
+    if !limited.is_empty() {
+        say!(
+            "rate limits: {}  (turn off: --rate-limits off, MOCKDESK_RATE_LIMITS=off)",
+            limited.join(", ")
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
+    match cli.command {
+        Some(Command::Verify(args)) => return verify_main(args, &cli.config).await,
+        Some(Command::Health(args)) => return health_main(args, &cli.config).await,
+        None => {}
+    }
+    let config = cli.config;
+    if config.admin_exposed() {
+        tracing::warn!(
+            listen = %config.listen,
+            "listening beyond loopback without --admin-token: anyone who can reach this port can reset, import and fault-inject"
+        );
+    }
+    let state = match AppState::new(&config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("mockdesk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Every listener is bound before anything is printed: a busy port fails before the banner.
+    let main_listener = match bind(config.listen, "the main port").await {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let tls_listener = match config.tls_listen {
+        Some(a) => match bind(a, "HTTPS (--tls-listen)").await {
+            Ok(l) => Some(l),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let mut own = Vec::new();
+    for (p, secure) in config
+        .ports
+        .iter()
+        .map(|p| (p, false))
+        .chain(config.tls_ports.iter().map(|p| (p, true)))
+    {
+        let addr = std::net::SocketAddr::new(config.listen.ip(), p.port);
+        let what = format!("{} (--{}port)", p.surface, if secure { "tls-" } else { "" });
+        match bind(addr, &what).await {
+            Ok(l) => own.push((p.surface.clone(), secure, l)),
+            Err(code) => return code,
+        }
+    }
+    let addr = main_listener.local_addr().unwrap_or(config.listen);
+    let tls_addr = tls_listener.as_ref().and_then(|l| l.local_addr().ok());
+    print_banner(&state, &config, addr, tls_addr, &own);
+    let (tx, rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+    if let Some(l) = tls_listener {
+        let (st, stop) = (state.clone(), waiter(&rx));
+        tasks.push(tokio::spawn(async move { run_tls(l, st, stop).await }));
+    }
+    for (surface, secure, listener) in own {
+        let (st, stop) = (state.clone(), waiter(&rx));
         tasks.push(tokio::spawn(async move {
-            run_surface(listener, st, &surface, stop).await
+            if secure {
+                run_surface_tls(listener, st, &surface, stop).await
+            } else {
+                run_surface(listener, st, &surface, stop).await
+            }
         }));
     }
     tokio::spawn(shutdown_signal(tx));
     let result = run(main_listener, state, waiter(&rx)).await;
     for t in tasks {
-        let _ = t.await;
+        if let Ok(Err(e)) = t.await {
+            eprintln!("mockdesk: {e}");
+        }
     }
     match result {
         Ok(()) => ExitCode::SUCCESS,

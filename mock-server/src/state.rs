@@ -6,7 +6,9 @@ use std::sync::Arc;
 use crate::config::{Config, SurfacePort};
 use crate::platform::clock::Clock;
 use crate::platform::dialect::{Backend, Dialect, SurfaceInfo};
+use crate::platform::outbound::Trust;
 use crate::platform::surface::Route;
+use crate::platform::tls::{CertSource, ServerTls};
 use crate::platform::Platform;
 use crate::vendors;
 
@@ -23,6 +25,12 @@ pub struct AppState {
     pub admin_token: Option<Arc<str>>,
     /// Client timeouts, connection cap and shutdown deadline of every listener.
     pub limits: crate::platform::serve::ServeLimits,
+    /// What HTTPS listeners serve with (`None` when nothing is served over TLS).
+    pub tls: Option<Arc<ServerTls>>,
+    /// `--tls-port`: surfaces served at the root of their own HTTPS port.
+    pub tls_ports: Arc<Vec<SurfacePort>>,
+    /// The roots mockdesk trusts when it calls out (webhook deliveries).
+    pub trust: Trust,
 }
 
 /// A configuration error found while building the state.
@@ -38,6 +46,10 @@ pub enum SetupError {
     StateFile(String, String),
     #[error("state dir: {0}")]
     StateDir(String),
+    #[error("HTTPS: {0}")]
+    Tls(String),
+    #[error("--ca-cert: {0}")]
+    CaCert(String),
 }
 
 impl AppState {
@@ -85,7 +97,7 @@ impl AppState {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        for p in &config.ports {
+        for p in config.ports.iter().chain(&config.tls_ports) {
             if !dialects.iter().any(|d| d.info().id == p.surface) {
                 return Err(SetupError::UnknownSurface(p.surface.clone(), surface_ids()));
             }
@@ -125,6 +137,14 @@ impl AppState {
                 .subscribe(&w.surface, vendor, "default", &w.url, vec![], None)
                 .map_err(|e| SetupError::Webhook(w.surface.clone(), e.to_string()))?;
         }
+        let trust = Trust::with_files(&config.ca_certs).map_err(SetupError::CaCert)?;
+        platform.webhooks.set_trust(trust.clone());
+        let tls = if config.serves_tls() {
+            let hosts = dialects.iter().flat_map(|d| d.info().hosts.iter().copied());
+            Some(Arc::new(server_tls(config, hosts)?))
+        } else {
+            None
+        };
         if let Some(path) = &config.state_file {
             load_state_file(path, &backends)?;
         }
@@ -139,6 +159,9 @@ impl AppState {
             ports: Arc::new(config.ports.clone()),
             admin_token: config.admin_token.as_deref().map(Arc::from),
             limits: config.limits(),
+            tls,
+            tls_ports: Arc::new(config.tls_ports.clone()),
+            trust,
         };
         if me.platform.durable.get().is_some() {
             // What the start-up flags added (a state file, --webhook) is stored right away.
@@ -198,6 +221,55 @@ impl AppState {
     pub(crate) fn routes(&self) -> Arc<Vec<Route>> {
         Arc::new(self.surfaces().into_iter().map(Route::from).collect())
     }
+}
+
+/// The certificate HTTPS listeners present: `--tls-cert`/`--tls-key`, or a leaf from the local
+/// CA in `--tls-dir` for every surface host, the loopback names and each `--tls-host`.
+fn server_tls<'a>(
+    config: &Config,
+    surface_hosts: impl Iterator<Item = &'a str>,
+) -> Result<ServerTls, SetupError> {
+    let source = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => CertSource::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        _ => {
+            let mut names: Vec<String> = Vec::new();
+            let loopback = crate::platform::tls::LOOPBACK_NAMES.iter().copied();
+            for n in surface_hosts.chain(loopback) {
+                if !names.iter().any(|x| x == n) {
+                    names.push(n.to_string());
+                }
+            }
+            for h in &config.tls_hosts {
+                let h = h.trim().to_ascii_lowercase();
+                if !h.is_empty() && !names.contains(&h) {
+                    names.push(h);
+                }
+            }
+            if let Some(ip) = config.tls_listen.map(|a| a.ip()) {
+                let ip = ip.to_string();
+                if !ip.starts_with("0.0.0.0") && ip != "::" && !names.contains(&ip) {
+                    names.push(ip);
+                }
+            }
+            CertSource::LocalCa {
+                dir: if config.tls_ephemeral_ca {
+                    None
+                } else {
+                    Some(
+                        config
+                            .tls_dir
+                            .clone()
+                            .unwrap_or_else(crate::platform::tls::default_dir),
+                    )
+                },
+                names,
+            }
+        }
+    };
+    crate::platform::tls::setup(&source).map_err(|e| SetupError::Tls(e.to_string()))
 }
 
 /// Imports every vendor a state file names (all of it checked before anything changes).

@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(webhooks::unsubscribe),
         )
         .route("/simulate/{surface}/{scenario}", post(webhooks::simulate))
+        .route("/tls/ca.pem", get(tls_ca))
         .fallback(unknown)
         .method_not_allowed_fallback(wrong_method)
         .layer(axum::middleware::from_fn_with_state(
@@ -394,6 +395,20 @@ async fn set_rate_limit(
     Ok(Json(rate_view(&st)).into_response())
 }
 
+/// The CA certificate that issued the HTTPS listeners' certificate (PEM), for clients to trust.
+async fn tls_ca(State(st): State<AppState>) -> AdminResult {
+    let pem = st.tls.as_ref().and_then(|t| t.ca_pem.clone()).ok_or_else(|| {
+        not_found(
+            "no local CA: HTTPS is off (--tls-listen, --tls-port) or serves a certificate of your own (--tls-cert)",
+        )
+    })?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
+        pem,
+    )
+        .into_response())
+}
+
 async fn surfaces(State(st): State<AppState>, headers: HeaderMap) -> Json<Value> {
     let list: Vec<Value> = st
         .dialects
@@ -409,6 +424,7 @@ async fn surfaces(State(st): State<AppState>, headers: HeaderMap) -> Json<Value>
                 "real_base_url": info.real_base_url,
                 "hosts": info.hosts,
                 "own_port": st.ports.iter().find(|p| p.surface == info.id).map(|p| p.port),
+                "own_tls_port": st.tls_ports.iter().find(|p| p.surface == info.id).map(|p| p.port),
                 "default_token": token,
                 "source": info.source,
                 "rate_limit": d.documented_policy(),

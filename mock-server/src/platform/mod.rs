@@ -13,12 +13,14 @@ pub mod input;
 pub mod journal;
 pub mod json;
 pub mod memo;
+pub mod outbound;
 pub mod pagination;
 pub mod rate_limit;
 pub mod routes;
 pub mod serve;
 pub mod store;
 pub mod surface;
+pub mod tls;
 pub mod view;
 pub mod webhooks;
 

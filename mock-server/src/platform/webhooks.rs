@@ -155,6 +155,8 @@ pub struct Webhooks {
     notify: tokio::sync::Notify,
     started: AtomicBool,
     stopped: AtomicBool,
+    /// The roots deliveries trust besides the platform's (`--ca-cert`).
+    trust: Mutex<super::outbound::Trust>,
 }
 
 impl std::fmt::Debug for Webhooks {
@@ -193,6 +195,14 @@ impl Webhooks {
             notify: tokio::sync::Notify::new(),
             started: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
+            trust: Mutex::new(super::outbound::Trust::platform()),
+        }
+    }
+
+    /// The roots deliveries trust (set before [`Webhooks::start`]).
+    pub fn set_trust(&self, trust: super::outbound::Trust) {
+        if let Ok(mut t) = self.trust.lock() {
+            *t = trust;
         }
     }
 
@@ -361,7 +371,9 @@ impl Webhooks {
         }
         let bus = self.clone();
         tokio::spawn(async move {
-            let client = reqwest::Client::builder()
+            let trust = bus.trust.lock().map(|t| t.clone()).unwrap_or_default();
+            let client = trust
+                .client_builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap_or_default();
@@ -448,7 +460,7 @@ impl Webhooks {
         let started = std::time::Instant::now();
         let (status, error) = match req.send().await {
             Ok(r) => (Some(r.status().as_u16()), None),
-            Err(e) => (None, Some(e.without_url().to_string())),
+            Err(e) => (None, Some(super::outbound::explain(&e).to_string())),
         };
         let ok = status.is_some_and(|s| (200..300).contains(&s));
         let retry = !ok && p.attempt < spec.retries;

@@ -30,6 +30,8 @@ pub struct Options {
     pub surface: String,
     pub base_url: String,
     pub token: String,
+    /// The roots trusted for an https target (the platform's plus `--ca-cert`).
+    pub trust: crate::platform::outbound::Trust,
     pub allow_writes: bool,
     /// Also send writes that leave a change the API cannot undo (never needed against the
     /// emulator column, which always runs them on a private emulator).
@@ -136,10 +138,10 @@ fn judge(contract: &Contract, case: &Case, run: CaseRun) -> Outcome {
             return Outcome::Fail {
                 deviations: vec![Deviation {
                     pointer: "/status".into(),
-                    kind: DeviationKind::WrongStatus,
+                    kind: DeviationKind::NoResponse,
                     expected: case.expect.to_string(),
                     found: e.to_string(),
-                    message: "request failed".into(),
+                    message: format!("no response: {e}"),
                 }],
             }
         }
@@ -223,6 +225,7 @@ pub async fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Repor
         default_wait: Duration::from_secs(1),
         allow_writes: opts.allow_writes,
         timeout: Duration::from_secs(30),
+        trust: opts.trust.clone(),
     };
     let total = cases.len();
     let line = |i: usize, c: &Case, o: &Outcome, on: &str| {

@@ -22,6 +22,8 @@ pub enum DeviationKind {
     MissingHeader,
     MissingRateLimitHeader,
     SchemaError,
+    /// The request got no answer (refused, DNS, timeout, certificate, TLS, cut off).
+    NoResponse,
 }
 
 impl DeviationKind {
@@ -36,6 +38,7 @@ impl DeviationKind {
             Self::MissingHeader => "missing header",
             Self::MissingRateLimitHeader => "missing rate-limit header",
             Self::SchemaError => "schema error",
+            Self::NoResponse => "no response",
         }
     }
 }

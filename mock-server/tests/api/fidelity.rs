@@ -275,6 +275,7 @@ async fn api_writes_keep_every_vendor_consistent() {
             min_interval: Some(std::time::Duration::ZERO),
             max_retries: 0,
             max_wait: std::time::Duration::ZERO,
+            trust: Default::default(),
         };
         let report = verify::run(&opts, |_| {}).await.unwrap();
         assert_eq!(report.counts().1, 0, "{}", info.id);

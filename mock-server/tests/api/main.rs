@@ -15,5 +15,6 @@ mod hiver;
 mod robustness;
 mod routing;
 mod state;
+mod tls;
 mod verify;
 mod webhooks;

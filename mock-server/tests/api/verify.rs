@@ -29,6 +29,7 @@ fn options(surface: &str, base: String, token: &str) -> verify::Options {
         min_interval: Some(Duration::ZERO),
         max_retries: 2,
         max_wait: Duration::from_secs(1),
+        trust: Default::default(),
     }
 }
 
