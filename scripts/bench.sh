@@ -52,7 +52,9 @@ for _ in 1 2 3; do
   kill "$p"; wait "$p" 2>/dev/null || true
 done
 
-"$BIN" --listen "127.0.0.1:${PORT}" --rate-limits off >/dev/null 2>&1 &
+TLS_PORT=$((PORT + 2))
+TLS_DIR=$(mktemp -d)
+"$BIN" --listen "127.0.0.1:${PORT}" --rate-limits off --tls-listen "127.0.0.1:${TLS_PORT}" --tls-dir "$TLS_DIR" >/dev/null 2>&1 &
 MPID=$!; pids+=("$MPID")
 until curl -fs "$M/__admin/health" >/dev/null 2>&1; do sleep 0.01; done
 target/release/examples/bare "127.0.0.1:${BARE_PORT}" &
@@ -136,6 +138,16 @@ for e in "${ENDPOINTS[@]}"; do
   pct=$(awk -v a="$rps" -v b="$base" 'BEGIN { printf "%.0f%%", 100 * a / b }')
   printf '%-44s %9s %9s %8s %9s %9s %7s\n' "$name" "$rps" "$base" "$pct" "$p50" "$p99" "$bad"
 done
+# HTTPS: the same keep-alive GET over TLS and over plain HTTP, in alternating rounds (wrk
+# keeps its connections, so this is the per-request cost of TLS, not the handshake's).
+https_url="https://127.0.0.1:${TLS_PORT}/helpcrunch/v1/customers/1"
+plain_url="$M/helpcrunch/v1/customers/1"
+read -r t_rps t_p50 t_p99 t_bad p_rps <<<"$(paired "$https_url" "$HC" "$plain_url")"
+cost=$(awk -v a="$t_rps" -v b="$p_rps" 'BEGIN { printf "%.2f", b / a }')
+printf '%-44s %9s %9s %8s %9s %9s %7s
+' "helpcrunch GET /customers/1 over HTTPS" "$t_rps" "$p_rps" "$(awk -v a="$t_rps" -v b="$p_rps" 'BEGIN { printf "%.0f%%", 100 * a / b }')" "$t_p50" "$t_p99" "$t_bad"
+echo "  (the 'bytes r/s' column here is the same GET over plain HTTP) HTTPS cost: ${cost}x plain per request (target <= 1.30)"
+rm -rf "$TLS_DIR"
 rss_load=$(rss_kb "$MPID")
 echo
 echo "start-up to first healthy answer: ${startup_ms} ms (best of 3)"

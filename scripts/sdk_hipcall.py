@@ -90,19 +90,31 @@ def free_port():
 
 
 def start_mockdesk():
+    """Starts mockdesk with the main port, an own port for hipcall-v3 and an HTTPS port (its CA
+    kept in a fresh directory); returns (process, main address, own port, https address, CA file)."""
+    import tempfile
     binary = os.path.join(ROOT, "target", "debug", "mockdesk")
     own = free_port()
-    proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--rate-limits", "off", "--port", f"hipcall-v3={own}"],
+    tls_dir = tempfile.mkdtemp(prefix="mockdesk-sdk-tls-")
+    proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--rate-limits", "off", "--port", f"hipcall-v3={own}",
+                             "--tls-listen", "127.0.0.1:0", "--tls-dir", tls_dir],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     first = proc.stdout.readline()
     addr = re.search(r"http://([0-9.]+:[0-9]+)", first).group(1)
+    tls_addr = None
+    while tls_addr is None:
+        line = proc.stdout.readline()
+        if not line:
+            raise SystemExit("mockdesk printed no HTTPS address")
+        m = re.match(r"HTTPS on https://([0-9.]+:[0-9]+)", line)
+        tls_addr = m.group(1) if m else None
     for _ in range(100):
         try:
             with socket.create_connection(("127.0.0.1", own), timeout=0.2):
                 break
         except OSError:
             time.sleep(0.05)
-    return proc, addr, own
+    return proc, addr, own, tls_addr, os.path.join(tls_dir, "ca.pem")
 
 
 def http(addr, method, path, body=None, token=TOKEN):
@@ -127,7 +139,7 @@ def inner():
     from hipcall_sdk.exceptions import (BadRequestException, HipcallAPIException, NotFoundException,
                                         UnauthorizedException, UnprocessableEntityException)
 
-    proc, addr, own_port = start_mockdesk()
+    proc, addr, own_port, tls_addr, ca_file = start_mockdesk()
     results = []
 
     def check(name):
@@ -190,6 +202,30 @@ def inner():
             own = Client(api_key=TOKEN, base_url=f"http://127.0.0.1:{own_port}")
             a, b = c.get_calls(limit=3), own.get_calls(limit=3)
             assert [x.uuid for x in a.data] == [x.uuid for x in b.data] and a.meta.count == b.meta.count
+
+        @check("over HTTPS, unchanged: base_url https://…/hipcall with REQUESTS_CA_BUNDLE set to mockdesk's CA")
+        def _():
+            import requests
+            old = os.environ.get("REQUESTS_CA_BUNDLE")
+            os.environ["REQUESTS_CA_BUNDLE"] = ca_file
+            try:
+                secure = Client(api_key=TOKEN, base_url=f"https://{tls_addr}/hipcall")
+                a, b = c.get_calls(limit=3), secure.get_calls(limit=3)
+                assert [x.uuid for x in a.data] == [x.uuid for x in b.data]
+                t = secure.create_task(M.TaskCreate(name="made over https")).data
+                assert c.get_task(t.id).data.name == "made over https"
+            finally:
+                if old is None:
+                    os.environ.pop("REQUESTS_CA_BUNDLE", None)
+                else:
+                    os.environ["REQUESTS_CA_BUNDLE"] = old
+            # Without the CA the same call fails certificate verification (never plain success).
+            try:
+                Client(api_key=TOKEN, base_url=f"https://{tls_addr}/hipcall").get_calls(limit=1)
+            except requests.exceptions.SSLError:
+                pass
+            else:
+                raise AssertionError("an untrusted certificate was accepted")
 
         @check("get_calls: an offset walk returns every call once, newest first")
         def _():

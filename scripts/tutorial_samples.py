@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Runs the code samples of seed 001 (the Hiver API tutorial) against mockdesk, unchanged
-except for the base URL and the key.
+"""Runs the code samples of the third-party Hiver API tutorial (docs/sources.md, seed 001)
+against mockdesk, unchanged except for the base URL and the key.
 
-The samples are read from ../shared/seeds/001_7e525c76390cc550.txt at run time (nothing of
-them is copied into this repository). Python samples need `requests` and the Node samples
-`node-fetch` and `dotenv`; missing packages are installed into .cache/ from PyPI / npm.
+The samples are kept as published in fixtures/hiver-tutorial/samples/ (its README says which
+is which). Python samples need `requests` and the Node samples `node-fetch` and `dotenv`;
+missing packages are installed into .cache/ from PyPI / npm.
 
 Checks, through the emulator's admin state dump:
   - the Python client and every Python snippet run without an exception;
@@ -24,37 +24,23 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SEED = os.path.join(ROOT, "..", "shared", "seeds", "001_7e525c76390cc550.txt")
+SAMPLES = os.path.join(ROOT, "fixtures", "hiver-tutorial", "samples")
 CACHE = os.path.join(ROOT, ".cache")
 REAL_BASE = "https://api.hiverhq.com/api/v1"
 TOKEN = "hiver-test-token"
 
 
-def between(text, start, end):
-    i = text.index(start)
-    j = text.index(end, i)
-    return text[i:j]
-
-
-def extract(text):
-    """The samples, by the markers around them in the tutorial text."""
-    client_py = between(text, "# hiver_client.py", "Key endpoints#")
-    client_js = between(text, "// hiver-client.js", "Python setup#")
-    auto_assign = between(text, "// auto-assign.js", "This pattern runs well")
-    snippets = [
-        between(text, '# Python\ndata = hiver_request("GET", "/mailboxes")', "Response shape:"),
-        between(text, "# Python — list open conversations", "Assign a conversation#"),
-        between(text, '# Python\nhiver_request("POST", f"/conversations/{conv_id}/assign"', "Update conversation status#"),
-        between(text, "# Python — reopen a conversation", "Valid status values"),
-        between(text, '# Python\nhiver_request("POST", f"/conversations/{conv_id}/notes"', "Apply a tag#"),
-        between(text, "# Python\ntags_data = hiver_request", "Pagination#"),
-        between(text, "# Python — paginate all open conversations", "Webhooks#"),
-    ]
-    return client_py, client_js, auto_assign, snippets
+def load():
+    """The samples: (Python client, Node client, Node auto-assign example, Python snippets)."""
+    def read(name):
+        with open(os.path.join(SAMPLES, name), encoding="utf-8") as f:
+            return f.read()
+    snippets = [read(f"snippet-{i}.py.txt") for i in range(1, 8)]
+    return read("hiver_client.py.txt"), read("hiver-client.js.txt"), read("auto-assign.js.txt"), snippets
 
 
 def reindent(code):
-    """The seed's copy of the tutorial lost leading whitespace, which Python needs. Restores the
+    """The captured copy of the tutorial lost leading whitespace, which Python needs. Restores the
     tutorial's evident block structure: statements after a `def`/`for`/`while` header belong
     to it until the snippet ends (or, for loops, until `return`); an `if` header takes exactly
     the next statement; lines inside open brackets continue their statement."""
@@ -130,9 +116,7 @@ RULES = [("invoice", "billing", 1028399), ("refund", "billing", 1028399), ("logi
 
 
 def main():
-    with open(SEED, encoding="utf-8") as f:
-        text = f.read()
-    client_py, client_js, auto_assign, snippets = extract(text)
+    client_py, client_js, auto_assign, snippets = load()
     results = []
     proc, addr = start_mockdesk()
     base = f"http://{addr}/hiver/api/v1"

@@ -2,7 +2,7 @@
 //! `Host: api.chative.io`, or at the root of `--port chative=N`.
 //!
 //! # Fidelity
-//! Source: seed 002 (Chative's public-API page) and `shared/reference/chative.md`. The four
+//! Source: seed 002 (Chative's public-API page) and the Chative research notes (`docs/sources.md`). The four
 //! documented operations, stateful per account:
 //! - `GET /contacts` with `page` and `limit`: contacts under a top-level `list` key (as the
 //!   only real client reads them).

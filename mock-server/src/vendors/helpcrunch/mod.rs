@@ -3,7 +3,7 @@
 //!
 //! # Fidelity
 //! Source: seed 003 (HelpCrunch "Get started with REST API") and
-//! `shared/reference/helpcrunch.md`, following its §5 recommendations: the newer documentation
+//! the HelpCrunch research notes (`docs/sources.md`), following its §5 recommendations: the newer documentation
 //! generation (string unix timestamps, 201 on create, two-element error arrays), integer and
 //! string timestamps accepted on input, PUT replaces and PATCH merges.
 //! - Customers: list (`offset`/`limit` ≤ 100, `sort=customers.firstSeen|lastSeen`,

@@ -6,7 +6,7 @@
 //! records live in `v3.rs`.
 //!
 //! # v3 fidelity
-//! Source: `shared/reference/hipcall.md` §1A/2A/3A/4 — every call of `hipcall-sdk` 0.2.1
+//! Source: the Hipcall research notes (`docs/sources.md`) §1A/2A/3A/4 — every call of `hipcall-sdk` 0.2.1
 //! (`routes_v3.rs`), the SDK models' required fields (`views_v3.rs`), the list language
 //! (`query_v3.rs`), the error bodies (`errors_v3.rs`). `make sdk` drives it with the SDK.
 //!
@@ -49,7 +49,7 @@
 //!   unknown slugs); none is required in the seed.
 //!
 //! # Fidelity
-//! Source: seed 004 (Hipcall's Scribe docs for v20211124) and `shared/reference/hipcall.md`
+//! Source: seed 004 (Hipcall's Scribe docs for v20211124) and the Hipcall research notes (`docs/sources.md`)
 //! §1B, §2B, §3B. Every operation of seed 004 is stateful:
 //! - `GET /cdrs` (Laravel *simple* paginator: no `total`/`last_page`/`meta.links`,
 //!   `per_page` as a string, `links.last` null), `GET /cdrs/{yyyy}/{mm}/{dd}/{uuid}` with

@@ -6,7 +6,7 @@
 //!   (`https://api.hiverhq.com/api/v1`), served at `/hiver/api/v1` and on
 //!   `Host: api.hiverhq.com`.
 //!
-//! # Fidelity (official, seed 000 + `shared/reference/hiver.md` §1)
+//! # Fidelity (official, seed 000 + the Hiver research notes §1, `docs/sources.md`)
 //! All 12 operations: inboxes list/get; inbox users list and search by exact email; inbox
 //! tags list, search by name, create (200, create-shape fields `tag_id`, `color_hexcode`,
 //! `background_hexcode`, `smid`); conversations list, get (`data` is a one-element array with
