@@ -57,6 +57,7 @@ use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -79,6 +80,16 @@ pub fn app(state: &AppState) -> Router {
     }
     let router = router
         .fallback(|req: Request| async move {
+            // A browser opening the server's root is shown the dashboard.
+            let browser = req.uri().path() == "/"
+                && req
+                    .headers()
+                    .get(axum::http::header::ACCEPT)
+                    .and_then(|a| a.to_str().ok())
+                    .is_some_and(|a| a.contains("text/html"));
+            if browser {
+                return admin::to_dashboard().await;
+            }
             (
                 StatusCode::NOT_FOUND,
                 Json(json!({"error": {
@@ -86,6 +97,7 @@ pub fn app(state: &AppState) -> Router {
                     "message": format!("no surface is mounted at {}; see GET /__admin/surfaces", req.uri().path()),
                 }})),
             )
+                .into_response()
         });
     if request_tracing() {
         router.layer(TraceLayer::new_for_http())

@@ -124,6 +124,8 @@ pub fn router(state: AppState) -> Router {
         // page holds no data (it asks for the token when the API wants one).
         .route("/health", get(health))
         .route("/ui", get(dashboard))
+        // `/__admin` itself leads to the dashboard.
+        .route("/", get(to_dashboard))
         .with_state(state)
 }
 
@@ -226,6 +228,15 @@ async fn wrong_method(req: Request) -> AdminError {
         "method_not_allowed",
         format!("{} is not allowed on {}", req.method(), req.uri().path()),
     )
+}
+
+/// A redirect to the dashboard (`/__admin`, and `/` asked for by a browser).
+pub async fn to_dashboard() -> Response {
+    (
+        StatusCode::FOUND,
+        [(axum::http::header::LOCATION, "/__admin/ui")],
+    )
+        .into_response()
 }
 
 /// The dashboard: one page embedded at build time that uses the admin API with `fetch`.

@@ -7,6 +7,7 @@ mod common;
 mod durable;
 mod faults;
 mod fidelity;
+mod first_run;
 mod fuzz;
 mod helpcrunch;
 mod hipcall;
