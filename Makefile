@@ -1,14 +1,17 @@
 # mockdesk — thin verbs over cargo. `make help` lists them.
 SHELL := /bin/bash
 CARGO ?= cargo
-LISTEN ?= 127.0.0.1:4010
+# `make run LISTEN=:4020`; without it MOCKDESK_LISTEN (or 127.0.0.1:4010) applies, as for the binary.
+LISTEN ?=
+# More flags for `make run`: make run ARGS="--tls-listen :4443 --rate-limits off".
+ARGS ?=
 SURFACE ?=
 BASE_URL ?=
 # The name of the environment variable that holds the key (the key itself stays out of argv).
 TOKEN ?= MOCKDESK_VERIFY_TOKEN
 VERIFY_FLAGS ?=
 
-.PHONY: help run test lint fmt contract verify bench tools build samples sdk docker schemathesis screenshot
+.PHONY: help run test test-rust prereqs lint links fmt contract verify bench tools build samples sdk docker image image-test schemathesis screenshot
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,10 +23,14 @@ tools: ## make sure rustfmt and clippy are installed
 build: ## build the emulator binary (debug)
 	$(CARGO) build -p mock-server --bin mockdesk
 
-run: ## build and start the emulator on $(LISTEN)
-	$(CARGO) run -p mock-server --bin mockdesk -- --listen $(LISTEN)
+run: ## build and start the emulator (LISTEN=…, ARGS="…", MOCKDESK_* variables)
+	@python3 scripts/check_port.py "$(LISTEN)"
+	$(CARGO) run -p mock-server --bin mockdesk -- $(if $(LISTEN),--listen $(LISTEN)) $(ARGS)
 
-test: build ## the whole test suite (unit, integration, contract tests, tutorial samples, Hipcall's own SDK)
+prereqs: ## check what make test needs (MOCKDESK_INSTALL_MISSING=1 installs missing OS packages)
+	@bash scripts/prereqs.sh test
+
+test: prereqs build ## the whole test suite (unit, integration, contract tests, tutorial samples, Hipcall's own SDK, browser, a fresh clone)
 	python3 scripts/tutorial_samples.py
 	python3 scripts/sdk_hipcall.py
 	python3 scripts/check_ci_examples.py
@@ -31,11 +38,18 @@ test: build ## the whole test suite (unit, integration, contract tests, tutorial
 	@set -o pipefail; $(CARGO) test --workspace --lib --bins --tests 2>&1 | tee target/test-output.log
 	@set -o pipefail; $(CARGO) test --workspace --doc 2>&1 | tee -a target/test-output.log
 	@awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($$i ~ /^passed;?$$/) p += $$(i-1); if ($$i ~ /^failed;?$$/) f += $$(i-1) } } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log
+	bash scripts/fresh_clone.sh
 
-lint: tools ## formatting and clippy, warnings are errors
+test-rust: ## only the Rust tests (needs cargo alone)
+	$(CARGO) test --workspace
+
+lint: tools links ## formatting, clippy and rustdoc with warnings as errors, and the docs' links
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace -q
+
+links: ## every relative link in README.md and docs/ resolves, every #anchor exists
+	python3 scripts/check_links.py
 
 fmt: ## format the code
 	$(CARGO) fmt --all
@@ -43,7 +57,7 @@ fmt: ## format the code
 contract: build ## only the contract suite (set CONTRACT_<SURFACE>_BASE_URL/_TOKEN to target a real API)
 	$(CARGO) test -p contract-tests
 
-samples: build ## run seed 001's tutorial code samples (Python and Node) against the emulator
+samples: build ## run the Hiver tutorial's code samples (Python and Node) against the emulator
 	python3 scripts/tutorial_samples.py
 
 sdk: build ## drive the Hipcall v3 surface with the official hipcall-sdk (needs Python >= 3.12; MOCKDESK_SKIP_SDK=1 to skip)
@@ -61,5 +75,12 @@ bench: ## release build + load test on loopback; prints req/s, p50/p99, start-up
 screenshot: build ## docs/dashboard.png: the dashboard in headless Chromium, after a few calls
 	python3 scripts/dashboard_browser.py --screenshot docs/dashboard.png
 
-docker: ## build the service-container image `mockdesk` (needs a Docker engine)
+docker: ## build the image from source with Docker (needs a registry for the Rust base image)
 	docker build -t mockdesk .
+
+image: ## the service-container image localhost/mockdesk:dev from the release binary (podman or docker)
+	@bash scripts/prereqs.sh image
+	bash scripts/image.sh build
+
+image-test: image ## check the image's config, run it as its own user, health check and vendor calls through it
+	bash scripts/image.sh test
