@@ -47,7 +47,6 @@ case "$what" in
       missing+=("podman or docker (builds the image)")
       apt_pkgs+=("podman")
     fi
-    need buildah buildah "reads the built image's configuration"
     ;;
   *)
     echo "usage: $0 test|image" >&2
