@@ -159,6 +159,11 @@ pub struct Config {
     #[arg(long = "webhook", env = "MOCKDESK_WEBHOOK", value_delimiter = ',', value_parser = parse_webhook)]
     pub webhooks: Vec<SurfaceWebhook>,
 
+    /// Events waiting per webhook subscription at most; when full, the oldest undelivered
+    /// event is dropped (counted on the subscription and logged as a delivery).
+    #[arg(long, env = "MOCKDESK_WEBHOOK_QUEUE_LIMIT", default_value_t = crate::platform::webhooks::DEFAULT_QUEUE_LIMIT)]
+    pub webhook_queue_limit: usize,
+
     /// Start from this state file instead of the seed where it says so: a JSON object keyed
     /// by vendor, each value in the form `GET /__admin/state/{vendor}` returns.
     #[arg(long, env = "MOCKDESK_STATE_FILE")]
@@ -172,6 +177,15 @@ pub struct Config {
     /// Require `Authorization: Bearer TOKEN` on the admin API (`/__admin`).
     #[arg(long, env = "MOCKDESK_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+
+    /// A host name the admin API and dashboard answer to without --admin-token, besides
+    /// localhost and IP addresses (against DNS rebinding), e.g. a container alias (repeatable).
+    #[arg(
+        long = "admin-host",
+        env = "MOCKDESK_ADMIN_HOST",
+        value_delimiter = ','
+    )]
+    pub admin_hosts: Vec<String>,
 
     /// Bytes the journal keeps at most (oldest entries go first), besides its entry count.
     #[arg(long, env = "MOCKDESK_JOURNAL_MAX_BYTES", default_value_t = 4 << 20)]
@@ -319,9 +333,11 @@ impl Default for Config {
             journal_capacity: 1000,
             max_body_bytes: 1 << 20,
             webhooks: vec![],
+            webhook_queue_limit: crate::platform::webhooks::DEFAULT_QUEUE_LIMIT,
             state_file: None,
             state_dir: None,
             admin_token: None,
+            admin_hosts: vec![],
             journal_max_bytes: 4 << 20,
             client_timeout: serve.client_timeout,
             max_connections: serve.max_connections,

@@ -252,6 +252,9 @@ async fn run_on(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     state.platform.webhooks.start();
+    if let Ok(addr) = listener.local_addr() {
+        state.platform.webhooks.add_own_listener(addr);
+    }
     let svc = service(&state);
     let served = platform::serve::serve_on(listener, transport, svc, state.limits, shutdown).await;
     state.platform.webhooks.stop();
@@ -288,6 +291,9 @@ async fn run_surface_on(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     state.platform.webhooks.start();
+    if let Ok(addr) = listener.local_addr() {
+        state.platform.webhooks.add_own_listener(addr);
+    }
     let route = state
         .surfaces()
         .into_iter()

@@ -23,6 +23,8 @@ pub struct AppState {
     pub ports: Arc<Vec<SurfacePort>>,
     /// `--admin-token`: the bearer token the admin API requires, if any.
     pub admin_token: Option<Arc<str>>,
+    /// `--admin-host`: names the admin API answers to besides localhost and IP addresses.
+    pub admin_hosts: Arc<Vec<String>>,
     /// Client timeouts, connection cap and shutdown deadline of every listener.
     pub limits: crate::platform::serve::ServeLimits,
     /// What HTTPS listeners serve with (`None` when nothing is served over TLS).
@@ -139,6 +141,9 @@ impl AppState {
         }
         let trust = Trust::with_files(&config.ca_certs).map_err(SetupError::CaCert)?;
         platform.webhooks.set_trust(trust.clone());
+        platform
+            .webhooks
+            .set_queue_limit(config.webhook_queue_limit);
         let tls = if config.serves_tls() {
             let hosts = dialects.iter().flat_map(|d| d.info().hosts.iter().copied());
             Some(Arc::new(server_tls(config, hosts)?))
@@ -158,6 +163,13 @@ impl AppState {
             routers: Arc::new(routers),
             ports: Arc::new(config.ports.clone()),
             admin_token: config.admin_token.as_deref().map(Arc::from),
+            admin_hosts: Arc::new(
+                config
+                    .admin_hosts
+                    .iter()
+                    .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+                    .collect(),
+            ),
             limits: config.limits(),
             tls,
             tls_ports: Arc::new(config.tls_ports.clone()),

@@ -118,12 +118,22 @@ pub fn router(state: AppState) -> Router {
             require_admin_token,
         ))
         .layer(axum::middleware::from_fn(refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            refuse_foreign_host,
+        ))
         // State documents can be large (a fixture of a million records); admin is trusted.
         .layer(axum::extract::DefaultBodyLimit::max(1 << 30))
         // Health stays open so a container's health check needs no secret; the dashboard
         // page holds no data (it asks for the token when the API wants one).
         .route("/health", get(health))
-        .route("/ui", get(dashboard))
+        .route(
+            "/ui",
+            get(dashboard).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                refuse_foreign_host,
+            )),
+        )
         // `/__admin` itself leads to the dashboard.
         .route("/", get(to_dashboard))
         .with_state(state)
@@ -165,8 +175,71 @@ async fn require_admin_token(
 /// Admin writes come from the same origin (or from no browser at all) and carry JSON: a page
 /// on another site cannot reset state or freeze the clock with a form post or a `no-cors`
 /// fetch. Reads are left to the browser's same-origin policy (no CORS headers are sent).
+/// Whether a `Host` header may reach the admin API without `--admin-token`: an IP address
+/// (a browser page on a rebound domain always sends its domain name), `localhost` and names
+/// under it, or a name given with `--admin-host`.
+pub fn admin_host_allowed(host: &str, extra: &[String]) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(n, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                n
+            } else {
+                host
+            }
+        }),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name.parse::<std::net::IpAddr>().is_ok()
+        || name == "localhost"
+        || name.ends_with(".localhost")
+        || extra.iter().any(|h| h.eq_ignore_ascii_case(&name))
+}
+
+/// DNS rebinding: without `--admin-token`, a page on an attacker's domain that resolves to this
+/// machine could read and change everything here (its `Origin` matches its own `Host`). So
+/// the admin API and the dashboard answer only hosts [`admin_host_allowed`] accepts.
+async fn refuse_foreign_host(
+    State(st): State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if st.admin_token.is_some() {
+        return next.run(req).await;
+    }
+    let host = req
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if host.is_empty() || admin_host_allowed(host, &st.admin_hosts) {
+        return next.run(req).await;
+    }
+    AdminError(
+        StatusCode::FORBIDDEN,
+        "forbidden_host",
+        format!(
+            "the admin API answers requests to localhost or an IP address; `{host}` is neither \
+             (a page on another site may have made this request). Start mockdesk with \
+             --admin-host NAME to allow that name, or with --admin-token"
+        ),
+    )
+    .into_response()
+}
+
 async fn refuse_cross_site(req: Request, next: axum::middleware::Next) -> Response {
     use axum::http::{header, Method};
+    if req
+        .headers()
+        .contains_key(crate::platform::webhooks::DELIVERY_HEADER)
+    {
+        return AdminError(
+            StatusCode::BAD_REQUEST,
+            "webhook_loop",
+            "mockdesk does not act on its own webhook deliveries".into(),
+        )
+        .into_response();
+    }
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }

@@ -5,6 +5,7 @@
 //! directory written by another format version, or a file that is not a readable database, is
 //! refused at start-up with the reason — never reset.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -20,8 +21,9 @@ pub const FORMAT: &str = "mockdesk-state-1";
 pub struct Durable {
     db: Database,
     path: PathBuf,
-    /// Writes are serialized so each commit is one account's latest state.
-    lock: Mutex<()>,
+    /// Writes are serialized; the map holds, per account, the version of the newest state
+    /// committed, so a document exported earlier can never overwrite a newer one.
+    lock: Mutex<HashMap<String, u64>>,
 }
 
 impl std::fmt::Debug for Durable {
@@ -46,7 +48,7 @@ impl Durable {
         let me = Self {
             db,
             path,
-            lock: Mutex::new(()),
+            lock: Mutex::new(HashMap::new()),
         };
         match me.meta("format")? {
             None => {
@@ -83,6 +85,32 @@ impl Durable {
             t.insert(key(vendor, account).as_str(), bytes)?;
             Ok(())
         })
+    }
+
+    /// Stores one account's state at `version` unless a state at that version or a newer one
+    /// is already committed (it then holds this write too): commits follow the order in
+    /// which the writes were applied, whatever order the requests reach this point in. Ok
+    /// means the writes up to `version` are on disk.
+    pub fn save_versioned(
+        &self,
+        vendor: &str,
+        account: &str,
+        version: u64,
+        bytes: &[u8],
+    ) -> Result<(), String> {
+        let k = key(vendor, account);
+        let mut committed = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        if committed.get(&k).is_some_and(|&c| c >= version) {
+            return Ok(());
+        }
+        let txn = self.db.begin_write().map_err(|e| e.to_string())?;
+        {
+            let mut t = txn.open_table(STATE).map_err(|e| e.to_string())?;
+            t.insert(k.as_str(), bytes).map_err(|e| e.to_string())?;
+        }
+        txn.commit().map_err(|e| e.to_string())?;
+        committed.insert(k, version);
+        Ok(())
     }
 
     /// Forgets a vendor's stored accounts (one, or all of them): a restart reseeds them.
@@ -157,6 +185,41 @@ impl Durable {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Two writes whose exports reach storage in the opposite order of their application: the
+    /// newer document stays, the older one is skipped (it is contained in the newer). Saving
+    /// without versions, as before, would leave the older document — an acknowledged write lost.
+    #[test]
+    fn an_older_export_never_overwrites_a_newer_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = Durable::open(dir.path()).unwrap();
+        let tenants = crate::platform::store::Tenants::new(|| json!({"writes": []}));
+        let write = |n: i64| {
+            tenants.with("default", |s| {
+                s["writes"].as_array_mut().unwrap().push(json!(n));
+            });
+            tenants.read_versioned("default", |s| serde_json::to_vec(s).unwrap())
+        };
+        let (v1, first) = write(1);
+        let (v2, second) = write(2);
+        assert!(v2 > v1, "versions follow the order of application");
+        d.save_versioned("acme", "default", v2, &second).unwrap();
+        d.save_versioned("acme", "default", v1, &first).unwrap();
+        let stored: Vec<Value> = d
+            .load_states()
+            .unwrap()
+            .into_iter()
+            .map(|(_, _, s)| serde_json::from_str(s.get()).unwrap())
+            .collect();
+        assert_eq!(stored, vec![json!({"writes": [1, 2]})]);
+        // A reset does not take versions back: the next write is newer than anything stored.
+        tenants.reset(Some("default"));
+        let (v3, third) = write(3);
+        assert!(v3 > v2);
+        d.save_versioned("acme", "default", v3, &third).unwrap();
+        let stored = d.load_states().unwrap();
+        assert_eq!(stored[0].2.get(), r#"{"writes":[3]}"#);
+    }
 
     /// States and settings survive reopening; another format or a foreign file is refused.
     #[test]

@@ -128,7 +128,8 @@ impl Platform {
         let Some(d) = self.durable.get() else {
             return Ok(());
         };
-        d.save(backend.vendor(), account, &backend.export(account))
+        let (version, state) = backend.export_versioned(account);
+        d.save_versioned(backend.vendor(), account, version, &state)
             .inspect_err(|e| tracing::error!(error = %e, account, "state could not be stored"))
     }
 

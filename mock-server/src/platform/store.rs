@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use indexmap::IndexMap;
@@ -292,6 +293,17 @@ type Shared<S> = Arc<Slot<S>>;
 struct Slot<S> {
     state: RwLock<S>,
     memo: super::memo::Memo,
+    /// Which change of the process this state is at: set under the state's write lock, read
+    /// under its read lock, so an export knows exactly which writes it holds.
+    version: AtomicU64,
+}
+
+/// Versions come from one counter for the whole process, so an account's versions grow with
+/// every change in the order the changes were applied, also across a reset or a replace.
+static CHANGES: AtomicU64 = AtomicU64::new(1);
+
+fn next_version() -> u64 {
+    CHANGES.fetch_add(1, Ordering::Relaxed)
 }
 
 impl<S> Slot<S> {
@@ -299,6 +311,7 @@ impl<S> Slot<S> {
         Arc::new(Slot {
             state: RwLock::new(state),
             memo: Default::default(),
+            version: AtomicU64::new(next_version()),
         })
     }
 }
@@ -342,7 +355,16 @@ impl<S> Tenants<S> {
         let h = self.handle(account);
         let mut guard = h.state.write().unwrap_or_else(|p| p.into_inner());
         h.memo.forget();
+        h.version.store(next_version(), Ordering::Relaxed);
         f(&mut guard)
+    }
+
+    /// [`Tenants::read`] that also returns the state's version (see [`Tenants::with`]): the
+    /// two are read under the same lock.
+    pub fn read_versioned<R>(&self, account: &str, f: impl FnOnce(&S) -> R) -> (u64, R) {
+        let h = self.handle(account);
+        let guard = h.state.read().unwrap_or_else(|p| p.into_inner());
+        (h.version.load(Ordering::Relaxed), f(&guard))
     }
 
     /// Runs `f` with shared access to the account's state: reads of one account run in
@@ -560,6 +582,18 @@ impl<S: Serialize + serde::de::DeserializeOwned + Send + Sync + 'static> super::
 
     fn export(&self, account: &str) -> Vec<u8> {
         self.tenants.read(account, |s| {
+            serde_json::to_vec(s).unwrap_or_else(|e| {
+                tracing::error!(account, error = %e, "state failed to serialize");
+                serde_json::to_vec(
+                    &serde_json::json!({"error": format!("state failed to serialize: {e}")}),
+                )
+                .unwrap_or_default()
+            })
+        })
+    }
+
+    fn export_versioned(&self, account: &str) -> (u64, Vec<u8>) {
+        self.tenants.read_versioned(account, |s| {
             serde_json::to_vec(s).unwrap_or_else(|e| {
                 tracing::error!(account, error = %e, "state failed to serialize");
                 serde_json::to_vec(

@@ -230,6 +230,13 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
         .unwrap_or_else(|| vendor_uri.clone());
     arrival.base.get_or_insert_with(|| Arc::clone(&ctx.prefix));
     let relative = || vendor_uri.path().trim_start_matches('/');
+    if req.headers().contains_key(super::webhooks::DELIVERY_HEADER) {
+        // One of mockdesk's own webhook deliveries came back: acting on it could loop.
+        let err = ApiError::BadRequest {
+            message: "mockdesk does not act on its own webhook deliveries".into(),
+        };
+        return render(ctx.dialect, err.into_response(), &method, relative());
+    }
     let origin = req.headers().get(axum::http::header::ORIGIN).cloned();
     // Symfony redirects a GET/HEAD with a trailing slash to the path without it.
     if info.framework.trailing_slash == TrailingSlash::Redirect

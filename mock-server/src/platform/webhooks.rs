@@ -10,7 +10,7 @@
 //! subscription where the vendor does, and logs every attempt.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -80,6 +80,9 @@ pub struct Subscription {
     pub secret: Option<String>,
     pub active: bool,
     pub created_at_ms: i64,
+    /// Events dropped undelivered because the subscription's queue was full.
+    #[serde(default)]
+    pub dropped: u64,
 }
 
 /// One attempt, as the delivery log keeps it.
@@ -147,16 +150,28 @@ struct Inner {
     next_event: u64,
 }
 
+/// Events waiting per subscription when nothing else is configured.
+pub const DEFAULT_QUEUE_LIMIT: usize = 1000;
+
+/// The header every delivery carries. mockdesk refuses to act on a request that carries it, so
+/// a subscription that reaches mockdesk itself (through a name it cannot recognise at subscribe
+/// time) cannot loop.
+pub const DELIVERY_HEADER: &str = "x-mockdesk-delivery";
+
 /// The bus. Cheap to share (`Arc`).
 pub struct Webhooks {
     clock: Clock,
     capacity: usize,
+    /// Events waiting per subscription at most (the oldest undelivered goes first).
+    queue_limit: AtomicUsize,
     inner: Mutex<Inner>,
     notify: tokio::sync::Notify,
     started: AtomicBool,
     stopped: AtomicBool,
     /// The roots deliveries trust besides the platform's (`--ca-cert`).
     trust: Mutex<super::outbound::Trust>,
+    /// The addresses this mockdesk serves on: a subscription to one of them is refused.
+    own: Mutex<Vec<std::net::SocketAddr>>,
 }
 
 impl std::fmt::Debug for Webhooks {
@@ -188,15 +203,56 @@ pub fn sign(key: &str, body: &[u8]) -> String {
 
 impl Webhooks {
     pub fn new(clock: Clock, capacity: usize) -> Self {
+        Self::with_queue_limit(clock, capacity, DEFAULT_QUEUE_LIMIT)
+    }
+
+    /// [`Webhooks::new`] with a per-subscription queue limit.
+    pub fn with_queue_limit(clock: Clock, capacity: usize, queue_limit: usize) -> Self {
         Self {
             clock,
             capacity: capacity.max(1),
+            queue_limit: AtomicUsize::new(queue_limit.max(1)),
             inner: Mutex::new(Inner::default()),
             notify: tokio::sync::Notify::new(),
             started: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
             trust: Mutex::new(super::outbound::Trust::platform()),
+            own: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Notes an address this mockdesk serves on (each listener, as it starts).
+    pub fn add_own_listener(&self, addr: std::net::SocketAddr) {
+        if let Ok(mut own) = self.own.lock() {
+            if !own.contains(&addr) {
+                own.push(addr);
+            }
+        }
+    }
+
+    /// Whether `url` names one of this mockdesk's own listeners (a delivery would call it).
+    fn calls_itself(&self, url: &reqwest::Url) -> Option<std::net::SocketAddr> {
+        use std::net::IpAddr;
+        let port = url.port_or_known_default()?;
+        let host = url
+            .host_str()?
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let ip: Option<IpAddr> = host.parse().ok();
+        let loopback_name = host.eq_ignore_ascii_case("localhost");
+        let own = self.own.lock().ok()?;
+        own.iter().copied().find(|a| {
+            a.port() == port
+                && match ip {
+                    Some(ip) => {
+                        ip == a.ip()
+                            || (a.ip().is_unspecified()
+                                && (ip.is_loopback() || ip.is_unspecified()))
+                            || (a.ip().is_loopback() && ip.is_loopback())
+                    }
+                    None => loopback_name && (a.ip().is_loopback() || a.ip().is_unspecified()),
+                }
+        })
     }
 
     /// The roots deliveries trust (set before [`Webhooks::start`]).
@@ -241,6 +297,12 @@ impl Webhooks {
                 "url must be an http or https URL with a host".into(),
             ));
         }
+        if let Some(own) = self.calls_itself(&parsed) {
+            return Err(SubscribeError::Invalid(format!(
+                "url points at this mockdesk ({own}): each delivery would call mockdesk itself; \
+                 use a receiver of your own"
+            )));
+        }
         if let Some(bad) = events.iter().find(|e| !spec.events.contains(&e.as_str())) {
             return Err(SubscribeError::Invalid(format!(
                 "unknown event {bad} for {vendor} (known: {})",
@@ -265,6 +327,7 @@ impl Webhooks {
             secret,
             active: true,
             created_at_ms: now,
+            dropped: 0,
         };
         inner.subs.push(sub.clone());
         Ok(sub)
@@ -312,10 +375,72 @@ impl Webhooks {
         }
         for id in targets {
             let p = Pending::new(event_id.clone(), event.into(), data.clone(), now);
-            inner.queues.entry(id).or_default().push_back(p);
+            let limit = self.queue_limit();
+            let busy = inner.in_flight.get(&id).copied().unwrap_or(false);
+            let queue = inner.queues.entry(id.clone()).or_default();
+            queue.push_back(p);
+            // Full: the oldest event not being delivered right now goes, and the drop is
+            // counted and logged.
+            let mut dropped = Vec::new();
+            while queue.len() > limit {
+                let at = usize::from(busy).min(queue.len() - 1);
+                match queue.remove(at) {
+                    Some(old) => dropped.push(old),
+                    None => break,
+                }
+            }
+            for old in dropped {
+                self.log_drop(&mut inner, &id, old, now);
+            }
         }
         drop(inner);
         self.notify.notify_one();
+    }
+
+    /// Events waiting per subscription at most.
+    pub fn queue_limit(&self) -> usize {
+        self.queue_limit.load(Ordering::Relaxed)
+    }
+
+    /// Sets [`Webhooks::queue_limit`] (`--webhook-queue-limit`; at least 1).
+    pub fn set_queue_limit(&self, limit: usize) {
+        self.queue_limit.store(limit.max(1), Ordering::Relaxed);
+    }
+
+    /// Counts and logs an event dropped from a full queue.
+    fn log_drop(&self, inner: &mut Inner, sub_id: &str, p: Pending, now: i64) {
+        let Some(sub) = inner.subs.iter_mut().find(|s| s.id == sub_id) else {
+            return;
+        };
+        sub.dropped += 1;
+        let sub = sub.clone();
+        inner.next_delivery += 1;
+        let record = Delivery {
+            id: inner.next_delivery,
+            subscription: sub.id.clone(),
+            surface: sub.surface.clone(),
+            vendor: sub.vendor.clone(),
+            account: sub.account.clone(),
+            event: p.event.clone(),
+            event_id: p.event_id.clone(),
+            url: sub.url.clone(),
+            request_headers: Vec::new(),
+            request_body: String::new(),
+            attempt: p.attempt,
+            status: None,
+            error: Some(format!(
+                "dropped undelivered: the subscription's queue was full ({} events waiting; --webhook-queue-limit)",
+                self.queue_limit()
+            )),
+            at_ms: now,
+            duration_ms: 0,
+            next_attempt_at_ms: None,
+            data: p.data,
+        };
+        inner.log.push_back(record);
+        while inner.log.len() > self.capacity {
+            inner.log.pop_front();
+        }
     }
 
     /// The delivery log (oldest first), filtered.
@@ -446,6 +571,7 @@ impl Webhooks {
             ("content-type".to_string(), "application/json".to_string()),
             ("accept".to_string(), "application/json".to_string()),
             ("user-agent".to_string(), spec.user_agent.to_string()),
+            (DELIVERY_HEADER.to_string(), p.event_id.clone()),
         ];
         if let (Some(h), Some(key)) = (spec.signature_header, sub.secret.as_deref()) {
             headers.push((h.to_ascii_lowercase(), sign(key, &raw)));

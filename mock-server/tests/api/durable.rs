@@ -309,3 +309,174 @@ fn unreadable_state_dirs_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("incompatible"));
 }
+
+/// A small deterministic generator (the test's seed fixes every round's timing).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+/// What a writer was told had been done, to be found again after the crash.
+#[derive(Debug, Clone)]
+enum Acked {
+    /// A HelpCrunch customer created with this id and name.
+    Customer(i64, String),
+    /// A Hipcall task created through v3 with this id and name.
+    Task(i64, String),
+    /// A Chative contact whose last name was set (each contact is written once).
+    Contact(String, String),
+    /// A Hiver tutorial tag created with this name.
+    Tag(String),
+}
+
+/// Many short rounds, each with eight concurrent writers on every vendor and a SIGKILL at a
+/// seeded moment while they write: after every restart each acknowledged write is there, and
+/// no acknowledged create's id was handed out twice.
+#[test]
+fn concurrent_writers_and_sigkill_lose_nothing_acknowledged() {
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Lcg(0x6d6f636b6465736b);
+    let acked: Arc<Mutex<Vec<Acked>>> = Arc::default();
+    // Contacts to PATCH, each once over the whole test.
+    let contacts: Vec<String> = {
+        let s = Running::start(dir.path());
+        let (_, page) = s.call(CT, "GET", "/chative/v1.0/contacts?limit=200", None);
+        let ids = page["list"].as_array().unwrap().iter();
+        let ids = ids.map(|c| c["id"].as_str().unwrap().to_string()).collect();
+        s.kill();
+        ids
+    };
+    let contacts = Arc::new(Mutex::new(contacts));
+    let rounds = 5;
+    for round in 0..rounds {
+        let s = Running::start(dir.path());
+        let addr = Arc::new(s.addr.clone());
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut writers = Vec::new();
+        for w in 0..8 {
+            let (addr, stop, acked, contacts) =
+                (addr.clone(), stop.clone(), acked.clone(), contacts.clone());
+            writers.push(std::thread::spawn(move || {
+                let client = Client::builder()
+                    .timeout(std::time::Duration::from_secs(5))
+                    .build()
+                    .unwrap();
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) && n < 400 {
+                    n += 1;
+                    let label = format!("r{round}w{w}n{n}");
+                    let post = |token: &str, path: &str, method: &str, body: Value| {
+                        client
+                            .request(method.parse().unwrap(), format!("http://{addr}{path}"))
+                            .bearer_auth(token)
+                            .json(&body)
+                            .send()
+                            .ok()
+                            .and_then(|r| {
+                                let ok = r.status().is_success();
+                                r.json::<Value>().ok().filter(|_| ok)
+                            })
+                    };
+                    let done = match w % 4 {
+                        0 => post(
+                            HC,
+                            "/helpcrunch/v1/customers",
+                            "POST",
+                            json!({"name": label}),
+                        )
+                        .map(|c| Acked::Customer(c["id"].as_i64().unwrap(), label.clone())),
+                        1 => post(
+                            HP,
+                            "/hipcall/api/v3/tasks",
+                            "POST",
+                            json!({"data": {"name": label}}),
+                        )
+                        .map(|t| Acked::Task(t["data"]["id"].as_i64().unwrap(), label.clone())),
+                        2 => {
+                            let Some(id) = contacts.lock().unwrap().pop() else {
+                                break;
+                            };
+                            let path = format!("/chative/v1.0/contacts/{id}");
+                            post(CT, &path, "PATCH", json!({"lastName": label}))
+                                .map(|_| Acked::Contact(id, label.clone()))
+                        }
+                        _ => post(HV, "/hiver/api/v1/tags", "POST", json!({"name": label}))
+                            .map(|_| Acked::Tag(label.clone())),
+                    };
+                    if let Some(a) = done {
+                        acked.lock().unwrap().push(a);
+                    }
+                }
+            }));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(150 + rng.next(400)));
+        s.kill();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for w in writers {
+            w.join().unwrap();
+        }
+        // After the restart, everything acknowledged so far is there.
+        let s = Running::start(dir.path());
+        let acked_now = acked.lock().unwrap().clone();
+        let (_, tags) = s.call(HV, "GET", "/hiver/api/v1/tags", None);
+        let tag_names: std::collections::HashSet<String> = tags["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t["name"].as_str().map(String::from))
+            .collect();
+        let mut customer_ids = std::collections::HashSet::new();
+        let mut task_ids = std::collections::HashSet::new();
+        for a in &acked_now {
+            match a {
+                Acked::Customer(id, name) => {
+                    assert!(
+                        customer_ids.insert(*id),
+                        "customer id {id} handed out twice"
+                    );
+                    let (st, c) =
+                        s.call(HC, "GET", &format!("/helpcrunch/v1/customers/{id}"), None);
+                    assert_eq!(
+                        (st, c["name"].as_str()),
+                        (200, Some(name.as_str())),
+                        "round {round}: {a:?}"
+                    );
+                }
+                Acked::Task(id, name) => {
+                    assert!(task_ids.insert(*id), "task id {id} handed out twice");
+                    let (st, t) = s.call(HP, "GET", &format!("/hipcall/api/v3/tasks/{id}"), None);
+                    assert_eq!(
+                        (st, t["data"]["name"].as_str()),
+                        (200, Some(name.as_str())),
+                        "round {round}: {a:?}"
+                    );
+                }
+                Acked::Contact(id, name) => {
+                    let (st, c) = s.call(CT, "GET", &format!("/chative/v1.0/contacts/{id}"), None);
+                    assert_eq!(
+                        (st, c["lastName"].as_str()),
+                        (200, Some(name.as_str())),
+                        "round {round}: {a:?}"
+                    );
+                }
+                Acked::Tag(name) => {
+                    assert!(tag_names.contains(name), "round {round}: tag {name} lost");
+                }
+            }
+        }
+        s.kill();
+    }
+    let total = acked.lock().unwrap().len();
+    assert!(
+        total > 100,
+        "only {total} writes were acknowledged in {rounds} rounds"
+    );
+}

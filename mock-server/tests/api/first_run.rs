@@ -90,7 +90,10 @@ fn banner_shows_dashboard_and_rate_limits() {
     assert!(line.contains("--rate-limits off"), "{line}");
     let off = banner(&["--listen", "127.0.0.1:0", "--rate-limits", "off"]);
     assert!(off.iter().any(|l| l.contains("hiver-tutorial")), "{off:?}");
-    assert!(off.iter().all(|l| !l.starts_with("rate limits:")), "{off:?}");
+    assert!(
+        off.iter().all(|l| !l.starts_with("rate limits:")),
+        "{off:?}"
+    );
 }
 
 /// A busy port is refused with exit 1 before the banner, and the message says how to choose

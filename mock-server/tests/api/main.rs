@@ -13,6 +13,7 @@ mod helpcrunch;
 mod hipcall;
 mod hipcall_v3;
 mod hiver;
+mod reliability;
 mod robustness;
 mod routing;
 mod state;

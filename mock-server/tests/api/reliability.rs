@@ -1,0 +1,258 @@
+//! Promises under misuse and faults: the admin API refuses hosts a DNS-rebinding page would
+//! send; webhook queues are bounded (drops counted and logged); a subscription to mockdesk
+//! itself is refused and mockdesk's own deliveries are never acted on.
+
+use std::time::{Duration, Instant};
+
+use mock_server::platform::clock::Clock;
+use mock_server::Config;
+use reqwest::Method;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+
+use crate::common::*;
+
+async fn status_with_host(s: &Server, method: Method, path: &str, host: &str) -> (u16, Value) {
+    let mut req = s
+        .client
+        .request(method.clone(), s.url(path))
+        .header("host", host)
+        .header("origin", format!("http://{host}"));
+    if method == Method::POST {
+        req = req.json(&json!({}));
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Without `--admin-token`, a request whose Host (and Origin) is an outside name — what a page
+/// on a rebound domain sends — is refused with 403 on reads, writes and the dashboard; the
+/// health check, loopback names, IP addresses and `--admin-host` names are answered.
+#[tokio::test]
+async fn admin_refuses_rebound_host_names() {
+    let s = Server::start_with(
+        Config {
+            admin_hosts: vec!["mockdesk".into()],
+            ..config()
+        },
+        Clock::frozen_at_ms(1_700_000_000_000),
+    )
+    .await;
+    let port = s.addr.port();
+    let evil = format!("attacker.example:{port}");
+    for (method, path) in [
+        (Method::GET, "/__admin/requests"),
+        (Method::GET, "/__admin/state/helpcrunch"),
+        (Method::POST, "/__admin/reset"),
+        (Method::GET, "/__admin/ui"),
+    ] {
+        let (status, body) = status_with_host(&s, method.clone(), path, &evil).await;
+        assert_eq!(status, 403, "{method} {path}: {body}");
+        if path != "/__admin/ui" {
+            assert_eq!(body["error"]["code"], "forbidden_host", "{path}");
+        }
+    }
+    let (status, _) = status_with_host(&s, Method::GET, "/__admin/health", &evil).await;
+    assert_eq!(status, 200, "the health check stays open");
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+        format!("10.1.2.3:{port}"),
+        format!("mockdesk:{port}"),
+        "app.localhost".to_string(),
+    ] {
+        let (status, body) = status_with_host(&s, Method::GET, "/__admin/requests", &host).await;
+        assert_eq!(status, 200, "{host}: {body}");
+    }
+    // The vendor surfaces are not the admin API: routed by Host as always.
+    let (status, _, _) = s
+        .call(
+            Some(TOKEN),
+            Method::GET,
+            "/hipcall/api/v20211124/teams/1",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
+/// With `--admin-token` the token is the guard and any Host is answered.
+#[tokio::test]
+async fn admin_token_replaces_the_host_check() {
+    let s = Server::start_with(
+        Config {
+            admin_token: Some("sekret".into()),
+            ..config()
+        },
+        Clock::frozen_at_ms(1_700_000_000_000),
+    )
+    .await;
+    let r = s
+        .client
+        .get(s.url("/__admin/requests"))
+        .header("host", "attacker.example")
+        .bearer_auth("sekret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// A receiver that accepts connections and never answers.
+async fn silent_receiver() -> (String, tokio::task::JoinHandle<()>) {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = l.accept().await {
+            held.push(sock);
+        }
+    });
+    (format!("http://{addr}/hook"), task)
+}
+
+/// A subscription's queue holds at most `--webhook-queue-limit` events: behind a receiver that
+/// never answers, older undelivered events are dropped, each drop counted on the subscription
+/// and logged as a delivery that says why.
+#[tokio::test]
+async fn webhook_queues_are_bounded() {
+    let s = Server::start_with(
+        Config {
+            webhook_queue_limit: 5,
+            ..config()
+        },
+        Clock::real(),
+    )
+    .await;
+    let (url, receiver) = silent_receiver().await;
+    let r = s
+        .admin(
+            Method::POST,
+            "/webhooks",
+            Some(json!({"surface": "helpcrunch", "url": url, "events": ["customer.new"]})),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let sub: Value = r.json().await.unwrap();
+    for i in 0..25 {
+        let (status, _, _) = s
+            .call(
+                Some("helpcrunch-test-token"),
+                Method::POST,
+                "/helpcrunch/v1/customers",
+                Some(json!({"name": format!("queued {i}")})),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let subs = s.admin_get("/webhooks").await;
+        let mine = subs["subscriptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == sub["id"])
+            .cloned()
+            .unwrap();
+        // 25 events: one in flight, five waiting, the rest dropped.
+        if mine["dropped"].as_u64() >= Some(19) {
+            assert!(mine["dropped"].as_u64() <= Some(20), "{mine}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "{mine}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let log = s.admin_get("/webhooks/deliveries").await;
+    let drops: Vec<&Value> = log["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| {
+            d["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("queue was full"))
+        })
+        .collect();
+    assert!(drops.len() >= 19, "{log}");
+    receiver.abort();
+}
+
+/// A subscription whose URL is one of this mockdesk's own listeners is a 400; a request that
+/// carries mockdesk's delivery header is never acted on (vendor write or admin write).
+#[tokio::test]
+async fn webhooks_cannot_loop_through_mockdesk() {
+    let s = Server::start().await;
+    let port = s.addr.port();
+    // The listener notes its address as it starts serving.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, _, body) = s
+            .call(
+                None,
+                Method::POST,
+                "/__admin/webhooks",
+                Some(json!({"surface": "helpcrunch", "url": format!("http://localhost:{port}/__admin/simulate/helpcrunch/customer_chat")})),
+            )
+            .await;
+        if status == 400 {
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("points at this mockdesk"),
+                "{body}"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "{status} {body}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let r = s
+        .admin(
+            Method::POST,
+            "/webhooks",
+            Some(json!({"surface": "helpcrunch", "url": format!("http://127.0.0.1:{port}/helpcrunch/v1/customers")})),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    // Another port of this machine is somebody else's receiver: accepted.
+    let r = s
+        .admin(
+            Method::POST,
+            "/webhooks",
+            Some(json!({"surface": "helpcrunch", "url": "http://127.0.0.1:9/hook"})),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+
+    let before = s.admin_get("/state/helpcrunch").await;
+    let r = s
+        .client
+        .post(s.url("/helpcrunch/v1/customers"))
+        .bearer_auth("helpcrunch-test-token")
+        .header("x-mockdesk-delivery", "e-1")
+        .json(&json!({"name": "looped"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        s.admin_get("/state/helpcrunch").await,
+        before,
+        "nothing changed"
+    );
+    let r = s
+        .client
+        .post(s.url("/__admin/reset"))
+        .header("x-mockdesk-delivery", "e-2")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "webhook_loop");
+}
