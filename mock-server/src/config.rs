@@ -191,12 +191,24 @@ pub struct Config {
     #[arg(long, env = "MOCKDESK_JOURNAL_MAX_BYTES", default_value_t = 4 << 20)]
     pub journal_max_bytes: usize,
 
-    /// A client must send a request's headers (and its body) within this, and an idle
-    /// keep-alive connection is closed after it: `30s`, `500ms`.
+    /// A request body must arrive within this: `30s`, `500ms` (a stalled body gets the
+    /// vendor's 400).
     #[arg(long, env = "MOCKDESK_CLIENT_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub client_timeout: Duration,
 
-    /// Connections served at once; more wait to be accepted.
+    /// A new connection must send its first request head within this (TLS handshake
+    /// included), or it is closed: silent sockets and slowloris clients cost only their own
+    /// connection.
+    #[arg(long, env = "MOCKDESK_HEADER_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+
+    /// A keep-alive connection with no request for this long is closed (and a later
+    /// request's head must arrive within it).
+    #[arg(long, env = "MOCKDESK_IDLE_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// Connections served at once; at the cap an idle or silent connection is closed to make
+    /// room, and only when every one is busy with a request does a newcomer wait.
     #[arg(long, env = "MOCKDESK_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
 
@@ -301,6 +313,8 @@ impl Config {
     pub fn limits(&self) -> crate::platform::serve::ServeLimits {
         crate::platform::serve::ServeLimits {
             client_timeout: self.client_timeout,
+            header_timeout: self.header_timeout,
+            idle_timeout: self.idle_timeout,
             max_connections: self.max_connections,
             shutdown_grace: self.shutdown_grace,
         }
@@ -340,6 +354,8 @@ impl Default for Config {
             admin_hosts: vec![],
             journal_max_bytes: 4 << 20,
             client_timeout: serve.client_timeout,
+            header_timeout: serve.header_timeout,
+            idle_timeout: serve.idle_timeout,
             max_connections: serve.max_connections,
             shutdown_grace: serve.shutdown_grace,
             tls_listen: None,

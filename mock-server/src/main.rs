@@ -399,6 +399,11 @@ async fn main() -> ExitCode {
         None => {}
     }
     let config = cli.config;
+    // Every connection is a file descriptor; a soft limit of 1024 would cap a shared instance
+    // below --max-connections.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::warn!(error = %e, "could not raise the open-files limit");
+    }
     if config.admin_exposed() {
         tracing::warn!(
             listen = %config.listen,

@@ -1,13 +1,22 @@
-//! The accept loop: HTTP/1 and HTTP/2 (h2c, or h2 through ALPN over TLS) connections with the limits a shared emulator
-//! needs against slow or stuck clients — a header-read timeout that is also the keep-alive idle
-//! timeout, a request-body timeout, a cap on open connections (more wait in the listen
-//! backlog), and a graceful shutdown that stops waiting after a deadline.
+//! The accept loop: HTTP/1 and HTTP/2 (h2c, or h2 through ALPN over TLS) connections with the
+//! limits a shared emulator needs against slow, stuck or silent clients:
+//! - a new connection must start its first request within the header timeout and send the
+//!   whole head within it (a socket that sends nothing, or dribbles a head — slowloris — is
+//!   closed; hyper's own version sniffing would wait forever for a first byte);
+//! - a keep-alive connection idle for the idle timeout is closed (HTTP/1 and HTTP/2);
+//! - a request body must arrive within the client timeout;
+//! - at the connection cap a new client is not kept waiting behind idle or silent sockets: the
+//!   connection that has not yet sent a request (oldest first), else the one idle the longest,
+//!   is closed to make room; only connections all busy with requests make a newcomer wait;
+//! - shutdown lets open requests finish, for a grace period at most.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -16,19 +25,23 @@ use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Notify};
 use tower::{Service, ServiceExt};
 use tower_http::timeout::TimeoutBody;
 
 /// How long clients may take, and how many may be connected at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServeLimits {
-    /// A request's headers must arrive within this; an idle keep-alive connection is closed
-    /// after it; a request body must arrive within it too.
+    /// A request body must arrive within this.
     pub client_timeout: Duration,
-    /// Connections served at once; further ones wait to be accepted.
+    /// A new connection's first request head must arrive within this (TLS handshake included).
+    pub header_timeout: Duration,
+    /// A keep-alive connection with no request for this long is closed; a later request's
+    /// head must also arrive within it.
+    pub idle_timeout: Duration,
+    /// Connections served at once; at the cap, an idle or silent one makes room.
     pub max_connections: usize,
     /// After shutdown is asked for, how long open requests may still finish.
     pub shutdown_grace: Duration,
@@ -38,6 +51,8 @@ impl Default for ServeLimits {
     fn default() -> Self {
         Self {
             client_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(30),
             max_connections: 1024,
             shutdown_grace: Duration::from_secs(5),
         }
@@ -52,6 +67,91 @@ pub enum Transport {
     Plain,
     /// HTTPS (HTTP/1.1 and HTTP/2 through ALPN).
     Tls(Arc<rustls::ServerConfig>),
+}
+
+/// One open connection as the accept loop tracks it.
+struct Conn {
+    /// Requests being answered on it now.
+    busy: AtomicUsize,
+    /// Whether a whole request head has arrived on it.
+    proven: AtomicBool,
+    /// When it last connected, began or finished a request (ms since the registry began).
+    last: AtomicU64,
+    /// Closes it (eviction at the cap).
+    kill: Notify,
+}
+
+/// The open connections of one listener.
+struct Registry {
+    start: Instant,
+    next: AtomicU64,
+    conns: Mutex<HashMap<u64, Arc<Conn>>>,
+    /// A connection ended (room for a waiting newcomer; the shutdown's last wait).
+    freed: Notify,
+}
+
+impl Registry {
+    fn new() -> Self {
+        Self {
+            start: Instant::now(),
+            next: AtomicU64::new(0),
+            conns: Mutex::new(HashMap::new()),
+            freed: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<Conn>>> {
+        self.conns.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn add(&self) -> (u64, Arc<Conn>) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let conn = Arc::new(Conn {
+            busy: AtomicUsize::new(0),
+            proven: AtomicBool::new(false),
+            last: AtomicU64::new(self.now_ms()),
+            kill: Notify::new(),
+        });
+        self.lock().insert(id, conn.clone());
+        (id, conn)
+    }
+
+    fn remove(&self, id: u64) {
+        self.lock().remove(&id);
+        self.freed.notify_waiters();
+        self.freed.notify_one();
+    }
+
+    /// Closes the connection that has waited longest without sending a request, else the one
+    /// idle the longest; `false` when every connection is busy with a request.
+    fn evict(&self) -> bool {
+        let mut conns = self.lock();
+        let victim = conns
+            .iter()
+            .filter(|(_, c)| c.busy.load(Ordering::Relaxed) == 0)
+            .min_by_key(|(_, c)| {
+                (
+                    c.proven.load(Ordering::Relaxed),
+                    c.last.load(Ordering::Relaxed),
+                )
+            })
+            .map(|(id, _)| *id);
+        match victim.and_then(|id| conns.remove(&id)) {
+            Some(c) => {
+                c.kill.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// Serves `svc` on `listener` until `shutdown` resolves, then lets open connections finish
@@ -81,46 +181,151 @@ where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
-    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let graceful = GracefulShutdown::new();
+    let registry = Arc::new(Registry::new());
+    let (stop_tx, stop_rx) = watch::channel(false);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.client_timeout);
+        .header_read_timeout(limits.idle_timeout);
     builder
         .http2()
         .timer(TokioTimer::new())
-        .keep_alive_interval(Some(limits.client_timeout));
+        .keep_alive_interval(Some(limits.idle_timeout));
     let acceptor = match &transport {
         Transport::Plain => None,
         Transport::Tls(config) => Some(tokio_rustls::TlsAcceptor::from(config.clone())),
     };
+    let cap = limits.max_connections.max(1);
     tokio::pin!(shutdown);
-    loop {
-        let slot = tokio::select! {
-            s = slots.clone().acquire_owned() => match s {
-                Ok(s) => s,
-                Err(_) => break,
-            },
-            _ = &mut shutdown => break,
-        };
+    'accept: loop {
         let stream = tokio::select! {
             r = listener.accept() => match r {
                 Ok((stream, _)) => stream,
                 Err(e) => {
-                    // Out of file descriptors and the like: wait a little, do not spin.
+                    // Out of file descriptors and the like: make room, wait a little, do not
+                    // spin.
                     tracing::warn!(error = %e, "accept failed");
+                    registry.evict();
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
             _ = &mut shutdown => break,
         };
+        // At the cap: an idle or silent connection makes room; if all are busy, wait.
+        while registry.len() >= cap && !registry.evict() {
+            tokio::select! {
+                _ = registry.freed.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                _ = &mut shutdown => break 'accept,
+            }
+        }
         let _ = stream.set_nodelay(true);
-        let (svc, body_timeout) = (svc.clone(), limits.client_timeout);
-        let secure = acceptor.is_some();
+        let (id, conn) = registry.add();
+        let task = Connection {
+            svc: svc.clone(),
+            limits,
+            secure: acceptor.is_some(),
+            conn,
+            registry: registry.clone(),
+        };
+        let (acceptor, builder, stop) = (acceptor.clone(), builder.clone(), stop_rx.clone());
+        let registry = registry.clone();
+        tokio::spawn(async move {
+            task.run(stream, acceptor, builder, stop).await;
+            registry.remove(id);
+        });
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    let deadline = tokio::time::sleep(limits.shutdown_grace);
+    tokio::pin!(deadline);
+    while registry.len() > 0 {
+        tokio::select! {
+            _ = registry.freed.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+            _ = &mut deadline => {
+                tracing::warn!(
+                    grace_ms = limits.shutdown_grace.as_millis() as u64,
+                    "connections still open at the shutdown deadline; closing them"
+                );
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What one connection's task needs.
+struct Connection<S> {
+    svc: S,
+    limits: ServeLimits,
+    secure: bool,
+    conn: Arc<Conn>,
+    registry: Arc<Registry>,
+}
+
+impl<S> Connection<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    async fn run(
+        self,
+        stream: TcpStream,
+        acceptor: Option<tokio_rustls::TlsAcceptor>,
+        builder: auto::Builder<TokioExecutor>,
+        stop: watch::Receiver<bool>,
+    ) {
+        let header_timeout = self.limits.header_timeout;
+        let opened = Instant::now();
+        match acceptor {
+            None => {
+                // Something must arrive before hyper sniffs the protocol (it would wait forever).
+                let first = tokio::select! {
+                    r = tokio::time::timeout(header_timeout, first_byte(&stream)) => r,
+                    _ = self.conn.kill.notified() => return,
+                };
+                if !matches!(first, Ok(Some(_))) {
+                    return;
+                }
+                self.serve_io(stream, builder, stop, opened).await;
+            }
+            Some(acceptor) => {
+                let tls = tokio::select! {
+                    t = tls_handshake(&acceptor, stream, header_timeout) => t,
+                    _ = self.conn.kill.notified() => return,
+                };
+                if let Some(tls) = tls {
+                    self.serve_io(tls, builder, stop, opened).await;
+                }
+            }
+        }
+    }
+
+    async fn serve_io<I>(
+        self,
+        io: I,
+        builder: auto::Builder<TokioExecutor>,
+        mut stop: watch::Receiver<bool>,
+        opened: Instant,
+    ) where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let Connection {
+            svc,
+            limits,
+            secure,
+            conn: this,
+            registry: reg,
+        } = self;
+        let body_timeout = limits.client_timeout;
+        let (conn, registry) = (this.clone(), reg.clone());
         let hyper_svc = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+            conn.proven.store(true, Ordering::Relaxed);
+            conn.busy.fetch_add(1, Ordering::Relaxed);
+            conn.last.store(registry.now_ms(), Ordering::Relaxed);
             if req.version() == axum::http::Version::HTTP_2 {
                 authority_as_host(&mut req);
             }
@@ -138,46 +343,57 @@ where
                     Body::new(TimeoutBody::new(body_timeout, b))
                 }
             });
-            svc.clone().oneshot(req)
+            let answer = svc.clone().oneshot(req);
+            let (conn, registry) = (conn.clone(), registry.clone());
+            async move {
+                let res = answer.await;
+                conn.last.store(registry.now_ms(), Ordering::Relaxed);
+                conn.busy.fetch_sub(1, Ordering::Relaxed);
+                res
+            }
         });
-        match &acceptor {
-            None => {
-                let conn = builder
-                    .serve_connection_with_upgrades(TokioIo::new(stream), hyper_svc)
-                    .into_owned();
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                    drop(slot);
-                });
-            }
-            Some(acceptor) => {
-                let (acceptor, builder, watcher) =
-                    (acceptor.clone(), builder.clone(), graceful.watcher());
-                let handshake_timeout = limits.client_timeout;
-                tokio::spawn(async move {
-                    if let Some(tls) = tls_handshake(&acceptor, stream, handshake_timeout).await {
-                        let conn = builder
-                            .serve_connection_with_upgrades(TokioIo::new(tls), hyper_svc)
-                            .into_owned();
-                        let _ = watcher.watch(conn).await;
+        let served = builder
+            .serve_connection_with_upgrades(TokioIo::new(io), hyper_svc)
+            .into_owned();
+        tokio::pin!(served);
+        let head_by = tokio::time::sleep_until((opened + limits.header_timeout).into());
+        tokio::pin!(head_by);
+        let idle = limits.idle_timeout;
+        let mut stopping = false;
+        loop {
+            let last = Duration::from_millis(this.last.load(Ordering::Relaxed));
+            let idle_at = reg.start + last + idle;
+            tokio::select! {
+                _ = &mut served => return,
+                _ = this.kill.notified() => return,
+                _ = &mut head_by, if !this.proven.load(Ordering::Relaxed) => return,
+                _ = tokio::time::sleep_until(idle_at.into()), if !stopping => {
+                    let quiet = this.busy.load(Ordering::Relaxed) == 0
+                        && reg.now_ms().saturating_sub(this.last.load(Ordering::Relaxed))
+                            >= idle.as_millis() as u64;
+                    if quiet {
+                        served.as_mut().graceful_shutdown();
+                        stopping = true;
                     }
-                    drop(slot);
-                });
+                }
+                r = stop.changed(), if !stopping => {
+                    if r.is_err() || *stop.borrow() {
+                        served.as_mut().graceful_shutdown();
+                        stopping = true;
+                    }
+                }
             }
         }
     }
-    drop(listener);
-    tokio::select! {
-        _ = graceful.shutdown() => {}
-        _ = tokio::time::sleep(limits.shutdown_grace) => {
-            tracing::warn!(
-                grace_ms = limits.shutdown_grace.as_millis() as u64,
-                "connections still open at the shutdown deadline; closing them"
-            );
-        }
+}
+
+/// Waits until the peer sends something (`Some`) or closes (`None`).
+async fn first_byte(stream: &TcpStream) -> Option<u8> {
+    let mut b = [0u8; 1];
+    match stream.peek(&mut b).await {
+        Ok(1) => Some(b[0]),
+        _ => None,
     }
-    Ok(())
 }
 
 /// HTTP/2 carries the host in `:authority` (the URI), not in a `Host` header; host routing and

@@ -256,3 +256,48 @@ async fn webhooks_cannot_loop_through_mockdesk() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "webhook_loop");
 }
+
+/// The audit's lock-out: 1,100 sockets that send nothing and 1,100 slowloris connections
+/// (a request head dribbled and never finished) against the default connection cap (1,024) —
+/// a new client's health check still answers within a second, every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_and_slowloris_sockets_do_not_lock_others_out() {
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let s = Server::start().await;
+    let addr = s.addr;
+    let held = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut held = Vec::new();
+        for i in 0..2200 {
+            let Ok(mut c) = std::net::TcpStream::connect(addr) else {
+                continue;
+            };
+            if i % 2 == 1 {
+                // Slowloris: part of a head, then nothing more.
+                let _ = c.write_all(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+            }
+            held.push(c);
+        }
+        held
+    })
+    .await
+    .unwrap();
+    assert!(held.len() >= 2000, "only {} sockets opened", held.len());
+    let fresh = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let r = fresh
+            .get(s.url("/__admin/health"))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(1), "health took {took:?}");
+    }
+    drop(held);
+}

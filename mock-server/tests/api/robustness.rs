@@ -31,12 +31,15 @@ fn read_to_close(stream: &mut TcpStream, limit: Duration) -> (String, Duration) 
     (String::from_utf8_lossy(&out).into_owned(), start.elapsed())
 }
 
-/// Class 8 — a client that sends half its headers, or goes quiet on a keep-alive connection,
-/// or promises a body it never sends, is cut off after the client timeout.
+/// Class 8 — a client that sends half its headers (header timeout), or goes quiet on a
+/// keep-alive connection (idle timeout), or promises a body it never sends (client timeout),
+/// is cut off.
 #[tokio::test]
 async fn slow_clients_are_cut_off() {
     let config = mock_server::Config {
         client_timeout: Duration::from_millis(300),
+        header_timeout: Duration::from_millis(300),
+        idle_timeout: Duration::from_millis(300),
         ..config()
     };
     let s = Server::start_with(config, Clock::frozen_at_ms(1_700_000_000_000)).await;
@@ -74,8 +77,9 @@ async fn slow_clients_are_cut_off() {
     assert_eq!(list["total"], 300, "{list}");
 }
 
-/// Class 8 — at most `--max-connections` are served at once; the next waits, and is served
-/// as soon as one closes.
+/// Class 8 — at most `--max-connections` are served at once: with every connection busy in a
+/// request (a body that is still coming), the next one waits, and is served as soon as one
+/// ends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_are_capped() {
     let config = mock_server::Config {
@@ -83,17 +87,18 @@ async fn connections_are_capped() {
         ..config()
     };
     let s = Server::start_with(config, Clock::frozen_at_ms(1_700_000_000_000)).await;
-    let hold = |addr| {
+    // A request whose body is still on its way keeps its connection busy.
+    let busy = |addr| {
         let mut c = TcpStream::connect(addr).unwrap();
-        c.write_all(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n")
-            .unwrap();
-        let mut buf = [0u8; 512];
-        let n = c.read(&mut buf).unwrap();
-        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        c.write_all(
+            b"POST /helpcrunch/v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer helpcrunch-test-token\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+        )
+        .unwrap();
         c
     };
-    let a = hold(s.addr);
-    let _b = hold(s.addr);
+    let a = busy(s.addr);
+    let _b = busy(s.addr);
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let fresh = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()
@@ -115,6 +120,46 @@ async fn connections_are_capped() {
     assert_eq!(r.status(), 200);
 }
 
+/// Class 8 — idle keep-alive connections and silent sockets do not hold the cap: a newcomer
+/// closes the one that has sent nothing (or idled longest) and is served at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_silent_connections_make_room() {
+    let config = mock_server::Config {
+        max_connections: 3,
+        ..config()
+    };
+    let s = Server::start_with(config, Clock::frozen_at_ms(1_700_000_000_000)).await;
+    let idle = {
+        let mut c = TcpStream::connect(s.addr).unwrap();
+        c.write_all(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let n = c.read(&mut buf).unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        c
+    };
+    let silent: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(s.addr).unwrap())
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let fresh = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let r = fresh
+            .get(s.url("/__admin/health"))
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+    drop((idle, silent));
+}
+
 /// Class 8 — SIGTERM ends the process within the shutdown grace even while a request hangs
 /// and another client has sent half a request.
 #[test]
@@ -122,6 +167,7 @@ fn shutdown_has_a_deadline() {
     let mut child = Command::new(BIN)
         .args(["--listen", "127.0.0.1:0", "--rate-limits", "off"])
         .args(["--shutdown-grace", "500ms", "--client-timeout", "60s"])
+        .args(["--header-timeout", "60s", "--idle-timeout", "60s"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
