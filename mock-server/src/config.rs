@@ -159,6 +159,11 @@ pub struct Config {
     #[arg(long = "webhook", env = "MOCKDESK_WEBHOOK", value_delimiter = ',', value_parser = parse_webhook)]
     pub webhooks: Vec<SurfaceWebhook>,
 
+    /// Largest admin request body (a state import), in bytes; larger ones are refused with
+    /// 413 from their declared length, or as soon as they grow past it while streaming.
+    #[arg(long, env = "MOCKDESK_MAX_IMPORT_BYTES", default_value_t = 512 << 20)]
+    pub max_import_bytes: usize,
+
     /// Events waiting per webhook subscription at most; when full, the oldest undelivered
     /// event is dropped (counted on the subscription and logged as a delivery).
     #[arg(long, env = "MOCKDESK_WEBHOOK_QUEUE_LIMIT", default_value_t = crate::platform::webhooks::DEFAULT_QUEUE_LIMIT)]
@@ -348,6 +353,7 @@ impl Default for Config {
             max_body_bytes: 1 << 20,
             webhooks: vec![],
             webhook_queue_limit: crate::platform::webhooks::DEFAULT_QUEUE_LIMIT,
+            max_import_bytes: 512 << 20,
             state_file: None,
             state_dir: None,
             admin_token: None,

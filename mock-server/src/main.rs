@@ -130,7 +130,15 @@ async fn health_main(args: HealthArgs, config: &Config) -> ExitCode {
             }
         },
         Ok(r) => {
-            eprintln!("mockdesk health: {target} answered {}", r.status());
+            let status = r.status();
+            let reason = r
+                .json::<serde_json::Value>()
+                .await
+                .ok()
+                .and_then(|v| v["reason"].as_str().map(String::from))
+                .map(|why| format!(": {why}"))
+                .unwrap_or_default();
+            eprintln!("mockdesk health: {target} answered {status}{reason}");
             ExitCode::from(1)
         }
         Err(e) => {

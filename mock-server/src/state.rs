@@ -25,6 +25,8 @@ pub struct AppState {
     pub admin_token: Option<Arc<str>>,
     /// `--admin-host`: names the admin API answers to besides localhost and IP addresses.
     pub admin_hosts: Arc<Vec<String>>,
+    /// `--max-import-bytes`: the largest admin body.
+    pub max_import_bytes: usize,
     /// Client timeouts, connection cap and shutdown deadline of every listener.
     pub limits: crate::platform::serve::ServeLimits,
     /// What HTTPS listeners serve with (`None` when nothing is served over TLS).
@@ -163,6 +165,7 @@ impl AppState {
             routers: Arc::new(routers),
             ports: Arc::new(config.ports.clone()),
             admin_token: config.admin_token.as_deref().map(Arc::from),
+            max_import_bytes: config.max_import_bytes,
             admin_hosts: Arc::new(
                 config
                     .admin_hosts

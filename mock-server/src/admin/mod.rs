@@ -38,6 +38,32 @@ fn bad_request(msg: impl Into<String>) -> AdminError {
     AdminError(StatusCode::BAD_REQUEST, "bad_request", msg.into())
 }
 
+/// A body over `--max-import-bytes`.
+pub(crate) fn too_large(limit: usize) -> AdminError {
+    AdminError(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the body is larger than --max-import-bytes ({limit} bytes)"),
+    )
+}
+
+/// Refuses a body whose declared length is over `--max-import-bytes` before reading it.
+async fn limit_declared_body(
+    State(st): State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > st.max_import_bytes as u64) {
+        return too_large(st.max_import_bytes).into_response();
+    }
+    next.run(req).await
+}
+
 fn not_found(msg: impl Into<String>) -> AdminError {
     AdminError(StatusCode::NOT_FOUND, "not_found", msg.into())
 }
@@ -122,8 +148,13 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             refuse_foreign_host,
         ))
-        // State documents can be large (a fixture of a million records); admin is trusted.
-        .layer(axum::extract::DefaultBodyLimit::max(1 << 30))
+        // State documents can be large (a fixture of a million records), up to
+        // --max-import-bytes.
+        .layer(axum::extract::DefaultBodyLimit::max(state.max_import_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limit_declared_body,
+        ))
         // Health stays open so a container's health check needs no secret; the dashboard
         // page holds no data (it asks for the token when the API wants one).
         .route("/health", get(health))
@@ -330,12 +361,22 @@ async fn dashboard() -> Response {
         .into_response()
 }
 
-async fn health(State(st): State<AppState>) -> Json<Value> {
-    Json(json!({
-        "status": "ok",
+/// `ok`, or `degraded` with the reason (and a 503, so a container health check notices)
+/// while `--state-dir` cannot store what clients write.
+async fn health(State(st): State<AppState>) -> Response {
+    let degraded = st.platform.durable.get().and_then(|d| d.degraded());
+    let body = json!({
+        "status": if degraded.is_some() { "degraded" } else { "ok" },
+        "reason": degraded,
         "surfaces": st.surfaces().len(),
         "clock_ms": st.platform.clock.now_ms(),
-    }))
+    });
+    let status = if degraded.is_some() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    (status, Json(body)).into_response()
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -123,9 +123,14 @@ pub async fn import_state(
     State(st): State<AppState>,
     Path(vendor): Path<String>,
     q: QueryPairs,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> AdminResult {
     let backend = super::backend(&st, &vendor)?.clone();
+    // Held to --max-import-bytes while it streams in (a declared length over it was refused
+    // before any byte was read).
+    let body = axum::body::to_bytes(body, st.max_import_bytes)
+        .await
+        .map_err(|_| super::too_large(st.max_import_bytes))?;
     let only = q.get("account").map(str::to_string);
     // Reading and checking a large document is CPU work: off the async workers.
     let done =

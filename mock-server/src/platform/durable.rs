@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -19,11 +20,21 @@ const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 pub const FORMAT: &str = "mockdesk-state-1";
 
 pub struct Durable {
-    db: Database,
     path: PathBuf,
-    /// Writes are serialized; the map holds, per account, the version of the newest state
-    /// committed, so a document exported earlier can never overwrite a newer one.
-    lock: Mutex<HashMap<String, u64>>,
+    /// The database and, per account, the version of the newest state committed (so a
+    /// document exported earlier can never overwrite a newer one). Writes are serialized here.
+    store: Mutex<Store>,
+    /// Why storing failed last, until a commit succeeds again (health reports it).
+    degraded: Mutex<Option<String>>,
+    /// Commits to fail on purpose (tests of the storage-fault path).
+    fail_next: AtomicUsize,
+}
+
+struct Store {
+    /// `None` after a failed commit: the handle is dropped and the file opened again on the
+    /// next write (redb refuses every later write on a handle that saw an I/O error).
+    db: Option<Database>,
+    committed: HashMap<String, u64>,
 }
 
 impl std::fmt::Debug for Durable {
@@ -36,19 +47,49 @@ fn key(vendor: &str, account: &str) -> String {
     format!("{vendor}/{account}")
 }
 
+/// Runs `f`, turning a panic inside the storage library (a corrupt file can cause one) into an
+/// error that names the file.
+fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(format!(
+            "{} is corrupt (reading it failed); move it away or pick another --state-dir",
+            path.display()
+        ))
+    })
+}
+
 impl Durable {
-    /// Opens (or creates) the state directory's database, checking its format.
+    /// Opens (or creates) the state directory's database, checking its format. An existing
+    /// file that is empty, truncated, zeroed or not a database is refused with the reason.
     pub fn open(dir: &Path) -> Result<Self, String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let path = dir.join("mockdesk.redb");
-        let db = Database::create(&path).map_err(|e| {
-            format!("{} is not a mockdesk state database ({e}); move it away or pick another --state-dir", path.display())
+        if let Ok(meta) = std::fs::metadata(&path) {
+            if meta.len() == 0 {
+                return Err(format!(
+                    "{} is empty (0 bytes), not a mockdesk state database; move it away or pick another --state-dir",
+                    path.display()
+                ));
+            }
+        }
+        // A file refused must be left as it was: opening may have grown it.
+        let before = std::fs::metadata(&path).ok().map(|m| m.len());
+        let db = guarded(&path, || open_db(&path)).inspect_err(|_| {
+            if let (Some(len), Ok(f)) =
+                (before, std::fs::OpenOptions::new().write(true).open(&path))
+            {
+                let _ = f.set_len(len);
+            }
         })?;
         let me = Self {
-            db,
+            store: Mutex::new(Store {
+                db: Some(db),
+                committed: HashMap::new(),
+            }),
             path,
-            lock: Mutex::new(HashMap::new()),
+            degraded: Mutex::new(None),
+            fail_next: AtomicUsize::new(0),
         };
         match me.meta("format")? {
             None => {
@@ -68,14 +109,69 @@ impl Durable {
         Ok(me)
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Why storing is failing, while it is (`None` when the last commit succeeded).
+    pub fn degraded(&self) -> Option<String> {
+        self.degraded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Makes the next `n` commits fail as a full disk would (for tests of that path).
+    #[doc(hidden)]
+    pub fn inject_failures(&self, n: usize) {
+        self.fail_next.store(n, Ordering::Relaxed);
+    }
+
+    /// One write transaction on the store (reopening the file after an earlier failure);
+    /// a failure marks the store degraded, a success clears that.
+    fn commit(
+        &self,
+        store: &mut Store,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error>,
+    ) -> Result<(), String> {
+        let result = (|| {
+            if self
+                .fail_next
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                return Err("No space left on device (os error 28) [injected]".to_string());
+            }
+            if store.db.is_none() {
+                store.db = Some(guarded(&self.path, || open_db(&self.path))?);
+            }
+            let db = store.db.as_ref().ok_or("the state database is not open")?;
+            let txn = db.begin_write().map_err(|e| e.to_string())?;
+            f(&txn).map_err(|e| e.to_string())?;
+            txn.commit().map_err(|e| e.to_string())
+        })();
+        let mut degraded = self.degraded.lock().unwrap_or_else(|p| p.into_inner());
+        match &result {
+            Ok(()) => *degraded = None,
+            Err(e) => {
+                // The next write opens the file afresh and stores the account's newest state,
+                // which holds this write too.
+                store.db = None;
+                *degraded = Some(format!(
+                    "storing state in {} failed: {e}",
+                    self.path.display()
+                ));
+            }
+        }
+        result
+    }
+
     fn write(
         &self,
         f: impl FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error>,
     ) -> Result<(), String> {
-        let _g = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        let txn = self.db.begin_write().map_err(|e| e.to_string())?;
-        f(&txn).map_err(|e| e.to_string())?;
-        txn.commit().map_err(|e| e.to_string())
+        let mut store = self.lock();
+        self.commit(&mut store, f)
     }
 
     /// Stores one account's state (durably, before returning).
@@ -99,17 +195,16 @@ impl Durable {
         bytes: &[u8],
     ) -> Result<(), String> {
         let k = key(vendor, account);
-        let mut committed = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        if committed.get(&k).is_some_and(|&c| c >= version) {
+        let mut store = self.lock();
+        if store.committed.get(&k).is_some_and(|&c| c >= version) {
             return Ok(());
         }
-        let txn = self.db.begin_write().map_err(|e| e.to_string())?;
-        {
-            let mut t = txn.open_table(STATE).map_err(|e| e.to_string())?;
-            t.insert(k.as_str(), bytes).map_err(|e| e.to_string())?;
-        }
-        txn.commit().map_err(|e| e.to_string())?;
-        committed.insert(k, version);
+        self.commit(&mut store, |txn| {
+            let mut t = txn.open_table(STATE)?;
+            t.insert(k.as_str(), bytes)?;
+            Ok(())
+        })?;
+        store.committed.insert(k, version);
         Ok(())
     }
 
@@ -141,7 +236,15 @@ impl Durable {
     pub fn load_states(
         &self,
     ) -> Result<Vec<(String, String, Box<serde_json::value::RawValue>)>, String> {
-        let txn = self.db.begin_read().map_err(|e| e.to_string())?;
+        guarded(&self.path, || self.read_states())
+    }
+
+    fn read_states(
+        &self,
+    ) -> Result<Vec<(String, String, Box<serde_json::value::RawValue>)>, String> {
+        let store = self.lock();
+        let db = store.db.as_ref().ok_or("the state database is not open")?;
+        let txn = db.begin_read().map_err(|e| e.to_string())?;
         let table = match txn.open_table(STATE) {
             Ok(t) => t,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![]),
@@ -169,7 +272,13 @@ impl Durable {
     }
 
     pub fn meta(&self, name: &str) -> Result<Option<Value>, String> {
-        let txn = self.db.begin_read().map_err(|e| e.to_string())?;
+        guarded(&self.path, || self.read_meta(name))
+    }
+
+    fn read_meta(&self, name: &str) -> Result<Option<Value>, String> {
+        let store = self.lock();
+        let db = store.db.as_ref().ok_or("the state database is not open")?;
+        let txn = db.begin_read().map_err(|e| e.to_string())?;
         let table = match txn.open_table(META) {
             Ok(t) => t,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
@@ -179,6 +288,15 @@ impl Durable {
         got.map(|v| serde_json::from_slice(v.value()).map_err(|e| format!("{name}: {e}")))
             .transpose()
     }
+}
+
+fn open_db(path: &Path) -> Result<Database, String> {
+    Database::create(path).map_err(|e| {
+        format!(
+            "{} is not a mockdesk state database ({e}); move it away or pick another --state-dir",
+            path.display()
+        )
+    })
 }
 
 #[cfg(test)]

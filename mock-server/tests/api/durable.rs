@@ -480,3 +480,122 @@ fn concurrent_writers_and_sigkill_lose_nothing_acknowledged() {
         "only {total} writes were acknowledged in {rounds} rounds"
     );
 }
+
+/// Every kind of damaged database file stops start-up with exit 2 and the reason — an empty
+/// file, one cut short, one zeroed, one of random bytes — never a panic and never a fresh
+/// seed. Files that are not a database at all are left as they were (a cut-short database
+/// may have been partly repaired by the attempt to open it).
+#[test]
+fn damaged_state_files_are_refused() {
+    // A real database with a write in it, to damage.
+    let good = tempfile::tempdir().unwrap();
+    {
+        let s = Running::start(good.path());
+        let (st, _) = s.call(
+            HC,
+            "POST",
+            "/helpcrunch/v1/customers",
+            Some(json!({"name": "damaged"})),
+        );
+        assert_eq!(st, 201);
+        s.kill();
+    }
+    let original = std::fs::read(good.path().join("mockdesk.redb")).unwrap();
+    let mut noise = Lcg(7);
+    let random: Vec<u8> = (0..original.len()).map(|_| noise.next(256) as u8).collect();
+    for (kind, bytes) in [
+        ("empty", Vec::new()),
+        ("truncated", original[..original.len() / 3].to_vec()),
+        ("zeroed", vec![0u8; original.len()]),
+        ("random", random),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mockdesk.redb");
+        std::fs::write(&file, &bytes).unwrap();
+        let out = Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0", "--state-dir"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{kind}: {err}");
+        assert!(err.contains("mockdesk.redb"), "{kind}: {err}");
+        if kind != "truncated" {
+            assert!(
+                std::fs::read(&file).unwrap() == bytes,
+                "{kind}: the file was changed"
+            );
+        }
+    }
+}
+
+/// A commit that fails (a full disk, injected) answers the vendor's 500 for that request and
+/// turns health to 503 `degraded` with the reason; the next write stores the account's newest
+/// state (the failed write included) and health is `ok` again; a restart finds both writes.
+#[tokio::test]
+async fn a_failing_disk_degrades_health_and_recovers() {
+    use mock_server::{run, AppState, Config};
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        state_dir: Some(dir.path().to_path_buf()),
+        rate_limits: mock_server::platform::RateLimitMode::Off,
+        ..Config::default()
+    };
+    let state = AppState::new(&config).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(run(listener, state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let create = |name: &'static str| {
+        client
+            .post(format!("{base}/helpcrunch/v1/customers"))
+            .bearer_auth(HC)
+            .json(&json!({"name": name}))
+            .send()
+    };
+    let health = || async {
+        let r = client
+            .get(format!("{base}/__admin/health"))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    assert_eq!(health().await.0, 200);
+    state.platform.durable.get().unwrap().inject_failures(1);
+    let r = create("while the disk is full").await.unwrap();
+    assert_eq!(r.status(), 500);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["errors"].is_array(),
+        "HelpCrunch's own error body: {body}"
+    );
+    let (status, h) = health().await;
+    assert_eq!(
+        (status, h["status"].as_str()),
+        (503, Some("degraded")),
+        "{h}"
+    );
+    assert!(
+        h["reason"].as_str().unwrap().contains("No space left"),
+        "{h}"
+    );
+    let r = create("after space returned").await.unwrap();
+    assert_eq!(r.status(), 201);
+    let (status, h) = health().await;
+    assert_eq!((status, h["status"].as_str()), (200, Some("ok")), "{h}");
+    let _ = stop.send(());
+    let _ = server.await;
+    drop(state);
+    let again = AppState::new(&config).unwrap();
+    let b = again
+        .backends
+        .iter()
+        .find(|b| b.vendor() == "helpcrunch")
+        .unwrap();
+    let dump = String::from_utf8(b.export("default")).unwrap();
+    assert!(dump.contains("while the disk is full") && dump.contains("after space returned"));
+}
