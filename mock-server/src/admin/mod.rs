@@ -262,7 +262,7 @@ async fn refuse_cross_site(req: Request, next: axum::middleware::Next) -> Respon
     use axum::http::{header, Method};
     if req
         .headers()
-        .contains_key(crate::platform::webhooks::DELIVERY_HEADER)
+        .contains_key(crate::platform::webhooks::DELIVERY_HEADER_NAME)
     {
         return AdminError(
             StatusCode::BAD_REQUEST,

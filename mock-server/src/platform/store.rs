@@ -581,15 +581,7 @@ impl<S: Serialize + serde::de::DeserializeOwned + Send + Sync + 'static> super::
     }
 
     fn export(&self, account: &str) -> Vec<u8> {
-        self.tenants.read(account, |s| {
-            serde_json::to_vec(s).unwrap_or_else(|e| {
-                tracing::error!(account, error = %e, "state failed to serialize");
-                serde_json::to_vec(
-                    &serde_json::json!({"error": format!("state failed to serialize: {e}")}),
-                )
-                .unwrap_or_default()
-            })
-        })
+        self.export_versioned(account).1
     }
 
     fn export_versioned(&self, account: &str) -> (u64, Vec<u8>) {

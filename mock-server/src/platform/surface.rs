@@ -230,7 +230,10 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
         .unwrap_or_else(|| vendor_uri.clone());
     arrival.base.get_or_insert_with(|| Arc::clone(&ctx.prefix));
     let relative = || vendor_uri.path().trim_start_matches('/');
-    if req.headers().contains_key(super::webhooks::DELIVERY_HEADER) {
+    if req
+        .headers()
+        .contains_key(super::webhooks::DELIVERY_HEADER_NAME)
+    {
         // One of mockdesk's own webhook deliveries came back: acting on it could loop.
         let err = ApiError::BadRequest {
             message: "mockdesk does not act on its own webhook deliveries".into(),

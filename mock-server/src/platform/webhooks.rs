@@ -112,6 +112,31 @@ pub struct Delivery {
     data: Value,
 }
 
+impl Delivery {
+    /// A log record of `p` for `sub` at `at_ms`, with nothing sent yet (numbered when logged).
+    fn of(sub: &Subscription, p: &Pending, at_ms: i64) -> Self {
+        Self {
+            id: 0,
+            subscription: sub.id.clone(),
+            surface: sub.surface.clone(),
+            vendor: sub.vendor.clone(),
+            account: sub.account.clone(),
+            event: p.event.clone(),
+            event_id: p.event_id.clone(),
+            url: sub.url.clone(),
+            request_headers: Vec::new(),
+            request_body: String::new(),
+            attempt: p.attempt,
+            status: None,
+            error: None,
+            at_ms,
+            duration_ms: 0,
+            next_attempt_at_ms: None,
+            data: p.data.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Pending {
     event_id: String,
@@ -157,6 +182,10 @@ pub const DEFAULT_QUEUE_LIMIT: usize = 1000;
 /// a subscription that reaches mockdesk itself (through a name it cannot recognise at subscribe
 /// time) cannot loop.
 pub const DELIVERY_HEADER: &str = "x-mockdesk-delivery";
+
+/// [`DELIVERY_HEADER`] as a header name (looked up without parsing).
+pub const DELIVERY_HEADER_NAME: axum::http::HeaderName =
+    axum::http::HeaderName::from_static(DELIVERY_HEADER);
 
 /// The bus. Cheap to share (`Arc`).
 pub struct Webhooks {
@@ -414,29 +443,18 @@ impl Webhooks {
         };
         sub.dropped += 1;
         let sub = sub.clone();
+        let mut record = Delivery::of(&sub, &p, now);
+        record.error = Some(format!(
+            "dropped undelivered: the subscription's queue was full ({} events waiting; --webhook-queue-limit)",
+            self.queue_limit()
+        ));
+        self.log(inner, record);
+    }
+
+    /// Appends to the bounded delivery log, numbering the record.
+    fn log(&self, inner: &mut Inner, mut record: Delivery) {
         inner.next_delivery += 1;
-        let record = Delivery {
-            id: inner.next_delivery,
-            subscription: sub.id.clone(),
-            surface: sub.surface.clone(),
-            vendor: sub.vendor.clone(),
-            account: sub.account.clone(),
-            event: p.event.clone(),
-            event_id: p.event_id.clone(),
-            url: sub.url.clone(),
-            request_headers: Vec::new(),
-            request_body: String::new(),
-            attempt: p.attempt,
-            status: None,
-            error: Some(format!(
-                "dropped undelivered: the subscription's queue was full ({} events waiting; --webhook-queue-limit)",
-                self.queue_limit()
-            )),
-            at_ms: now,
-            duration_ms: 0,
-            next_attempt_at_ms: None,
-            data: p.data,
-        };
+        record.id = inner.next_delivery;
         inner.log.push_back(record);
         while inner.log.len() > self.capacity {
             inner.log.pop_front();
@@ -592,30 +610,16 @@ impl Webhooks {
         let retry = !ok && p.attempt < spec.retries;
         let next_due = retry.then(|| self.clock.now_ms().saturating_add(spec.retry_interval_ms));
         let mut inner = self.lock();
-        inner.next_delivery += 1;
         let record = Delivery {
-            id: inner.next_delivery,
-            subscription: sub.id.clone(),
-            surface: sub.surface.clone(),
-            vendor: sub.vendor.clone(),
-            account: sub.account.clone(),
-            event: p.event.clone(),
-            event_id: p.event_id.clone(),
-            url: sub.url.clone(),
             request_headers: headers,
             request_body: String::from_utf8_lossy(&raw).into_owned(),
-            attempt: p.attempt,
             status,
             error,
-            at_ms: at,
             duration_ms: started.elapsed().as_millis() as u64,
             next_attempt_at_ms: next_due,
-            data: p.data.clone(),
+            ..Delivery::of(&sub, &p, at)
         };
-        inner.log.push_back(record);
-        while inner.log.len() > self.capacity {
-            inner.log.pop_front();
-        }
+        self.log(&mut inner, record);
         let exhausted = !ok && !retry;
         if let Some(q) = inner.queues.get_mut(&sub.id) {
             match next_due {

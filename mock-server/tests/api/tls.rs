@@ -86,6 +86,20 @@ impl TestCa {
     }
 }
 
+/// `app` over HTTPS with `config` on a free loopback port (through the platform's accept loop).
+async fn tls_server(config: Arc<rustls::ServerConfig>, app: Router) -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(serve_on(
+        l,
+        Transport::Tls(config),
+        app,
+        ServeLimits::default(),
+        std::future::pending(),
+    ));
+    addr
+}
+
 /// An emulator serving HTTPS with the given certificate files (`--tls-cert`/`--tls-key`).
 async fn https_emulator(cert: &Path, key: &Path) -> (SocketAddr, AppState) {
     let config = Config {
@@ -218,18 +232,11 @@ async fn certificate_and_protocol_problems_are_named() {
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    let serve = |config: Arc<rustls::ServerConfig>| async move {
-        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = l.local_addr().unwrap();
-        let app = Router::new().route("/", axum::routing::get(|| async { "hi" }));
-        tokio::spawn(serve_on(
-            l,
-            Transport::Tls(config),
-            app,
-            ServeLimits::default(),
-            std::future::pending(),
-        ));
-        addr
+    let serve = |config: Arc<rustls::ServerConfig>| {
+        tls_server(
+            config,
+            Router::new().route("/", axum::routing::get(|| async { "hi" })),
+        )
     };
     let wrong_name = serve(ca.server_config(&["other.example"], false)).await;
     let e = client
@@ -431,15 +438,7 @@ async fn webhook_delivery_over_https() {
                     ),
                 )
                 .with_state(got);
-            let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = l.local_addr().unwrap();
-            tokio::spawn(serve_on(
-                l,
-                Transport::Tls(config),
-                app,
-                ServeLimits::default(),
-                std::future::pending(),
-            ));
+            let addr = tls_server(config, app).await;
             format!("https://127.0.0.1:{}/hook", addr.port())
         }
     };

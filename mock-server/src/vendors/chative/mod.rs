@@ -43,7 +43,7 @@ pub static DIALECT: Dialect = Dialect {
         budget: "chative",
         auth: AuthScheme::Bearer,
         rate_headers: RateHeaders::RetryAfterOnly,
-        source: "seed 002 + reference/chative.md",
+        source: "seed 002 + Chative research notes",
         framework: Framework {
             name: "unknown",
             trailing_slash: TrailingSlash::NotFound,

@@ -23,7 +23,8 @@ pub static SPEC: WebhookSpec = WebhookSpec {
     deactivate_when_exhausted: true,
     timeout_ms: 10_000,
     scenarios: &["widget_contact"],
-    source: "reference/chative.md (verify token in the body, 5 retries 5 s apart, deactivation); \
+    source:
+        "Chative research notes (verify token in the body, 5 retries 5 s apart, deactivation); \
              event names and the token field chosen",
 };
 

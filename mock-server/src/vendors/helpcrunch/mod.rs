@@ -47,7 +47,7 @@ pub static DIALECT: Dialect = Dialect {
         budget: "helpcrunch",
         auth: AuthScheme::Bearer,
         rate_headers: RateHeaders::RetryAfterOnly,
-        source: "seed 003 + reference/helpcrunch.md",
+        source: "seed 003 + HelpCrunch research notes",
         framework: Framework {
             name: "Symfony",
             trailing_slash: TrailingSlash::Redirect,

@@ -44,7 +44,7 @@ pub static SPEC: WebhookSpec = WebhookSpec {
     deactivate_when_exhausted: false,
     timeout_ms: 10_000,
     scenarios: &["customer_chat"],
-    source: "reference/helpcrunch.md §4 (envelope, names, signature); retries chosen",
+    source: "HelpCrunch research notes §4 (envelope, names, signature); retries chosen",
 };
 
 fn envelope(e: &EnvelopeInput<'_>) -> Value {

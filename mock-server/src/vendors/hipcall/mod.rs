@@ -58,7 +58,7 @@ pub static LEGACY: Dialect = Dialect {
         budget: "hipcall-v20211124",
         auth: AuthScheme::Bearer,
         rate_headers: RateHeaders::XRateLimit,
-        source: "seed 004 + reference/hipcall.md §1B/2B/3B",
+        source: "seed 004 + Hipcall research notes §1B/2B/3B",
         framework: Framework {
             name: "Laravel",
             trailing_slash: TrailingSlash::Serve,
@@ -86,7 +86,7 @@ pub static V3: Dialect = Dialect {
         budget: "hipcall-v3",
         auth: AuthScheme::Bearer,
         rate_headers: RateHeaders::XRateLimit,
-        source: "reference/hipcall.md §1A/2A/3A/4 (hipcall-sdk 0.2.1)",
+        source: "Hipcall research notes §1A/2A/3A/4 (hipcall-sdk 0.2.1)",
         framework: Framework {
             name: "Phoenix",
             trailing_slash: TrailingSlash::Serve,

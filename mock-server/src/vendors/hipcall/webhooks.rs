@@ -32,7 +32,7 @@ pub static SPEC: WebhookSpec = WebhookSpec {
     deactivate_when_exhausted: false,
     timeout_ms: 15_000,
     scenarios: &["inbound_call", "outbound_call", "missed_call"],
-    source: "reference/hipcall.md §1C (call events, envelope, no signature, no retries, 15 s); \
+    source: "Hipcall research notes §1C (call events, envelope, no signature, no retries, 15 s); \
              company/contact/task event names chosen",
 };
 

@@ -63,7 +63,7 @@ pub static OFFICIAL: Dialect = Dialect {
         budget: BUDGET,
         auth: AuthScheme::Bearer,
         rate_headers: RateHeaders::RetryAfterOnly,
-        source: "seed 000 + reference/hiver.md §1",
+        source: "seed 000 + Hiver research notes §1",
         framework: Framework {
             name: "unknown",
             trailing_slash: TrailingSlash::NotFound,
@@ -87,7 +87,7 @@ pub static TUTORIAL: Dialect = Dialect {
         budget: BUDGET,
         auth: AuthScheme::Bearer,
         rate_headers: RateHeaders::RetryAfterOnly,
-        source: "seed 001 (third-party tutorial, not Hiver's docs) + reference/hiver.md §2",
+        source: "seed 001 (third-party tutorial, not Hiver's docs) + Hiver research notes §2",
         framework: Framework {
             name: "unknown",
             trailing_slash: TrailingSlash::NotFound,
