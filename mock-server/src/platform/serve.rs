@@ -361,12 +361,24 @@ where
         let idle = limits.idle_timeout;
         let mut stopping = false;
         loop {
-            let last = Duration::from_millis(this.last.load(Ordering::Relaxed));
-            let idle_at = reg.start + last + idle;
+            // While a request runs the connection is not idle: look again an idle period later.
+            let idle_at = if this.busy.load(Ordering::Relaxed) > 0 {
+                Instant::now() + idle
+            } else {
+                reg.start + Duration::from_millis(this.last.load(Ordering::Relaxed)) + idle
+            };
             tokio::select! {
+                // hyper first: bytes already received are parsed (and the request counted as
+                // arrived) before a deadline is looked at, however late this task is polled.
+                biased;
                 _ = &mut served => return,
                 _ = this.kill.notified() => return,
-                _ = &mut head_by, if !this.proven.load(Ordering::Relaxed) => return,
+                // (The condition is read before hyper's poll above, so look again.)
+                _ = &mut head_by, if !this.proven.load(Ordering::Relaxed) => {
+                    if !this.proven.load(Ordering::Relaxed) {
+                        return;
+                    }
+                }
                 _ = tokio::time::sleep_until(idle_at.into()), if !stopping => {
                     let quiet = this.busy.load(Ordering::Relaxed) == 0
                         && reg.now_ms().saturating_sub(this.last.load(Ordering::Relaxed))

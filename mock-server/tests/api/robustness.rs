@@ -64,7 +64,7 @@ async fn slow_clients_are_cut_off() {
         .unwrap();
         let (text, took) = read_to_close(&mut c, Duration::from_secs(5));
         assert!(took < Duration::from_secs(3), "stalled body kept for {took:?}");
-        assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+        assert!(text.starts_with("HTTP/1.1 400"), "{text} after {took:?}");
         assert!(text.contains(r#"{"errors":[{"code":"invalid_request""#), "not HelpCrunch's body: {text}");
     })
     .await
