@@ -2,8 +2,9 @@
 # make bench: release build, then wrk on loopback against the emulator and two bare-axum
 # baselines in the same run (prebuilt bytes, and a json! tree per request). Every endpoint gets
 # a warm-up and two measured rounds, each next to a round of the prebuilt-bytes baseline; the
-# report gives req/s, its ratio to those baseline rounds, p50/p99, start-up time, RSS, a soak,
-# and a list page's cost as the collection grows.
+# report gives req/s, its ratio to those baseline rounds, p50/p99, start-up time, RSS, the same
+# GET over HTTPS against plain HTTP, a soak, a list page's cost as the collection grows, and the
+# cost of --state-dir (scripts/bench_durable.sh).
 #
 # BENCH_SECONDS (per round, default 4), BENCH_CONNECTIONS (50), BENCH_THREADS (2),
 # BENCH_PORT (4710), BENCH_SCALES ("100000 1000000"; empty to skip), BENCH_SOAK_SECONDS (a
@@ -207,3 +208,7 @@ PY
     printf '%-44s %9s %8s %9s %9s %10s\n' "$n records" "$rps" "$pct" "$p50" "$p99" "$(rss_kb "$MPID")"
   done
 fi
+
+# The cost of --state-dir at the same sizes (its own table).
+echo
+bash scripts/bench_durable.sh
