@@ -133,6 +133,22 @@ impl Platform {
             .inspect_err(|e| tracing::error!(error = %e, account, "state could not be stored"))
     }
 
+    /// [`Platform::persist`] off the async workers: exporting and committing a large account
+    /// takes long (seconds at a million records), and must not stall other requests meanwhile.
+    pub async fn persist_off_workers(
+        self: &Arc<Self>,
+        backend: &Arc<dyn dialect::Backend>,
+        account: &str,
+    ) -> Result<(), String> {
+        if self.durable.get().is_none() {
+            return Ok(());
+        }
+        let (me, backend, account) = (self.clone(), backend.clone(), account.to_string());
+        tokio::task::spawn_blocking(move || me.persist(backend.as_ref(), &account))
+            .await
+            .map_err(|e| format!("storing state stopped: {e}"))?
+    }
+
     /// The policy in force for a surface given its documented one.
     pub fn effective_policy(&self, surface: &str, documented: Policy) -> Policy {
         Policy {

@@ -318,7 +318,8 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
         if let Some(account) = &account {
             if ctx
                 .platform
-                .persist(ctx.backend.as_ref(), &account.id)
+                .persist_off_workers(&ctx.backend, &account.id)
+                .await
                 .is_err()
             {
                 // The vendor's 500, keeping the exchange's extensions (the fault, if any).

@@ -605,3 +605,98 @@ async fn a_failing_disk_degrades_health_and_recovers() {
     let dump = String::from_utf8(b.export("default")).unwrap();
     assert!(dump.contains("while the disk is full") && dump.contains("after space returned"));
 }
+
+/// Storing a large account happens off the async workers: while writes to two 150,000-record
+/// accounts are being stored (each store taking a long time, and waiting for the other's),
+/// the health check and another vendor's reads keep answering promptly. Stored inline, the
+/// writes held both of the runtime's workers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storing_a_large_account_does_not_stall_others() {
+    use mock_server::{run, AppState, Config};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        state_dir: Some(dir.path().to_path_buf()),
+        rate_limits: mock_server::platform::RateLimitMode::Off,
+        ..Config::default()
+    };
+    let state = AppState::new(&config).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(run(listener, state, std::future::pending()));
+    let client = reqwest::Client::new();
+    let mut customers = String::new();
+    for i in 1..=150_000 {
+        if i > 1 {
+            customers.push(',');
+        }
+        customers.push_str(&format!(
+            r#"{{"id":{i},"name":"Customer {i}","email":"c{i}@example.com","createdAt":{}}}"#,
+            1_700_000_000 + i
+        ));
+    }
+    let doc = format!(
+        r#"{{"accounts": {{"default": {{"customers": [{customers}]}}, "b": {{"customers": [{customers}]}}}}}}"#
+    );
+    let r = client
+        .put(format!("{base}/__admin/state/helpcrunch"))
+        .header("content-type", "application/json")
+        .body(doc)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let r = client
+        .post(format!("{base}/__admin/accounts"))
+        .json(&json!({"vendor": "helpcrunch", "token": "big-b", "account": "b"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let writes: Vec<_> = (0..4)
+        .map(|i| {
+            let (client, base) = (client.clone(), base.clone());
+            let token = if i % 2 == 0 { HC } else { "big-b" };
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let r = client
+                    .patch(format!("{base}/helpcrunch/v1/customers/{}", i + 1))
+                    .bearer_auth(token)
+                    .json(&json!({"name": format!("stored {i}")}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+                started.elapsed()
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let mut slowest = Duration::ZERO;
+    for _ in 0..10 {
+        for path in ["/__admin/health", "/chative/v1.0/contacts?limit=1"] {
+            let started = Instant::now();
+            let r = client
+                .get(format!("{base}{path}"))
+                .bearer_auth(CT)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            slowest = slowest.max(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut longest_write = Duration::ZERO;
+    for w in writes {
+        longest_write = longest_write.max(w.await.unwrap());
+    }
+    assert!(
+        longest_write > Duration::from_millis(300),
+        "the stores were too quick ({longest_write:?}) to show anything"
+    );
+    assert!(
+        slowest < Duration::from_millis(250),
+        "a read waited {slowest:?} while writes ({longest_write:?}) were being stored"
+    );
+}
