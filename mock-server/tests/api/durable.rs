@@ -535,25 +535,39 @@ fn damaged_state_files_are_refused() {
     }
 }
 
+/// An in-process emulator with `--state-dir dir` (rate limits off): its configuration, state,
+/// base URL, and the sender and task that stop it.
+async fn in_process(
+    dir: &Path,
+) -> (
+    mock_server::Config,
+    mock_server::AppState,
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let config = mock_server::Config {
+        state_dir: Some(dir.to_path_buf()),
+        rate_limits: mock_server::platform::RateLimitMode::Off,
+        ..mock_server::Config::default()
+    };
+    let state = mock_server::AppState::new(&config).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(mock_server::run(listener, state.clone(), async {
+        let _ = stopped.await;
+    }));
+    (config, state, base, stop, server)
+}
+
 /// A commit that fails (a full disk, injected) answers the vendor's 500 for that request and
 /// turns health to 503 `degraded` with the reason; the next write stores the account's newest
 /// state (the failed write included) and health is `ok` again; a restart finds both writes.
 #[tokio::test]
 async fn a_failing_disk_degrades_health_and_recovers() {
-    use mock_server::{run, AppState, Config};
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        state_dir: Some(dir.path().to_path_buf()),
-        rate_limits: mock_server::platform::RateLimitMode::Off,
-        ..Config::default()
-    };
-    let state = AppState::new(&config).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(run(listener, state.clone(), async {
-        let _ = stopped.await;
-    }));
+    let (config, state, base, stop, server) = in_process(dir.path()).await;
     let client = reqwest::Client::new();
     let create = |name: &'static str| {
         client
@@ -596,7 +610,7 @@ async fn a_failing_disk_degrades_health_and_recovers() {
     let _ = stop.send(());
     let _ = server.await;
     drop(state);
-    let again = AppState::new(&config).unwrap();
+    let again = mock_server::AppState::new(&config).unwrap();
     let b = again
         .backends
         .iter()
@@ -612,18 +626,9 @@ async fn a_failing_disk_degrades_health_and_recovers() {
 /// writes held both of the runtime's workers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storing_a_large_account_does_not_stall_others() {
-    use mock_server::{run, AppState, Config};
     use std::time::{Duration, Instant};
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        state_dir: Some(dir.path().to_path_buf()),
-        rate_limits: mock_server::platform::RateLimitMode::Off,
-        ..Config::default()
-    };
-    let state = AppState::new(&config).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(run(listener, state, std::future::pending()));
+    let (_config, _state, base, _stop, _server) = in_process(dir.path()).await;
     let client = reqwest::Client::new();
     let mut customers = String::new();
     for i in 1..=150_000 {
