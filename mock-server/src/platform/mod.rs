@@ -35,6 +35,20 @@ use clock::Clock;
 use journal::Journal;
 use rate_limit::{Policy, RateLimiter, Window};
 
+/// Runs CPU-heavy work (a search over a whole collection) off the async workers, so other
+/// requests — other accounts, other surfaces, the health check — are not held up by it. A panic
+/// in `f` goes on unwinding here, where the surface's edge turns it into the vendor's 500.
+pub async fn off_workers<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            // Cancelled only when the runtime shuts down: nobody waits for the answer.
+            Err(e) => panic!("blocking work cancelled: {e}"),
+        },
+    }
+}
+
 /// Global rate-limit mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

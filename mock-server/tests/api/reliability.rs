@@ -376,3 +376,108 @@ async fn state_imports_are_capped() {
         .unwrap();
     assert_ne!(small.status(), 413);
 }
+
+/// A HelpCrunch search visits every record of the account; it runs off the async workers.
+/// Against the binary (its own runtime, two workers on two cores), three 50-filter searches
+/// over 150,000 customers from three clients do not hold up the health check or another
+/// vendor's reads — inline, they held every worker for seconds.
+#[test]
+fn heavy_searches_do_not_freeze_others() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mockdesk"))
+        .args(["--listen", "127.0.0.1:0", "--rate-limits", "off"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let mut customers = String::new();
+    for i in 1..=150_000 {
+        if i > 1 {
+            customers.push(',');
+        }
+        customers.push_str(&format!(
+            r#"{{"id":{i},"name":"Customer {i}","email":"c{i}@example.com","createdAt":{}}}"#,
+            1_700_000_000 + i
+        ));
+    }
+    let r = client
+        .put(format!(
+            "http://{addr}/__admin/state/helpcrunch?account=default"
+        ))
+        .header("content-type", "application/json")
+        .body(format!(
+            r#"{{"accounts": {{"default": {{"customers": [{customers}]}}}}}}"#
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let filters: Vec<Value> = (0..50)
+        .map(|i| json!({"field": "customers.email", "operator": "~", "value": format!("nobody{i}@")}))
+        .collect();
+    let searches: Vec<_> = (0..3)
+        .map(|_| {
+            let (url, filters) = (
+                format!("http://{addr}/helpcrunch/v1/customers/search"),
+                filters.clone(),
+            );
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let r = reqwest::blocking::Client::builder()
+                    .timeout(Duration::from_secs(120))
+                    .build()
+                    .unwrap()
+                    .post(url)
+                    .bearer_auth("helpcrunch-test-token")
+                    .json(&json!({"comparison": "OR", "filter": filters, "limit": 10}))
+                    .send()
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+                started.elapsed()
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut slowest = Duration::ZERO;
+    for _ in 0..10 {
+        for path in ["/__admin/health", "/chative/v1.0/contacts?limit=1"] {
+            let started = Instant::now();
+            let r = client
+                .get(format!("http://{addr}{path}"))
+                .bearer_auth("chative-test-token")
+                .send()
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            slowest = slowest.max(started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let longest = searches
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .max()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        longest > Duration::from_millis(500),
+        "the searches were too quick ({longest:?}) to show anything"
+    );
+    assert!(
+        slowest < Duration::from_millis(300),
+        "a read waited {slowest:?} while searches ({longest:?}) ran"
+    );
+}

@@ -20,6 +20,7 @@ use super::HelpCrunch;
 use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::extract::{JsonObject, QueryPairs, RequiredJsonObject};
+use crate::platform::off_workers;
 use crate::platform::pagination::{
     offset_limit, offset_limit_query, slice, OffsetLimitRules, Window,
 };
@@ -163,12 +164,16 @@ async fn list_customers(State(hc): Hc, account: Account, q: QueryPairs) -> Answe
 async fn search_customers(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let search = parse_search(&body, CUSTOMER_FIELDS, CUSTOMER_SORTS)?;
     let window = offset_limit(body.get("offset"), body.get("limit"), PAGE_RULES)?;
-    hc.tenants.read_memo(&account.id, |s, memo| {
-        let found = s.search_customers(&search);
-        paged(&found, window, data_total, |c| {
-            memo.view(CUSTOMER_VIEW, c, |c| s.customer_view(c))
+    // A search visits every customer: off the async workers.
+    off_workers(move || {
+        hc.tenants.read_memo(&account.id, |s, memo| {
+            let found = s.search_customers(&search);
+            paged(&found, window, data_total, |c| {
+                memo.view(CUSTOMER_VIEW, c, |c| s.customer_view(c))
+            })
         })
     })
+    .await
 }
 
 async fn get_customer(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
@@ -333,12 +338,16 @@ async fn list_chats(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
 async fn search_chats(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let search = parse_search(&body, CHAT_FIELDS, CHAT_SORTS)?;
     let window = offset_limit(body.get("offset"), body.get("limit"), PAGE_RULES)?;
-    hc.tenants.read_memo(&account.id, |s, memo| {
-        let found = s.search_chats(&search);
-        paged(&found, window, meta_total, |c| {
-            memo.view(CHAT_VIEW, c, |c| s.chat_view(c))
+    // A search visits every chat: off the async workers.
+    off_workers(move || {
+        hc.tenants.read_memo(&account.id, |s, memo| {
+            let found = s.search_chats(&search);
+            paged(&found, window, meta_total, |c| {
+                memo.view(CHAT_VIEW, c, |c| s.chat_view(c))
+            })
         })
     })
+    .await
 }
 
 async fn get_chat(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
