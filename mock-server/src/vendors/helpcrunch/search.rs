@@ -88,11 +88,33 @@ pub const CHAT_SORTS: &[&str] = &[
 ];
 
 /// A field's value on one record.
-enum Got {
+/// A record's value of a searched field, borrowed from the record (a search visits every
+/// record for every filter: nothing is copied per visit).
+enum Got<'a> {
     Int(Option<i64>),
-    Str(Option<String>),
-    Tags(Vec<String>),
-    Ids(Vec<i64>),
+    Str(Option<&'a str>),
+    Tags(&'a [String]),
+    Ids(&'a [i64]),
+}
+
+/// Whether `have`, lower-cased, equals (`contains == false`) or contains `want_lower`. An
+/// ASCII `have` is compared in place; anything else is lower-cased as a whole first, exactly
+/// as `str::to_lowercase` would.
+fn text_matches(have: &str, want_lower: &str, contains: bool) -> bool {
+    if have.is_ascii() && want_lower.is_ascii() {
+        let (h, w) = (have.as_bytes(), want_lower.as_bytes());
+        return if contains {
+            w.is_empty() || h.windows(w.len()).any(|win| win.eq_ignore_ascii_case(w))
+        } else {
+            h.eq_ignore_ascii_case(w)
+        };
+    }
+    let h = have.to_lowercase();
+    if contains {
+        h.contains(want_lower)
+    } else {
+        h == want_lower
+    }
 }
 
 /// A parsed search body.
@@ -229,7 +251,34 @@ pub fn parse_search(
     }
 }
 
-fn matches(got: &Got, op: &str, value: &Value) -> bool {
+/// A filter made ready for a scan: the value as compared (chat statuses in canonical
+/// spelling) and its text lower-cased, once per search instead of once per record.
+struct Prepared<'s> {
+    field: &'s str,
+    op: &'s str,
+    value: Value,
+    want_lower: String,
+}
+
+fn prepare(search: &Search, canonical: impl Fn(&Filter) -> Value) -> Vec<Prepared<'_>> {
+    search
+        .filters
+        .iter()
+        .map(|f| {
+            let value = canonical(f);
+            let want_lower = value.as_str().unwrap_or("").to_lowercase();
+            Prepared {
+                field: &f.field,
+                op: &f.operator,
+                value,
+                want_lower,
+            }
+        })
+        .collect()
+}
+
+fn matches(got: &Got, f: &Prepared) -> bool {
+    let (op, value, want) = (f.op, &f.value, f.want_lower.as_str());
     match got {
         Got::Int(v) => {
             let Some(want) = unix_input(value) else {
@@ -247,19 +296,15 @@ fn matches(got: &Got, op: &str, value: &Value) -> bool {
                 _ => false,
             }
         }
-        Got::Str(v) => {
-            let want = value.as_str().unwrap_or("").to_lowercase();
-            let have = v.as_deref().map(str::to_lowercase);
-            match (have, op) {
-                (None, "!=" | "!~") => true,
-                (None, _) => false,
-                (Some(h), "=") => h == want,
-                (Some(h), "!=") => h != want,
-                (Some(h), "~") => h.contains(&want),
-                (Some(h), "!~") => !h.contains(&want),
-                _ => false,
-            }
-        }
+        Got::Str(v) => match (v, op) {
+            (None, "!=" | "!~") => true,
+            (None, _) => false,
+            (Some(h), "=") => text_matches(h, want, false),
+            (Some(h), "!=") => !text_matches(h, want, false),
+            (Some(h), "~") => text_matches(h, want, true),
+            (Some(h), "!~") => !text_matches(h, want, true),
+            _ => false,
+        },
         Got::Tags(have) => value.as_array().is_some_and(|want| {
             want.iter().all(|t| {
                 let n = t["name"].as_str().unwrap_or("");
@@ -278,14 +323,14 @@ fn matches(got: &Got, op: &str, value: &Value) -> bool {
     }
 }
 
-fn combine(search: &Search, mut test: impl FnMut(&Filter) -> bool) -> bool {
-    if search.filters.is_empty() {
+fn combine(any: bool, filters: &[Prepared], mut test: impl FnMut(&Prepared) -> bool) -> bool {
+    if filters.is_empty() {
         return true;
     }
-    if search.any {
-        search.filters.iter().any(&mut test)
+    if any {
+        filters.iter().any(&mut test)
     } else {
-        search.filters.iter().all(test)
+        filters.iter().all(test)
     }
 }
 
@@ -315,8 +360,8 @@ pub(super) fn order_by<T>(
 }
 
 impl HelpCrunchState {
-    fn customer_field(&self, c: &Customer, field: &str) -> Got {
-        let s = |v: &Option<String>| Got::Str(v.clone());
+    fn customer_field<'a>(&self, c: &'a Customer, field: &str) -> Got<'a> {
+        let s = |v: &'a Option<String>| Got::Str(v.as_deref());
         match field {
             "customers.id" => Got::Int(Some(c.id)),
             "customers.name" => s(&c.name),
@@ -327,7 +372,7 @@ impl HelpCrunchState {
             "customers.city" => s(&c.location.city),
             "customers.regionCode" => s(&c.location.region_code),
             "customers.userId" => s(&c.user_id),
-            "customers.tagsData" => Got::Tags(c.tags.clone()),
+            "customers.tagsData" => Got::Tags(&c.tags),
             "customers.lastSeen" => Got::Int(c.last_seen),
             "customers.firstSeen" => Got::Int(c.first_seen),
             "customers.createdAt" => Got::Int(Some(c.created_at)),
@@ -336,55 +381,56 @@ impl HelpCrunchState {
     }
 
     pub fn search_customers(&self, search: &Search) -> Vec<&Customer> {
+        let filters = prepare(search, |f| f.value.clone());
         self.sorted_customers(search.sort.as_deref(), search.descending)
             .into_iter()
             .filter(|c| {
-                combine(search, |f| {
-                    matches(&self.customer_field(c, &f.field), &f.operator, &f.value)
+                combine(search.any, &filters, |f| {
+                    matches(&self.customer_field(c, f.field), f)
                 })
             })
             .collect()
     }
 
-    fn chat_field(&self, c: &Chat, field: &str) -> Got {
+    fn chat_field<'a>(&'a self, c: &'a Chat, field: &str) -> Got<'a> {
         let customer = self.customers.get(&c.customer_id);
         match field {
             "chats.id" => Got::Int(Some(c.id)),
             "chats.assignee" => Got::Int(c.assignee_id),
-            "chats.agents" => Got::Ids(c.agent_ids.clone()),
+            "chats.agents" => Got::Ids(&c.agent_ids),
             "chats.createdAt" => Got::Int(Some(c.created_at)),
             "chats.updatedAt" => Got::Int(Some(c.updated_at)),
             "chats.closedAt" => Got::Int(c.closed_at),
             "chats.lastMessageAt" => Got::Int(c.last_message_at),
             "chats.lastCustomerMessageAt" => Got::Int(c.last_customer_message_at),
             "chats.department" => Got::Int(c.department_id),
-            "chats.status" => Got::Str(Some(c.status.as_str().to_string())),
-            "chats.rating" => Got::Str(c.rating.clone()),
+            "chats.status" => Got::Str(Some(c.status.as_str())),
+            "chats.rating" => Got::Str(c.rating.as_deref()),
             "chats.customer" => Got::Int(Some(c.customer_id)),
-            "chats.customer.email" => Got::Str(customer.and_then(|x| x.email.clone())),
-            "chats.customer.userId" => Got::Str(customer.and_then(|x| x.user_id.clone())),
-            "chats.customer.tagsData" => {
-                Got::Tags(customer.map(|x| x.tags.clone()).unwrap_or_default())
-            }
+            "chats.customer.email" => Got::Str(customer.and_then(|x| x.email.as_deref())),
+            "chats.customer.userId" => Got::Str(customer.and_then(|x| x.user_id.as_deref())),
+            "chats.customer.tagsData" => Got::Tags(customer.map_or(&[][..], |x| &x.tags[..])),
             _ => Got::Str(None),
         }
     }
 
     pub fn search_chats(&self, search: &Search) -> Vec<&Chat> {
+        let filters = prepare(search, |f| {
+            if f.field == "chats.status" {
+                // Compare statuses in canonical spelling.
+                f.value
+                    .as_str()
+                    .and_then(ChatStatus::parse)
+                    .map_or(Value::Null, |s| Value::from(s.as_str()))
+            } else {
+                f.value.clone()
+            }
+        });
         self.sorted_chats(search.sort.as_deref(), search.descending)
             .into_iter()
             .filter(|c| {
-                combine(search, |f| {
-                    let value = if f.field == "chats.status" {
-                        // Compare statuses in canonical spelling.
-                        f.value
-                            .as_str()
-                            .and_then(ChatStatus::parse)
-                            .map_or(Value::Null, |s| Value::from(s.as_str()))
-                    } else {
-                        f.value.clone()
-                    };
-                    matches(&self.chat_field(c, &f.field), &f.operator, &value)
+                combine(search.any, &filters, |f| {
+                    matches(&self.chat_field(c, f.field), f)
                 })
             })
             .collect()
@@ -394,7 +440,22 @@ impl HelpCrunchState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    proptest! {
+        /// The in-place comparison agrees with lower-casing both sides and comparing, for
+        /// ASCII and non-ASCII text alike.
+        #[test]
+        fn text_matches_is_lowercase_comparison(
+            have in "[a-zA-Z0-9 @.ÄäÖöİıΣσß]{0,12}",
+            want in "[a-zA-Z0-9 @.ÄäÖöİıΣσß]{0,4}",
+        ) {
+            let (h, w) = (have.to_lowercase(), want.to_lowercase());
+            prop_assert_eq!(text_matches(&have, &w, false), h == w);
+            prop_assert_eq!(text_matches(&have, &w, true), h.contains(&w));
+        }
+    }
 
     /// Search validation names the offending filter path.
     #[test]
