@@ -316,6 +316,17 @@ async fn user_default_number_update() {
         assert_eq!(r.status(), 422, "{body}");
         assert!(r.json::<Value>().await.unwrap()["errors"]["default_number_id"].is_array());
     }
+    // Both names sent: each is checked, though only the first is used (a Schemathesis case:
+    // a fractional `default_number` beside a null `default_number_id` was accepted).
+    let r = s
+        .hipcall(
+            Method::PUT,
+            "/users/3",
+            Some(json!({"default_number_id": null, "default_number": 0.5})),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.json::<Value>().await.unwrap()["errors"]["default_number"].is_array());
     assert_eq!(
         s.hipcall(
             Method::PUT,

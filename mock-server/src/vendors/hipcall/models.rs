@@ -498,19 +498,27 @@ impl HipcallState {
         if !self.users.contains(&id) {
             return Err(ApiError::not_found("User", id));
         }
-        let field = ["default_number_id", "default_number"]
+        let given: Vec<&str> = ["default_number_id", "default_number"]
             .into_iter()
-            .find(|f| body.contains_key(*f))
-            .ok_or_else(|| ApiError::invalid("default_number_id", Problem::Required))?;
+            .filter(|f| body.contains_key(*f))
+            .collect();
+        if given.is_empty() {
+            return Err(ApiError::invalid("default_number_id", Problem::Required));
+        }
+        // Both names are checked when both are sent; the first one given is the one used.
         let mut input = Input::new(body).lenient();
-        let number = input.integer(field, Presence::Optional);
-        if let Some(n) = number {
-            if !self.numbers.contains(&n) {
-                input.fail(field, Problem::UnknownReference);
+        let mut chosen = None;
+        for field in given {
+            let number = input.integer(field, Presence::Optional);
+            if let Some(n) = number {
+                if !self.numbers.contains(&n) {
+                    input.fail(field, Problem::UnknownReference);
+                }
             }
+            chosen.get_or_insert(number);
         }
         input.finish()?;
-        self.stamp_user(id, Some(number), now)
+        self.stamp_user(id, chosen, now)
     }
 
     /// A user update both APIs share: the default number when given (`Some(None)` clears
