@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-/// A fault rule for [`MockDesk::fault`]: an effect, narrowed by the matcher methods (all
+/// A fault rule for [`MockDesk::fault`](super::MockDesk::fault): an effect, narrowed by the matcher methods (all
 /// optional). The same rules as `POST /__admin/faults`.
 #[derive(Debug, Clone)]
 pub struct Fault {
