@@ -245,7 +245,6 @@ impl Drop for MockDesk {
     }
 }
 
-
 impl MockDesk {
     pub fn builder() -> MockDeskBuilder {
         MockDeskBuilder::default()
