@@ -33,8 +33,6 @@ pub struct AppState {
     pub tls: Option<Arc<ServerTls>>,
     /// `--tls-port`: surfaces served at the root of their own HTTPS port.
     pub tls_ports: Arc<Vec<SurfacePort>>,
-    /// The roots mockdesk trusts when it calls out (webhook deliveries).
-    pub trust: Trust,
 }
 
 /// A configuration error found while building the state.
@@ -142,7 +140,7 @@ impl AppState {
                 .map_err(|e| SetupError::Webhook(w.surface.clone(), e.to_string()))?;
         }
         let trust = Trust::with_files(&config.ca_certs).map_err(SetupError::CaCert)?;
-        platform.webhooks.set_trust(trust.clone());
+        platform.webhooks.set_trust(trust);
         platform
             .webhooks
             .set_queue_limit(config.webhook_queue_limit);
@@ -176,7 +174,6 @@ impl AppState {
             limits: config.limits(),
             tls,
             tls_ports: Arc::new(config.tls_ports.clone()),
-            trust,
         };
         if me.platform.durable.get().is_some() {
             // What the start-up flags added (a state file, --webhook) is stored right away.

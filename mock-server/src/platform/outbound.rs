@@ -76,15 +76,6 @@ impl Trust {
         }
         b
     }
-
-    /// A blocking client builder with the same roots.
-    pub fn blocking_builder(&self) -> reqwest::blocking::ClientBuilder {
-        let mut b = reqwest::blocking::Client::builder().use_rustls_tls();
-        for c in self.certs.iter() {
-            b = b.add_root_certificate(c.clone());
-        }
-        b
-    }
 }
 
 /// `a.pem,b.pem` as paths (empty parts skipped).

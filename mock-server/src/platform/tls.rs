@@ -328,13 +328,13 @@ pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSetupE
         return Err(fail("holds no PEM certificate".into()));
     }
     for c in &certs {
-        webpki_parse(c).map_err(|e| fail(format!("not a valid certificate: {e}")))?;
+        looks_like_der_certificate(c).map_err(|e| fail(format!("not a valid certificate: {e}")))?;
     }
     Ok(certs)
 }
 
 /// Parses a certificate's outer structure (what a verifier would do first).
-fn webpki_parse(c: &CertificateDer<'_>) -> Result<(), String> {
+fn looks_like_der_certificate(c: &CertificateDer<'_>) -> Result<(), String> {
     // A certificate is a DER SEQUENCE of three elements; checking the outer tag and length
     // catches files whose PEM armour wraps something else. Full parsing happens in the
     // verifier that later trusts it.

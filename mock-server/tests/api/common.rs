@@ -209,3 +209,42 @@ pub fn assert_error_body(v: &Value) {
     assert!(v["message"].is_string(), "no message in {v}");
     assert!(v["errors"].is_object(), "no errors object in {v}");
 }
+
+/// `n` HelpCrunch customers as the items of a state document's `customers` array (ids 1..=n),
+/// for tests that need a large account.
+pub fn helpcrunch_customers(n: usize) -> String {
+    let mut out = String::with_capacity(n * 90);
+    for i in 1..=n {
+        if i > 1 {
+            out.push(',');
+        }
+        out.push_str(&format!(
+            r#"{{"id":{i},"name":"Customer {i}","email":"c{i}@example.com","createdAt":{}}}"#,
+            1_700_000_000 + i
+        ));
+    }
+    out
+}
+
+impl Server {
+    /// A client with no pooled connection asks `/__admin/health` `rounds` times; each answer
+    /// must be a 200 within `limit`.
+    pub async fn health_answers_within(&self, rounds: usize, limit: std::time::Duration) {
+        let fresh = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap();
+        for _ in 0..rounds {
+            let started = std::time::Instant::now();
+            let r = fresh
+                .get(self.url("/__admin/health"))
+                .timeout(limit * 5)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            let took = started.elapsed();
+            assert!(took < limit, "health took {took:?}");
+        }
+    }
+}

@@ -630,16 +630,7 @@ async fn storing_a_large_account_does_not_stall_others() {
     let dir = tempfile::tempdir().unwrap();
     let (_config, _state, base, _stop, _server) = in_process(dir.path()).await;
     let client = reqwest::Client::new();
-    let mut customers = String::new();
-    for i in 1..=150_000 {
-        if i > 1 {
-            customers.push(',');
-        }
-        customers.push_str(&format!(
-            r#"{{"id":{i},"name":"Customer {i}","email":"c{i}@example.com","createdAt":{}}}"#,
-            1_700_000_000 + i
-        ));
-    }
+    let customers = crate::common::helpcrunch_customers(150_000);
     let doc = format!(
         r#"{{"accounts": {{"default": {{"customers": [{customers}]}}, "b": {{"customers": [{customers}]}}}}}}"#
     );

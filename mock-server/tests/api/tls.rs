@@ -100,6 +100,23 @@ async fn tls_server(config: Arc<rustls::ServerConfig>, app: Router) -> SocketAdd
     addr
 }
 
+/// Serves `state` over HTTPS on a free loopback port until the test ends.
+async fn serve_https(state: AppState) -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(run_tls(l, state, std::future::pending()));
+    addr
+}
+
+/// A configuration with HTTPS on, its local CA kept in `dir`.
+fn with_local_ca(dir: &Path) -> Config {
+    Config {
+        tls_listen: Some("127.0.0.1:0".parse().unwrap()),
+        tls_dir: Some(dir.to_path_buf()),
+        ..config()
+    }
+}
+
 /// An emulator serving HTTPS with the given certificate files (`--tls-cert`/`--tls-key`).
 async fn https_emulator(cert: &Path, key: &Path) -> (SocketAddr, AppState) {
     let config = Config {
@@ -109,10 +126,7 @@ async fn https_emulator(cert: &Path, key: &Path) -> (SocketAddr, AppState) {
         ..config()
     };
     let state = AppState::with_clock(&config, Clock::real()).unwrap();
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    tokio::spawn(run_tls(l, state.clone(), std::future::pending()));
-    (addr, state)
+    (serve_https(state.clone()).await, state)
 }
 
 fn write_leaf(ca: &TestCa, dir: &Path, names: &[&str]) -> (PathBuf, PathBuf) {
@@ -294,15 +308,9 @@ async fn certificate_and_protocol_problems_are_named() {
 #[tokio::test]
 async fn tls_listen_serves_every_surface_on_its_host_name() {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        tls_listen: Some("127.0.0.1:0".parse().unwrap()),
-        tls_dir: Some(dir.path().join("tls")),
-        ..config()
-    };
+    let config = with_local_ca(&dir.path().join("tls"));
     let s = Server::start_with(config, Clock::frozen_at_ms(1_700_000_000_000)).await;
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let tls_addr = l.local_addr().unwrap();
-    tokio::spawn(run_tls(l, s.state.clone(), std::future::pending()));
+    let tls_addr = serve_https(s.state.clone()).await;
     let ca_file = dir.path().join("tls/ca.pem");
     let served_ca = s
         .client
@@ -376,19 +384,13 @@ async fn tls_listen_serves_every_surface_on_its_host_name() {
 #[tokio::test]
 async fn local_ca_is_the_same_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        tls_listen: Some("127.0.0.1:0".parse().unwrap()),
-        tls_dir: Some(dir.path().to_path_buf()),
-        ..config()
-    };
+    let config = with_local_ca(dir.path());
     let first = AppState::new(&config).unwrap();
     let pem = first.tls.as_ref().unwrap().ca_pem.clone().unwrap();
     drop(first);
     let second = AppState::new(&config).unwrap();
     assert_eq!(second.tls.as_ref().unwrap().ca_pem.as_deref(), Some(&*pem));
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    tokio::spawn(run_tls(l, second, std::future::pending()));
+    let addr = serve_https(second).await;
     let trust = Trust::with_files(&[dir.path().join("ca.pem")]).unwrap();
     let r = trust
         .client_builder()
@@ -482,15 +484,9 @@ async fn webhook_delivery_over_https() {
 #[tokio::test]
 async fn health_over_https() {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        tls_listen: Some("127.0.0.1:0".parse().unwrap()),
-        tls_dir: Some(dir.path().to_path_buf()),
-        ..config()
-    };
+    let config = with_local_ca(dir.path());
     let state = AppState::new(&config).unwrap();
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("https://127.0.0.1:{}", l.local_addr().unwrap().port());
-    tokio::spawn(run_tls(l, state, std::future::pending()));
+    let url = format!("https://127.0.0.1:{}", serve_https(state).await.port());
     let ca = dir.path().join("ca.pem").display().to_string();
     let tls_dir = dir.path().display().to_string();
     let empty = tempfile::tempdir().unwrap();
