@@ -245,16 +245,22 @@ fn tls_transport(state: &AppState) -> io::Result<Transport> {
         })
 }
 
+/// What every listener does as it starts: webhook deliveries run, and the bus learns the
+/// address so a subscription to it is refused.
+fn starting(state: &AppState, listener: &TcpListener) {
+    state.platform.webhooks.start();
+    if let Ok(addr) = listener.local_addr() {
+        state.platform.webhooks.add_own_listener(addr);
+    }
+}
+
 async fn run_on(
     listener: TcpListener,
     transport: Transport,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    state.platform.webhooks.start();
-    if let Ok(addr) = listener.local_addr() {
-        state.platform.webhooks.add_own_listener(addr);
-    }
+    starting(&state, &listener);
     let svc = service(&state);
     let served = platform::serve::serve_on(listener, transport, svc, state.limits, shutdown).await;
     state.platform.webhooks.stop();
@@ -290,10 +296,7 @@ async fn run_surface_on(
     surface: &str,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    state.platform.webhooks.start();
-    if let Ok(addr) = listener.local_addr() {
-        state.platform.webhooks.add_own_listener(addr);
-    }
+    starting(&state, &listener);
     let route = state
         .surfaces()
         .into_iter()
