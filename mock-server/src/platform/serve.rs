@@ -126,7 +126,7 @@ impl Registry {
 
     fn remove(&self, id: u64) {
         self.lock().remove(&id);
-        self.freed.notify_waiters();
+        // One waiter at a time: the accept loop making room, or the shutdown draining.
         self.freed.notify_one();
     }
 
