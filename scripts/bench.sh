@@ -11,6 +11,8 @@
 # mixed load over every endpoint with RSS sampled every 10 s; default 60, 0 to skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/bench_common.sh
+. scripts/bench_common.sh
 S=${BENCH_SECONDS:-4}
 CONN=${BENCH_CONNECTIONS:-50}
 THREADS=${BENCH_THREADS:-2}
@@ -37,8 +39,6 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-now_ns() { date +%s%N; }
 
 # Start-up: process start to the first healthy answer, best of three.
 startup_ms=999999
@@ -63,8 +63,6 @@ pids+=($!)
 until curl -fs "http://127.0.0.1:${BARE_PORT}/static" >/dev/null 2>&1; do sleep 0.01; done
 rss_start=$(rss_kb "$MPID")
 
-# wrk's latency in microseconds.
-to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
 
 # One wrk round: "rps p50_us p99_us non2xx".
 round() {

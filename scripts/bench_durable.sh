@@ -9,6 +9,8 @@
 # empty for the seed only), BENCH_PORT (4710; this uses the next ports after the main bench's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/bench_common.sh
+. scripts/bench_common.sh
 S=${BENCH_DURABLE_SECONDS:-4}
 SCALES=${BENCH_DURABLE_SCALES-"100000 1000000"}
 PORT=$(( ${BENCH_PORT:-4710} + 5 ))
@@ -26,8 +28,6 @@ start() { # start [--state-dir DIR]: serves on $PORT, waits for health
   until curl -fs "http://127.0.0.1:${PORT}/__admin/health" >/dev/null 2>&1; do sleep 0.01; done
 }
 stop() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; pid=""; }
-now_ns() { date +%s%N; }
-to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
 
 # An account of N customers as a state document (N = 0: the seed).
 import() { # import N
