@@ -1,0 +1,152 @@
+//! Delivering: the background task that sends each subscription's due events, one attempt at a
+//! time per subscription, logs every attempt and schedules retries on the admin clock.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+
+impl Webhooks {
+    /// Starts the delivery task on the current tokio runtime (once).
+    pub fn start(self: &Arc<Self>) {
+        if self.started.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let bus = self.clone();
+        tokio::spawn(async move {
+            let trust = bus.trust.lock().map(|t| t.clone()).unwrap_or_default();
+            let client = trust
+                .client_builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default();
+            while !bus.stopped.load(Ordering::SeqCst) {
+                bus.dispatch(&client);
+                tokio::select! {
+                    _ = bus.notify.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+                }
+            }
+        });
+    }
+
+    /// Ends the delivery task (when its server has stopped); queued events stay unsent.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.notify.notify_one();
+    }
+
+    /// Starts an attempt for every subscription whose next delivery is due and not in flight.
+    fn dispatch(self: &Arc<Self>, client: &reqwest::Client) {
+        let now = self.clock.now_ms();
+        let mut ready = Vec::new();
+        {
+            let mut inner = self.lock();
+            let subs: Vec<Subscription> = inner.subs.iter().filter(|s| s.active).cloned().collect();
+            for sub in subs {
+                if inner.in_flight.get(&sub.id).copied().unwrap_or(false) {
+                    continue;
+                }
+                let Some(head) = inner.queues.get(&sub.id).and_then(|q| q.front()).cloned() else {
+                    continue;
+                };
+                if head.due_ms > now {
+                    continue;
+                }
+                let Some(spec) = inner.specs.get(sub.vendor.as_str()).copied() else {
+                    continue;
+                };
+                inner.in_flight.insert(sub.id.clone(), true);
+                ready.push((sub, head, spec));
+            }
+        }
+        for (sub, head, spec) in ready {
+            let bus = self.clone();
+            let client = client.clone();
+            tokio::spawn(async move { bus.attempt(&client, sub, head, spec).await });
+        }
+    }
+
+    async fn attempt(
+        self: Arc<Self>,
+        client: &reqwest::Client,
+        sub: Subscription,
+        p: Pending,
+        spec: &'static WebhookSpec,
+    ) {
+        let at = self.clock.now_ms();
+        let body = (spec.envelope)(&EnvelopeInput {
+            event_id: &p.event_id,
+            event: &p.event,
+            data: &p.data,
+            created_at_ms: p.created_at_ms,
+            attempt: p.attempt,
+            last_attempt_ms: p.last_attempt_ms,
+            secret: sub.secret.as_deref(),
+        });
+        let raw = serde_json::to_vec(&body).unwrap_or_default();
+        let mut headers = vec![
+            ("content-type".to_string(), "application/json".to_string()),
+            ("accept".to_string(), "application/json".to_string()),
+            ("user-agent".to_string(), spec.user_agent.to_string()),
+            (DELIVERY_HEADER.to_string(), p.event_id.clone()),
+        ];
+        if let (Some(h), Some(key)) = (spec.signature_header, sub.secret.as_deref()) {
+            headers.push((h.to_ascii_lowercase(), sign(key, &raw)));
+        }
+        let mut req = client
+            .post(&sub.url)
+            .timeout(Duration::from_millis(spec.timeout_ms))
+            .body(raw.clone());
+        for (k, v) in &headers {
+            req = req.header(k, v);
+        }
+        let started = std::time::Instant::now();
+        let (status, error) = match req.send().await {
+            Ok(r) => (Some(r.status().as_u16()), None),
+            Err(e) => (
+                None,
+                Some(crate::platform::outbound::explain(&e).to_string()),
+            ),
+        };
+        let ok = status.is_some_and(|s| (200..300).contains(&s));
+        let retry = !ok && p.attempt < spec.retries;
+        let next_due = retry.then(|| self.clock.now_ms().saturating_add(spec.retry_interval_ms));
+        let mut inner = self.lock();
+        let record = Delivery {
+            request_headers: headers,
+            request_body: String::from_utf8_lossy(&raw).into_owned(),
+            status,
+            error,
+            duration_ms: started.elapsed().as_millis() as u64,
+            next_attempt_at_ms: next_due,
+            ..Delivery::of(&sub, &p, at)
+        };
+        self.log(&mut inner, record);
+        let exhausted = !ok && !retry;
+        if let Some(q) = inner.queues.get_mut(&sub.id) {
+            match next_due {
+                Some(due) => {
+                    if let Some(head) = q.front_mut() {
+                        head.attempt += 1;
+                        head.last_attempt_ms = Some(at);
+                        head.due_ms = due;
+                    }
+                }
+                None => {
+                    q.pop_front();
+                }
+            }
+        }
+        if exhausted && spec.deactivate_when_exhausted {
+            if let Some(s) = inner.subs.iter_mut().find(|s| s.id == sub.id) {
+                s.active = false;
+            }
+            inner.queues.remove(&sub.id);
+        }
+        inner.in_flight.insert(sub.id, false);
+        drop(inner);
+        self.notify.notify_one();
+    }
+}
