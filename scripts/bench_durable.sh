@@ -3,7 +3,8 @@
 # `bash scripts/bench_durable.sh` after a release build). For a HelpCrunch account of N customers
 # (the seed's 300, then each of BENCH_DURABLE_SCALES): the median and p99 of a PATCH of one
 # customer with and without --state-dir (wrk, 4 connections), the database file's size against
-# the state dump's, and the time a restart takes to its first healthy answer.
+# the state dump's, the time a restart takes to its first healthy answer, and the file system's
+# fsync floor (what one durable commit cannot go below).
 #
 # BENCH_DURABLE_SECONDS (per measurement, default 4), BENCH_DURABLE_SCALES ("100000 1000000";
 # empty for the seed only), BENCH_PORT (4710; this uses the next ports after the main bench's).
@@ -87,3 +88,18 @@ for n in 0 $SCALES; do
     "$(awk -v a="$file" -v b="$dump" 'BEGIN { printf "%.1fx", a / b }')" "$restart"
   rm -rf "$dir"
 done
+
+# The floor under any durable write on this file system: one 4 KiB write + fsync, median of 200.
+python3 - "$work" <<'PY'
+import os, statistics, sys, time
+path = os.path.join(sys.argv[1], "fsync-probe")
+fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+took = []
+for _ in range(200):
+    t = time.perf_counter()
+    os.pwrite(fd, b"x" * 4096, 0)
+    os.fsync(fd)
+    took.append(time.perf_counter() - t)
+os.close(fd)
+print("fsync floor (4 KiB write + fsync, p50): %.0f us" % (statistics.median(took) * 1e6))
+PY

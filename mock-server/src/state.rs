@@ -85,7 +85,6 @@ impl AppState {
                 routers.push(crate::platform::surface::mount(
                     platform.clone(),
                     dialect,
-                    v.backend.clone(),
                     routes,
                 ));
                 dialects.push(dialect);
@@ -150,11 +149,14 @@ impl AppState {
         } else {
             None
         };
+        // Stored accounts win over the state file's: the file fills in the others (which,
+        // with --state-dir, are then recorded like any change).
+        let stored = match &config.state_dir {
+            Some(dir) => restore(&platform, dir, &backends)?,
+            None => Default::default(),
+        };
         if let Some(path) = &config.state_file {
-            load_state_file(path, &backends)?;
-        }
-        if let Some(dir) = &config.state_dir {
-            restore(&platform, dir, &backends)?;
+            load_state_file(path, &backends, &stored)?;
         }
         let me = Self {
             platform,
@@ -178,30 +180,17 @@ impl AppState {
         if me.platform.durable.get().is_some() {
             // What the start-up flags added (a state file, --webhook) is stored right away.
             if config.state_file.is_some() {
-                for b in me.backends.iter() {
-                    let names = b.accounts();
-                    me.store_accounts(b.as_ref(), &names)
-                        .map_err(SetupError::StateDir)?;
-                }
+                me.platform.flush().map_err(SetupError::StateDir)?;
             }
             me.store_settings().map_err(SetupError::StateDir)?;
         }
         Ok(me)
     }
 
-    /// With `--state-dir`, stores these accounts of `backend` (a no-op without it).
-    pub fn store_accounts(&self, backend: &dyn Backend, accounts: &[String]) -> Result<(), String> {
-        accounts
-            .iter()
-            .try_for_each(|a| self.platform.persist(backend, a))
-    }
-
-    /// With `--state-dir`, forgets stored accounts (a reset: a restart reseeds them).
-    pub fn forget_accounts(&self, vendor: &str, account: Option<&str>) -> Result<(), String> {
-        match self.platform.durable.get() {
-            Some(d) => d.forget(Some(vendor), account),
-            None => Ok(()),
-        }
+    /// With `--state-dir`, commits the changes made so far (imports, resets, scenarios: each
+    /// recorded as it happened); a no-op without it.
+    pub async fn store_changes(&self) -> Result<(), String> {
+        self.platform.flush_off_workers().await
     }
 
     /// With `--state-dir`, stores the run-time settings: webhook subscriptions and the tokens
@@ -288,6 +277,7 @@ fn server_tls<'a>(
 fn load_state_file(
     path: &std::path::Path,
     backends: &[Arc<dyn Backend>],
+    stored: &std::collections::HashSet<(String, String)>,
 ) -> Result<(), SetupError> {
     let shown = path.display().to_string();
     let fail = |m: String| SetupError::StateFile(shown.clone(), m);
@@ -306,8 +296,9 @@ fn load_state_file(
             .iter()
             .find(|b| b.vendor() == vendor)
             .ok_or_else(|| fail(format!("/{vendor}: no such vendor")))?;
-        let accounts = crate::platform::store::read_document(vendor, v.get().as_bytes())
+        let mut accounts = crate::platform::store::read_document(vendor, v.get().as_bytes())
             .map_err(|e| fail(format!("/{vendor}{}: {}", e.pointer, e.message)))?;
+        accounts.retain(|(a, _)| !stored.contains(&(vendor.clone(), a.clone())));
         plan.push((vendor, b.clone(), accounts));
     }
     // A failed start-up ends the process, so a later vendor's failure leaves nothing half-done.
@@ -334,30 +325,28 @@ pub fn reserved_account(name: &str) -> bool {
 use crate::platform::store::RawState;
 
 /// Opens `--state-dir` and continues from it: stored accounts replace their seeds, webhook
-/// subscriptions and admin-added tokens come back.
+/// subscriptions and admin-added tokens come back. Returns the (vendor, account)s restored.
 fn restore(
     platform: &Platform,
     dir: &std::path::Path,
     backends: &[Arc<dyn Backend>],
-) -> Result<(), SetupError> {
+) -> Result<std::collections::HashSet<(String, String)>, SetupError> {
+    let mut restored = std::collections::HashSet::new();
     let d = crate::platform::durable::Durable::open(dir).map_err(SetupError::StateDir)?;
-    let stored = d.load_states().map_err(SetupError::StateDir)?;
-    let mut by_vendor: std::collections::BTreeMap<&str, Vec<RawState<'_>>> = Default::default();
-    for (vendor, account, state) in &stored {
-        by_vendor
-            .entry(vendor)
-            .or_default()
-            .push((account.clone(), state.as_ref()));
-    }
-    for (vendor, accounts) in by_vendor {
+    for stored in d.load().map_err(SetupError::StateDir)? {
+        let vendor = stored.vendor.as_str();
         let b = backends
             .iter()
             .find(|b| b.vendor() == vendor)
             .ok_or_else(|| {
                 SetupError::StateDir(format!("stored state for unknown vendor {vendor}"))
             })?;
-        b.import(&accounts)
+        let document: &serde_json::value::RawValue = serde_json::from_slice(&stored.document)
+            .map_err(|e| SetupError::StateDir(format!("{vendor}/{}: {e}", stored.account)))?;
+        let account: RawState<'_> = (stored.account.clone(), document);
+        crate::platform::rows::with_rows(stored.rows(), || b.import(&[account]))
             .map_err(|e| SetupError::StateDir(format!("{vendor}{}: {}", e.pointer, e.message)))?;
+        restored.insert((stored.vendor.clone(), stored.account.clone()));
     }
     if let Some(tokens) = d.meta("accounts").map_err(SetupError::StateDir)? {
         let tokens: Vec<crate::platform::auth::TokenEntry> = serde_json::from_value(tokens)
@@ -371,6 +360,11 @@ fn restore(
             .map_err(|e| SetupError::StateDir(format!("webhooks: {e}")))?;
         platform.webhooks.restore(subs);
     }
+    // From here on every change is recorded (what was just read back is stored already).
+    let d = Arc::new(d);
+    for b in backends {
+        b.store_in(d.clone());
+    }
     let _ = platform.durable.set(d);
-    Ok(())
+    Ok(restored)
 }

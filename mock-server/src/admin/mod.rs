@@ -233,8 +233,6 @@ async fn reset(State(st): State<AppState>, q: QueryPairs, body: axum::body::Byte
     let mut done = Vec::new();
     for b in backends {
         b.reset(sel.account.as_deref());
-        st.forget_accounts(b.vendor(), sel.account.as_deref())
-            .map_err(not_stored)?;
         for s in st.dialects.iter().filter(|d| d.info().vendor == b.vendor()) {
             st.platform
                 .limiter
@@ -242,6 +240,7 @@ async fn reset(State(st): State<AppState>, q: QueryPairs, body: axum::body::Byte
         }
         done.push(b.vendor());
     }
+    st.store_changes().await.map_err(not_stored)?;
     Ok(Json(json!({"reset": done, "account": sel.account})).into_response())
 }
 

@@ -169,8 +169,7 @@ fn import_document(
         return Ok(invalid(&e.pointer, &e.message));
     }
     let names: Vec<String> = accounts.into_iter().map(|(n, _)| n).collect();
-    st.store_accounts(backend.as_ref(), &names)
-        .map_err(super::not_stored)?;
+    st.platform.flush().map_err(super::not_stored)?;
     Ok(Json(json!({"vendor": vendor, "imported": names})).into_response())
 }
 

@@ -130,8 +130,7 @@ pub async fn simulate(
         Some(Err(e)) if e.starts_with("unknown scenario") => Err(not_found(e)),
         Some(Err(e)) => Err(bad_request(e)),
         Some(Ok(v)) => {
-            st.store_accounts(backend.as_ref(), std::slice::from_ref(&account))
-                .map_err(super::not_stored)?;
+            st.store_changes().await.map_err(super::not_stored)?;
             Ok(Json(
                 json!({"surface": surface, "scenario": scenario, "account": account, "result": v}),
             )

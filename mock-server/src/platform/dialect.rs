@@ -205,10 +205,8 @@ pub trait Backend: Send + Sync + 'static {
     /// the records (no intermediate JSON tree) under a read lock.
     fn export(&self, account: &str) -> Vec<u8>;
 
-    /// [`Backend::export`] with the state's version: versions of one account grow in the
-    /// order its changes were applied, so storage can keep the newest and skip an older
-    /// document that arrives after it.
-    fn export_versioned(&self, account: &str) -> (u64, Vec<u8>);
+    /// Reports every later change of every account to `durable` (`--state-dir`).
+    fn store_in(&self, durable: std::sync::Arc<super::durable::Durable>);
 
     /// Runs a vendor-side scenario for an account; `None` when the vendor has none.
     fn simulate(

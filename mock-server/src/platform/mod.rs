@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod catalogue;
 pub mod clock;
+pub mod collection;
 pub mod dialect;
 pub mod durable;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod outbound;
 pub mod pagination;
 pub mod rate_limit;
 pub mod routes;
+pub mod rows;
 pub mod serve;
 pub mod store;
 pub mod surface;
@@ -78,7 +80,7 @@ pub struct Platform {
     pub webhooks: Arc<webhooks::Webhooks>,
     pub faults: faults::Faults,
     /// Where acknowledged writes go with `--state-dir`.
-    pub durable: std::sync::OnceLock<durable::Durable>,
+    pub durable: std::sync::OnceLock<Arc<durable::Durable>>,
     pub max_body_bytes: usize,
     mode: RwLock<RateLimitMode>,
     overrides: RwLock<HashMap<String, RateOverride>>,
@@ -136,29 +138,24 @@ impl Platform {
             .cloned()
     }
 
-    /// Stores an account's state where `--state-dir` asked (a no-op without it); a failure
-    /// is logged here and returned.
-    pub fn persist(&self, backend: &dyn dialect::Backend, account: &str) -> Result<(), String> {
+    /// With `--state-dir`, commits every change recorded so far (a no-op without it); a
+    /// failure is logged here and returned.
+    pub fn flush(&self) -> Result<(), String> {
         let Some(d) = self.durable.get() else {
             return Ok(());
         };
-        let (version, state) = backend.export_versioned(account);
-        d.save_versioned(backend.vendor(), account, version, &state)
-            .inspect_err(|e| tracing::error!(error = %e, account, "state could not be stored"))
+        d.flush()
+            .inspect_err(|e| tracing::error!(error = %e, "state could not be stored"))
     }
 
-    /// [`Platform::persist`] off the async workers: exporting and committing a large account
-    /// takes long (seconds at a million records), and must not stall other requests meanwhile.
-    pub async fn persist_off_workers(
-        self: &Arc<Self>,
-        backend: &Arc<dyn dialect::Backend>,
-        account: &str,
-    ) -> Result<(), String> {
+    /// [`Platform::flush`] off the async workers: a commit waits for the disk (and a write that
+    /// changed a whole large collection stores it whole), which must not stall other requests.
+    pub async fn flush_off_workers(self: &Arc<Self>) -> Result<(), String> {
         if self.durable.get().is_none() {
             return Ok(());
         }
-        let (me, backend, account) = (self.clone(), backend.clone(), account.to_string());
-        tokio::task::spawn_blocking(move || me.persist(backend.as_ref(), &account))
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || me.flush())
             .await
             .map_err(|e| format!("storing state stopped: {e}"))?
     }

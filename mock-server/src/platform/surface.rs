@@ -85,7 +85,6 @@ fn client_base_of(parts: &Parts) -> ClientBase {
 struct SurfaceCtx {
     platform: Arc<Platform>,
     dialect: &'static Dialect,
-    backend: Arc<dyn super::dialect::Backend>,
     /// `/{vendor}{real path}`, where the surface sits on the main port.
     prefix: Arc<str>,
     /// The vendor's routes.
@@ -104,16 +103,10 @@ pub struct Surface {
 }
 
 /// Wraps a vendor's routes with the shared layers.
-pub fn mount(
-    platform: Arc<Platform>,
-    dialect: &'static Dialect,
-    backend: Arc<dyn super::dialect::Backend>,
-    routes: Routes,
-) -> Surface {
+pub fn mount(platform: Arc<Platform>, dialect: &'static Dialect, routes: Routes) -> Surface {
     let ctx = Arc::new(SurfaceCtx {
         platform,
         dialect,
-        backend,
         prefix: Arc::from(dialect.info().prefix()),
         table: routes.table(),
     });
@@ -314,22 +307,13 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
     // With --state-dir, a write is on disk before its answer goes out.
     let wrote = !matches!(method, Method::GET | Method::HEAD)
         || res.extensions().get::<StateChanged>().is_some();
-    if wrote {
-        if let Some(account) = &account {
-            if ctx
-                .platform
-                .persist_off_workers(&ctx.backend, &account.id)
-                .await
-                .is_err()
-            {
-                // The vendor's 500, keeping the exchange's extensions (the fault, if any).
-                let ext = std::mem::take(res.extensions_mut());
-                res = ApiError::Internal.into_response();
-                res.extensions_mut().extend(ext);
-                res.extensions_mut()
-                    .insert(super::error::PendingError(ApiError::Internal));
-            }
-        }
+    if wrote && account.is_some() && ctx.platform.flush_off_workers().await.is_err() {
+        // The vendor's 500, keeping the exchange's extensions (the fault, if any).
+        let ext = std::mem::take(res.extensions_mut());
+        res = ApiError::Internal.into_response();
+        res.extensions_mut().extend(ext);
+        res.extensions_mut()
+            .insert(super::error::PendingError(ApiError::Internal));
     }
     let dropped = res.extensions().get::<Dropped>().is_some();
     let (mut res, response_bytes) = if dropped {
@@ -523,7 +507,7 @@ async fn guard(
                     let method = req.method().clone();
                     // Boxed: a fault's future is large, and the edge's own would carry its
                     // size on every request.
-                    Box::pin(inject(ctx, hit, &method, &account, req, route)).await
+                    Box::pin(inject(ctx, hit, &method, req, route)).await
                 }
             }
         }
@@ -544,7 +528,6 @@ async fn inject(
     ctx: &SurfaceCtx,
     hit: Hit,
     method: &Method,
-    account: &Account,
     req: Request,
     route: Matched<'_>,
 ) -> Response {
@@ -586,7 +569,7 @@ async fn inject(
             let _ = run(req).await;
             // The edge never sees this exchange end, so an applied write is stored here.
             if hit.after_write {
-                let _ = ctx.platform.persist(ctx.backend.as_ref(), &account.id);
+                let _ = ctx.platform.flush();
             }
             std::future::pending::<()>().await;
             unreachable_response()

@@ -1,0 +1,498 @@
+//! Durable state (`--state-dir`): one embedded redb database (`mockdesk.redb`) holding every
+//! account's state, plus the runtime settings that must survive a restart (webhook
+//! subscriptions, accounts added through the admin API).
+//!
+//! An account is stored split (see [`super::rows`]): its document with each collection's
+//! records replaced by a placeholder, and the records as rows of their own. A write stores the
+//! document and only the rows it changed, so its cost does not grow with the account.
+//!
+//! Every change is recorded, in the order it was applied, under the lock that ordered it
+//! ([`Durable::record`]), and [`Durable::flush`] commits everything recorded so far in one
+//! transaction (redb commits are durable) before the answer to the request that made the
+//! change goes out: no answer leaves before its own write and every earlier one is on disk,
+//! and concurrent writers share commits. A failed commit keeps its changes for the next one.
+//! A directory written by another format version, or a file that is not a readable database,
+//! is refused at start-up with the reason — never reset.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde_json::Value;
+
+use super::rows::{RowChange, RowSource, Split};
+use super::store::Change;
+
+/// Account (`vendor/account`) -> its document, collections as placeholders.
+const STATE: TableDefinition<&str, &[u8]> = TableDefinition::new("state");
+/// (account, collection's place, record's stamp) -> the record's JSON text.
+const ROWS: TableDefinition<(&str, u32, i64), &[u8]> = TableDefinition::new("rows");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// What this version writes; a directory with anything else is refused.
+pub const FORMAT: &str = "mockdesk-state-2";
+/// Earlier formats this version reads (and marks as its own on opening): format 1 stored
+/// whole documents, which read as they are.
+const READS: &[&str] = &["mockdesk-state-1"];
+
+pub struct Durable {
+    path: PathBuf,
+    /// The database and how far the recorded changes are committed. Commits are serialized
+    /// here.
+    store: Mutex<Store>,
+    /// Changes recorded and not yet committed, in the order they were applied.
+    pending: Mutex<Pending>,
+    /// Why storing failed last, until a commit succeeds again (health reports it).
+    degraded: Mutex<Option<String>>,
+    /// Commits to fail on purpose (tests of the storage-fault path).
+    fail_next: AtomicUsize,
+}
+
+struct Store {
+    /// `None` after a failed commit: the handle is dropped and the file opened again on the
+    /// next write (redb refuses every later write on a handle that saw an I/O error).
+    db: Option<Database>,
+    /// Every change numbered up to this is on disk.
+    committed: u64,
+}
+
+enum Op {
+    Save {
+        key: String,
+        split: Split,
+    },
+    Forget {
+        vendor: String,
+        account: Option<String>,
+    },
+    /// A state that could not be serialized: the commit that meets it fails (once).
+    Broken(String),
+}
+
+#[derive(Default)]
+struct Pending {
+    ops: VecDeque<(u64, Op)>,
+    /// The number of the last change recorded.
+    last: u64,
+    /// Per account (`vendor/account`, or `vendor/` for all of a vendor's), the generation
+    /// below which states were replaced or dropped: writes to those are not stored.
+    since: HashMap<String, u64>,
+}
+
+impl Pending {
+    fn push(&mut self, op: Op) {
+        self.last += 1;
+        self.ops.push_back((self.last, op));
+    }
+
+    /// States of `key` below `generation` are gone (floors only rise).
+    fn raise(&mut self, key: String, generation: u64) {
+        let floor = self.since.entry(key).or_default();
+        *floor = (*floor).max(generation);
+    }
+
+    fn current(&self, vendor: &str, account: &str, generation: u64) -> bool {
+        let floor = |k: &str| self.since.get(k).copied().unwrap_or(0);
+        generation >= floor(&key(vendor, "")).max(floor(&key(vendor, account)))
+    }
+}
+
+impl std::fmt::Debug for Durable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Durable").field("path", &self.path).finish()
+    }
+}
+
+fn key(vendor: &str, account: &str) -> String {
+    format!("{vendor}/{account}")
+}
+
+/// Runs `f`, turning a panic inside the storage library (a corrupt file can cause one) into an
+/// error that names the file.
+fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(format!(
+            "{} is corrupt (reading it failed); move it away or pick another --state-dir",
+            path.display()
+        ))
+    })
+}
+
+fn text(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+type RowTable = redb::ReadOnlyTable<(&'static str, u32, i64), &'static [u8]>;
+
+/// One stored account: its document (collections as placeholders) and where its rows are.
+pub struct Stored {
+    pub vendor: String,
+    pub account: String,
+    pub document: Vec<u8>,
+    rows: Option<std::sync::Arc<RowTable>>,
+}
+
+impl Stored {
+    /// The source of this account's rows (for [`super::rows::with_rows`]).
+    pub fn rows(&self) -> Box<dyn RowSource> {
+        Box::new(AccountRows {
+            table: self.rows.clone(),
+            key: key(&self.vendor, &self.account),
+        })
+    }
+}
+
+struct AccountRows {
+    table: Option<std::sync::Arc<RowTable>>,
+    key: String,
+}
+
+impl RowSource for AccountRows {
+    fn each(&self, place: u32, f: &mut super::rows::EachRow<'_>) -> Result<(), String> {
+        let Some(table) = &self.table else {
+            return Ok(());
+        };
+        let k = self.key.as_str();
+        for row in table
+            .range((k, place, i64::MIN)..=(k, place, i64::MAX))
+            .map_err(text)?
+        {
+            let (at, json) = row.map_err(text)?;
+            f(at.value().2, json.value())?;
+        }
+        Ok(())
+    }
+}
+
+impl Durable {
+    /// Opens (or creates) the state directory's database, checking its format. An existing
+    /// file that is empty, truncated, zeroed or not a database is refused with the reason.
+    pub fn open(dir: &Path) -> Result<Self, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let path = dir.join("mockdesk.redb");
+        if let Ok(meta) = std::fs::metadata(&path) {
+            if meta.len() == 0 {
+                return Err(format!(
+                    "{} is empty (0 bytes), not a mockdesk state database; move it away or pick another --state-dir",
+                    path.display()
+                ));
+            }
+        }
+        // A file refused must be left as it was: opening may have grown it.
+        let before = std::fs::metadata(&path).ok().map(|m| m.len());
+        let db = guarded(&path, || open_db(&path)).inspect_err(|_| {
+            if let (Some(len), Ok(f)) =
+                (before, std::fs::OpenOptions::new().write(true).open(&path))
+            {
+                let _ = f.set_len(len);
+            }
+        })?;
+        let me = Self {
+            store: Mutex::new(Store {
+                db: Some(db),
+                committed: 0,
+            }),
+            pending: Mutex::default(),
+            path,
+            degraded: Mutex::new(None),
+            fail_next: AtomicUsize::new(0),
+        };
+        match me.meta("format")? {
+            None => {
+                if !me.load()?.is_empty() {
+                    return Err(format!("{} holds state without a format mark", me.path.display()));
+                }
+                me.set_meta("format", &Value::String(FORMAT.into()))?;
+            }
+            Some(Value::String(f)) if f == FORMAT => {}
+            Some(Value::String(f)) if READS.contains(&f.as_str()) => {
+                me.set_meta("format", &Value::String(FORMAT.into()))?;
+            }
+            Some(other) => {
+                return Err(format!(
+                    "{} was written by an incompatible mockdesk (format {other}, this one reads {FORMAT})",
+                    me.path.display()
+                ))
+            }
+        }
+        Ok(me)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Why storing is failing, while it is (`None` when the last commit succeeded).
+    pub fn degraded(&self) -> Option<String> {
+        self.degraded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Makes the next `n` commits fail as a full disk would (for tests of that path).
+    #[doc(hidden)]
+    pub fn inject_failures(&self, n: usize) {
+        self.fail_next.store(n, Ordering::Relaxed);
+    }
+
+    /// One write transaction on the store (reopening the file after an earlier failure);
+    /// a failure marks the store degraded, a success clears that.
+    fn commit(
+        &self,
+        store: &mut Store,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let result = (|| {
+            if self
+                .fail_next
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                return Err("No space left on device (os error 28) [injected]".to_string());
+            }
+            if store.db.is_none() {
+                store.db = Some(guarded(&self.path, || open_db(&self.path))?);
+            }
+            let db = store.db.as_ref().ok_or("the state database is not open")?;
+            let txn = db.begin_write().map_err(text)?;
+            f(&txn)?;
+            txn.commit().map_err(text)
+        })();
+        let mut degraded = self.degraded.lock().unwrap_or_else(|p| p.into_inner());
+        match &result {
+            Ok(()) => *degraded = None,
+            Err(e) => {
+                // The next commit opens the file afresh and stores what this one held.
+                store.db = None;
+                *degraded = Some(format!(
+                    "storing state in {} failed: {e}",
+                    self.path.display()
+                ));
+            }
+        }
+        result
+    }
+
+    /// Records a change of one of `vendor`'s accounts, in the order of application (the
+    /// caller holds the lock that orders it: see [`Change`]). Nothing is written until
+    /// [`Durable::flush`].
+    pub fn record<S: serde::Serialize>(&self, vendor: &str, change: Change<'_, S>) {
+        let save = |account: &str, state: &S| match super::rows::split(state) {
+            Ok(split) => Op::Save {
+                key: key(vendor, account),
+                split,
+            },
+            Err(e) => {
+                tracing::error!(vendor, account, error = %e, "state failed to serialize");
+                Op::Broken(format!("{vendor}/{account} failed to serialize: {e}"))
+            }
+        };
+        match change {
+            Change::Wrote {
+                account,
+                generation,
+                state,
+            } => {
+                if !self.pending().current(vendor, account, generation) {
+                    return;
+                }
+                let op = save(account, state);
+                let mut pending = self.pending();
+                // Checked again: the state may have been dropped while it was serialized.
+                if pending.current(vendor, account, generation) {
+                    pending.push(op);
+                }
+            }
+            Change::Replaced {
+                account,
+                generation,
+                state,
+            } => {
+                let op = save(account, state);
+                let mut pending = self.pending();
+                // A reset that came in between has the last word.
+                if pending.current(vendor, account, generation) {
+                    pending.raise(key(vendor, account), generation);
+                    pending.push(op);
+                }
+            }
+            Change::Dropped {
+                account,
+                generation,
+            } => {
+                let mut pending = self.pending();
+                pending.raise(key(vendor, account.unwrap_or("")), generation);
+                pending.push(Op::Forget {
+                    vendor: vendor.to_string(),
+                    account: account.map(str::to_string),
+                });
+            }
+        }
+    }
+
+    /// Commits every change recorded before this call (and any recorded meanwhile), unless
+    /// another flush already did. Ok means they are on disk.
+    pub fn flush(&self) -> Result<(), String> {
+        let target = self.pending().last;
+        let mut store = self.lock();
+        if store.committed >= target {
+            return Ok(());
+        }
+        let ops: Vec<(u64, Op)> = self.pending().ops.drain(..).collect();
+        let last = ops.last().map_or(store.committed, |(n, _)| *n);
+        match self.commit(&mut store, |txn| apply(txn, &ops)) {
+            Ok(()) => {
+                store.committed = last;
+                Ok(())
+            }
+            Err(e) => {
+                // Back in front of what was recorded meanwhile, for the next commit.
+                let mut pending = self.pending();
+                for op in ops.into_iter().rev() {
+                    if !matches!(op.1, Op::Broken(_)) {
+                        pending.ops.push_front(op);
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Every stored account. Read them (with [`super::rows::with_rows`] and
+    /// [`Stored::rows`]) before the next write.
+    pub fn load(&self) -> Result<Vec<Stored>, String> {
+        guarded(&self.path, || self.read_stored())
+    }
+
+    fn read_stored(&self) -> Result<Vec<Stored>, String> {
+        let store = self.lock();
+        let db = store.db.as_ref().ok_or("the state database is not open")?;
+        let txn = db.begin_read().map_err(text)?;
+        let table = match txn.open_table(STATE) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![]),
+            Err(e) => return Err(e.to_string()),
+        };
+        let rows = match txn.open_table(ROWS) {
+            Ok(t) => Some(std::sync::Arc::new(t)),
+            Err(redb::TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(e.to_string()),
+        };
+        let mut out = Vec::new();
+        for row in table.iter().map_err(text)? {
+            let (k, v) = row.map_err(text)?;
+            let k = k.value().to_string();
+            let (vendor, account) = k.split_once('/').ok_or_else(|| format!("bad key {k}"))?;
+            out.push(Stored {
+                vendor: vendor.to_string(),
+                account: account.to_string(),
+                document: v.value().to_vec(),
+                rows: rows.clone(),
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn set_meta(&self, name: &str, value: &Value) -> Result<(), String> {
+        let bytes = serde_json::to_vec(value).map_err(text)?;
+        let mut store = self.lock();
+        self.commit(&mut store, |txn| {
+            let mut t = txn.open_table(META).map_err(text)?;
+            t.insert(name, bytes.as_slice()).map_err(text)?;
+            Ok(())
+        })
+    }
+
+    pub fn meta(&self, name: &str) -> Result<Option<Value>, String> {
+        guarded(&self.path, || self.read_meta(name))
+    }
+
+    fn read_meta(&self, name: &str) -> Result<Option<Value>, String> {
+        let store = self.lock();
+        let db = store.db.as_ref().ok_or("the state database is not open")?;
+        let txn = db.begin_read().map_err(text)?;
+        let table = match txn.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.to_string()),
+        };
+        let got = table.get(name).map_err(text)?;
+        got.map(|v| serde_json::from_slice(v.value()).map_err(|e| format!("{name}: {e}")))
+            .transpose()
+    }
+}
+
+/// Writes recorded changes, in order, into one transaction.
+fn apply(txn: &redb::WriteTransaction, ops: &[(u64, Op)]) -> Result<(), String> {
+    let mut state = txn.open_table(STATE).map_err(text)?;
+    let mut rows = txn.open_table(ROWS).map_err(text)?;
+    let drop_rows =
+        |rows: &mut redb::Table<(&str, u32, i64), &[u8]>, k: &str, from: u32, to: u32| {
+            rows.retain_in((k, from, i64::MIN)..=(k, to, i64::MAX), |_, _| false)
+                .map_err(text)
+        };
+    for (_, op) in ops {
+        match op {
+            Op::Save { key: k, split } => {
+                let k = k.as_str();
+                state.insert(k, split.document.as_slice()).map_err(text)?;
+                for change in &split.rows {
+                    match change {
+                        RowChange::Clear(n) => drop_rows(&mut rows, k, *n, *n)?,
+                        RowChange::Put(n, at, json) => {
+                            rows.insert((k, *n, *at), json.as_slice()).map_err(text)?;
+                        }
+                        RowChange::Delete(n, at) => {
+                            rows.remove((k, *n, *at)).map_err(text)?;
+                        }
+                    }
+                }
+                if split.collections < u32::MAX {
+                    drop_rows(&mut rows, k, split.collections, u32::MAX)?;
+                }
+            }
+            Op::Forget { vendor, account } => {
+                let doomed: Vec<String> = match account {
+                    Some(a) => vec![key(vendor, a)],
+                    None => {
+                        let prefix = key(vendor, "");
+                        let mut all = Vec::new();
+                        for row in state.iter().map_err(text)? {
+                            let k = row.map_err(text)?.0.value().to_string();
+                            if k.starts_with(&prefix) {
+                                all.push(k);
+                            }
+                        }
+                        all
+                    }
+                };
+                for k in &doomed {
+                    state.remove(k.as_str()).map_err(text)?;
+                    drop_rows(&mut rows, k, 0, u32::MAX)?;
+                }
+            }
+            Op::Broken(e) => return Err(e.clone()),
+        }
+    }
+    Ok(())
+}
+
+fn open_db(path: &Path) -> Result<Database, String> {
+    Database::create(path).map_err(|e| {
+        format!(
+            "{} is not a mockdesk state database ({e}); move it away or pick another --state-dir",
+            path.display()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests;
