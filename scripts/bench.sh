@@ -4,7 +4,8 @@
 # a warm-up and two measured rounds, each next to a round of the prebuilt-bytes baseline; the
 # report gives req/s, its ratio to those baseline rounds, p50/p99, start-up time, RSS, the same
 # GET over HTTPS against plain HTTP, a soak, a list page's cost as the collection grows, and the
-# cost of --state-dir (scripts/bench_durable.sh).
+# cost of --state-dir (scripts/bench_durable.sh), and heavy searches against everything else
+# (scripts/bench_freeze.sh).
 #
 # BENCH_SECONDS (per round, default 4), BENCH_CONNECTIONS (50), BENCH_THREADS (2),
 # BENCH_PORT (4710), BENCH_SCALES ("100000 1000000"; empty to skip), BENCH_SOAK_SECONDS (a
@@ -210,3 +211,7 @@ fi
 # The cost of --state-dir at the same sizes (its own table).
 echo
 bash scripts/bench_durable.sh
+
+# Heavy searches against everything else (its own table).
+echo
+bash scripts/bench_freeze.sh

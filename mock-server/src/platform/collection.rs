@@ -260,6 +260,16 @@ impl<K: Hash + Eq + Clone + RecordId, T> Collection<K, T> {
         self.items.get_index(i).map(|(_, e)| &e.item)
     }
 
+    /// The id and record at stored position `i`.
+    pub fn entry_at(&self, i: usize) -> Option<(&K, &T)> {
+        self.items.get_index(i).map(|(k, e)| (k, &e.item))
+    }
+
+    /// Where the record `id` stands in the stored order.
+    pub fn position(&self, id: &K) -> Option<usize> {
+        self.items.get_index_of(id)
+    }
+
     /// Every record mutably, with a copy of its id, in order (the next store writes the
     /// collection whole).
     pub fn iter_mut_values(&mut self) -> impl Iterator<Item = (K, &mut T)>

@@ -51,6 +51,23 @@ pub async fn off_workers<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'stat
     }
 }
 
+/// From this many records on, a request that visits a whole collection (a filtered or sorted
+/// list) runs off the async workers; below it, the hop to a blocking thread costs more than
+/// the work.
+pub const LARGE_COLLECTION: usize = 10_000;
+
+/// [`off_workers`] when `heavy`, inline otherwise.
+pub async fn off_workers_if<R: Send + 'static>(
+    heavy: bool,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> R {
+    if heavy {
+        off_workers(f).await
+    } else {
+        f()
+    }
+}
+
 /// Global rate-limit mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

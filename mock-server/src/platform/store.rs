@@ -18,12 +18,17 @@ type Shared<S> = Arc<Slot<S>>;
 
 /// An account's state and the views rendered from it since its last change.
 struct Slot<S> {
-    state: RwLock<S>,
+    /// parking_lot's lock: a reader can hand it straight to a waiting writer
+    /// ([`Tenants::read_stepwise`]), and a waiting writer keeps new readers out.
+    state: parking_lot::RwLock<S>,
     memo: super::memo::Memo,
     /// Which state of the account this is: every state put in place (seeded, imported) gets a
     /// number above every earlier one's, so storage can tell a write to a state that has since
     /// been replaced or dropped from a write to the current one.
     generation: u64,
+    /// How many writes this state has had (bumped under its write lock): a read done in steps
+    /// knows whether a write came in between.
+    writes: AtomicU64,
 }
 
 static GENERATIONS: AtomicU64 = AtomicU64::new(1);
@@ -35,9 +40,10 @@ fn next_generation() -> u64 {
 impl<S> Slot<S> {
     fn new(state: S) -> Shared<S> {
         Arc::new(Slot {
-            state: RwLock::new(state),
+            state: parking_lot::RwLock::new(state),
             memo: Default::default(),
             generation: next_generation(),
+            writes: AtomicU64::new(0),
         })
     }
 }
@@ -112,8 +118,9 @@ impl<S> Tenants<S> {
     /// panicking `f` cannot leave it full); the change is reported after `f`, under the lock.
     pub fn with<R>(&self, account: &str, f: impl FnOnce(&mut S) -> R) -> R {
         let h = self.handle(account);
-        let mut guard = h.state.write().unwrap_or_else(|p| p.into_inner());
+        let mut guard = h.state.write();
         h.memo.forget();
+        h.writes.fetch_add(1, Ordering::Relaxed);
         let out = f(&mut guard);
         if let Some(report) = self.on_change.get() {
             report(Change::Wrote {
@@ -140,8 +147,38 @@ impl<S> Tenants<S> {
         f: impl for<'r> FnOnce(&'r S, super::memo::Rendered<'r>) -> R,
     ) -> R {
         let h = self.handle(account);
-        let guard = h.state.read().unwrap_or_else(|p| p.into_inner());
+        let guard = h.state.read();
         f(&guard, h.memo.for_read())
+    }
+
+    /// A read too long to hold the account's lock through (a search over every record): `step`
+    /// looks at a bounded stretch of the state from `cursor` (`None`: the start), collects
+    /// what it finds in `found`, and returns where the next stretch starts (`None` when done);
+    /// `finish` turns what was found into the answer, under the same lock as the last step,
+    /// told whether a write came in between steps (then what was found may have changed since:
+    /// look it up again). Between steps the lock is let go, so a write waiting for it goes
+    /// first (handed over, and no new reader gets in while a writer waits): a write waits for one step,
+    /// never for the whole read, and the read never starts over.
+    pub fn read_stepwise<C, P, R>(
+        &self,
+        account: &str,
+        mut step: impl FnMut(&S, Option<C>, &mut Vec<P>) -> Option<C>,
+        finish: impl for<'r> FnOnce(&'r S, super::memo::Rendered<'r>, Vec<P>, bool) -> R,
+    ) -> R {
+        let h = self.handle(account);
+        let (mut found, mut cursor, mut seen, mut changed) = (Vec::new(), None, None, false);
+        loop {
+            let guard = h.state.read();
+            let writes = h.writes.load(Ordering::Relaxed);
+            changed |= seen.is_some_and(|s| s != writes);
+            seen = Some(writes);
+            match step(&guard, cursor.take(), &mut found) {
+                None => return finish(&guard, h.memo.for_read(), found, changed),
+                Some(next) => cursor = Some(next),
+            }
+            // A writer waiting gets the lock before this read takes it again.
+            parking_lot::RwLockReadGuard::unlock_fair(guard);
+        }
     }
 
     /// Puts `state` in place of the account's state. The change is reported under the new
@@ -149,7 +186,7 @@ impl<S> Tenants<S> {
     /// it) and after the map of accounts is free again (storing a large state takes long).
     pub fn replace(&self, account: &str, state: S) {
         let slot = Slot::new(state);
-        let guard = slot.state.write().unwrap_or_else(|p| p.into_inner());
+        let guard = slot.state.write();
         self.states
             .write()
             .unwrap_or_else(|p| p.into_inner())
@@ -401,5 +438,33 @@ mod tests {
         assert_eq!(t.with("b", |s| s.clone()), vec![1, 3]);
         t.reset(None);
         assert_eq!(t.with("b", |s| s.clone()), vec![1]);
+    }
+
+    /// A read in steps lets a waiting write in between steps and is told it came.
+    #[test]
+    fn a_stepwise_read_lets_a_write_in_between() {
+        let t = std::sync::Arc::new(Tenants::new(|| vec![1; 4]));
+        let mut writer = None;
+        let (seen, changed) = t.read_stepwise(
+            "a",
+            |s, cursor: Option<usize>, found: &mut Vec<i32>| {
+                let at = cursor.unwrap_or(0);
+                if writer.is_none() {
+                    let t = t.clone();
+                    writer = Some(std::thread::spawn(move || {
+                        t.with("a", |s| s.iter_mut().for_each(|x| *x = 2))
+                    }));
+                    // The writer is now waiting for this step's lock.
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                }
+                found.push(s[at]);
+                (at + 1 < s.len()).then_some(at + 1)
+            },
+            |_, _, found, changed| (found, changed),
+        );
+        writer.unwrap().join().unwrap();
+        assert_eq!(t.read("a", |s| s.clone()), vec![2; 4]);
+        // The write went in between the first step and the second (it waited for one step).
+        assert_eq!((seen, changed), (vec![1, 2, 2, 2], true));
     }
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::chats::ChatAction;
 use super::input::{self, Write};
 use super::models::{Customer, HelpCrunchState};
-use super::search::{parse_search, CHAT_FIELDS, CHAT_SORTS, CUSTOMER_FIELDS, CUSTOMER_SORTS};
+use super::search::{parse_search, Scan, CHAT_FIELDS, CHAT_SORTS, CUSTOMER_FIELDS, CUSTOMER_SORTS};
 use super::views::event_view;
 use super::webhooks::{
     chat_fired, customer_data, customer_fired, message_data, message_event, Fired,
@@ -149,29 +149,44 @@ async fn list_customers(State(hc): Hc, account: Account, q: QueryPairs) -> Answe
     let (sort, desc) = query_sort(&q, CUSTOMER_SORTS)?;
     // A customer's view reads only the account's state (the customer, the tag colours), so
     // pages reuse it until the account's next write.
-    hc.tenants.read_memo(&account.id, |s, memo| {
-        let view = |c| memo.view(CUSTOMER_VIEW, c, |c| s.customer_view(c));
-        if sort.is_none() {
-            // Stored (id) order: only the page's records are visited.
-            let page = s.customers.page(window, desc);
-            return json(&list(&page, data_total(s.customers.len()), |c| view(c)));
-        }
-        let all = s.sorted_customers(sort.as_deref(), desc);
-        paged(&all, window, data_total, view)
-    })
+    let sorted = sort.is_some();
+    let read = move || {
+        hc.tenants.read_memo(&account.id, |s, memo| {
+            let view = |c| memo.view(CUSTOMER_VIEW, c, |c| s.customer_view(c));
+            if sort.is_none() {
+                // Stored (id) order: only the page's records are visited.
+                let page = s.customers.page(window, desc);
+                return json(&list(&page, data_total(s.customers.len()), |c| view(c)));
+            }
+            let all = s.sorted_customers(sort.as_deref(), desc);
+            paged(&all, window, data_total, view)
+        })
+    };
+    // A sort visits every customer: off the async workers.
+    if sorted {
+        off_workers(read).await
+    } else {
+        read()
+    }
 }
 
 async fn search_customers(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let search = parse_search(&body, CUSTOMER_FIELDS, CUSTOMER_SORTS)?;
     let window = offset_limit(body.get("offset"), body.get("limit"), PAGE_RULES)?;
-    // A search visits every customer: off the async workers.
+    // A search visits every customer: off the async workers, in steps (a write to the
+    // account waits for one step, not the whole search).
     off_workers(move || {
-        hc.tenants.read_memo(&account.id, |s, memo| {
-            let found = s.search_customers(&search);
-            paged(&found, window, data_total, |c| {
-                memo.view(CUSTOMER_VIEW, c, |c| s.customer_view(c))
-            })
-        })
+        let scan = Scan::customers(&search);
+        hc.tenants.read_stepwise(
+            &account.id,
+            |s, at, found| scan.customers_step(s, at, found),
+            |s, memo, found, changed| {
+                let found = s.found_customers(&scan, &search, &found, changed);
+                paged(&found, window, data_total, |c| {
+                    memo.view(CUSTOMER_VIEW, c, |c| s.customer_view(c))
+                })
+            },
+        )
     })
     .await
 }
@@ -327,25 +342,43 @@ async fn list_chats(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let (sort, desc) = query_sort(&q, CHAT_SORTS)?;
     // A chat's view reads only the account's state (the chat, its customer, agents and
     // department), so pages reuse it until the account's next write.
-    hc.tenants.read_memo(&account.id, |s, memo| {
-        let all = s.sorted_chats(sort.as_deref(), desc);
-        paged(&all, window, meta_total, |c| {
-            memo.view(CHAT_VIEW, c, |c| s.chat_view(c))
+    let sorted = sort.is_some();
+    let read = move || {
+        hc.tenants.read_memo(&account.id, |s, memo| {
+            let view = |c| memo.view(CHAT_VIEW, c, |c| s.chat_view(c));
+            if sort.is_none() {
+                // Stored order: only the page's records are visited.
+                let page = s.chats.page(window, desc);
+                return json(&list(&page, meta_total(s.chats.len()), |c| view(c)));
+            }
+            let all = s.sorted_chats(sort.as_deref(), desc);
+            paged(&all, window, meta_total, view)
         })
-    })
+    };
+    // A sort visits every chat: off the async workers.
+    if sorted {
+        off_workers(read).await
+    } else {
+        read()
+    }
 }
 
 async fn search_chats(State(hc): Hc, account: Account, JsonObject(body): JsonObject) -> Answer {
     let search = parse_search(&body, CHAT_FIELDS, CHAT_SORTS)?;
     let window = offset_limit(body.get("offset"), body.get("limit"), PAGE_RULES)?;
-    // A search visits every chat: off the async workers.
+    // A search visits every chat: off the async workers, in steps.
     off_workers(move || {
-        hc.tenants.read_memo(&account.id, |s, memo| {
-            let found = s.search_chats(&search);
-            paged(&found, window, meta_total, |c| {
-                memo.view(CHAT_VIEW, c, |c| s.chat_view(c))
-            })
-        })
+        let scan = Scan::chats(&search);
+        hc.tenants.read_stepwise(
+            &account.id,
+            |s, at, found| scan.chats_step(s, at, found),
+            |s, memo, found, changed| {
+                let found = s.found_chats(&scan, &search, &found, changed);
+                paged(&found, window, meta_total, |c| {
+                    memo.view(CHAT_VIEW, c, |c| s.chat_view(c))
+                })
+            },
+        )
     })
     .await
 }

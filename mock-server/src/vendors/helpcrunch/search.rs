@@ -380,16 +380,27 @@ impl HelpCrunchState {
         }
     }
 
+    /// Every customer `search` finds, in its order (all steps of a [`Scan`] at once).
     pub fn search_customers(&self, search: &Search) -> Vec<&Customer> {
-        let filters = prepare(search, |f| f.value.clone());
-        self.sorted_customers(search.sort.as_deref(), search.descending)
-            .into_iter()
-            .filter(|c| {
-                combine(search.any, &filters, |f| {
-                    matches(&self.customer_field(c, f.field), f)
-                })
-            })
-            .collect()
+        let scan = Scan::customers(search);
+        let found = scan.run(|at, found| scan.customers_step(self, at, found));
+        self.found_customers(&scan, search, &found, false)
+    }
+
+    /// The customers a scan found, in the search's order. After a write in between steps,
+    /// each is looked up and tested again (it may have changed or gone since).
+    pub fn found_customers(
+        &self,
+        scan: &Scan,
+        search: &Search,
+        found: &[i64],
+        changed: bool,
+    ) -> Vec<&Customer> {
+        let mut v = scan.found(&self.customers, found, changed, |c, f| {
+            self.customer_field(c, f)
+        });
+        super::customers::order_customers(&mut v, search.sort.as_deref(), search.descending);
+        v
     }
 
     fn chat_field<'a>(&'a self, c: &'a Chat, field: &str) -> Got<'a> {
@@ -414,7 +425,47 @@ impl HelpCrunchState {
         }
     }
 
+    /// Every chat `search` finds, in its order (all steps of a [`Scan`] at once).
     pub fn search_chats(&self, search: &Search) -> Vec<&Chat> {
+        let scan = Scan::chats(search);
+        let found = scan.run(|at, found| scan.chats_step(self, at, found));
+        self.found_chats(&scan, search, &found, false)
+    }
+
+    /// The chats a scan found, in the search's order (see [`Self::found_customers`]).
+    pub fn found_chats(
+        &self,
+        scan: &Scan,
+        search: &Search,
+        found: &[i64],
+        changed: bool,
+    ) -> Vec<&Chat> {
+        let mut v = scan.found(&self.chats, found, changed, |c, f| self.chat_field(c, f));
+        super::chats::order_chats(&mut v, search.sort.as_deref(), search.descending);
+        v
+    }
+}
+
+/// How many records one step of a search looks at: a write waits for at most one step of a
+/// search running on its account (see `Tenants::read_stepwise`).
+pub const STEP: usize = 16_384;
+
+/// A search made ready to run over a collection in steps: each step collects the stored
+/// positions of the records that match.
+pub struct Scan<'s> {
+    any: bool,
+    filters: Vec<Prepared<'s>>,
+}
+
+impl<'s> Scan<'s> {
+    pub fn customers(search: &'s Search) -> Self {
+        Self {
+            any: search.any,
+            filters: prepare(search, |f| f.value.clone()),
+        }
+    }
+
+    pub fn chats(search: &'s Search) -> Self {
         let filters = prepare(search, |f| {
             if f.field == "chats.status" {
                 // Compare statuses in canonical spelling.
@@ -426,15 +477,106 @@ impl HelpCrunchState {
                 f.value.clone()
             }
         });
-        self.sorted_chats(search.sort.as_deref(), search.descending)
-            .into_iter()
-            .filter(|c| {
-                combine(search.any, &filters, |f| {
-                    matches(&self.chat_field(c, f.field), f)
-                })
-            })
+        Self {
+            any: search.any,
+            filters,
+        }
+    }
+
+    /// Runs every step in a row (for callers that hold the state throughout).
+    fn run(&self, mut step: impl FnMut(Option<At>, &mut Vec<i64>) -> Option<At>) -> Vec<i64> {
+        let (mut found, mut at) = (Vec::new(), None);
+        loop {
+            match step(at, &mut found) {
+                Some(next) => at = Some(next),
+                None => return found,
+            }
+        }
+    }
+
+    fn test<'r, T>(&self, r: &'r T, field: &impl Fn(&'r T, &str) -> Got<'r>) -> bool {
+        combine(self.any, &self.filters, |f| matches(&field(r, f.field), f))
+    }
+
+    /// One step: up to [`STEP`] records from `at` (`None`: the start), the ids of those that
+    /// match into `found`; where the next step starts. A step finds its place again by the id
+    /// it stopped at, so records written between steps do not shift it.
+    fn step<'r, T>(
+        &self,
+        records: &'r crate::platform::store::Collection<i64, T>,
+        at: Option<At>,
+        found: &mut Vec<i64>,
+        field: impl Fn(&'r T, &str) -> Got<'r>,
+    ) -> Option<At> {
+        let from = match at {
+            None => 0,
+            Some(At { position, id }) => match records.entry_at(position) {
+                Some((k, _)) if *k == id => position,
+                // Moved (a record before it was removed or put in front) or gone.
+                _ => records.position(&id).unwrap_or(position),
+            },
+        };
+        let end = from.saturating_add(STEP).min(records.len());
+        for i in from..end {
+            if let Some((id, r)) = records.entry_at(i) {
+                if self.test(r, &field) {
+                    found.push(*id);
+                }
+            }
+        }
+        let (id, _) = records.entry_at(end)?;
+        Some(At {
+            position: end,
+            id: *id,
+        })
+    }
+
+    /// The records found (by id), tested again when a write came in between steps.
+    fn found<'r, T>(
+        &self,
+        records: &'r crate::platform::store::Collection<i64, T>,
+        found: &[i64],
+        changed: bool,
+        field: impl Fn(&'r T, &str) -> Got<'r>,
+    ) -> Vec<&'r T> {
+        if !changed {
+            return found.iter().filter_map(|id| records.get(id)).collect();
+        }
+        let mut seen = std::collections::HashSet::with_capacity(found.len());
+        found
+            .iter()
+            .filter(|id| seen.insert(**id))
+            .filter_map(|id| records.get(id))
+            .filter(|r| self.test(*r, &field))
             .collect()
     }
+
+    /// One step over the customers (see [`Scan::step`]).
+    pub fn customers_step(
+        &self,
+        s: &HelpCrunchState,
+        at: Option<At>,
+        found: &mut Vec<i64>,
+    ) -> Option<At> {
+        self.step(&s.customers, at, found, |c, f| s.customer_field(c, f))
+    }
+
+    /// One step over the chats (see [`Scan::step`]).
+    pub fn chats_step(
+        &self,
+        s: &HelpCrunchState,
+        at: Option<At>,
+        found: &mut Vec<i64>,
+    ) -> Option<At> {
+        self.step(&s.chats, at, found, |c, f| s.chat_field(c, f))
+    }
+}
+
+/// Where a search's next step starts: a stored position and the id found there.
+#[derive(Debug, Clone, Copy)]
+pub struct At {
+    position: usize,
+    id: i64,
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::extract::{JsonObject, QueryPairs};
 use crate::platform::pagination::slice;
 use crate::platform::view::{json, json_with, list, Data, Envelope};
+use crate::platform::{off_workers_if, LARGE_COLLECTION};
 
 type Hc = State<Arc<Hipcall>>;
 type Answer = ApiResult<Response>;
@@ -248,11 +249,17 @@ async fn list_calls(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let lq = parse(&q, &CALLS)?;
     // A call's view reads only the account's state (the call, its contact's company), so
     // pages reuse it until the account's next write.
-    hc.tenants.read_memo(&account.id, |s, memo| {
-        page(&s.v3_calls(&lq, memo), &lq, |c| {
-            memo.view(CALL_VIEW, c, |c| s.v3_call(c))
+    let heavy = hc
+        .tenants
+        .read(&account.id, |s| s.cdrs.len() >= LARGE_COLLECTION);
+    off_workers_if(heavy, move || {
+        hc.tenants.read_memo(&account.id, |s, memo| {
+            page(&s.v3_calls(&lq, memo), &lq, |c| {
+                memo.view(CALL_VIEW, c, |c| s.v3_call(c))
+            })
         })
     })
+    .await
 }
 
 async fn get_call(
@@ -457,11 +464,17 @@ async fn list_dispositions(State(hc): Hc, account: Account, q: QueryPairs) -> An
 
 async fn list_tasks(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let lq = parse(&q, &TASKS)?;
-    hc.tenants.read_memo(&account.id, |s, memo| {
-        page(&s.v3_tasks(&lq), &lq, |t| {
-            memo.view(TASK_VIEW, t, |t| s.v3_task(t))
+    let heavy = hc
+        .tenants
+        .read(&account.id, |s| s.tasks.len() >= LARGE_COLLECTION);
+    off_workers_if(heavy, move || {
+        hc.tenants.read_memo(&account.id, |s, memo| {
+            page(&s.v3_tasks(&lq), &lq, |t| {
+                memo.view(TASK_VIEW, t, |t| s.v3_task(t))
+            })
         })
     })
+    .await
 }
 
 async fn create_task(State(hc): Hc, account: Account, JsonObject(b): JsonObject) -> Answer {
@@ -1204,11 +1217,17 @@ async fn get_template(
 
 async fn list_conversations(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let lq = parse(&q, &CONVERSATIONS)?;
-    hc.tenants.read_memo(&account.id, |s, memo| {
-        page(&s.v3_conversations(&lq, memo), &lq, |c| {
-            memo.view(CONVERSATION_VIEW, c, |c| s.v3_conversation(c))
+    let heavy = hc.tenants.read(&account.id, |s| {
+        s.v3.conversations.len() >= LARGE_COLLECTION
+    });
+    off_workers_if(heavy, move || {
+        hc.tenants.read_memo(&account.id, |s, memo| {
+            page(&s.v3_conversations(&lq, memo), &lq, |c| {
+                memo.view(CONVERSATION_VIEW, c, |c| s.v3_conversation(c))
+            })
         })
     })
+    .await
 }
 
 async fn get_conversation(
