@@ -551,7 +551,7 @@ impl<'s> Scan<'s> {
             .collect()
     }
 
-    /// One step over the customers (see [`Scan::step`]).
+    /// One step over the customers: up to [`STEP`] records from `at` (`None`: the start).
     pub fn customers_step(
         &self,
         s: &HelpCrunchState,
@@ -561,7 +561,7 @@ impl<'s> Scan<'s> {
         self.step(&s.customers, at, found, |c, f| s.customer_field(c, f))
     }
 
-    /// One step over the chats (see [`Scan::step`]).
+    /// One step over the chats: up to [`STEP`] records from `at` (`None`: the start).
     pub fn chats_step(
         &self,
         s: &HelpCrunchState,
