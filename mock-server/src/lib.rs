@@ -73,7 +73,12 @@ pub use state::{AppState, SetupError};
 /// The path-prefix router: every surface under `/{vendor}{real path}`, the admin API under
 /// `/__admin`, and a JSON 404 elsewhere.
 pub fn app(state: &AppState) -> Router {
-    let mut router = Router::new().nest(ADMIN_PREFIX, admin::router(state.clone()));
+    let mut router = Router::new()
+        .nest(ADMIN_PREFIX, admin::router(state.clone()))
+        .route(
+            "/__media/recordings/{file}",
+            axum::routing::get(platform::media::serve_recording),
+        );
     for (dialect, r) in state.dialects.iter().zip(state.routers.iter()) {
         // `nest_service` covers `prefix`, `prefix/` and `prefix/…`.
         router = router.nest_service(&dialect.info().prefix(), r.clone());

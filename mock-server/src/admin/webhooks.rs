@@ -115,6 +115,7 @@ pub async fn redeliver(State(st): State<AppState>, Path(id): Path<String>) -> Ad
 pub async fn simulate(
     State(st): State<AppState>,
     Path((surface, scenario)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> AdminResult {
     let mut params = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
@@ -125,7 +126,9 @@ pub async fn simulate(
         Some(_) => return Err(bad_request("account must be a string")),
     };
     let backend = super::backend(&st, vendor)?;
-    match backend.simulate(&scenario, &account, &params) {
+    // Links the scenario hands out point where this caller reached mockdesk.
+    let base = crate::platform::surface::client_base(&headers, "");
+    match backend.simulate(&scenario, &account, &params, &base) {
         None => Err(not_found(format!("surface {surface} has no scenarios"))),
         Some(Err(e)) if e.starts_with("unknown scenario") => Err(not_found(e)),
         Some(Err(e)) => Err(bad_request(e)),

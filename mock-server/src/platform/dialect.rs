@@ -209,11 +209,13 @@ pub trait Backend: Send + Sync + 'static {
     fn store_in(&self, durable: std::sync::Arc<super::durable::Durable>);
 
     /// Runs a vendor-side scenario for an account; `None` when the vendor has none.
+    /// `base_url` is where the caller reached mockdesk (links the scenario hands out).
     fn simulate(
         &self,
         _scenario: &str,
         _account: &str,
         _params: &serde_json::Map<String, Value>,
+        _base_url: &str,
     ) -> Option<Result<Value, String>> {
         None
     }

@@ -13,6 +13,7 @@ pub mod faults;
 pub mod input;
 pub mod journal;
 pub mod json;
+pub mod media;
 pub mod memo;
 pub mod outbound;
 pub mod pagination;

@@ -243,11 +243,14 @@ pub struct VendorState<S> {
 
 /// A vendor's vendor-side events (`POST /__admin/simulate/{surface}/{scenario}`): changes the
 /// account's state as the vendor would, emits the webhooks, and answers what it did.
+/// Arguments: the state, the scenario, the account, its parameters, and the base URL the
+/// caller reached mockdesk at (for links the scenario hands out, such as recordings).
 pub type Simulator<S> = fn(
     &VendorState<S>,
     &str,
     &str,
     &serde_json::Map<String, serde_json::Value>,
+    &str,
 ) -> Result<serde_json::Value, String>;
 
 impl<S> VendorState<S> {
@@ -417,8 +420,10 @@ impl<S: Serialize + serde::de::DeserializeOwned + Send + Sync + 'static> super::
         scenario: &str,
         account: &str,
         params: &serde_json::Map<String, serde_json::Value>,
+        base_url: &str,
     ) -> Option<Result<serde_json::Value, String>> {
-        self.simulator.map(|f| f(self, scenario, account, params))
+        self.simulator
+            .map(|f| f(self, scenario, account, params, base_url))
     }
 }
 

@@ -769,10 +769,15 @@ fn prepend(req: &mut Request, route: &Route) {
     }
 }
 
+/// Paths mockdesk itself answers on every listener: the admin API and media.
+fn platform_path(path: &str) -> bool {
+    path.starts_with(ADMIN_PREFIX) || path.starts_with(super::media::MEDIA_PREFIX)
+}
+
 /// Routes by `Host`: a request to a vendor's real host (port ignored) is served by that
 /// surface as if it had come with the path prefix. Admin paths are never rewritten.
 pub fn route_by_host(mut req: Request, table: &[Route]) -> Request {
-    if req.uri().path().starts_with(ADMIN_PREFIX) {
+    if platform_path(req.uri().path()) {
         return req;
     }
     let host =
@@ -800,7 +805,7 @@ pub fn route_by_host(mut req: Request, table: &[Route]) -> Request {
 
 /// For a surface's own port: every non-admin path is the vendor's own path.
 pub fn route_to_surface(mut req: Request, route: &Route) -> Request {
-    if !req.uri().path().starts_with(ADMIN_PREFIX) {
+    if !platform_path(req.uri().path()) {
         prepend(&mut req, route);
         trim_slash(&mut req, std::slice::from_ref(route));
     }

@@ -365,7 +365,16 @@ async fn hipcall_simulated_calls() {
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(detail["data"], *hangup);
+    // The same call as the API shows it, in the webhooks' form: `call_flow` timestamps in Unix
+    // seconds, without the list-only fields.
+    let mut expected = detail["data"].clone();
+    for k in ["team_touch_at", "company_id"] {
+        expected.as_object_mut().unwrap().shift_remove(k);
+    }
+    for step in expected["call_flow"].as_array_mut().unwrap() {
+        step["timestamp"] = json!(secs(step["timestamp"].as_str().unwrap()));
+    }
+    assert_eq!(*hangup, expected);
     let (_, cdrs) = s.get_json("/cdrs").await;
     assert_eq!(cdrs["data"][0]["uuid"], uuid.as_str());
     s.admin(Method::POST, "/simulate/hipcall/missed_call", None)
@@ -625,4 +634,128 @@ async fn webhook_flag_subscribes() {
             .len()
             > 10
     );
+}
+
+/// Hipcall's `call_init`, held to the "call start" payload Hipcall documents
+/// (`fixtures/hipcall-webhooks/call_init.json`): the same fields, null where it is null, the
+/// same JSON type where it has a value — `call_flow[].timestamp` in Unix seconds while
+/// `started_at` is an ISO string. Then `call_hangup` fills what is known at the end.
+#[tokio::test]
+async fn hipcall_call_init_is_the_documented_payload() {
+    let documented: Value = serde_json::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/hipcall-webhooks/call_init.json"
+    )))
+    .unwrap();
+    let s = Server::start().await;
+    let (r, url) = receiver().await;
+    subscribe(&s, json!({"surface": "hipcall-v3", "url": url})).await;
+    for scenario in ["outbound_call", "inbound_call", "missed_call"] {
+        let before = r.got.lock().unwrap().len();
+        s.admin(
+            Method::POST,
+            &format!("/simulate/hipcall-v3/{scenario}"),
+            None,
+        )
+        .await;
+        let got = wait_for(&r, before + if scenario == "missed_call" { 2 } else { 3 }).await;
+        let init = &got[before].body;
+        assert_eq!(init["event"], "call_init");
+        let (want, have) = (
+            documented["data"].as_object().unwrap(),
+            init["data"].as_object().unwrap(),
+        );
+        let keys = |m: &serde_json::Map<String, Value>| {
+            let mut k: Vec<String> = m.keys().cloned().collect();
+            k.sort();
+            k
+        };
+        assert_eq!(keys(have), keys(want), "{scenario}: the documented fields");
+        let kind = |v: &Value| match v {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        for (k, w) in want {
+            assert_eq!(
+                kind(&have[k]),
+                kind(w),
+                "{scenario}: {k} is {} ({})",
+                have[k],
+                w
+            );
+        }
+        let step = &have["call_flow"][0];
+        assert_eq!(step["action"], "init");
+        assert!(step["timestamp"].is_i64(), "{scenario}: {step}");
+        let hangup = &got.last().unwrap().body;
+        assert_eq!(hangup["event"], "call_hangup");
+        for k in ["ended_at", "hangup_by", "caller_type"] {
+            assert!(hangup["data"][k].is_string(), "{scenario}: {k} at hangup");
+        }
+        for k in ["call_duration", "first_touch_duration"] {
+            assert!(hangup["data"][k].is_i64(), "{scenario}: {k} at hangup");
+        }
+        assert!(hangup["data"]["missing_call"].is_boolean());
+        assert!(hangup["data"]["call_flow"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["timestamp"].is_i64()));
+    }
+}
+
+/// A simulated answered call's `record_url` downloads: a WAV on mockdesk's own address (where
+/// the scenario's caller reached it), the same link in the API and in `call_hangup`; a missed
+/// call has none.
+#[tokio::test]
+async fn hipcall_recordings_download() {
+    let s = Server::start().await;
+    let res: Value = s
+        .admin(Method::POST, "/simulate/hipcall-v3/inbound_call", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let uuid = res["result"]["call"].as_str().unwrap();
+    let (_, calls) = s
+        .surface("hipcall-v3")
+        .call(Method::GET, "/calls", None)
+        .await;
+    let call = calls["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["uuid"] == uuid)
+        .unwrap();
+    let url = call["record_url"].as_str().unwrap();
+    assert!(url.starts_with(&s.url("/__media/recordings/")), "{url}");
+    let r = reqwest::get(url).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "audio/wav");
+    let audio = r.bytes().await.unwrap();
+    assert_eq!((&audio[0..4], &audio[8..12]), (&b"RIFF"[..], &b"WAVE"[..]));
+    let le32 = |at: usize| u32::from_le_bytes(audio[at..at + 4].try_into().unwrap());
+    assert_eq!(
+        le32(40) as usize,
+        audio.len() - 44,
+        "the data chunk fills the file"
+    );
+    assert!(audio.len() > 8_000, "about a second of audio");
+    // No credentials needed (a pre-signed link); an unknown shape is a 404.
+    let r = reqwest::get(s.url("/__media/recordings/../x.wav"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    s.admin(Method::POST, "/simulate/hipcall-v3/missed_call", None)
+        .await;
+    let (_, calls) = s
+        .surface("hipcall-v3")
+        .call(Method::GET, "/calls", None)
+        .await;
+    assert_eq!(calls["data"][0]["missing_call"], true);
+    assert_eq!(calls["data"][0]["record_url"], Value::Null);
 }

@@ -55,6 +55,7 @@ pub fn simulate(
     scenario: &str,
     account: &str,
     params: &Map<String, Value>,
+    _base_url: &str,
 ) -> Result<Value, String> {
     if scenario != "widget_contact" {
         return Err(format!(

@@ -209,6 +209,7 @@ pub fn simulate(
     scenario: &str,
     account: &str,
     params: &Map<String, Value>,
+    _base_url: &str,
 ) -> Result<Value, String> {
     if scenario != "customer_chat" {
         return Err(format!(

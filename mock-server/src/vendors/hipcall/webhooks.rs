@@ -47,20 +47,64 @@ fn value(v: impl serde::Serialize) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
+/// Fields of the v3 call object the documented webhook payloads do not have (the list API's
+/// capture does).
+const NOT_IN_WEBHOOKS: &[&str] = &["team_touch_at", "company_id"];
+
+/// Null until the call has ended (in `call_init` and `call_bridged`).
+const KNOWN_AT_HANGUP: &[&str] = &[
+    "ended_at",
+    "call_duration",
+    "first_touch_duration",
+    "missing_call",
+    "missing_call_reason",
+    "hangup_by",
+    "credited",
+    "record_url",
+    "voicemail_id",
+    "voicemail_type",
+    "voicemail_url",
+    "callback_time",
+    "callback_cdr_uuid",
+    "callback_user_id",
+];
+
+/// Also null in `call_init`, as the documented "call start" shows: who the call reached and
+/// who handles it are not known yet.
+const KNOWN_AFTER_INIT: &[&str] = &[
+    "answered_at",
+    "bridged_at",
+    "caller_id",
+    "caller_type",
+    "callee_id",
+    "user_id",
+    "contact_id",
+    "related_id",
+    "related_type",
+];
+
+/// An ISO timestamp as the webhooks' `call_flow` carries it: Unix seconds.
+fn unix_seconds(v: &Value) -> Value {
+    v.as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map_or(Value::Null, |t| json!(t.timestamp()))
+}
+
 /// `call_init`, `call_bridged` (when answered) and `call_hangup` for a finished call: the v3
-/// call object as it stood at each stage.
+/// call object as it stood at each stage, in the documented webhook form (`call_flow`
+/// timestamps in Unix seconds, no list-only fields, null what is not known yet).
 pub fn call_events(s: &HipcallState, c: &Cdr) -> Fired {
-    let full = value(s.v3_call(c));
-    let mut init = full.clone();
-    let mut bridged = full.clone();
-    for stage in [&mut init, &mut bridged] {
-        stage["ended_at"] = Value::Null;
-        stage["call_duration"] = json!(0);
-        stage["hangup_by"] = Value::Null;
+    let mut full = value(s.v3_call(c));
+    if let Some(o) = full.as_object_mut() {
+        for k in NOT_IN_WEBHOOKS {
+            o.shift_remove(*k);
+        }
     }
-    init["answered_at"] = Value::Null;
-    init["bridged_at"] = Value::Null;
-    let flow = full["call_flow"].as_array().cloned().unwrap_or_default();
+    let mut flow = full["call_flow"].as_array().cloned().unwrap_or_default();
+    for step in &mut flow {
+        step["timestamp"] = unix_seconds(&step["timestamp"]);
+    }
+    full["call_flow"] = Value::Array(flow.clone());
     let upto = |action: &str| -> Value {
         // The flow is newest first: keep the steps from `action` back to the start.
         let start = flow
@@ -69,8 +113,16 @@ pub fn call_events(s: &HipcallState, c: &Cdr) -> Fired {
             .unwrap_or(flow.len());
         Value::Array(flow[start..].to_vec())
     };
-    init["call_flow"] = upto("init");
+    let mut bridged = full.clone();
+    for k in KNOWN_AT_HANGUP {
+        bridged[*k] = Value::Null;
+    }
     bridged["call_flow"] = upto("bridge");
+    let mut init = bridged.clone();
+    for k in KNOWN_AFTER_INIT {
+        init[*k] = Value::Null;
+    }
+    init["call_flow"] = upto("init");
     let mut out = vec![("call_init", init)];
     if c.bridged_at.is_some() {
         out.push(("call_bridged", bridged));
@@ -127,6 +179,7 @@ pub fn simulate(
     scenario: &str,
     account: &str,
     params: &Map<String, Value>,
+    base_url: &str,
 ) -> Result<Value, String> {
     let (direction, missed) = match scenario {
         "inbound_call" => (1, false),
@@ -205,7 +258,9 @@ pub fn simulate(
             callee_id: if missed { None } else { callee_id },
             callee_type: if missed { None } else { callee_type },
             callee_number,
-            record_url: (!missed).then(|| format!("https://recordings.mockdesk.local/{uuid}.mp3")),
+            // A recording that downloads (a short generated WAV on mockdesk's own address),
+            // shaped like the vendor's pre-signed link; only answered calls have one.
+            record_url: (!missed).then(|| crate::platform::media::recording_url(base_url, &uuid)),
             hangup_by: if missed { 2 } else { 1 },
             voicemail_type: None,
             voicemail_id: None,

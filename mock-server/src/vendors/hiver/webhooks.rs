@@ -88,6 +88,7 @@ pub fn simulate(
     scenario: &str,
     account: &str,
     params: &Map<String, Value>,
+    _base_url: &str,
 ) -> Result<Value, String> {
     if scenario != "email_arrives" {
         return Err(format!(
