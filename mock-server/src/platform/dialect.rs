@@ -61,6 +61,10 @@ pub struct Dialect {
     pub documented: &'static [Window],
     /// The vendor's status and JSON body for a neutral error.
     pub render_error: fn(&ApiError) -> (StatusCode, Value),
+    /// Path segments that name a collection, with the resource name the surface's own
+    /// not-found errors use (`("customers", "Customer")`): an injected 404 on
+    /// `/customers/7` then reads as the surface's own for a missing customer 7.
+    pub resources: &'static [(&'static str, &'static str)],
     /// The surface's OpenAPI document (`fixtures/schemas/<surface>.openapi.json`).
     pub openapi: &'static str,
     /// Every documented operation with the requests that exercise it (reads first, then
@@ -90,6 +94,18 @@ pub struct Framework {
 }
 
 impl Dialect {
+    /// The record a path addresses, as the surface names it in a not-found error: the last
+    /// `/{collection}/{id}` pair whose collection is in [`Dialect::resources`].
+    pub fn record_of(&self, path: &str) -> Option<(&'static str, String)> {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        segments.windows(2).rev().find_map(|pair| {
+            self.resources
+                .iter()
+                .find(|(collection, _)| *collection == pair[0])
+                .map(|(_, resource)| (*resource, pair[1].to_string()))
+        })
+    }
+
     /// The methods the surface's OpenAPI document serves at `path` (relative to the surface
     /// root), in the order a framework lists them: GET (and HEAD), POST, PUT, PATCH, DELETE.
     pub fn allowed_methods(&self, path: &str) -> Vec<String> {

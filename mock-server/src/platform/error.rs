@@ -97,6 +97,19 @@ pub enum ApiError {
     },
     #[error("internal error")]
     Internal,
+    /// A failure of this status with nothing particular to say (an injected fault): each
+    /// dialect answers it in the form its own errors of that kind take.
+    #[error("status {status}")]
+    Status { status: StatusCode },
+}
+
+impl ApiError {
+    /// The reason phrase of a [`ApiError::Status`] (`Service Unavailable`) and its snake-case
+    /// code (`service_unavailable`), for dialects that show both.
+    pub fn reason(status: StatusCode) -> (&'static str, String) {
+        let reason = status.canonical_reason().unwrap_or("Error");
+        (reason, reason.to_ascii_lowercase().replace([' ', '-'], "_"))
+    }
 }
 
 impl ApiError {
@@ -132,6 +145,7 @@ impl ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Vendor { status, .. } => *status,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Status { status } => *status,
         }
     }
 }

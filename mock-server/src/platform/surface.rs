@@ -507,12 +507,22 @@ async fn guard(
                     let method = req.method().clone();
                     // Boxed: a fault's future is large, and the edge's own would carry its
                     // size on every request.
-                    Box::pin(inject(ctx, hit, &method, req, route)).await
+                    Box::pin(inject(ctx, hit, &method, req, route, decision)).await
                 }
             }
         }
     };
-    if let Some(d) = decision {
+    if let Some(mut d) = decision {
+        // An injected 429 carries the throttle's headers with the throttle's meaning: none
+        // left, and the reset its Retry-After names.
+        if let (Some(_), Some(PendingError(ApiError::RateLimited { retry_after }))) = (
+            res.extensions().get::<InjectedFault>(),
+            res.extensions().get::<PendingError>(),
+        ) {
+            d.allowed = false;
+            d.remaining = 0;
+            d.reset_after = *retry_after;
+        }
         rate_headers(info, &ctx.platform, &d, res.headers_mut());
     }
     (res, Some(account))
@@ -530,8 +540,14 @@ async fn inject(
     method: &Method,
     req: Request,
     route: Matched<'_>,
+    decision: Option<super::rate_limit::Decision>,
 ) -> Response {
     let read = matches!(*method, Method::GET | Method::HEAD);
+    // What the surface's own error for the same situation would name.
+    let situation = Situation {
+        record: ctx.dialect.record_of(req.uri().path()),
+        window_resets_in: decision.map(|d| d.reset_after.max(1)),
+    };
     let handled = hit.after_write
         || matches!(hit.effect, Effect::Latency { .. })
         || (read && matches!(hit.effect, Effect::Truncate | Effect::Malformed));
@@ -556,7 +572,7 @@ async fn inject(
         }
         Effect::Status { status } => {
             let _ = run(req).await;
-            injected_error(*status).into_response()
+            injected_error(*status, situation).into_response()
         }
         Effect::RateLimited { retry_after } => {
             let _ = run(req).await;
@@ -604,24 +620,32 @@ fn unreachable_response() -> Response {
 }
 
 /// The neutral error an injected status renders as, in the vendor's own body.
-fn injected_error(status: u16) -> ApiError {
+/// What an injected error borrows from the request, so it reads as the surface's own.
+struct Situation {
+    /// The record the path addresses (resource name, id).
+    record: Option<(&'static str, String)>,
+    /// When the rate-limit window in force resets (`None`: no limit in force).
+    window_resets_in: Option<u64>,
+}
+
+/// The neutral error an injected status becomes: the surface's own 401 (a bad token), 404 (the
+/// addressed record missing), 429 (the throttle, resetting with the current window), 500; any
+/// other status in the form the surface's own errors of that kind take.
+fn injected_error(status: u16, situation: Situation) -> ApiError {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match status {
         400 => ApiError::not_understood(),
         401 => ApiError::Unauthenticated { missing: false },
-        404 => ApiError::not_found("Record", ""),
-        413 => ApiError::PayloadTooLarge { limit: 0 },
-        429 => ApiError::RateLimited { retry_after: 60 },
-        500 => ApiError::Internal,
-        _ => ApiError::Vendor {
-            code: code
-                .canonical_reason()
-                .unwrap_or("error")
-                .to_ascii_lowercase()
-                .replace(' ', "_"),
-            status: code,
-            message: code.canonical_reason().unwrap_or("Error").to_string(),
+        404 => match situation.record {
+            Some((resource, id)) => ApiError::NotFound { resource, id },
+            None => ApiError::not_found("Record", ""),
         },
+        413 => ApiError::PayloadTooLarge { limit: 0 },
+        429 => ApiError::RateLimited {
+            retry_after: situation.window_resets_in.unwrap_or(60),
+        },
+        500 => ApiError::Internal,
+        _ => ApiError::Status { status: code },
     }
 }
 

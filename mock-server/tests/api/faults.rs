@@ -37,9 +37,13 @@ async fn status_in_the_vendor_body_then_expires() {
     let r = get(&s, "/customers/1").send().await.unwrap();
     assert_eq!(r.status(), 503);
     let v: Value = r.json().await.unwrap();
+    // The documented shape of HelpCrunch's errors: a request entry, then the reason.
     assert_eq!(
         v,
-        json!({"errors": [{"code": "service_unavailable", "message": "Service Unavailable"}]})
+        json!({"errors": [
+            {"code": "invalid_request", "message": "Invalid request"},
+            {"code": "service_unavailable", "message": "Service Unavailable"}
+        ]})
     );
     assert_eq!(get(&s, "/customers/1").send().await.unwrap().status(), 200);
     assert_eq!(
@@ -331,4 +335,156 @@ async fn journal_filters_and_count() {
         .status(),
         400
     );
+}
+
+/// An injected failure reads as the surface's own answer for the same situation: 401 as a bad
+/// token, 404 as the addressed record missing, 429 as the throttle (same body, the same
+/// rate-limit headers, none left), and every other status in the shape of the surface's own
+/// errors — on every surface.
+#[tokio::test]
+async fn injected_errors_read_as_the_surface_own() {
+    let s = Server::start().await;
+    // (surface, path prefix, token, a list, a record that does not exist)
+    let surfaces = [
+        (
+            "helpcrunch",
+            "/helpcrunch/v1",
+            HC,
+            "/customers",
+            "/customers/999999",
+        ),
+        (
+            "hipcall",
+            "/hipcall/api/v20211124",
+            "hipcall-test-token",
+            "/users",
+            "/users/999999",
+        ),
+        (
+            "hipcall-v3",
+            "/hipcall/api/v3",
+            "hipcall-test-token",
+            "/users",
+            "/users/999999",
+        ),
+        (
+            "chative",
+            "/chative/v1.0",
+            "chative-test-token",
+            "/contacts",
+            "/contacts/nobody",
+        ),
+        (
+            "hiver",
+            "/hiver/v1",
+            "hiver-test-token",
+            "/inboxes",
+            "/inboxes/999999",
+        ),
+        (
+            "hiver-tutorial",
+            "/hiver/api/v1",
+            "hiver-test-token",
+            "/mailboxes",
+            "/conversations/999999",
+        ),
+    ];
+    let limited = [
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+        "retry-after",
+    ];
+    let call = |prefix: &str, path: &str, token: &str| {
+        let req = s
+            .client
+            .get(s.url(&format!("{prefix}{path}")))
+            .bearer_auth(token);
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            let headers: Vec<(String, String)> = limited
+                .iter()
+                .filter_map(|h| {
+                    r.headers()
+                        .get(*h)
+                        .map(|v| (h.to_string(), v.to_str().unwrap().to_string()))
+                })
+                .collect();
+            (status, headers, r.json::<Value>().await.unwrap())
+        }
+    };
+    // The JSON's shape: keys and kinds, not the text.
+    fn shape(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, v)| (k.clone(), shape(v))).collect())
+            }
+            Value::Array(a) => Value::Array(a.iter().map(shape).collect()),
+            Value::String(_) => json!("string"),
+            Value::Number(_) => json!("number"),
+            other => other.clone(),
+        }
+    }
+    let names = |h: &[(String, String)]| h.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+    for (surface, prefix, token, list, missing) in surfaces {
+        let path = format!("/rate-limits/{surface}");
+        let limit = |n: u32| {
+            s.admin(
+                Method::PUT,
+                &path,
+                Some(json!({"mode": "custom", "windows": [{"limit": n, "seconds": 60}]})),
+            )
+        };
+        assert_eq!(limit(1000).await.status(), 200);
+        let inject = |status: u16| {
+            fault(
+                &s,
+                json!({"match": {"surface": surface}, "effect": {"type": "status", "status": status}, "times": 1}),
+            )
+        };
+        let (own_status, _, own_401) = call(prefix, list, "not-a-token").await;
+        assert_eq!(own_status, 401, "{surface}");
+        inject(401).await;
+        let (status, _, body) = call(prefix, list, token).await;
+        assert_eq!((status, &body), (401, &own_401), "{surface}: 401");
+
+        let (own_status, _, own_404) = call(prefix, missing, token).await;
+        assert_eq!(own_status, 404, "{surface}");
+        inject(404).await;
+        let (status, _, body) = call(prefix, missing, token).await;
+        assert_eq!((status, &body), (404, &own_404), "{surface}: 404");
+
+        for status in [502, 503, 504] {
+            inject(status).await;
+            let (got, _, body) = call(prefix, list, token).await;
+            assert_eq!(got, status, "{surface}");
+            assert_eq!(shape(&body), shape(&own_404), "{surface}: {status} {body}");
+        }
+
+        // The throttle's own 429, then an injected one in a fresh window.
+        assert_eq!(limit(1).await.status(), 200);
+        call(prefix, list, token).await;
+        let (own_status, own_headers, own_429) = call(prefix, list, token).await;
+        assert_eq!(own_status, 429, "{surface}");
+        assert_eq!(limit(1000).await.status(), 200);
+        inject(429).await;
+        let (status, headers, body) = call(prefix, list, token).await;
+        assert_eq!((status, &body), (429, &own_429), "{surface}: 429");
+        assert_eq!(
+            names(&headers),
+            names(&own_headers),
+            "{surface}: 429 headers"
+        );
+        for (k, v) in &headers {
+            match k.as_str() {
+                "x-ratelimit-remaining" => assert_eq!(v, "0", "{surface}"),
+                "retry-after" | "x-ratelimit-reset" => {
+                    assert!(v.parse::<u64>().unwrap() > 0, "{surface}: {k}: {v}")
+                }
+                _ => {}
+            }
+        }
+        s.admin(Method::DELETE, "/faults", None).await;
+    }
 }

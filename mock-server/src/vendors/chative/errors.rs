@@ -91,6 +91,10 @@ pub fn render(err: &ApiError) -> (StatusCode, Value) {
             status,
             message,
         } => (*status, body(code, message)),
+        ApiError::Status { status } => {
+            let (reason, code) = ApiError::reason(*status);
+            (*status, body(&code, reason))
+        }
         ApiError::Internal => (
             StatusCode::INTERNAL_SERVER_ERROR,
             body("internal_error", "Something went wrong on Chative's end."),

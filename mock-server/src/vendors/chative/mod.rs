@@ -56,6 +56,7 @@ pub static DIALECT: Dialect = Dialect {
         seconds: 60,
     }],
     render_error: errors::render,
+    resources: &[("contacts", "Contact")],
     openapi: include_str!("../../../../fixtures/schemas/chative.openapi.json"),
     catalogue: catalogue::cases,
 };

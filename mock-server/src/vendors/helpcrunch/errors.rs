@@ -117,10 +117,17 @@ pub fn render(err: &ApiError) -> (StatusCode, Value) {
             status,
             message,
         } => (*status, json!({"errors": [entry(code, message)]})),
-        ApiError::Internal => (
+        // Server-side failures in the documented shape of every other error (a request
+        // entry, then the reason).
+        ApiError::Internal => two(
             StatusCode::INTERNAL_SERVER_ERROR,
-            json!({"errors": [entry("internal_error", "Internal server error")]}),
+            "internal_error",
+            "Internal server error",
         ),
+        ApiError::Status { status } => {
+            let (reason, code) = ApiError::reason(*status);
+            two(*status, &code, reason)
+        }
     }
 }
 

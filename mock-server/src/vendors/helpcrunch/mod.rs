@@ -60,6 +60,13 @@ pub static DIALECT: Dialect = Dialect {
         seconds: 60,
     }],
     render_error: errors::render,
+    resources: &[
+        ("customers", "Customer"),
+        ("chats", "Chat"),
+        ("agents", "Agent"),
+        ("departments", "Department"),
+        ("applications", "Application"),
+    ],
     openapi: include_str!("../../../../fixtures/schemas/helpcrunch.openapi.json"),
     catalogue: catalogue::cases,
 };

@@ -108,6 +108,7 @@ pub fn render(err: &ApiError) -> (StatusCode, Value) {
             status, message, ..
         } => simple(*status, message),
         ApiError::Internal => simple(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"),
+        ApiError::Status { status } => simple(*status, ApiError::reason(*status).0),
     }
 }
 

@@ -121,6 +121,8 @@ pub fn render(err: &ApiError) -> (StatusCode, Value) {
             message,
         } => (*status, json!({"errors": {code.as_str(): [message]}})),
         ApiError::Internal => detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
+        // Non-field errors are `{"errors": {"detail": …}}` whatever the status.
+        ApiError::Status { status } => detail(*status, ApiError::reason(*status).0),
     }
 }
 

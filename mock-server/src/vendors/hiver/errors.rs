@@ -71,6 +71,9 @@ pub fn render(err: &ApiError) -> (StatusCode, Value) {
         ApiError::Vendor {
             status, message, ..
         } => errors(*status, vec![message.clone()]),
+        ApiError::Status { status } => {
+            errors(*status, vec![ApiError::reason(*status).0.to_string()])
+        }
         ApiError::Internal => errors(
             StatusCode::INTERNAL_SERVER_ERROR,
             vec!["Internal server error".into()],

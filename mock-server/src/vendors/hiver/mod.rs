@@ -72,6 +72,12 @@ pub static OFFICIAL: Dialect = Dialect {
     },
     documented: DOCUMENTED,
     render_error: errors::render,
+    resources: &[
+        ("inboxes", "Inbox"),
+        ("users", "User"),
+        ("tags", "Tag"),
+        ("conversations", "Conversation"),
+    ],
     openapi: include_str!("../../../../fixtures/schemas/hiver.openapi.json"),
     catalogue: catalogue::official,
 };
@@ -96,6 +102,12 @@ pub static TUTORIAL: Dialect = Dialect {
     },
     documented: DOCUMENTED,
     render_error: errors::render,
+    resources: &[
+        ("mailboxes", "Mailbox"),
+        ("conversations", "Conversation"),
+        ("users", "User"),
+        ("tags", "Tag"),
+    ],
     openapi: include_str!("../../../../fixtures/schemas/hiver-tutorial.openapi.json"),
     catalogue: catalogue::tutorial,
 };
