@@ -158,10 +158,10 @@ async fn helpcrunch_envelope_and_signature() {
         (json!(200), json!(0), sub["id"].clone())
     );
     assert_eq!(d["request_body"].as_str().unwrap().as_bytes(), &h.raw[..]);
-    // A generated signing key is 40 hex characters.
+    // A generated signing key is 40 hex characters (another account: this one's key is set).
     let gen = subscribe(
         &s,
-        json!({"surface": "helpcrunch", "url": "http://127.0.0.1:9/x"}),
+        json!({"surface": "helpcrunch", "url": "http://127.0.0.1:9/x", "account": "elsewhere"}),
     )
     .await;
     let key = gen["secret"].as_str().unwrap();
@@ -758,4 +758,107 @@ async fn hipcall_recordings_download() {
         .await;
     assert_eq!(calls["data"][0]["missing_call"], true);
     assert_eq!(calls["data"][0]["record_url"], Value::Null);
+}
+
+/// Delivery rules as each vendor states them. HelpCrunch signs with one key per account: its
+/// subscriptions share it, a key given for one becomes the account's, another account has its
+/// own. Chative counts only a 200 as delivered: a 201 is retried 5 s later. Hipcall marks a
+/// receiver that failed 4 times within an hour broken, and sends it nothing more.
+#[tokio::test]
+async fn delivery_rules_per_vendor() {
+    let s = Server::start().await;
+    let (r, url) = receiver().await;
+    let hook = |surface: &str, extra: Value| {
+        let mut body = json!({"surface": surface, "url": url});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        subscribe(&s, body)
+    };
+    let a = hook("helpcrunch", json!({"events": ["customer.new"]})).await;
+    let b = hook("helpcrunch", json!({"events": ["customer.new"]})).await;
+    assert_eq!(a["secret"], b["secret"], "one key per account");
+    hook(
+        "helpcrunch",
+        json!({"events": ["customer.new"], "secret": "the-account-key"}),
+    )
+    .await;
+    let other = hook("helpcrunch", json!({"account": "other"})).await;
+    assert_ne!(other["secret"], "the-account-key");
+    let subs: Value = s.admin_get("/webhooks").await;
+    for sub in subs["subscriptions"].as_array().unwrap() {
+        if sub["account"] == "default" {
+            assert_eq!(sub["secret"], "the-account-key", "{sub}");
+        }
+    }
+    s.call(
+        Some("helpcrunch-test-token"),
+        Method::POST,
+        "/helpcrunch/v1/customers",
+        Some(json!({"name": "Keyed"})),
+    )
+    .await;
+    let got = wait_for(&r, 3).await;
+    assert_eq!(got.len(), 3);
+    for h in &got {
+        let sig = h.headers["x-helpcrunch-signature"].to_str().unwrap();
+        assert_eq!(sig, rfc2104_hmac_sha1(b"the-account-key", &h.raw));
+    }
+
+    // Chative: a 201 is not delivered.
+    r.got.lock().unwrap().clear();
+    r.script.lock().unwrap().extend([201]);
+    hook("chative", json!({})).await;
+    s.admin(Method::POST, "/simulate/chative/widget_contact", None)
+        .await;
+    assert_eq!(wait_for(&r, 1).await.len(), 1);
+    advance(&s, 5_000).await;
+    let got = wait_for(&r, 2).await;
+    assert_eq!(got.len(), 2, "retried after a 201");
+    let log: Value = s.admin_get("/webhooks/deliveries?surface=chative").await;
+    let statuses: Vec<&Value> = log["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["status"])
+        .collect();
+    assert!(statuses.contains(&&json!(201)) && statuses.contains(&&json!(200)));
+
+    // Hipcall: two missed calls fail four times (no retries); the subscription is broken.
+    r.got.lock().unwrap().clear();
+    r.script.lock().unwrap().extend([500, 500, 500, 500]);
+    let sub = hook("hipcall-v3", json!({})).await;
+    for _ in 0..2 {
+        s.admin(Method::POST, "/simulate/hipcall-v3/missed_call", None)
+            .await;
+    }
+    assert_eq!(wait_for(&r, 4).await.len(), 4);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let state = loop {
+        let subs: Value = s.admin_get("/webhooks").await;
+        let mine = subs["subscriptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == sub["id"])
+            .cloned()
+            .unwrap();
+        if mine["active"] == false || Instant::now() > deadline {
+            break mine;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(state["active"], false, "{state}");
+    assert!(state["inactive_reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("broken"));
+    s.admin(Method::POST, "/simulate/hipcall-v3/missed_call", None)
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        r.got.lock().unwrap().len(),
+        4,
+        "nothing more to a broken receiver"
+    );
 }

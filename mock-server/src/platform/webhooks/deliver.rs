@@ -110,7 +110,10 @@ impl Webhooks {
                 Some(crate::platform::outbound::explain(&e).to_string()),
             ),
         };
-        let ok = status.is_some_and(|s| (200..300).contains(&s));
+        let ok = status.is_some_and(|s| match spec.delivered_status {
+            Some(only) => s == only,
+            None => (200..300).contains(&s),
+        });
         let retry = !ok && p.attempt < spec.retries;
         let next_due = retry.then(|| self.clock.now_ms().saturating_add(spec.retry_interval_ms));
         let mut inner = self.lock();
@@ -139,11 +142,33 @@ impl Webhooks {
                 }
             }
         }
-        if exhausted && spec.deactivate_when_exhausted {
+        let broken = match (ok, spec.broken_after) {
+            (false, Some((failures, within_ms))) => {
+                let recent = inner.failures.entry(sub.id.clone()).or_default();
+                recent.push_back(at);
+                while recent.front().is_some_and(|&t| t <= at - within_ms) {
+                    recent.pop_front();
+                }
+                (recent.len() >= failures as usize).then(|| {
+                    format!(
+                        "broken: {failures} failed deliveries within {} s",
+                        within_ms / 1000
+                    )
+                })
+            }
+            _ => None,
+        };
+        let reason = broken.or_else(|| {
+            (exhausted && spec.deactivate_when_exhausted)
+                .then(|| format!("deactivated: {} attempts failed", spec.retries + 1))
+        });
+        if let Some(reason) = reason {
             if let Some(s) = inner.subs.iter_mut().find(|s| s.id == sub.id) {
                 s.active = false;
+                s.inactive_reason = Some(reason);
             }
             inner.queues.remove(&sub.id);
+            inner.failures.remove(&sub.id);
         }
         inner.in_flight.insert(sub.id, false);
         drop(inner);

@@ -62,6 +62,13 @@ pub struct WebhookSpec {
     pub retry_interval_ms: i64,
     /// Whether a subscription is deactivated when its retries are used up.
     pub deactivate_when_exhausted: bool,
+    /// The one status that counts as delivered (`None`: any 2xx); anything else is a failure.
+    pub delivered_status: Option<u16>,
+    /// One signing key per account, shared by all its subscriptions (else one each).
+    pub key_per_account: bool,
+    /// `(failures, within_ms)`: that many failed attempts of one subscription within that
+    /// time mark it broken (inactive), the vendor's rule for receivers that keep failing.
+    pub broken_after: Option<(u32, i64)>,
     pub timeout_ms: u64,
     /// Vendor-side events `POST /__admin/simulate/{surface}/{scenario}` can cause.
     pub scenarios: &'static [&'static str],
@@ -84,6 +91,9 @@ pub struct Subscription {
     /// Events dropped undelivered because the subscription's queue was full.
     #[serde(default)]
     pub dropped: u64,
+    /// Why the subscription is inactive (retries used up, broken), while it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactive_reason: Option<String>,
 }
 
 /// One attempt, as the delivery log keeps it.
@@ -170,6 +180,8 @@ struct Inner {
     subs: Vec<Subscription>,
     queues: HashMap<String, VecDeque<Pending>>,
     in_flight: HashMap<String, bool>,
+    /// Recent failed attempts per subscription (for [`WebhookSpec::broken_after`]).
+    failures: HashMap<String, VecDeque<i64>>,
     log: VecDeque<Delivery>,
     next_sub: u64,
     next_delivery: u64,
@@ -339,13 +351,36 @@ impl Webhooks {
                 spec.events.join(", ")
             )));
         }
-        let secret = match (spec.secret, secret) {
-            (SecretKind::None, _) => None,
-            (_, Some(s)) if !s.is_empty() => Some(s),
-            (kind, _) => Some(generate_secret(kind, self.clock.now_ms())),
-        };
         let now = self.clock.now_ms();
         let mut inner = self.lock();
+        let given = secret.filter(|s| !s.is_empty());
+        // Where the key is the account's, a new subscription shares it, and a key given for
+        // one becomes the key of all of them.
+        let account_key = spec
+            .key_per_account
+            .then(|| {
+                inner
+                    .subs
+                    .iter()
+                    .find(|s| s.vendor == vendor && s.account == account)
+                    .and_then(|s| s.secret.clone())
+            })
+            .flatten();
+        let secret = match (spec.secret, given, account_key) {
+            (SecretKind::None, _, _) => None,
+            (_, Some(s), _) => Some(s),
+            (_, None, Some(k)) => Some(k),
+            (kind, None, None) => Some(generate_secret(kind, now)),
+        };
+        if spec.key_per_account {
+            for s in inner
+                .subs
+                .iter_mut()
+                .filter(|s| s.vendor == vendor && s.account == account)
+            {
+                s.secret.clone_from(&secret);
+            }
+        }
         inner.next_sub += 1;
         let sub = Subscription {
             id: format!("wh_{}", inner.next_sub),
@@ -358,6 +393,7 @@ impl Webhooks {
             active: true,
             created_at_ms: now,
             dropped: 0,
+            inactive_reason: None,
         };
         inner.subs.push(sub.clone());
         Ok(sub)
@@ -492,6 +528,7 @@ impl Webhooks {
         }
         if let Some(s) = inner.subs.iter_mut().find(|s| s.id == d.subscription) {
             s.active = true;
+            s.inactive_reason = None;
         }
         let p = Pending::new(d.event_id, d.event, d.data, now);
         inner.queues.entry(d.subscription).or_default().push_back(p);
@@ -554,6 +591,9 @@ mod tests {
         retries: 1,
         retry_interval_ms: 1000,
         deactivate_when_exhausted: true,
+        delivered_status: None,
+        key_per_account: false,
+        broken_after: None,
         timeout_ms: 1000,
         scenarios: &[],
         source: "test",

@@ -21,6 +21,9 @@ pub static SPEC: WebhookSpec = WebhookSpec {
     retries: 5,
     retry_interval_ms: 5_000,
     deactivate_when_exhausted: true,
+    delivered_status: Some(200),
+    key_per_account: false,
+    broken_after: None,
     timeout_ms: 10_000,
     scenarios: &["widget_contact"],
     source:

@@ -30,6 +30,9 @@ pub static SPEC: WebhookSpec = WebhookSpec {
     retries: 0,
     retry_interval_ms: 0,
     deactivate_when_exhausted: false,
+    delivered_status: None,
+    key_per_account: false,
+    broken_after: Some((4, 3_600_000)),
     timeout_ms: 15_000,
     scenarios: &["inbound_call", "outbound_call", "missed_call"],
     source: "Hipcall research notes §1C (call events, envelope, no signature, no retries, 15 s); \

@@ -26,6 +26,9 @@ pub static SPEC: WebhookSpec = WebhookSpec {
     retries: 0,
     retry_interval_ms: 0,
     deactivate_when_exhausted: false,
+    delivered_status: None,
+    key_per_account: false,
+    broken_after: None,
     timeout_ms: 10_000,
     scenarios: &["email_arrives"],
     source: "seed 001 (a third-party tutorial: event names and payload reads); user agent, \
