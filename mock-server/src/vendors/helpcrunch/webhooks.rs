@@ -206,7 +206,8 @@ impl HelpCrunch {
 }
 
 /// `customer_chat`: a customer (`customer`, default the first) opens a chat in an application
-/// (`application`, default the first) and writes `text`.
+/// (`application`, default the first) and writes `text`: `chat.new` (status `new`), then
+/// `message.chat.customer`.
 pub fn simulate(
     hc: &HelpCrunch,
     scenario: &str,
@@ -250,14 +251,15 @@ pub fn simulate(
             let chat = s
                 .create_chat(body.as_object().ok_or("body")?, now_ms.div_euclid(1000))
                 .map_err(|e| e.to_string())?;
-            let mut fired = chat_fired(s, None, &chat);
             let msg = json!({"chat": chat.id, "text": text});
             let m = s
                 .post_message(msg.as_object().ok_or("body")?, now_ms)
                 .map_err(|e| e.to_string())?;
-            fired.push((message_event(&m), message_data(s, &m)));
+            // A chat a customer starts comes with its first message: the vendor announces it
+            // already `new` (an `empty` chat is one made through the API), then the message.
             let after = s.chat(chat.id).map_err(|e| e.to_string())?.clone();
-            fired.extend(chat_fired(s, Some(&chat), &after));
+            let mut fired = chat_fired(s, None, &after);
+            fired.push((message_event(&m), message_data(s, &m)));
             Ok((
                 json!({"chat": after.id, "message": m.id, "customer": customer}),
                 fired,
