@@ -304,6 +304,27 @@ pub struct LineItem<'a> {
     code: String,
     currency: &'a Option<String>,
     position: i64,
+    /// The SDK's other optional line-item fields: a line item made from the deal's amount has
+    /// no value for them, and the vendor sends them as null.
+    #[serde(flatten)]
+    unset: LineItemUnset,
+}
+
+/// Line-item fields with no value here (all null).
+#[derive(Serialize, Default)]
+pub struct LineItemUnset {
+    commissionable: Option<bool>,
+    communications_tax_rate: Option<f64>,
+    discount_type: Option<&'static str>,
+    discount_value: Option<f64>,
+    excise_duty_type: Option<&'static str>,
+    excise_duty_value: Option<f64>,
+    product_id: Option<i64>,
+    starts_on: Option<&'static str>,
+    unit: Option<&'static str>,
+    unit_code: Option<&'static str>,
+    vat_rate: Option<f64>,
+    vat_withholding_rate: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -666,6 +687,7 @@ impl HipcallState {
                         code: format!("SUB-{}", p.id),
                         currency,
                         position: 1,
+                        unset: LineItemUnset::default(),
                     })
                     .into_iter()
                     .collect()
