@@ -868,3 +868,106 @@ async fn delivery_rules_per_vendor() {
         "nothing more to a broken receiver"
     );
 }
+
+/// HelpCrunch's events, held to the fields its webhook documentation shows
+/// (`fixtures/helpcrunch-webhooks/fields.json`): each documented field present with the
+/// documented JSON type — timestamps as strings with a fraction, the message event's
+/// `chat_id` in snake case — for a new customer, a chat a customer starts, its message, a
+/// status change and closing.
+#[tokio::test]
+async fn helpcrunch_events_are_the_documented_payloads() {
+    let doc: Value = serde_json::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/helpcrunch-webhooks/fields.json"
+    )))
+    .unwrap();
+    fn holds(at: &str, want: &Value, have: &Value) {
+        match want {
+            Value::Object(fields) => {
+                let obj = have
+                    .as_object()
+                    .unwrap_or_else(|| panic!("{at}: not an object: {have}"));
+                for (k, w) in fields {
+                    let v = obj
+                        .get(k)
+                        .unwrap_or_else(|| panic!("{at}.{k} missing in {have}"));
+                    holds(&format!("{at}.{k}"), w, v);
+                }
+            }
+            Value::String(kinds) => {
+                let ok = kinds.split('|').any(|k| match k {
+                    "null" => have.is_null(),
+                    "string" => have.is_string(),
+                    "number" => have.is_number(),
+                    "boolean" => have.is_boolean(),
+                    "array" => have.is_array(),
+                    "object" => have.is_object(),
+                    "timestamp" => have.as_str().is_some_and(|t| {
+                        t.split_once('.').is_some_and(|(s, f)| {
+                            s.parse::<i64>().is_ok() && f.len() == 3 && f.parse::<u16>().is_ok()
+                        })
+                    }),
+                    other => panic!("unknown kind {other}"),
+                });
+                assert!(ok, "{at}: {have} is not {kinds}");
+            }
+            other => panic!("bad fixture entry {other}"),
+        }
+    }
+    let s = Server::start().await;
+    let (r, url) = receiver().await;
+    subscribe(&s, json!({"surface": "helpcrunch", "url": url})).await;
+    let hc = |method: Method, path: &'static str, body: Value| {
+        let s = &s;
+        async move {
+            s.call(
+                Some("helpcrunch-test-token"),
+                method,
+                &format!("/helpcrunch/v1{path}"),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let (status, _, _) = hc(Method::POST, "/customers", json!({"name": "Documented"})).await;
+    assert_eq!(status, 201);
+    let res: Value = s
+        .admin(Method::POST, "/simulate/helpcrunch/customer_chat", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let chat = res["result"]["chat"].as_i64().unwrap();
+    let (status, _, _) = hc(
+        Method::PUT,
+        "/chats/status",
+        json!({"id": chat, "status": "pending"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _, _) = hc(
+        Method::PUT,
+        "/chats/status",
+        json!({"id": chat, "status": "closed"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let got = wait_for(&r, 6).await;
+    let mut seen = std::collections::BTreeSet::new();
+    for h in &got {
+        holds("envelope", &doc["envelope"], &h.body);
+        let event = h.body["event"].as_str().unwrap();
+        let group = event.split('.').next().unwrap();
+        holds(event, &doc[group], &h.body["eventData"]);
+        seen.insert(event.to_string());
+    }
+    for event in [
+        "customer.new",
+        "chat.new",
+        "message.chat.customer",
+        "chat.status_updated",
+        "chat.closed",
+    ] {
+        assert!(seen.contains(event), "{event} not sent: {seen:?}");
+    }
+}
