@@ -1,5 +1,6 @@
 //! Delivering: the background task that sends each subscription's due events, one attempt at a
-//! time per subscription, logs every attempt and schedules retries on the admin clock.
+//! time per subscription (oldest due first; an event waiting for its retry does not hold back
+//! later ones), logs every attempt and schedules retries on the admin clock.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -48,13 +49,15 @@ impl Webhooks {
                 if inner.in_flight.get(&sub.id).copied().unwrap_or(false) {
                     continue;
                 }
-                let Some(head) = inner.queues.get(&sub.id).and_then(|q| q.front()).cloned() else {
+                let Some(spec) = inner.specs.get(sub.vendor.as_str()).copied() else {
                     continue;
                 };
-                if head.due_ms > now {
+                let Some(queue) = inner.queues.get(&sub.id) else {
                     continue;
-                }
-                let Some(spec) = inner.specs.get(sub.vendor.as_str()).copied() else {
+                };
+                // The oldest event that is due: none of the vendors promises an order, so an
+                // event waiting for its retry does not hold back the ones after it.
+                let Some(head) = queue.iter().find(|p| p.due_ms <= now).cloned() else {
                     continue;
                 };
                 inner.in_flight.insert(sub.id.clone(), true);
@@ -129,17 +132,20 @@ impl Webhooks {
         self.log(&mut inner, record);
         let exhausted = !ok && !retry;
         if let Some(q) = inner.queues.get_mut(&sub.id) {
-            match next_due {
-                Some(due) => {
-                    if let Some(head) = q.front_mut() {
-                        head.attempt += 1;
-                        head.last_attempt_ms = Some(at);
-                        head.due_ms = due;
+            let at_index = q.iter().position(|x| x.event_id == p.event_id);
+            match (next_due, at_index) {
+                (Some(due), Some(i)) => {
+                    if let Some(this) = q.get_mut(i) {
+                        this.attempt += 1;
+                        this.last_attempt_ms = Some(at);
+                        this.due_ms = due;
                     }
                 }
-                None => {
-                    q.pop_front();
+                (None, Some(i)) => {
+                    q.remove(i);
                 }
+                // Dropped meanwhile (the queue was full).
+                (_, None) => {}
             }
         }
         let broken = match (ok, spec.broken_after) {
