@@ -148,6 +148,23 @@ async fn scenario_controls() {
     assert!(!id.is_empty());
     assert_eq!(app.create_customer("first").await.0, 503);
     assert_eq!(app.create_customer("second").await.0, 201);
+    // A stub: the odd record the vendor once sent, for this one customer.
+    desk.stub(json!({
+        "match": {"surface": "helpcrunch", "method": "GET", "path": "/customers/424242"},
+        "response": {"json": {"id": 424242, "name": null, "customData": {}}},
+    }))
+    .await
+    .unwrap();
+    assert_eq!(
+        app.customer(424242).await,
+        (200, json!({"id": 424242, "name": null, "customData": {}}))
+    );
+    assert!(desk
+        .stub(json!({"response": {"status": 42}}))
+        .await
+        .is_err());
+    desk.clear_stubs();
+    assert_eq!(app.customer(424242).await.0, 404);
     assert_eq!(desk.requests()[0].fault.as_deref(), Some(id.as_str()));
 
     desk.advance(Duration::from_secs(90));

@@ -20,6 +20,7 @@ use crate::state::AppState;
 mod accounts;
 mod guards;
 mod scenario;
+mod stubs;
 mod webhooks;
 
 pub(crate) use guards::too_large;
@@ -98,6 +99,11 @@ pub fn router(state: AppState) -> Router {
             "/faults/{id}",
             get(scenario::get_fault).delete(scenario::delete_fault),
         )
+        .route(
+            "/stubs",
+            get(stubs::list).post(stubs::add).delete(stubs::clear),
+        )
+        .route("/stubs/{id}", get(stubs::get_one).delete(stubs::delete_one))
         .route("/rate-limits", get(list_rate_limits))
         .route("/rate-limits/{surface}", put(set_rate_limit))
         .route("/surfaces", get(surfaces))

@@ -411,6 +411,29 @@ impl MockDesk {
         self.state.platform.faults.clear();
     }
 
+    /// Adds a stub (the body of `POST /__admin/stubs`: `{"match", "response", "times"?,
+    /// "priority"?}`) and returns its id; a bad stub is [`DeskError::Admin`] with the reason.
+    ///
+    /// ```no_run
+    /// # async fn f(desk: &mock_server::MockDesk) {
+    /// let id = desk
+    ///     .stub(serde_json::json!({
+    ///         "match": {"surface": "helpcrunch", "method": "GET", "path": "/customers/7"},
+    ///         "response": {"status": 200, "json": {"id": 7, "name": null}},
+    ///     }))
+    ///     .await
+    ///     .unwrap();
+    /// # }
+    /// ```
+    pub async fn stub(&self, stub: serde_json::Value) -> Result<String, DeskError> {
+        let v = self.admin(reqwest::Method::POST, "/stubs", stub).await?;
+        Ok(v["id"].as_str().unwrap_or_default().to_string())
+    }
+
+    pub fn clear_stubs(&self) {
+        self.state.platform.stubs.clear();
+    }
+
     /// The emulator's clock (Unix milliseconds).
     pub fn now_ms(&self) -> i64 {
         self.state.platform.clock.now_ms()
@@ -521,6 +544,11 @@ impl BlockingMockDesk {
 
     pub fn fault(&self, fault: Fault) -> Result<String, DeskError> {
         self.rt.block_on(self.inner().fault(fault))
+    }
+
+    /// See [`MockDesk::stub`].
+    pub fn stub(&self, stub: serde_json::Value) -> Result<String, DeskError> {
+        self.rt.block_on(self.inner().stub(stub))
     }
 
     pub fn advance(&self, by: Duration) {

@@ -26,6 +26,8 @@ pub struct Entry {
     pub response_body: Option<BodyText>,
     /// The fault rule that changed this exchange, if any.
     pub fault: Option<String>,
+    /// The stub that answered this exchange, if any.
+    pub stub: Option<String>,
     /// Time spent in mockdesk from the request's arrival at the surface to its answer
     /// (injected latency included), in microseconds of the real clock.
     pub latency_us: u64,
@@ -120,6 +122,7 @@ pub struct Recorded {
     pub request_body: Option<BodyText>,
     pub response_body: Option<BodyText>,
     pub fault: Option<String>,
+    pub stub: Option<String>,
     pub latency_us: u64,
 }
 
@@ -191,6 +194,7 @@ impl Recorded {
             request_body: self.request_body.clone(),
             response_body: self.response_body.clone(),
             fault: self.fault.clone(),
+            stub: self.stub.clone(),
             latency_us: self.latency_us,
         }
     }
@@ -299,6 +303,7 @@ mod tests {
             request_body: None,
             response_body: None,
             fault: None,
+            stub: None,
             latency_us: 0,
         }
     }

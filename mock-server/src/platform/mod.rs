@@ -22,6 +22,7 @@ pub mod routes;
 pub mod rows;
 pub mod serve;
 pub mod store;
+pub mod stubs;
 pub mod surface;
 pub mod tls;
 pub mod view;
@@ -97,6 +98,7 @@ pub struct Platform {
     pub journal: Journal,
     pub webhooks: Arc<webhooks::Webhooks>,
     pub faults: faults::Faults,
+    pub stubs: stubs::Stubs,
     /// Where acknowledged writes go with `--state-dir`.
     pub durable: std::sync::OnceLock<Arc<durable::Durable>>,
     pub max_body_bytes: usize,
@@ -116,6 +118,7 @@ impl Platform {
         Self {
             webhooks,
             faults: faults::Faults::new(0),
+            stubs: stubs::Stubs::default(),
             durable: std::sync::OnceLock::new(),
             clock,
             accounts: Accounts::new(),

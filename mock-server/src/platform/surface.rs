@@ -301,7 +301,16 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
         .await
     };
     let (mut res, account) = match ctx.table.at(vendor_uri.path()) {
-        Some(route) => guard(&ctx, req, route).await,
+        Some(route) => guard(&ctx, req, Some(route), &request_bytes).await,
+        // A path the surface does not route is the vendor's 404 at once, unless a stub names
+        // it: then it is authenticated and limited like any other request first.
+        None if ctx
+            .platform
+            .stubs
+            .may_match(info.id, method.as_str(), vendor_uri.path()) =>
+        {
+            guard(&ctx, req, None, &request_bytes).await
+        }
         None => (route_not_found(&method, &vendor_uri).into_response(), None),
     };
     // With --state-dir, a write is on disk before its answer goes out.
@@ -319,7 +328,12 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
     let (mut res, response_bytes) = if dropped {
         (res, Bytes::new())
     } else {
-        let mut res = render(ctx.dialect, res, &method, relative());
+        // A stub's answer goes out as the stub says.
+        let mut res = if res.extensions().get::<StubAnswered>().is_some() {
+            res
+        } else {
+            render(ctx.dialect, res, &method, relative())
+        };
         let headers = res.headers_mut();
         for (name, value) in info.framework.headers {
             headers
@@ -353,6 +367,7 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
         request_body: body_text(&request_bytes),
         response_body: body_text(&response_bytes),
         fault: res.extensions().get::<InjectedFault>().map(|f| f.0.clone()),
+        stub: res.extensions().get::<StubAnswered>().map(|s| s.0.clone()),
         latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
     });
     res
@@ -458,12 +473,13 @@ fn render(dialect: &Dialect, mut res: Response, method: &Method, path: &str) -> 
     out
 }
 
-/// Authentication, then the per-account rate limit and its headers, then injected faults, for
-/// a routed path; then the route.
+/// Authentication, then the per-account rate limit and its headers, then injected faults (for
+/// a routed path), then stubs; then the route (a path without one is the vendor's 404).
 async fn guard(
     ctx: &SurfaceCtx,
     mut req: Request,
-    route: Matched<'_>,
+    route: Option<Matched<'_>>,
+    body: &Bytes,
 ) -> (Response, Option<Account>) {
     let info = ctx.dialect.info();
     let cred = credential(req.headers(), info.auth);
@@ -495,19 +511,39 @@ async fn guard(
         .into_response(),
         _ => {
             Arrival::of(&mut req).account = Some(account.clone());
-            let hit = ctx.platform.faults.check(
-                info.id,
-                req.method().as_str(),
-                req.uri().path(),
-                Some(&account.id),
-            );
-            match hit {
-                None => run_caught(route, req).await,
-                Some(hit) => {
+            let hit = route.as_ref().and_then(|_| {
+                ctx.platform.faults.check(
+                    info.id,
+                    req.method().as_str(),
+                    req.uri().path(),
+                    Some(&account.id),
+                )
+            });
+            match (hit, route) {
+                (Some(hit), Some(route)) => {
                     let method = req.method().clone();
                     // Boxed: a fault's future is large, and the edge's own would carry its
                     // size on every request.
                     Box::pin(inject(ctx, hit, &method, req, route, decision)).await
+                }
+                (_, route) => {
+                    let stub = ctx.platform.stubs.check(&super::stubs::Asked {
+                        surface: info.id,
+                        method: req.method().as_str(),
+                        path: req.uri().path(),
+                        query: req.uri().query(),
+                        body,
+                        account: Some(&account.id),
+                    });
+                    match (stub, route) {
+                        (Some((id, answer)), _) => {
+                            let mut res = answer.to_response();
+                            res.extensions_mut().insert(StubAnswered(id));
+                            res
+                        }
+                        (None, Some(route)) => run_caught(route, req).await,
+                        (None, None) => route_not_found(req.method(), req.uri()).into_response(),
+                    }
                 }
             }
         }
@@ -527,6 +563,10 @@ async fn guard(
     }
     (res, Some(account))
 }
+
+/// Marks a response a stub gave (the journal names the stub; it is not re-rendered).
+#[derive(Debug, Clone)]
+pub struct StubAnswered(pub String);
 
 /// Marks a response whose exchange a fault rule changed (the journal names the rule).
 #[derive(Debug, Clone)]

@@ -17,6 +17,7 @@ mod reliability;
 mod robustness;
 mod routing;
 mod state;
+mod stubs;
 mod tls;
 mod verify;
 mod webhooks;

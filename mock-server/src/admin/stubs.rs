@@ -1,0 +1,51 @@
+//! `/__admin/stubs`: answers set for the requests they name (see [`crate::platform::stubs`]).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::{bad_request, not_found, AdminResult};
+use crate::platform::extract::parse_object;
+use crate::state::AppState;
+
+/// `POST /__admin/stubs` → 201 with the stub; 400 with the reason.
+pub async fn add(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
+    let obj = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    if let Some(Value::Object(m)) = obj.get("match") {
+        if let Some(Value::String(surface)) = m.get("surface") {
+            if !st.surfaces().iter().any(|s| s.id == surface) {
+                return Err(bad_request(format!("unknown surface {surface}")));
+            }
+        }
+    }
+    let stub = st.platform.stubs.add(&obj).map_err(bad_request)?;
+    Ok((StatusCode::CREATED, Json(json!(stub))).into_response())
+}
+
+pub async fn list(State(st): State<AppState>) -> Json<Value> {
+    Json(json!({ "stubs": st.platform.stubs.list() }))
+}
+
+pub async fn get_one(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
+    let stub = st
+        .platform
+        .stubs
+        .get(&id)
+        .ok_or_else(|| not_found(format!("no stub {id}")))?;
+    Ok(Json(json!(stub)).into_response())
+}
+
+pub async fn delete_one(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
+    if st.platform.stubs.remove(&id) {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(not_found(format!("no stub {id}")))
+    }
+}
+
+pub async fn clear(State(st): State<AppState>) -> StatusCode {
+    st.platform.stubs.clear();
+    StatusCode::NO_CONTENT
+}
