@@ -130,6 +130,9 @@ def run(screenshot):
             detail = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#journal tr.detail").text)
             check("a row expands to request and response bodies",
                   detail and "Dashboard Dora" in detail and f'"id":{made["id"]}' in detail, detail)
+            check("the expanded row shows request headers, the token redacted",
+                  detail and "authorization: [redacted]" in detail and "content-type: application/json" in detail
+                  and "helpcrunch-test-token" not in detail, detail)
 
         Select(driver.find_element(By.ID, "state-vendor")).select_by_value("helpcrunch")
         time.sleep(0.3)

@@ -20,6 +20,8 @@ pub struct Entry {
     pub status: u16,
     /// The vendor's own path (without mockdesk's prefix), e.g. `/customers/12`.
     pub vendor_path: String,
+    /// The request's headers as `[name, value]` pairs, credentials redacted.
+    pub request_headers: Vec<(String, String)>,
     /// The request body, shown as text cut at [`BODY_LIMIT`] bytes.
     pub request_body: Option<BodyText>,
     /// The response body, shown as text cut at [`BODY_LIMIT`] bytes.
@@ -31,6 +33,64 @@ pub struct Entry {
     /// Time spent in mockdesk from the request's arrival at the surface to its answer
     /// (injected latency included), in microseconds of the real clock.
     pub latency_us: u64,
+}
+
+/// What a redacted header value shows.
+const REDACTED: &str = "[redacted]";
+
+/// Whether a header carries a credential (its value is never kept): authorization, cookies,
+/// API keys, tokens, signatures, secrets.
+fn secret_header(name: &str) -> bool {
+    matches!(
+        name,
+        "authorization"
+            | "proxy-authorization"
+            | "cookie"
+            | "set-cookie"
+            | "x-api-key"
+            | "api-key"
+            | "apikey"
+    ) || ["token", "signature", "secret", "password"]
+        .iter()
+        .any(|part| name.contains(part))
+}
+
+/// A request's headers as the journal keeps them: one `name: value` line each, credentials
+/// redacted, in one allocation.
+pub fn header_text(headers: &axum::http::HeaderMap) -> Box<str> {
+    let value = |name: &str, v: &axum::http::HeaderValue| -> &'static str {
+        if secret_header(name) {
+            REDACTED
+        } else if v.to_str().is_err() {
+            "[not text]"
+        } else {
+            ""
+        }
+    };
+    let len: usize = headers
+        .iter()
+        .map(|(n, v)| {
+            let shown = value(n.as_str(), v);
+            n.as_str().len()
+                + 3
+                + if shown.is_empty() {
+                    v.len()
+                } else {
+                    shown.len()
+                }
+        })
+        .sum();
+    let mut out = String::with_capacity(len);
+    for (n, v) in headers {
+        out.push_str(n.as_str());
+        out.push_str(": ");
+        match value(n.as_str(), v) {
+            "" => out.push_str(v.to_str().unwrap_or_default()),
+            shown => out.push_str(shown),
+        }
+        out.push('\n');
+    }
+    out.into_boxed_str()
 }
 
 /// Bytes of a body the journal keeps.
@@ -119,6 +179,8 @@ pub struct Recorded {
     /// connection's whole read buffer.
     pub paths: Paths,
     pub status: u16,
+    /// The request's headers, one `name: value` line each (see [`header_text`]).
+    pub request_headers: Box<str>,
     pub request_body: Option<BodyText>,
     pub response_body: Option<BodyText>,
     pub fault: Option<String>,
@@ -175,6 +237,7 @@ impl Recorded {
         let body = |b: &Option<BodyText>| b.as_ref().map_or(0, |b| b.kept.len());
         256 + self.account.as_ref().map_or(0, |a| a.len())
             + self.paths.text.len()
+            + self.request_headers.len()
             + body(&self.request_body)
             + body(&self.response_body)
             + self.fault.as_ref().map_or(0, String::len)
@@ -191,6 +254,12 @@ impl Recorded {
             query: self.paths.query().map(str::to_string),
             status: self.status,
             vendor_path: self.paths.vendor_path().to_string(),
+            request_headers: self
+                .request_headers
+                .lines()
+                .filter_map(|l| l.split_once(": "))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             request_body: self.request_body.clone(),
             response_body: self.response_body.clone(),
             fault: self.fault.clone(),
@@ -300,6 +369,7 @@ mod tests {
             method: Method::GET,
             paths: Paths::new(&uri, &uri),
             status: 200,
+            request_headers: "".into(),
             request_body: None,
             response_body: None,
             fault: None,

@@ -265,6 +265,7 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
     }
     // The request body is read here (within the body limit) so the journal can keep it.
     let (parts, body) = req.into_parts();
+    let request_headers = super::journal::header_text(&parts.headers);
     let request_bytes = if axum::body::HttpBody::is_end_stream(&body) {
         Bytes::new()
     } else {
@@ -364,6 +365,7 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
         method,
         paths: Paths::new(&original, &vendor_uri),
         status: res.status().as_u16(),
+        request_headers,
         request_body: body_text(&request_bytes),
         response_body: body_text(&response_bytes),
         fault: res.extensions().get::<InjectedFault>().map(|f| f.0.clone()),

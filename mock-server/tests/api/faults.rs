@@ -488,3 +488,42 @@ async fn injected_errors_read_as_the_surface_own() {
         s.admin(Method::DELETE, "/faults", None).await;
     }
 }
+
+/// The journal keeps each request's headers, with credentials redacted: the bearer token, an
+/// API key, a cookie and a signature never appear, other headers do.
+#[tokio::test]
+async fn journal_keeps_request_headers_without_credentials() {
+    let s = Server::start().await;
+    let r = get(&s, "/customers?limit=1")
+        .header("x-trace", "trace-42")
+        .header("cookie", "session=SECRET-COOKIE")
+        .header("x-api-key", "SECRET-KEY")
+        .header("x-helpcrunch-signature", "SECRET-SIGNATURE")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let j: Value = s.admin_get("/requests?path=/customers").await;
+    let entry = j["requests"].as_array().unwrap().last().unwrap().clone();
+    let headers: Vec<(String, String)> =
+        serde_json::from_value(entry["request_headers"].clone()).unwrap();
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(get("x-trace"), Some("trace-42"));
+    for secret in [
+        "authorization",
+        "cookie",
+        "x-api-key",
+        "x-helpcrunch-signature",
+    ] {
+        assert_eq!(get(secret), Some("[redacted]"), "{secret}");
+    }
+    let all = j.to_string();
+    for leaked in [HC, "SECRET-COOKIE", "SECRET-KEY", "SECRET-SIGNATURE"] {
+        assert!(!all.contains(leaked), "{leaked} in the journal");
+    }
+}
