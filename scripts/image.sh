@@ -37,7 +37,7 @@ build() {
     cp -L "$lib" "$CTX/rootfs$lib"
   done
   local e
-  e=$(engine)
+  e=$(engine) || exit 1
   if [ "$e" = podman ]; then
     podman build -q --format docker --target prebuilt -t "$IMAGE" -f Dockerfile "$CTX" >/dev/null || exit 1
   else
@@ -62,7 +62,7 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 
 test_image() {
   local e work cfg
-  e=$(engine)
+  e=$(engine) || exit 1
   work=$(mktemp -d)
   cfg="$work/inspect.json"
   "$e" image inspect "$IMAGE" >"$cfg" || { echo "no image $IMAGE: make image first"; exit 1; }

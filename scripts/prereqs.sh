@@ -43,8 +43,10 @@ case "$what" in
     fi
     ;;
   image)
-    if ! command -v podman >/dev/null 2>&1 && ! command -v docker >/dev/null 2>&1; then
-      missing+=("podman or docker (builds the image)")
+    # A docker command without an engine answering it cannot build: podman then.
+    if ! command -v podman >/dev/null 2>&1 \
+      && ! { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }; then
+      missing+=("podman, or docker with a running engine (builds the image)")
       apt_pkgs+=("podman")
     fi
     ;;
