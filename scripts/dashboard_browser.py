@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -128,11 +129,43 @@ def run(screenshot):
         if post:
             post[0].click()
             detail = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#journal tr.detail").text)
-            check("a row expands to request and response bodies",
-                  detail and "Dashboard Dora" in detail and f'"id":{made["id"]}' in detail, detail)
+            check("a row expands to request and response bodies, JSON pretty-printed",
+                  detail and '"name": "Dashboard Dora"' in detail and f'"id": {made["id"]}' in detail, detail)
             check("the expanded row shows request headers, the token redacted",
                   detail and "authorization: [redacted]" in detail and "content-type: application/json" in detail
                   and "helpcrunch-test-token" not in detail, detail)
+            curl = driver.find_element(By.CSS_SELECTOR, "#journal tr.detail button[title='copy as curl']").get_attribute("data-copy")
+            check("copy as curl gives the request as a curl command",
+                  curl.startswith("curl -X POST") and "/helpcrunch/v1/customers" in curl and "--data-raw" in curl
+                  and "Dashboard Dora" in curl, curl)
+            driver.find_element(By.CSS_SELECTOR, "#journal tr.detail button.fail-next").click()
+            wait_for(lambda: "503" in driver.find_element(By.ID, "faults").text)
+            try:
+                failed = call(f"{base}/helpcrunch/v1/customers", "POST", {"name": "Next"}, token="helpcrunch-test-token")[0]
+            except urllib.error.HTTPError as e:
+                failed = e.code
+            check("fail this next time makes the next such call fail", failed == 503, failed)
+            again = call(f"{base}/helpcrunch/v1/customers", "POST", {"name": "After"}, token="helpcrunch-test-token")[0]
+            check("only the next one", again == 201, again)
+            driver.find_element(By.CSS_SELECTOR, "#journal tr.detail button.stub-this").click()
+            stubbed = wait_for(lambda: call(f"{base}/__admin/stubs")[1]["stubs"])
+            check("stub this answer adds a stub with the row's answer",
+                  stubbed and stubbed[0]["response"]["status"] == 201
+                  and stubbed[0]["response"]["json"]["name"] == "Dashboard Dora"
+                  and stubbed[0]["match"]["path"] == "/customers", stubbed)
+            call(f"{base}/__admin/stubs", "DELETE")
+
+        Select(driver.find_element(By.ID, "f-method")).select_by_value("GET")
+        only_get = wait_for(lambda: (lambda rows: rows if rows and all(" GET " in f" {r.text} " for r in rows) else None)(
+            driver.find_elements(By.CSS_SELECTOR, "#journal tr.entry")))
+        check("the method filter narrows the journal", only_get, [r.text for r in only_get or []][:5])
+        Select(driver.find_element(By.ID, "f-method")).select_by_value("")
+        driver.find_element(By.ID, "f-changed").click()
+        changed = wait_for(lambda: (lambda rows: rows if rows and all("503" in r.text for r in rows) else None)(
+            driver.find_elements(By.CSS_SELECTOR, "#journal tr.entry")))
+        check("faults-and-stubs-only shows the failed call alone", changed and len(changed) == 1,
+              [r.text for r in changed or []])
+        driver.find_element(By.ID, "f-changed").click()
 
         Select(driver.find_element(By.ID, "state-vendor")).select_by_value("helpcrunch")
         time.sleep(0.3)
@@ -148,6 +181,19 @@ def run(screenshot):
         check("webhook subscriptions appear", subs, driver.find_element(By.ID, "subscriptions").text)
         check("clock shown", re.search(r"\d{4}-\d\d-\d\dT", driver.find_element(By.ID, "clock").text),
               driver.find_element(By.ID, "clock").text)
+        _, before = call(f"{base}/__admin/clock")
+        driver.find_element(By.ID, "advance-clock").click()
+        moved = wait_for(lambda: call(f"{base}/__admin/clock")[1]["now_ms"] - before["now_ms"] >= 60_000)
+        check("the clock button moves the clock a minute on", moved)
+        driver.find_element(By.ID, "reset-all").click()
+
+        def gone():
+            try:
+                call(f"{base}/helpcrunch/v1/customers/{made['id']}", token="helpcrunch-test-token")
+                return False
+            except urllib.error.HTTPError as e:
+                return e.code == 404
+        check("reset every vendor forgets what was written", wait_for(gone))
         if screenshot:
             driver.execute_script("window.scrollTo(0, 0)")
             driver.save_screenshot(screenshot)
