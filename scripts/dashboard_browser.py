@@ -185,6 +185,50 @@ def run(screenshot):
         driver.find_element(By.ID, "advance-clock").click()
         moved = wait_for(lambda: call(f"{base}/__admin/clock")[1]["now_ms"] - before["now_ms"] >= 60_000)
         check("the clock button moves the clock a minute on", moved)
+        # The action forms change the server (checked through the admin API).
+        Select(driver.find_element(By.ID, "scenario-pick")).select_by_value("helpcrunch/customer_chat")
+        driver.find_element(By.ID, "scenario-params").send_keys('{"text": "From the console"}')
+        driver.find_element(By.CSS_SELECTOR, "#scenario-form button").click()
+        ran = wait_for(lambda: '"scenario": "customer_chat"' in driver.find_element(By.ID, "scenario-result").text)
+        _, chats = call(f"{base}/helpcrunch/v1/chats?limit=100&order=desc", token="helpcrunch-test-token")
+        check("a scenario runs from the console", ran and any(c.get("lastMessageText") == "From the console"
+              for c in chats["data"]), driver.find_element(By.ID, "scenario-result").text[:200])
+        Select(driver.find_element(By.ID, "token-vendor")).select_by_value("chative")
+        driver.find_element(By.ID, "token-value").send_keys("console-token")
+        driver.find_element(By.ID, "token-account").send_keys("console")
+        driver.find_element(By.CSS_SELECTOR, "#token-form button").click()
+        added = wait_for(lambda: any(a.get("token") == "console-token" for a in call(f"{base}/__admin/accounts")[1]["accounts"]))
+        check("a token is added from the console", added)
+        rule = driver.find_element(By.ID, "rule-json")
+        rule.send_keys('{"match": {"surface": "hiver", "path": "/inboxes"}, "response": {"json": {"data": []}}}')
+        driver.find_element(By.ID, "add-stub").click()
+        stub_added = wait_for(lambda: call(f"{base}/__admin/stubs")[1]["stubs"])
+        check("a stub is added with the form", stub_added and stub_added[0]["match"]["surface"] == "hiver", stub_added)
+        rule.clear()
+        rule.send_keys('{"match": {"surface": "hiver"}, "effect": {"type": "nonsense"}}')
+        driver.find_element(By.ID, "add-fault").click()
+        refused = wait_for(lambda: "400" in driver.find_element(By.ID, "error").text and driver.find_element(By.ID, "error").text)
+        check("a bad rule shows the server's reason", refused, refused)
+        dels = call(f"{base}/__admin/webhooks/deliveries")[1]["deliveries"]
+        redo = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#deliveries button.redeliver"))
+        if redo:
+            redo[0].click()
+        more = wait_for(lambda: len(call(f"{base}/__admin/webhooks/deliveries")[1]["deliveries"]) > len(dels))
+        check("redeliver sends a delivery again", redo and more, len(dels))
+        # A thousand entries: the journal still renders (the time is printed, not judged here).
+        for i in range(1000):
+            try:
+                call(f"{base}/chative/v1.0/contacts?limit=1&n={i}", token="chative-test-token")
+            except urllib.error.HTTPError:
+                pass  # a fault rule or the rate limit: journaled all the same
+        took = driver.execute_async_script(
+            "const done = arguments[0]; lastJournal = ''; const t = performance.now();"
+            "loadJournal().then(() => done(performance.now() - t));")
+        rows = len(driver.find_elements(By.CSS_SELECTOR, "#journal tr.entry"))
+        print(f"     journal of 1,000+ requests rendered {rows} rows in {took:.0f} ms")
+        check("a journal of 1,000 requests renders in its scroll area", rows >= 500
+              and driver.execute_script("return document.querySelector('#journal').closest('.scroll').scrollHeight"
+                                        " > document.querySelector('#journal').closest('.scroll').clientHeight"), rows)
         driver.find_element(By.ID, "reset-all").click()
 
         def gone():

@@ -384,6 +384,8 @@ async fn surfaces(State(st): State<AppState>, headers: HeaderMap) -> Json<Value>
                 "default_token": token,
                 "source": info.source,
                 "rate_limit": d.documented_policy(),
+                // Vendor-side events `POST /__admin/simulate/{surface}/{scenario}` can cause.
+                "scenarios": st.platform.webhooks.spec(info.vendor).map_or(&[][..], |s| s.scenarios),
             })
         })
         .collect();
