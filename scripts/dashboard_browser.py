@@ -177,6 +177,12 @@ def run(screenshot):
         call(f"{base}/__admin/webhooks", "POST", {"surface": "helpcrunch", "url": "http://127.0.0.1:9/hook"})
         faults = wait_for(lambda: "503" in driver.find_element(By.ID, "faults").text)
         check("fault rules appear", faults, driver.find_element(By.ID, "faults").text)
+        call(f"{base}/__admin/rate-limits/hipcall", "PUT", {"mode": "documented"})
+        call(f"{base}/hipcall/api/v20211124/users", token="hipcall-test-token")
+        rates = wait_for(lambda: (lambda t: t if re.search(r"30 / 60 s\s*29 left, resets in \d+ s", t) else None)(
+            driver.find_element(By.ID, "rates").get_attribute("textContent")), timeout=15)
+        check("rate limits read as what is left", rates,
+              driver.execute_script("return document.querySelector('#rates').outerHTML + ' | ' + document.getElementById('error').textContent")[:800])
         subs = wait_for(lambda: "http://127.0.0.1:9/hook" in driver.find_element(By.ID, "subscriptions").text)
         check("webhook subscriptions appear", subs, driver.find_element(By.ID, "subscriptions").text)
         check("clock shown", re.search(r"\d{4}-\d\d-\d\dT", driver.find_element(By.ID, "clock").text),

@@ -294,13 +294,23 @@ async fn clear_requests(State(st): State<AppState>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-fn rate_view(st: &AppState) -> Value {
+fn rate_view(st: &AppState, account: &str) -> Value {
     let list: Vec<Value> = st
         .dialects
         .iter()
         .map(|d| {
             let info = d.info();
+            let windows = st
+                .platform
+                .windows_in_force(info.id, d.documented);
+            let left = st
+                .platform
+                .limiter
+                .peek(&st.platform.clock, info.budget, account, &windows)
+                .map(|p| json!({"limit": p.limit, "remaining": p.remaining, "resets_in_s": p.reset_after}));
             json!({
+                "account": account,
+                "left": left,
                 "surface": info.id,
                 "budget": info.budget,
                 "documented": d.documented_policy(),
@@ -312,8 +322,10 @@ fn rate_view(st: &AppState) -> Value {
     json!({"mode": st.platform.mode(), "surfaces": list})
 }
 
-async fn list_rate_limits(State(st): State<AppState>) -> Json<Value> {
-    Json(rate_view(&st))
+/// `GET /__admin/rate-limits[?account=]`: each surface's policies, and what is left for the
+/// account (`default`) in its tightest window.
+async fn list_rate_limits(State(st): State<AppState>, q: QueryPairs) -> Json<Value> {
+    Json(rate_view(&st, q.get("account").unwrap_or("default")))
 }
 
 /// `PUT /__admin/rate-limits/{surface}` with `{"mode": "off" | "documented" | "default"}` or
@@ -348,7 +360,7 @@ async fn set_rate_limit(
     };
     st.platform.set_override(&surface, o);
     st.platform.limiter.clear(Some(d.info().budget), None);
-    Ok(Json(rate_view(&st)).into_response())
+    Ok(Json(rate_view(&st, "default")).into_response())
 }
 
 /// The CA certificate that issued the HTTPS listeners' certificate (PEM), for clients to trust.

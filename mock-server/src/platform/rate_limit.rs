@@ -164,6 +164,37 @@ impl RateLimiter {
         best.unwrap_or(unlimited)
     }
 
+    /// What is left for an account in the tightest window, without counting a request
+    /// (`None`: no limit in force).
+    pub fn peek(
+        &self,
+        clock: &Clock,
+        budget: &str,
+        account: &str,
+        windows: &[Window],
+    ) -> Option<Decision> {
+        let now = clock.now_ms();
+        let all = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        let counters = all.get(budget).and_then(|a| a.get(account));
+        windows
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let span = w.span_ms();
+                let live = counters
+                    .and_then(|c| c.get(i))
+                    .filter(|c| now >= c.window_start_ms && now - c.window_start_ms < span);
+                let used = live.map_or(0, |c| c.count);
+                Decision {
+                    allowed: used < w.limit,
+                    limit: w.limit,
+                    remaining: w.limit.saturating_sub(used),
+                    reset_after: live.map_or(w.seconds, |c| reset_seconds(c, span, now)),
+                }
+            })
+            .min_by_key(|d| d.remaining)
+    }
+
     /// Forgets every counter of one account in one budget (or all, with `None`).
     pub fn clear(&self, budget: Option<&str>, account: Option<&str>) {
         let mut all = self.counters.lock().unwrap_or_else(|p| p.into_inner());

@@ -279,3 +279,51 @@ async fn journal_keeps_the_prefix_through_the_nested_router() {
     assert_eq!(v["requests"][0]["path"], "/helpcrunch/v1/");
     assert_eq!(v["requests"][1]["path"], "/helpcrunch/v1/customers/1");
 }
+
+/// `GET /__admin/rate-limits` tells what is left for an account in its tightest window,
+/// without using any of it; no limit in force is `null`.
+#[tokio::test]
+async fn rate_limits_show_what_is_left() {
+    let s = Server::start().await;
+    let r = s
+        .admin(
+            Method::PUT,
+            "/rate-limits/hipcall",
+            Some(json!({"mode": "custom", "windows": [{"limit": 5, "seconds": 60}]})),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let left = |v: &Value| {
+        v["surfaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["surface"] == "hipcall")
+            .unwrap()["left"]
+            .clone()
+    };
+    let v: Value = s.admin_get("/rate-limits").await;
+    assert_eq!(left(&v)["remaining"], 5, "{v}");
+    let v: Value = s.admin_get("/rate-limits").await;
+    assert_eq!(left(&v)["remaining"], 5, "looking uses nothing");
+    for _ in 0..2 {
+        s.get_json("/users").await;
+    }
+    let v: Value = s.admin_get("/rate-limits").await;
+    assert_eq!(
+        (left(&v)["limit"].clone(), left(&v)["remaining"].clone()),
+        (json!(5), json!(3))
+    );
+    let resets = left(&v)["resets_in_s"].as_u64().unwrap();
+    assert!((1..=60).contains(&resets), "{resets}");
+    let other: Value = s.admin_get("/rate-limits?account=elsewhere").await;
+    assert_eq!(left(&other)["remaining"], 5);
+    s.admin(
+        Method::PUT,
+        "/rate-limits/hipcall",
+        Some(json!({"mode": "off"})),
+    )
+    .await;
+    let v: Value = s.admin_get("/rate-limits").await;
+    assert_eq!(left(&v), Value::Null);
+}
