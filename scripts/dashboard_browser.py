@@ -170,6 +170,18 @@ def run(screenshot):
         Select(driver.find_element(By.ID, "state-vendor")).select_by_value("helpcrunch")
         time.sleep(0.3)
         driver.find_element(By.CSS_SELECTOR, "#state-form button").click()
+        customers = wait_for(lambda: [b for b in driver.find_elements(By.CSS_SELECTOR, "#collections button")
+                                      if b.text.startswith("customers (")] or None)
+        check("state browser lists collections with counts", customers and re.match(r"customers \(\d+\)", customers[0].text),
+              driver.find_element(By.ID, "collections").text[:200])
+        if customers:
+            customers[0].click()
+            driver.find_element(By.ID, "state-search").send_keys("dora@dashboard")
+            found = wait_for(lambda: (lambda rows: rows if len(rows) == 1 else None)(
+                driver.find_elements(By.CSS_SELECTOR, "#records tr.record")))
+            check("the search box narrows the records", found, len(found or []))
+            if found:
+                found[0].click()
         state = wait_for(lambda: "dora@dashboard.example" in driver.find_element(By.ID, "state").text)
         check("state browser shows the new record", state, driver.find_element(By.ID, "state").text[:200])
 
