@@ -203,6 +203,12 @@ def run(screenshot):
         driver.find_element(By.ID, "advance-clock").click()
         moved = wait_for(lambda: call(f"{base}/__admin/clock")[1]["now_ms"] - before["now_ms"] >= 60_000)
         check("the clock button moves the clock a minute on", moved)
+        driver.find_element(By.ID, "freeze-clock").click()
+        frozen = wait_for(lambda: call(f"{base}/__admin/clock")[1]["frozen"])
+        check("the freeze button freezes the clock", frozen and "(frozen)" in wait_for(
+            lambda: "(frozen)" in driver.find_element(By.ID, "clock").text and driver.find_element(By.ID, "clock").text))
+        driver.find_element(By.ID, "freeze-clock").click()
+        check("and unfreezes it", wait_for(lambda: not call(f"{base}/__admin/clock")[1]["frozen"]))
         # The action forms change the server (checked through the admin API).
         Select(driver.find_element(By.ID, "scenario-pick")).select_by_value("helpcrunch/customer_chat")
         driver.find_element(By.ID, "scenario-params").send_keys('{"text": "From the console"}')
@@ -227,6 +233,10 @@ def run(screenshot):
         driver.find_element(By.ID, "add-fault").click()
         refused = wait_for(lambda: "400" in driver.find_element(By.ID, "error").text and driver.find_element(By.ID, "error").text)
         check("a bad rule shows the server's reason", refused, refused)
+        remove = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#stubs button.remove-stub"))
+        if remove:
+            remove[0].click()
+        check("a stub is removed from its row", remove and wait_for(lambda: not call(f"{base}/__admin/stubs")[1]["stubs"]))
         dels = call(f"{base}/__admin/webhooks/deliveries")[1]["deliveries"]
         redo = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#deliveries button.redeliver"))
         if redo:
