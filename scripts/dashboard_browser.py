@@ -105,8 +105,11 @@ def run(screenshot):
     proc, base = start()
     driver = browser()
     try:
+        driver.set_window_size(1366, 768)
         driver.get(f"{base}/__admin/ui")
         rows = wait_for(lambda: [r for r in driver.find_elements(By.CSS_SELECTOR, "#surfaces tbody tr[data-surface]")] or None)
+        wide = driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+        check("on a 1366x768 screen the page needs no sideways scrolling", wide)
         _, info = call(f"{base}/__admin/surfaces")
         check("surfaces table lists every surface", rows and len(rows) == len(info["surfaces"]),
               f"{len(rows or [])} rows")
@@ -148,12 +151,25 @@ def run(screenshot):
             again = call(f"{base}/helpcrunch/v1/customers", "POST", {"name": "After"}, token="helpcrunch-test-token")[0]
             check("only the next one", again == 201, again)
             driver.find_element(By.CSS_SELECTOR, "#journal tr.detail button.stub-this").click()
+            draft = json.loads(driver.find_element(By.ID, "rule-json").get_attribute("value") or "null")
+            check("stub this answer fills the rule form with the row's answer to edit",
+                  draft and draft["response"]["json"]["name"] == "Dashboard Dora", draft)
+            driver.find_element(By.ID, "add-stub").click()
             stubbed = wait_for(lambda: call(f"{base}/__admin/stubs")[1]["stubs"])
             check("stub this answer adds a stub with the row's answer",
                   stubbed and stubbed[0]["response"]["status"] == 201
                   and stubbed[0]["response"]["json"]["name"] == "Dashboard Dora"
                   and stubbed[0]["match"]["path"] == "/customers", stubbed)
             call(f"{base}/__admin/stubs", "DELETE")
+            driver.find_element(By.ID, "rule-json").clear()
+            har = driver.execute_async_script(
+                "const done = arguments[0]; api('/requests').then(d => done(JSON.stringify(harOf(d.requests))));")
+            har = json.loads(har)
+            posts = [x for x in har["log"]["entries"] if x["request"]["method"] == "POST"]
+            check("the journal exports as HAR 1.2", har["log"]["version"] == "1.2" and posts
+                  and posts[0]["request"]["url"].endswith("/helpcrunch/v1/customers")
+                  and any(h["name"] == "authorization" and h["value"] == "[redacted]" for h in posts[0]["request"]["headers"])
+                  and "Dashboard Dora" in posts[0]["request"]["postData"]["text"], har["log"]["entries"][:1])
 
         Select(driver.find_element(By.ID, "f-method")).select_by_value("GET")
         only_get = wait_for(lambda: (lambda rows: rows if rows and all(" GET " in f" {r.text} " for r in rows) else None)(
