@@ -189,15 +189,7 @@ if [ -n "$SCALES" ]; then
   printf '%-44s %9s %8s %9s %9s %10s\n' "300 records (seed)" "$small_rps" "100%" "$p50" "$p99" "$(rss_kb "$MPID")"
   for n in $SCALES; do
     doc=$(mktemp)
-    python3 - "$n" >"$doc" <<'PY'
-import sys
-n = int(sys.argv[1])
-out = sys.stdout
-out.write('{"vendor": "helpcrunch", "accounts": {"scale": {"customers": [')
-for i in range(1, n + 1):
-    out.write(('' if i == 1 else ',') + '{"id":%d,"name":"Customer %d","email":"c%d@example.com","createdAt":%d}' % (i, i, i, 1700000000 + i))
-out.write(']}}}')
-PY
+    helpcrunch_doc "$n" scale >"$doc"
     curl -fs -XPOST "$M/__admin/reset" -H "content-type: application/json" -d '{"vendor": "helpcrunch", "account": "scale"}' >/dev/null
     curl -fs -XPUT "$M/__admin/state/helpcrunch?account=scale" -H "content-type: application/json" --data-binary @"$doc" >/dev/null
     rm -f "$doc"

@@ -6,3 +6,15 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 now_ns() { date +%s%N; }
 # wrk's latency ("512.00us", "1.20ms", "2.00s") in microseconds.
 to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
+# A HelpCrunch state document of N customers for ACCOUNT, on stdout: helpcrunch_doc N ACCOUNT.
+helpcrunch_doc() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+n, account = int(sys.argv[1]), sys.argv[2]
+out = sys.stdout
+out.write('{"vendor": "helpcrunch", "accounts": {"%s": {"customers": [' % account)
+for i in range(1, n + 1):
+    out.write(('' if i == 1 else ',') + '{"id":%d,"name":"Customer %d","email":"c%d@example.com","createdAt":%d}' % (i, i, i, 1700000000 + i))
+out.write(']}}}')
+PY
+}

@@ -34,15 +34,7 @@ stop() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; pid=""; }
 import() { # import N
   local n=$1 doc="$work/doc.json"
   [ "$n" = 0 ] && return
-  python3 - "$n" >"$doc" <<'PY'
-import sys
-n = int(sys.argv[1])
-out = sys.stdout
-out.write('{"vendor": "helpcrunch", "accounts": {"default": {"customers": [')
-for i in range(1, n + 1):
-    out.write(('' if i == 1 else ',') + '{"id":%d,"name":"Customer %d","email":"c%d@example.com","createdAt":%d}' % (i, i, i, 1700000000 + i))
-out.write(']}}}')
-PY
+  helpcrunch_doc "$n" default >"$doc"
   curl -fs -XPUT "http://127.0.0.1:${PORT}/__admin/state/helpcrunch?account=default" \
     -H "content-type: application/json" --data-binary @"$doc" >/dev/null
   rm -f "$doc"

@@ -8,6 +8,8 @@
 # BENCH_PORT (4710; this uses the port after bench_durable's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/bench_common.sh
+. scripts/bench_common.sh
 N=${BENCH_FREEZE_RECORDS:-1000000}
 S=${BENCH_FREEZE_SECONDS:-10}
 PORT=$(( ${BENCH_PORT:-4710} + 6 ))
@@ -21,15 +23,7 @@ trap cleanup EXIT
 "$BIN" --listen "127.0.0.1:${PORT}" --rate-limits off >/dev/null 2>&1 &
 pid=$!
 until curl -fs "http://127.0.0.1:${PORT}/__admin/health" >/dev/null 2>&1; do sleep 0.01; done
-python3 - "$N" >"$work/doc.json" <<'PY'
-import sys
-n = int(sys.argv[1])
-out = sys.stdout
-out.write('{"vendor": "helpcrunch", "accounts": {"default": {"customers": [')
-for i in range(1, n + 1):
-    out.write(('' if i == 1 else ',') + '{"id":%d,"name":"Customer %d","email":"c%d@example.com","createdAt":%d}' % (i, i, i, 1700000000 + i))
-out.write(']}}}')
-PY
+helpcrunch_doc "$N" default >"$work/doc.json"
 curl -fs -XPUT "http://127.0.0.1:${PORT}/__admin/state/helpcrunch?account=default" \
   -H "content-type: application/json" --data-binary @"$work/doc.json" >/dev/null
 rm -f "$work/doc.json"
