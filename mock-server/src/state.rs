@@ -209,10 +209,12 @@ impl AppState {
 
     /// The built-in token of `vendor` (`None` for a vendor that is not mounted).
     pub fn default_token(&self, vendor: &str) -> Option<&'static str> {
-        self.backends
-            .iter()
-            .find(|b| b.vendor() == vendor)
-            .map(|b| b.default_token())
+        self.backend(vendor).map(|b| b.default_token())
+    }
+
+    /// The mounted vendor's backend (`None` for a vendor that is not mounted).
+    pub fn backend(&self, vendor: &str) -> Option<&Arc<dyn Backend>> {
+        self.backends.iter().find(|b| b.vendor() == vendor)
     }
 
     pub fn surfaces(&self) -> Vec<&SurfaceInfo> {

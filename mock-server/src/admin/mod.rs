@@ -51,9 +51,7 @@ type AdminResult = Result<Response, AdminError>;
 
 /// A vendor's backend by name, or the admin 404.
 fn backend<'a>(st: &'a AppState, vendor: &str) -> Result<&'a Arc<dyn Backend>, AdminError> {
-    st.backends
-        .iter()
-        .find(|b| b.vendor() == vendor)
+    st.backend(vendor)
         .ok_or_else(|| not_found(format!("no vendor named {vendor}")))
 }
 

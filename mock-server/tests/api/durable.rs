@@ -611,11 +611,7 @@ async fn a_failing_disk_degrades_health_and_recovers() {
     let _ = server.await;
     drop(state);
     let again = mock_server::AppState::new(&config).unwrap();
-    let b = again
-        .backends
-        .iter()
-        .find(|b| b.vendor() == "helpcrunch")
-        .unwrap();
+    let b = again.backend("helpcrunch").unwrap();
     let dump = String::from_utf8(b.export("default")).unwrap();
     assert!(dump.contains("while the disk is full") && dump.contains("after space returned"));
 }
@@ -732,11 +728,7 @@ fn a_state_file_fills_in_what_the_directory_lacks() {
         ..mock_server::Config::default()
     };
     let teams = |st: &mock_server::AppState, account: &str| -> Value {
-        let b = st
-            .backends
-            .iter()
-            .find(|b| b.vendor() == "hipcall")
-            .unwrap();
+        let b = st.backend("hipcall").unwrap();
         serde_json::from_slice::<Value>(&b.export(account)).unwrap()["teams"].clone()
     };
     {
@@ -747,11 +739,7 @@ fn a_state_file_fills_in_what_the_directory_lacks() {
     {
         let st = mock_server::AppState::new(&config(false)).unwrap();
         assert_eq!(teams(&st, "second")[0]["name"], "Second's team");
-        let b = st
-            .backends
-            .iter()
-            .find(|b| b.vendor() == "hipcall")
-            .unwrap();
+        let b = st.backend("hipcall").unwrap();
         let mut doc: Value = serde_json::from_slice(&b.export("default")).unwrap();
         doc["teams"][0]["name"] = json!("Changed and stored");
         let raw = serde_json::value::to_raw_value(&doc).unwrap();

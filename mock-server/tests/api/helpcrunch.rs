@@ -588,13 +588,7 @@ async fn agent_unsubscribe() {
     let s = Server::start().await;
     let (status, v) = hc(&s, Method::GET, "/agents/2/unsubscribe", None).await;
     assert_eq!((status, v), (200, json!("Ok")));
-    let dump = s
-        .state
-        .backends
-        .iter()
-        .find(|b| b.vendor() == "helpcrunch")
-        .unwrap()
-        .export("default");
+    let dump = s.state.backend("helpcrunch").unwrap().export("default");
     let dump: Value = serde_json::from_slice(&dump).unwrap();
     assert_eq!(dump["agents"][1]["unsubscribed"], true);
     let (status, v) = hc(&s, Method::GET, "/agents/99/unsubscribe", None).await;

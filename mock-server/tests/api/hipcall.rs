@@ -154,12 +154,7 @@ async fn task_create_then_read() {
 }
 
 fn owners(s: &Server) -> Value {
-    let b = s
-        .state
-        .backends
-        .iter()
-        .find(|b| b.vendor() == "hipcall")
-        .unwrap();
+    let b = s.state.backend("hipcall").unwrap();
     serde_json::from_slice(&b.export("default")).unwrap()
 }
 
