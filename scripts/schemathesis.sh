@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Schemathesis (every check, stateful phase included) against every surface's served
-# OpenAPI document on a fresh emulator. Installs Schemathesis into .cache/schemathesis.
+# OpenAPI document on a fresh emulator, then against the admin API's own (`/__admin/openapi`). Installs Schemathesis into .cache/schemathesis.
 # Knobs: ST_EXAMPLES (examples per operation, default 20), ST_SURFACES (space-separated ids,
 # default all), ST_SEED (default fixed, so a run repeats).
 set -euo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 ST_VERSION="4.32.5"
 EXAMPLES="${ST_EXAMPLES:-20}"
 SEED="${ST_SEED:-20261121}"
-SURFACES="${ST_SURFACES:-hipcall hipcall-v3 helpcrunch hiver hiver-tutorial chative}"
+SURFACES="${ST_SURFACES:-hipcall hipcall-v3 helpcrunch hiver hiver-tutorial chative admin}"
 
 py=""
 for cand in python3.13 python3.12 python3.11 "$HOME"/.pyenv/versions/3.13*/bin/python "$HOME"/.pyenv/versions/3.12*/bin/python python3; do
@@ -41,6 +41,21 @@ failed=0
 reports=.cache/schemathesis/reports
 mkdir -p "$reports"
 for surface in $SURFACES; do
+  if [ "$surface" = admin ]; then
+    # The admin API: no token (none is configured), the same checks; it runs last, since it
+    # changes the emulator (faults, stubs, rate limits, the clock).
+    echo "== admin (/__admin)"
+    if "$venv/bin/st" run "http://$addr/__admin/openapi" --url "http://$addr/__admin" \
+        --checks all --max-examples "$EXAMPLES" --phases examples,coverage,fuzzing,stateful \
+        --seed "$SEED" --no-color --suppress-health-check=filter_too_much >"$reports/admin.txt" 2>&1; then
+      echo "   clean: $(grep -E "generated" "$reports/admin.txt" | tail -1)"
+    else
+      failed=$((failed + 1))
+      grep -E "^_+ |^- ST|^Failures:|^  ❌" "$reports/admin.txt" | sed 's/^/   /' | head -60
+      echo "   full report: $reports/admin.txt"
+    fi
+    continue
+  fi
   info=$(curl -fs "http://$addr/__admin/surfaces")
   prefix=$(printf '%s' "$info" | "$py" -c "import json,sys; s=[x for x in json.load(sys.stdin)['surfaces'] if x['id']=='$surface'][0]; print(s.get('prefix') or '/'+s['vendor']+s['real_path'])")
   token=$(printf '%s' "$info" | "$py" -c "import json,sys; s=[x for x in json.load(sys.stdin)['surfaces'] if x['id']=='$surface'][0]; print(s['default_token'])")

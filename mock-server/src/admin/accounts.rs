@@ -9,7 +9,6 @@ use serde_json::{json, Value};
 
 use super::{bad_request, AdminResult};
 use crate::platform::auth::TokenEntry;
-use crate::platform::extract::parse_object;
 use crate::state::{reserved_account, unnamed_account, AppState};
 
 /// `GET /__admin/accounts`.
@@ -20,21 +19,34 @@ pub async fn list(State(st): State<AppState>) -> Json<Value> {
 /// `POST /__admin/accounts` with `{"vendor", "token", "account"?}`; without `account` the
 /// token gets its own (`token:<token>`), as an unnamed `--token` does.
 pub async fn add(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
-    let obj = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    let obj = super::json_object(&body)?;
     if let Some(k) = obj
         .keys()
         .find(|k| !["vendor", "token", "account"].contains(&k.as_str()))
     {
         return Err(bad_request(format!("unknown field {k}")));
     }
-    let text = |k: &str| match obj.get(k) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if !s.trim().is_empty() && !s.contains(char::is_whitespace) => {
-            Ok(Some(s.clone()))
+    // A token travels in an `Authorization` header: visible ASCII only. An account name may be
+    // any text without spaces or control characters.
+    let text = |k: &str| {
+        let ok = |s: &str| {
+            !s.is_empty()
+                && if k == "token" {
+                    s.bytes().all(|b| b.is_ascii_graphic())
+                } else {
+                    !s.chars().any(|c| c.is_whitespace() || c.is_control())
+                }
+        };
+        match obj.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if ok(s) => Ok(Some(s.clone())),
+            Some(_) if k == "token" => Err(bad_request(
+                "token must be a non-empty string of visible ASCII characters",
+            )),
+            Some(_) => Err(bad_request(format!(
+                "{k} must be a non-empty string without spaces or control characters"
+            ))),
         }
-        Some(_) => Err(bad_request(format!(
-            "{k} must be a non-empty string without spaces"
-        ))),
     };
     let vendor = text("vendor")?.ok_or_else(|| bad_request("vendor is required"))?;
     let token = text("token")?.ok_or_else(|| bad_request("token is required"))?;

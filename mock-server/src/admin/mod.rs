@@ -16,6 +16,7 @@ use crate::platform::extract::{parse_object, QueryPairs};
 use crate::platform::surface::client_base;
 use crate::platform::RateOverride;
 use crate::state::AppState;
+use serde_json::Map;
 
 mod accounts;
 mod guards;
@@ -48,6 +49,39 @@ fn not_found(msg: impl Into<String>) -> AdminError {
 }
 
 type AdminResult = Result<Response, AdminError>;
+
+/// An admin body as a JSON object (an empty body is an empty object). A number written with a
+/// zero fraction (`5.0`) is the integer it equals, as JSON Schema's `integer` allows — clients
+/// whose JSON has only floats (some encoders write `5.0`) are not refused for it. A stub's
+/// `json` answer is left as written.
+fn json_object(body: &[u8]) -> Result<Map<String, Value>, AdminError> {
+    fn integral(v: &mut Value) {
+        match v {
+            Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+                if let Some(f) = n.as_f64() {
+                    #[allow(clippy::cast_possible_truncation)]
+                    let i = f as i64;
+                    #[allow(clippy::cast_precision_loss)]
+                    if f.fract() == 0.0 && f.abs() < 9.0e15 && i as f64 == f {
+                        *v = Value::from(i);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(integral),
+            // A stub's `json` answer goes out exactly as written.
+            Value::Object(m) => m
+                .iter_mut()
+                .filter(|(k, _)| k.as_str() != "json")
+                .for_each(|(_, v)| integral(v)),
+            _ => {}
+        }
+    }
+    let mut obj = parse_object(body).map_err(|_| bad_request("body must be a JSON object"))?;
+    obj.iter_mut()
+        .filter(|(k, _)| k.as_str() != "json")
+        .for_each(|(_, v)| integral(v));
+    Ok(obj)
+}
 
 /// A vendor's backend by name, or the admin 404.
 fn backend<'a>(st: &'a AppState, vendor: &str) -> Result<&'a Arc<dyn Backend>, AdminError> {
@@ -105,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         .route("/rate-limits", get(list_rate_limits))
         .route("/rate-limits/{surface}", put(set_rate_limit))
         .route("/surfaces", get(surfaces))
+        .route("/openapi", get(admin_openapi))
         .route("/openapi/{surface}", get(openapi))
         .route("/clock", get(get_clock).post(set_clock))
         .route("/webhooks", get(webhooks::list).post(webhooks::subscribe))
@@ -218,11 +253,24 @@ struct ResetBody {
 /// `POST /__admin/reset` — body or query `{vendor?, account?}`: back to the seed, and the
 /// matching rate-limit budgets restored.
 async fn reset(State(st): State<AppState>, q: QueryPairs, body: axum::body::Bytes) -> AdminResult {
-    let obj = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    let obj = json_object(&body)?;
     let mut sel: ResetBody =
         serde_json::from_value(Value::Object(obj)).map_err(|e| bad_request(e.to_string()))?;
-    sel.vendor = sel.vendor.or_else(|| q.get("vendor").map(str::to_string));
-    sel.account = sel.account.or_else(|| q.get("account").map(str::to_string));
+    // Body and query may both name the selection; they must then agree.
+    for (given, asked) in [
+        (&mut sel.vendor, q.get("vendor")),
+        (&mut sel.account, q.get("account")),
+    ] {
+        match (given.as_deref(), asked) {
+            (Some(b), Some(a)) if a != b => {
+                return Err(bad_request(format!(
+                    "the body names {b} and the query {a}: name one"
+                )))
+            }
+            (None, Some(a)) => *given = Some(a.to_string()),
+            _ => {}
+        }
+    }
     let backends: Vec<_> = st
         .backends
         .iter()
@@ -335,7 +383,16 @@ async fn set_rate_limit(
     body: axum::body::Bytes,
 ) -> AdminResult {
     let d = dialect(&st, &surface)?;
-    let obj = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    let obj = json_object(&body)?;
+    let custom = obj.get("mode") == Some(&json!("custom"));
+    if let Some(k) = obj
+        .keys()
+        .find(|k| !(k.as_str() == "mode" || (custom && k.as_str() == "windows")))
+    {
+        return Err(bad_request(format!(
+            "unknown field {k} (mode, and windows with mode custom)"
+        )));
+    }
     let value = Value::Object(obj);
     let o = if value.get("mode") == Some(&json!("default")) {
         None
@@ -414,6 +471,18 @@ async fn openapi(State(st): State<AppState>, Path(surface): Path<String>) -> Adm
     Ok(Json(doc).into_response())
 }
 
+/// This API's own OpenAPI 3.1 document (`fixtures/schemas/admin.openapi.json`): every endpoint,
+/// body and error; the kits' coverage tests and Schemathesis read it.
+pub const ADMIN_OPENAPI: &str = include_str!("../../../fixtures/schemas/admin.openapi.json");
+
+async fn admin_openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        ADMIN_OPENAPI,
+    )
+        .into_response()
+}
+
 async fn get_clock(State(st): State<AppState>) -> Json<Value> {
     Json(json!({"now_ms": st.platform.clock.now_ms(), "frozen": st.platform.clock.is_frozen()}))
 }
@@ -423,17 +492,31 @@ async fn get_clock(State(st): State<AppState>) -> Json<Value> {
 struct ClockBody {
     advance_ms: Option<i64>,
     freeze_at_ms: Option<i64>,
-    #[serde(default)]
-    unfreeze: bool,
+    unfreeze: Option<bool>,
 }
+
+/// The furthest one `advance_ms` moves the clock: a thousand years either way.
+const MAX_ADVANCE_MS: i64 = 31_536_000_000_000;
 
 /// `POST /__admin/clock` with `{"advance_ms": N}`, `{"freeze_at_ms": T}` or `{"unfreeze": true}`.
 async fn set_clock(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
-    let obj = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    let obj = json_object(&body)?;
     let b: ClockBody =
         serde_json::from_value(Value::Object(obj)).map_err(|e| bad_request(e.to_string()))?;
+    if b.advance_ms.is_some_and(|d| d.abs() > MAX_ADVANCE_MS) {
+        return Err(bad_request(
+            "advance_ms moves the clock at most a thousand years (31536000000000) either way",
+        ));
+    }
+    if b.freeze_at_ms
+        .is_some_and(|t| !(0..=crate::platform::clock::MAX_MS).contains(&t))
+    {
+        return Err(bad_request(
+            "freeze_at_ms must lie between 1970 and the end of 9999 (0 to 253402300799999)",
+        ));
+    }
     let clock = &st.platform.clock;
-    if b.unfreeze {
+    if b.unfreeze == Some(true) {
         clock.unfreeze();
     }
     if let Some(t) = b.freeze_at_ms {

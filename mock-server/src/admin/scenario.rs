@@ -9,14 +9,14 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 
 use super::{bad_request, not_found, AdminResult};
-use crate::platform::extract::{parse_object, QueryPairs};
+use crate::platform::extract::QueryPairs;
 use crate::platform::journal::Filter;
 use crate::platform::store::read_document;
 use crate::state::AppState;
 
 /// `POST /__admin/faults`.
 pub async fn add_fault(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
-    let obj = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    let obj = super::json_object(&body)?;
     if let Some(Value::Object(m)) = obj.get("match") {
         if let Some(Value::String(surface)) = m.get("surface") {
             if !st.surfaces().iter().any(|s| s.id == surface) {
@@ -79,7 +79,12 @@ fn filter(get: impl Fn(&str) -> Option<Value>) -> Result<Filter, super::AdminErr
         }
     };
     let status = int("status")?
-        .map(|s| u16::try_from(s).map_err(|_| bad_request("status must be an HTTP status")))
+        .map(|s| {
+            u16::try_from(s)
+                .ok()
+                .filter(|s| (100..=599).contains(s))
+                .ok_or_else(|| bad_request("status must be an HTTP status (100 to 599)"))
+        })
         .transpose()?;
     Ok(Filter {
         surface: text("surface")?,
@@ -106,8 +111,7 @@ pub async fn list_requests(State(st): State<AppState>, q: QueryPairs) -> AdminRe
 }
 
 pub async fn count_requests(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
-    let obj: Map<String, Value> =
-        parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    let obj: Map<String, Value> = super::json_object(&body)?;
     if let Some(k) = obj.keys().find(|k| !FILTER_KEYS.contains(&k.as_str())) {
         return Err(bad_request(format!("unknown filter {k}")));
     }

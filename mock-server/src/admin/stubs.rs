@@ -7,12 +7,11 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::{bad_request, not_found, AdminResult};
-use crate::platform::extract::parse_object;
 use crate::state::AppState;
 
 /// `POST /__admin/stubs` → 201 with the stub; 400 with the reason.
 pub async fn add(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
-    let obj = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    let obj = super::json_object(&body)?;
     if let Some(Value::Object(m)) = obj.get("match") {
         if let Some(Value::String(surface)) = m.get("surface") {
             if !st.surfaces().iter().any(|s| s.id == surface) {

@@ -8,7 +8,7 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 
 use super::{bad_request, not_found, AdminError, AdminResult};
-use crate::platform::extract::{parse_object, QueryPairs};
+use crate::platform::extract::QueryPairs;
 use crate::state::AppState;
 
 fn surface_vendor(st: &AppState, surface: &str) -> Result<&'static str, AdminError> {
@@ -27,7 +27,7 @@ fn surface_vendor(st: &AppState, surface: &str) -> Result<&'static str, AdminErr
 
 /// `POST /__admin/webhooks` with `{"surface", "url", "events"?, "account"?, "secret"?}`.
 pub async fn subscribe(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
-    let obj = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    let obj = super::json_object(&body)?;
     let text = |k: &str, required: bool| -> Result<Option<String>, AdminError> {
         match obj.get(k) {
             None | Some(Value::Null) if required => Err(bad_request(format!("{k} is required"))),
@@ -118,7 +118,7 @@ pub async fn simulate(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> AdminResult {
-    let mut params = parse_object(&body).map_err(|_| bad_request("body must be a JSON object"))?;
+    let mut params = super::json_object(&body)?;
     let vendor = super::dialect(&st, &surface)?.info().vendor;
     let account = match params.remove("account") {
         None | Some(Value::Null) => "default".to_string(),

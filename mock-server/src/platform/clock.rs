@@ -15,6 +15,11 @@ enum Mode {
     Frozen { at_ms: i64 },
 }
 
+/// The latest time the clock shows: the end of year 9999 (Unix milliseconds).
+pub const MAX_MS: i64 = 253_402_300_799_999;
+/// The earliest: the start of year 1.
+pub const MIN_MS: i64 = -62_135_596_800_000;
+
 /// A cheap, cloneable handle to the shared clock.
 #[derive(Debug, Clone)]
 pub struct Clock {
@@ -52,11 +57,14 @@ impl Clock {
     }
 
     /// Current time in unix milliseconds.
+    /// Now, within years 1 to 9999 however far the clock was moved (so every timestamp a
+    /// vendor writes keeps four digits of year).
     pub fn now_ms(&self) -> i64 {
-        match *self.lock() {
+        let t = match *self.lock() {
             Mode::Real { offset_ms } => wall_ms().saturating_add(offset_ms),
             Mode::Frozen { at_ms } => at_ms,
-        }
+        };
+        t.clamp(MIN_MS, MAX_MS)
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -105,13 +113,19 @@ mod tests {
         assert!(c.is_frozen());
     }
 
-    /// Absurd advances saturate instead of overflowing.
+    /// Absurd advances saturate instead of overflowing, and the clock stays within years
+    /// 1 to 9999 either way.
     #[test]
     fn advance_saturates() {
         let c = Clock::real();
         c.advance_ms(i64::MAX);
         c.advance_ms(i64::MAX);
-        assert_eq!(c.now_ms(), i64::MAX);
+        assert_eq!(c.now_ms(), MAX_MS);
+        assert!(c.now().format("%Y").to_string() == "9999");
+        c.freeze_at_ms(0);
+        c.advance_ms(i64::MIN);
+        assert_eq!(c.now_ms(), MIN_MS);
+        assert!(c.now().format("%Y").to_string() == "0001");
     }
 
     /// Advancing a real clock shifts it by the offset.

@@ -116,9 +116,16 @@ impl Matcher {
         if path.as_deref().is_some_and(|p| !p.starts_with('/')) {
             return Err("match.path must start with / (the vendor's own path)".into());
         }
+        let method = text("method")?;
+        if method
+            .as_deref()
+            .is_some_and(|m| m.is_empty() || !m.bytes().all(|b| b.is_ascii_alphabetic()))
+        {
+            return Err("match.method must be an HTTP method (letters only)".into());
+        }
         Ok(Self {
             surface: text("surface")?,
-            method: text("method")?.map(|m| m.to_ascii_uppercase()),
+            method: method.map(|m| m.to_ascii_uppercase()),
             path,
             account: text("account")?,
         })
@@ -145,6 +152,15 @@ impl Effect {
             .get("type")
             .and_then(Value::as_str)
             .ok_or("effect.type is required")?;
+        let fields: &[&str] = match kind {
+            "status" => &["type", "status"],
+            "rate_limited" => &["type", "retry_after"],
+            "latency" => &["type", "ms", "min_ms", "max_ms"],
+            _ => &["type"],
+        };
+        if let Some(k) = m.keys().find(|k| !fields.contains(&k.as_str())) {
+            return Err(format!("effect {kind} takes no field {k}"));
+        }
         Ok(match kind {
             "status" => {
                 let status = uint(m, "status")?.ok_or("effect.status is required")?;
@@ -153,9 +169,13 @@ impl Effect {
                 }
                 Effect::Status { status: status as u16 }
             }
-            "rate_limited" => Effect::RateLimited {
-                retry_after: uint(m, "retry_after")?.unwrap_or(60),
-            },
+            "rate_limited" => {
+                let retry_after = uint(m, "retry_after")?.unwrap_or(60);
+                if retry_after > 86_400 {
+                    return Err("effect.retry_after is at most 86400 seconds".into());
+                }
+                Effect::RateLimited { retry_after }
+            }
             "latency" => {
                 let (min, max) = match (uint(m, "ms")?, uint(m, "min_ms")?, uint(m, "max_ms")?) {
                     (Some(ms), None, None) => (ms, ms),
@@ -215,8 +235,8 @@ impl Faults {
         let matcher = Matcher::parse(body.get("match"))?;
         let effect = Effect::parse(body.get("effect"))?;
         let times = uint(body, "times")?;
-        if times == Some(0) {
-            return Err("times must be at least 1".into());
+        if times.is_some_and(|t| !(1..=super::stubs::MAX_TIMES).contains(&t)) {
+            return Err("times must be an integer from 1 to 1000000000".into());
         }
         let probability = match body.get("probability") {
             None | Some(Value::Null) => 1.0,

@@ -82,7 +82,7 @@ pub enum RateLimitMode {
 
 /// A per-surface override of the global mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "lowercase")]
+#[serde(tag = "mode", rename_all = "lowercase", deny_unknown_fields)]
 pub enum RateOverride {
     Off,
     Documented,

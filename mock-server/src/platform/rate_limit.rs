@@ -19,6 +19,7 @@ use super::clock::Clock;
 
 /// One fixed window: at most `limit` requests per `seconds`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Window {
     pub limit: u32,
     pub seconds: u64,

@@ -77,6 +77,9 @@ pub struct Stubs {
     inner: Mutex<(Vec<Stub>, u64)>,
 }
 
+/// The largest `times` (and `priority`, either way) a stub or fault takes.
+pub const MAX_TIMES: u64 = 1_000_000_000;
+
 fn text_map(v: Option<&Value>, what: &str) -> Result<Map<String, Value>, String> {
     match v {
         None | Some(Value::Null) => Ok(Map::new()),
@@ -113,15 +116,27 @@ fn parse_answer(v: Option<&Value>) -> Result<Answer, String> {
     for name in headers.keys() {
         axum::http::HeaderName::try_from(name.as_str())
             .map_err(|_| format!("response.headers: {name} is not a header name"))?;
+        if headers
+            .get(name)
+            .and_then(Value::as_str)
+            .is_some_and(|v| axum::http::HeaderValue::from_str(v).is_err())
+        {
+            return Err(format!(
+                "response.headers: the value of {name} holds a control character"
+            ));
+        }
         if name.eq_ignore_ascii_case("content-length")
             || name.eq_ignore_ascii_case("transfer-encoding")
         {
             return Err(format!("response.headers: {name} is set by mockdesk"));
         }
     }
+    if m.contains_key("json") && m.contains_key("body") {
+        return Err("response takes json or body, not both".into());
+    }
     let json = m.get("json").cloned();
     let body = match m.get("body") {
-        None | Some(Value::Null) => None,
+        None => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err("response.body must be a string (use json for JSON)".into()),
     };
@@ -179,13 +194,16 @@ impl Stubs {
             None | Some(Value::Null) => None,
             Some(v) => Some(
                 v.as_u64()
-                    .filter(|t| *t > 0)
-                    .ok_or("times must be a positive integer")?,
+                    .filter(|t| (1..=MAX_TIMES).contains(t))
+                    .ok_or("times must be an integer from 1 to 1000000000")?,
             ),
         };
         let priority = match body.get("priority") {
             None | Some(Value::Null) => 0,
-            Some(v) => v.as_i64().ok_or("priority must be an integer")?,
+            Some(v) => v
+                .as_i64()
+                .filter(|p| p.abs() <= MAX_TIMES as i64)
+                .ok_or("priority must be an integer from -1000000000 to 1000000000")?,
         };
         let mut g = self.lock();
         g.1 += 1;

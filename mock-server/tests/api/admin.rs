@@ -204,7 +204,25 @@ async fn absurd_admin_values_are_harmless() {
             Some(json!({"advance_ms": i64::MAX})),
         )
         .await;
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 400, "one step is at most a thousand years");
+    // Ten of the largest steps: the clock stops at the end of year 9999.
+    for _ in 0..10 {
+        let r = s
+            .admin(
+                Method::POST,
+                "/clock",
+                Some(json!({"advance_ms": 31_536_000_000_000i64})),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    let clock: serde_json::Value = s
+        .admin(Method::GET, "/clock", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(clock["now_ms"], 253_402_300_799_999i64);
     let r = s
         .hipcall(Method::POST, "/tasks", Some(json!({"name": "late"})))
         .await;
@@ -326,4 +344,41 @@ async fn rate_limits_show_what_is_left() {
     .await;
     let v: Value = s.admin_get("/rate-limits").await;
     assert_eq!(left(&v), Value::Null);
+}
+
+/// `GET /__admin/openapi` serves the admin API's own document, and every operation it
+/// describes is routed (neither the admin's "no admin endpoint" 404 nor a 405): the document
+/// cannot name an endpoint the router lacks. Operation ids are unique (the kits are checked
+/// against them).
+#[tokio::test]
+async fn admin_openapi_describes_routed_endpoints() {
+    let s = Server::start().await;
+    let r = s.admin(Method::GET, "/openapi", None).await;
+    assert_eq!(r.status(), 200);
+    let doc: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut ids = std::collections::BTreeSet::new();
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap();
+            assert!(ids.insert(id.to_string()), "operationId {id} twice");
+            operations += 1;
+            let concrete = path
+                .replace("{vendor}", "helpcrunch")
+                .replace("{surface}", "helpcrunch")
+                .replace("{scenario}", "customer_chat")
+                .replace("{id}", "0");
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body = (m != Method::GET && m != Method::DELETE).then(|| json!({}));
+            let r = s.admin(m.clone(), &concrete, body).await;
+            let status = r.status().as_u16();
+            let text = r.text().await.unwrap();
+            assert!(
+                status != 405 && !text.contains("no admin endpoint"),
+                "{m} {path}: {status} {text}"
+            );
+        }
+    }
+    assert!(operations >= 30, "{operations}");
 }
