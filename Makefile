@@ -30,9 +30,10 @@ run: ## build and start the emulator (LISTEN=…, ARGS="…", MOCKDESK_* variabl
 prereqs: ## check what make test needs (MOCKDESK_INSTALL_MISSING=1 installs missing OS packages)
 	@bash scripts/prereqs.sh test
 
-test: prereqs build ## the whole test suite (unit, integration, contract tests, tutorial samples, Hipcall's own SDK, browser, a fresh clone)
+test: prereqs build ## the whole test suite (unit, integration, contract tests, tutorial samples, Hipcall's own SDK, the Python and Node kits, browser, a fresh clone)
 	python3 scripts/tutorial_samples.py
 	python3 scripts/sdk_hipcall.py
+	bash scripts/kit_python.sh
 	python3 scripts/check_ci_examples.py
 	python3 scripts/dashboard_browser.py
 	@set -o pipefail; $(CARGO) test --workspace --lib --bins --tests 2>&1 | tee target/test-output.log

@@ -7,7 +7,9 @@ the v20211124 API, and the SDK's own exceptions for 400, 401, 404, 422 and 429).
 
 The SDK needs Python >= 3.12. This launcher runs on any Python 3: it looks for `python3.12` /
 `python3.13` on PATH or under ~/.pyenv/versions/, makes a venv under .cache/hipcall-sdk/,
-installs the SDK there (retrying a transient registry failure), and re-runs itself inside it.
+installs the SDK and mockdesk's own Python kit (clients/python: it starts the server, changes rate
+limits and reads the journal here) there, retrying a transient registry failure, and re-runs
+itself inside it.
 Without such a Python it says so and exits 1, unless MOCKDESK_SKIP_SDK=1.
 
 Prints `hipcall sdk: N passed, M failed` and exits non-zero on any failure.
@@ -78,6 +80,10 @@ def launch():
     probe = subprocess.run([vpy, "-c", "import hipcall_sdk.client"], capture_output=True)
     if probe.returncode != 0:
         run_with_retry([vpy, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", SDK])
+    # mockdesk is driven through its Python kit, installed from the working tree as a user would.
+    run_with_retry([vpy, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "--force-reinstall", "--no-deps", os.path.join(ROOT, "clients", "python")])
+    shutil.rmtree(os.path.join(ROOT, "clients", "python", "build"), ignore_errors=True)
     return subprocess.run([vpy, os.path.abspath(__file__), "--inner"]).returncode
 
 
@@ -90,31 +96,24 @@ def free_port():
 
 
 def start_mockdesk():
-    """Starts mockdesk with the main port, an own port for hipcall-v3 and an HTTPS port (its CA
-    kept in a fresh directory); returns (process, main address, own port, https address, CA file)."""
+    """Starts mockdesk through the Python kit (clients/python) with the main port, an own port
+    for hipcall-v3 and an HTTPS port (its CA kept in a fresh directory); returns (the kit's
+    server handle, main address, own port, https address, CA file)."""
     import tempfile
-    binary = os.path.join(ROOT, "target", "debug", "mockdesk")
-    own = free_port()
+    from mockdesk import start
+    own, tls_port = free_port(), free_port()
     tls_dir = tempfile.mkdtemp(prefix="mockdesk-sdk-tls-")
-    proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--rate-limits", "off", "--port", f"hipcall-v3={own}",
-                             "--tls-listen", "127.0.0.1:0", "--tls-dir", tls_dir],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    first = proc.stdout.readline()
-    addr = re.search(r"http://([0-9.]+:[0-9]+)", first).group(1)
-    tls_addr = None
-    while tls_addr is None:
-        line = proc.stdout.readline()
-        if not line:
-            raise SystemExit("mockdesk printed no HTTPS address")
-        m = re.match(r"HTTPS on https://([0-9.]+:[0-9]+)", line)
-        tls_addr = m.group(1) if m else None
+    desk = start(binary=os.path.join(ROOT, "target", "debug", "mockdesk"),
+                 args=["--rate-limits", "off", "--port", f"hipcall-v3={own}",
+                       "--tls-listen", f"127.0.0.1:{tls_port}", "--tls-dir", tls_dir])
     for _ in range(100):
         try:
             with socket.create_connection(("127.0.0.1", own), timeout=0.2):
                 break
         except OSError:
             time.sleep(0.05)
-    return proc, addr, own, tls_addr, os.path.join(tls_dir, "ca.pem")
+    addr = desk.url.removeprefix("http://")
+    return desk, addr, own, f"127.0.0.1:{tls_port}", os.path.join(tls_dir, "ca.pem")
 
 
 def http(addr, method, path, body=None, token=TOKEN):
@@ -147,7 +146,7 @@ def inner():
     from hipcall_sdk.exceptions import (BadRequestException, HipcallAPIException, NotFoundException,
                                         UnauthorizedException, UnprocessableEntityException)
 
-    proc, addr, own_port, tls_addr, ca_file = start_mockdesk()
+    desk, addr, own_port, tls_addr, ca_file = start_mockdesk()
     results = []
 
     def check(name):
@@ -613,16 +612,15 @@ def inner():
             # The SDK raises BadRequestException for a 400: drive one through its session.
             r = c.session.post(f"http://{addr}/hipcall/api/v3/tasks", json={"data": {}})
             raises(BadRequestException, lambda: c.handle_response(r.status_code, c.load_json(r.text)))
-            status, _ = http(addr, "PUT", "/__admin/rate-limits/hipcall-v3",
-                             {"mode": "custom", "windows": [{"limit": 2, "seconds": 60}]}, token=None)
-            assert status == 200
+            desk.set_rate_limit("hipcall-v3", "custom", windows=[{"limit": 2, "seconds": 60}])
             try:
                 c.get_numbers()
                 c.get_numbers()
                 e = raises(HipcallAPIException, lambda: c.get_numbers(), status=429)
                 assert e.errors == {"detail": "Too many requests. Please try again later."}
+                assert desk.count(surface="hipcall-v3", method="GET", path="/numbers", status=429) == 1
             finally:
-                http(addr, "PUT", "/__admin/rate-limits/hipcall-v3", {"mode": "default"}, token=None)
+                desk.set_rate_limit("hipcall-v3", "default")
 
         @check("AsyncClient: reads, writes and errors")
         def _():
@@ -658,11 +656,7 @@ def inner():
             missing = sorted(methods - called)
             assert len(methods) >= 100 and not missing, missing
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        desk.stop()
 
     failed = [n for n, e in results if e is not None]
     print(f"hipcall sdk: {len(results) - len(failed)} passed, {len(failed)} failed")
