@@ -34,6 +34,7 @@ test: prereqs build ## the whole test suite (unit, integration, contract tests, 
 	python3 scripts/tutorial_samples.py
 	python3 scripts/sdk_hipcall.py
 	bash scripts/kit_python.sh
+	bash scripts/kit_node.sh
 	python3 scripts/check_ci_examples.py
 	python3 scripts/dashboard_browser.py
 	@set -o pipefail; $(CARGO) test --workspace --lib --bins --tests 2>&1 | tee target/test-output.log

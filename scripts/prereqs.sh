@@ -33,8 +33,8 @@ python_at_least() { # python_at_least MINOR: some python3.X >= 3.MINOR on PATH o
 case "$what" in
   test)
     need cargo "" "the Rust toolchain: https://rustup.rs"
-    need python3 python3 "the test scripts"
-    need node nodejs "the Hiver tutorial's Node samples"
+    need python3 python3 "the test scripts and the Python kit"
+    need node nodejs "the Hiver tutorial's Node samples and the Node kit"
     need npm npm "installs the Node samples' packages into .cache/"
     need chromium chromium "the dashboard's browser tests"
     need chromedriver chromium-driver "the dashboard's browser tests"
