@@ -35,10 +35,13 @@ test: prereqs build ## the whole test suite (unit, integration, contract tests, 
 	python3 scripts/sdk_hipcall.py
 	bash scripts/kit_python.sh
 	bash scripts/kit_node.sh
+	python3 scripts/kit_docs.py
 	python3 scripts/check_ci_examples.py
 	python3 scripts/dashboard_browser.py
 	@set -o pipefail; $(CARGO) test --workspace --lib --bins --tests 2>&1 | tee target/test-output.log
 	@set -o pipefail; $(CARGO) test --workspace --doc 2>&1 | tee -a target/test-output.log
+	@# The embeddable build (default-features = false) runs the embedding tests too.
+	@set -o pipefail; $(CARGO) test -p mock-server --no-default-features --test embedded --test kit_example 2>&1 | tee -a target/test-output.log
 	@awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($$i ~ /^passed;?$$/) p += $$(i-1); if ($$i ~ /^failed;?$$/) f += $$(i-1) } } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log
 	bash scripts/fresh_clone.sh
 
@@ -48,6 +51,7 @@ test-rust: ## only the Rust tests (needs cargo alone)
 lint: tools links ## formatting, clippy and rustdoc with warnings as errors, and the docs' links
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p mock-server --no-default-features --lib -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace -q
 
 links: ## every relative link in README.md and docs/ resolves, every #anchor exists

@@ -30,6 +30,8 @@ pub struct SurfaceRate {
     pub rate: RateOverride,
 }
 
+// Read by the command line only.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 fn split_pair(s: &str) -> Result<(String, String), String> {
     let (k, v) = s
         .split_once('=')
@@ -40,6 +42,8 @@ fn split_pair(s: &str) -> Result<(String, String), String> {
     Ok((k.trim().to_string(), v.trim().to_string()))
 }
 
+// Read by the command line only.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 fn parse_port(s: &str) -> Result<SurfacePort, String> {
     let (surface, port) = split_pair(s)?;
     let port = port
@@ -48,6 +52,8 @@ fn parse_port(s: &str) -> Result<SurfacePort, String> {
     Ok(SurfacePort { surface, port })
 }
 
+// Read by the command line only.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 fn parse_token(s: &str) -> Result<ExtraToken, String> {
     let (vendor, rest) = split_pair(s)?;
     let (token, account) = match rest.split_once('@') {
@@ -97,11 +103,15 @@ pub struct SurfaceWebhook {
     pub url: String,
 }
 
+// Read by the command line only.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 fn parse_webhook(s: &str) -> Result<SurfaceWebhook, String> {
     let (surface, url) = split_pair(s)?;
     Ok(SurfaceWebhook { surface, url })
 }
 
+// Read by the command line only.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 fn parse_rate(s: &str) -> Result<SurfaceRate, String> {
     let (surface, spec) = split_pair(s)?;
     Ok(SurfaceRate {
@@ -111,156 +121,187 @@ fn parse_rate(s: &str) -> Result<SurfaceRate, String> {
 }
 
 /// Options of the emulator.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct Config {
     /// Address of the main port: every surface under its path prefix, plus /__admin.
     /// Also `localhost:4010`, `:4010` or `4010` (loopback), `0.0.0.0:4010` (every interface).
-    #[arg(long, env = "MOCKDESK_LISTEN", default_value = "127.0.0.1:4010", value_parser = parse_listen)]
+    #[cfg_attr(feature = "cli", arg(long, env = "MOCKDESK_LISTEN", default_value = "127.0.0.1:4010", value_parser = parse_listen))]
     pub listen: SocketAddr,
 
     /// Seed of the generated records (documented example records never change).
-    #[arg(long, env = "MOCKDESK_SEED", default_value_t = 42)]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "MOCKDESK_SEED", default_value_t = 42)
+    )]
     pub seed: u64,
 
     /// Also serve a surface at the root of its own port with the vendor's own paths,
     /// e.g. `--port hipcall=4013` (repeatable).
-    #[arg(long = "port", env = "MOCKDESK_PORT", value_delimiter = ',', value_parser = parse_port)]
+    #[cfg_attr(feature = "cli", arg(long = "port", env = "MOCKDESK_PORT", value_delimiter = ',', value_parser = parse_port))]
     pub ports: Vec<SurfacePort>,
 
     /// Extra token `VENDOR=TOKEN[@ACCOUNT]`; without an account the token gets an isolated
     /// account of its own (repeatable).
-    #[arg(long = "token", env = "MOCKDESK_TOKEN", value_delimiter = ',', value_parser = parse_token)]
+    #[cfg_attr(feature = "cli", arg(long = "token", env = "MOCKDESK_TOKEN", value_delimiter = ',', value_parser = parse_token))]
     pub tokens: Vec<ExtraToken>,
 
     /// Rate limits of every surface: the documented ones, or none.
-    #[arg(
-        long,
-        env = "MOCKDESK_RATE_LIMITS",
-        value_enum,
-        default_value = "documented"
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            env = "MOCKDESK_RATE_LIMITS",
+            value_enum,
+            default_value = "documented"
+        )
     )]
     pub rate_limits: RateLimitMode,
 
     /// Per-surface override `SURFACE=off|documented|LIMIT/SECONDS[+LIMIT/SECONDS]`,
     /// e.g. `hipcall=5/60` (repeatable).
-    #[arg(long = "rate-limit", env = "MOCKDESK_RATE_LIMIT", value_delimiter = ',', value_parser = parse_rate)]
+    #[cfg_attr(feature = "cli", arg(long = "rate-limit", env = "MOCKDESK_RATE_LIMIT", value_delimiter = ',', value_parser = parse_rate))]
     pub rate_limit_overrides: Vec<SurfaceRate>,
 
     /// How many requests the journal (`GET /__admin/requests`) keeps.
-    #[arg(long, env = "MOCKDESK_JOURNAL_CAPACITY", default_value_t = 1000)]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "MOCKDESK_JOURNAL_CAPACITY", default_value_t = 1000)
+    )]
     pub journal_capacity: usize,
 
     /// Largest request body accepted, in bytes (larger ones get the vendor's 413).
-    #[arg(long, env = "MOCKDESK_MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    #[cfg_attr(feature = "cli", arg(long, env = "MOCKDESK_MAX_BODY_BYTES", default_value_t = 1 << 20))]
     pub max_body_bytes: usize,
 
     /// Subscribe `URL` to every webhook event of a surface's default account,
     /// `SURFACE=URL`, e.g. `helpcrunch=http://127.0.0.1:9000/hooks` (repeatable).
-    #[arg(long = "webhook", env = "MOCKDESK_WEBHOOK", value_delimiter = ',', value_parser = parse_webhook)]
+    #[cfg_attr(feature = "cli", arg(long = "webhook", env = "MOCKDESK_WEBHOOK", value_delimiter = ',', value_parser = parse_webhook))]
     pub webhooks: Vec<SurfaceWebhook>,
 
     /// Largest admin request body (a state import), in bytes; larger ones are refused with
     /// 413 from their declared length, or as soon as they grow past it while streaming.
-    #[arg(long, env = "MOCKDESK_MAX_IMPORT_BYTES", default_value_t = 512 << 20)]
+    #[cfg_attr(feature = "cli", arg(long, env = "MOCKDESK_MAX_IMPORT_BYTES", default_value_t = 512 << 20))]
     pub max_import_bytes: usize,
 
     /// Events waiting per webhook subscription at most; when full, the oldest undelivered
     /// event is dropped (counted on the subscription and logged as a delivery).
-    #[arg(long, env = "MOCKDESK_WEBHOOK_QUEUE_LIMIT", default_value_t = crate::platform::webhooks::DEFAULT_QUEUE_LIMIT)]
+    #[cfg_attr(feature = "cli", arg(long, env = "MOCKDESK_WEBHOOK_QUEUE_LIMIT", default_value_t = crate::platform::webhooks::DEFAULT_QUEUE_LIMIT))]
     pub webhook_queue_limit: usize,
 
     /// Start from this state file instead of the seed where it says so: a JSON object keyed
     /// by vendor, each value in the form `GET /__admin/state/{vendor}` returns.
-    #[arg(long, env = "MOCKDESK_STATE_FILE")]
+    #[cfg_attr(feature = "cli", arg(long, env = "MOCKDESK_STATE_FILE"))]
     pub state_file: Option<std::path::PathBuf>,
 
     /// Keep state on disk here: every acknowledged write is stored before its answer goes out,
     /// and a restart continues from it (accounts, ids, webhook subscriptions included).
-    #[arg(long, env = "MOCKDESK_STATE_DIR")]
+    #[cfg_attr(feature = "cli", arg(long, env = "MOCKDESK_STATE_DIR"))]
     pub state_dir: Option<std::path::PathBuf>,
 
     /// Require `Authorization: Bearer TOKEN` on the admin API (`/__admin`).
-    #[arg(long, env = "MOCKDESK_ADMIN_TOKEN", hide_env_values = true)]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "MOCKDESK_ADMIN_TOKEN", hide_env_values = true)
+    )]
     pub admin_token: Option<String>,
 
     /// A host name the admin API and dashboard answer to without --admin-token, besides
     /// localhost and IP addresses (against DNS rebinding), e.g. a container alias (repeatable).
-    #[arg(
-        long = "admin-host",
-        env = "MOCKDESK_ADMIN_HOST",
-        value_delimiter = ','
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long = "admin-host",
+            env = "MOCKDESK_ADMIN_HOST",
+            value_delimiter = ','
+        )
     )]
     pub admin_hosts: Vec<String>,
 
     /// Bytes the journal keeps at most (oldest entries go first), besides its entry count.
-    #[arg(long, env = "MOCKDESK_JOURNAL_MAX_BYTES", default_value_t = 4 << 20)]
+    #[cfg_attr(feature = "cli", arg(long, env = "MOCKDESK_JOURNAL_MAX_BYTES", default_value_t = 4 << 20))]
     pub journal_max_bytes: usize,
 
     /// A request body must arrive within this: `30s`, `500ms` (a stalled body gets the
     /// vendor's 400).
-    #[arg(long, env = "MOCKDESK_CLIENT_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    #[cfg_attr(feature = "cli", arg(long, env = "MOCKDESK_CLIENT_TIMEOUT", default_value = "30s", value_parser = parse_duration))]
     pub client_timeout: Duration,
 
     /// A new connection must send its first request head within this (TLS handshake
     /// included), or it is closed: silent sockets and slowloris clients cost only their own
     /// connection.
-    #[arg(long, env = "MOCKDESK_HEADER_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    #[cfg_attr(feature = "cli", arg(long, env = "MOCKDESK_HEADER_TIMEOUT", default_value = "5s", value_parser = parse_duration))]
     pub header_timeout: Duration,
 
     /// A keep-alive connection with no request for this long is closed (and a later
     /// request's head must arrive within it).
-    #[arg(long, env = "MOCKDESK_IDLE_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    #[cfg_attr(feature = "cli", arg(long, env = "MOCKDESK_IDLE_TIMEOUT", default_value = "30s", value_parser = parse_duration))]
     pub idle_timeout: Duration,
 
     /// Connections served at once; at the cap an idle or silent connection is closed to make
     /// room, and only when every one is busy with a request does a newcomer wait.
-    #[arg(long, env = "MOCKDESK_MAX_CONNECTIONS", default_value_t = 1024)]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "MOCKDESK_MAX_CONNECTIONS", default_value_t = 1024)
+    )]
     pub max_connections: usize,
 
     /// On SIGTERM/SIGINT, how long open requests may still finish before the process exits.
-    #[arg(long, env = "MOCKDESK_SHUTDOWN_GRACE", default_value = "5s", value_parser = parse_duration)]
+    #[cfg_attr(feature = "cli", arg(long, env = "MOCKDESK_SHUTDOWN_GRACE", default_value = "5s", value_parser = parse_duration))]
     pub shutdown_grace: Duration,
 
     /// Also serve everything the main port serves (prefixes, Host routing, /__admin) over
     /// HTTPS here, e.g. `127.0.0.1:4443` or `0.0.0.0:443` (HTTP/1.1 and HTTP/2).
-    #[arg(long, env = "MOCKDESK_TLS_LISTEN", value_parser = parse_listen)]
+    #[cfg_attr(feature = "cli", arg(long, env = "MOCKDESK_TLS_LISTEN", value_parser = parse_listen))]
     pub tls_listen: Option<SocketAddr>,
 
     /// Serve a surface at the root of its own HTTPS port, `SURFACE=PORT` (repeatable).
-    #[arg(long = "tls-port", env = "MOCKDESK_TLS_PORT", value_delimiter = ',', value_parser = parse_port)]
+    #[cfg_attr(feature = "cli", arg(long = "tls-port", env = "MOCKDESK_TLS_PORT", value_delimiter = ',', value_parser = parse_port))]
     pub tls_ports: Vec<SurfacePort>,
 
     /// Where the local CA that issues the HTTPS certificate is kept (made on first start, the
     /// same afterwards). Default: $XDG_DATA_HOME/mockdesk/tls or ~/.local/share/mockdesk/tls.
-    #[arg(long, env = "MOCKDESK_TLS_DIR", global = true)]
+    #[cfg_attr(feature = "cli", arg(long, env = "MOCKDESK_TLS_DIR", global = true))]
     pub tls_dir: Option<PathBuf>,
 
     /// An extra host name the HTTPS certificate is valid for, besides every surface's real
     /// host names and localhost/127.0.0.1/::1 (repeatable).
-    #[arg(long = "tls-host", env = "MOCKDESK_TLS_HOST", value_delimiter = ',')]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long = "tls-host", env = "MOCKDESK_TLS_HOST", value_delimiter = ',')
+    )]
     pub tls_hosts: Vec<String>,
 
     /// Serve HTTPS with this certificate chain (PEM) instead of one from the local CA.
-    #[arg(long, env = "MOCKDESK_TLS_CERT", requires = "tls_key")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "MOCKDESK_TLS_CERT", requires = "tls_key")
+    )]
     pub tls_cert: Option<PathBuf>,
 
     /// The private key (PEM) of --tls-cert.
-    #[arg(long, env = "MOCKDESK_TLS_KEY", requires = "tls_cert")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "MOCKDESK_TLS_KEY", requires = "tls_cert")
+    )]
     pub tls_key: Option<PathBuf>,
 
     /// Also trust this CA certificate (PEM) when mockdesk calls out: webhook deliveries,
     /// `verify`, `health` (repeatable; the platform's roots and SSL_CERT_FILE stay trusted).
-    #[arg(
-        long = "ca-cert",
-        env = "MOCKDESK_CA_CERT",
-        value_delimiter = ',',
-        global = true
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long = "ca-cert",
+            env = "MOCKDESK_CA_CERT",
+            value_delimiter = ',',
+            global = true
+        )
     )]
     pub ca_certs: Vec<PathBuf>,
 
     /// A CA made in memory for this process alone instead of one kept in `tls_dir` (the
     /// embedded API's default; no flag).
-    #[arg(skip)]
+    #[cfg_attr(feature = "cli", arg(skip))]
     pub tls_ephemeral_ca: bool,
 }
 

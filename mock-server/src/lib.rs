@@ -43,12 +43,14 @@
 //! are routed to that surface without the prefix.
 
 pub mod admin;
+#[cfg(feature = "verify")]
 pub mod client;
 pub mod config;
 pub mod embed;
 pub mod platform;
 pub mod state;
 pub mod vendors;
+#[cfg(feature = "verify")]
 pub mod verify;
 
 use std::future::Future;
@@ -66,8 +68,12 @@ use tower_http::trace::TraceLayer;
 pub use config::Config;
 pub use embed::{BlockingMockDesk, DeskError, Fault, MockDesk, MockDeskBuilder};
 use futures_util::future::Either;
+/// The types an embedding test reads: a journal entry and its filter, a webhook delivery
+/// attempt and a subscription.
+pub use platform::journal::{Entry as JournalEntry, Filter as RequestFilter};
 use platform::serve::Transport;
 use platform::surface::{route_by_host, route_to_surface, Route, Surface, ADMIN_PREFIX};
+pub use platform::webhooks::{Delivery, Subscription};
 pub use state::{AppState, SetupError};
 
 /// The path-prefix router: every surface under `/{vendor}{real path}`, the admin API under

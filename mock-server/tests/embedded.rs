@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use mock_server::{Fault, MockDesk};
+use mock_server::{Fault, MockDesk, RequestFilter};
 use serde_json::{json, Value};
 
 /// A HelpCrunch client as an application would have one: a base URL and a key.
@@ -73,15 +73,20 @@ async fn remembers_writes_until_reset() {
     );
     assert!(post.request_body.as_ref().unwrap().text().contains("ada"));
 
-    // The extra token has an account of its own; the built-in token's account is untouched.
+    // The extra token has an account of its own, and `state` reads it (the token's account);
+    // the built-in token's account is untouched.
     let account = post.account.clone().unwrap();
-    let mine = desk.state_of("helpcrunch", &account).unwrap();
+    assert_eq!(account, desk.account("helpcrunch"));
+    assert_eq!(account, "token:test-key");
+    let mine = desk.state("helpcrunch").unwrap();
     assert!(mine.to_string().contains("ada@example.com"));
+    assert_eq!(mine, desk.state_of("helpcrunch", &account).unwrap());
     assert!(!desk
-        .state("helpcrunch")
+        .state_of("helpcrunch", "default")
         .unwrap()
         .to_string()
         .contains("ada@example.com"));
+    assert_eq!(desk.account("hipcall"), "default");
 
     desk.reset().await.unwrap();
     assert_eq!(app.customer(id).await.0, 404);
@@ -226,7 +231,86 @@ fn blocking_variant() {
     });
     assert_eq!(status, 200);
     assert_eq!(desk.requests().len(), 1);
+    assert_eq!(desk.count(RequestFilter::any().method("GET")), 1);
+    desk.expect(RequestFilter::any().surface("helpcrunch"), 1);
     desk.fault(Fault::status(500).times(1)).unwrap();
     desk.reset().unwrap();
     drop(desk);
+}
+
+/// `count` and `expect`: a met expectation passes silently when the handle drops; an unmet
+/// one panics there, naming what was expected, what arrived and the near misses.
+#[tokio::test]
+async fn counts_and_expectations() {
+    let desk = MockDesk::builder().rate_limits(false).start().await;
+    let app = client_for(&desk);
+    desk.expect(
+        RequestFilter::any()
+            .surface("helpcrunch")
+            .method("POST")
+            .path("/customers"),
+        2,
+    );
+    app.create_customer("one").await;
+    app.create_customer("two").await;
+    app.customer(1).await;
+    let posts = RequestFilter::any().surface("helpcrunch").method("POST");
+    assert_eq!(desk.count(posts.clone()), 2);
+    assert_eq!(desk.count(posts.status(201).path("/customers")), 2);
+    assert_eq!(desk.count(RequestFilter::any().path("/customers/{id}")), 1);
+    assert_eq!(desk.count(RequestFilter::any().surface("hiver")), 0);
+    drop(desk); // met: no panic
+
+    // Unmet, checked on drop (inside a task, so the panic is caught and read).
+    let failed = tokio::spawn(async {
+        let desk = MockDesk::builder().rate_limits(false).start().await;
+        let app = client_for(&desk);
+        desk.expect(
+            RequestFilter::any()
+                .surface("helpcrunch")
+                .method("POST")
+                .path("/chats"),
+            1,
+        );
+        app.create_customer("not-a-chat").await;
+    })
+    .await
+    .unwrap_err();
+    let report = failed
+        .into_panic()
+        .downcast::<String>()
+        .map(|b| *b)
+        .unwrap_or_default();
+    assert!(
+        report.contains(
+            "expected 1 request(s) matching surface=helpcrunch method=POST path=/chats, got 0"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("near miss: POST /customers -> 201"),
+        "{report}"
+    );
+
+    // verify() checks now and forgets what it checked.
+    let desk = MockDesk::builder().rate_limits(false).start().await;
+    desk.expect(RequestFilter::any(), 0);
+    desk.verify();
+    desk.expect(RequestFilter::any().surface("hiver"), 1);
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| desk.verify()));
+    assert!(again.is_err());
+}
+
+/// Built with `default-features = false` (no `durable` feature), `--state-dir` is refused at
+/// start with the reason instead of being ignored (`make test` runs this file in that build).
+#[cfg(not(feature = "durable"))]
+#[tokio::test]
+async fn lean_build_refuses_a_state_dir() {
+    let dir = std::env::temp_dir().join("mockdesk-lean-state-dir");
+    let err = MockDesk::builder()
+        .configure(|c| c.state_dir = Some(dir))
+        .try_start()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("`durable` feature"), "{err}");
 }

@@ -48,12 +48,15 @@ use tokio::net::TcpListener;
 
 use crate::config::{ExtraToken, SurfaceWebhook};
 use crate::platform::clock::Clock;
-use crate::platform::journal::Entry;
+use crate::platform::journal::{Entry, Filter};
 use crate::platform::webhooks::{Delivery, Subscription};
 use crate::platform::RateLimitMode;
 use crate::{AppState, Config};
 
+mod blocking;
+mod expect;
 mod fault;
+pub use blocking::BlockingMockDesk;
 pub use fault::Fault;
 
 /// Why an embedded emulator could not do what was asked.
@@ -187,6 +190,7 @@ impl MockDeskBuilder {
                 .collect(),
             http: reqwest::Client::new(),
             stop: Some(stop),
+            expected: expect::Expectations::default(),
         })
     }
 
@@ -227,6 +231,7 @@ pub struct MockDesk {
     tokens: Vec<(String, String)>,
     http: reqwest::Client,
     stop: Option<tokio::sync::watch::Sender<bool>>,
+    expected: expect::Expectations,
 }
 
 impl std::fmt::Debug for MockDesk {
@@ -238,9 +243,17 @@ impl std::fmt::Debug for MockDesk {
 }
 
 impl Drop for MockDesk {
+    /// Stops the server, then checks the [`MockDesk::expect`]ations (panicking with the report
+    /// when one is not met, unless the test is already panicking).
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(true);
+        }
+        if !std::thread::panicking() {
+            let expected = self.expected.take();
+            if let Some(report) = expect::unmet(&expected, &self.requests()) {
+                panic!("{report}");
+            }
         }
     }
 }
@@ -383,9 +396,44 @@ impl MockDesk {
         self.state.platform.journal.clear();
     }
 
-    /// A vendor's state for the `default` account, as `GET /__admin/state/{vendor}` shows it.
+    /// How many journal entries match `filter`
+    /// (`desk.count(Filter::any().surface("helpcrunch").method("POST").path("/customers"))`).
+    pub fn count(&self, filter: Filter) -> usize {
+        self.state.platform.journal.find(&filter).len()
+    }
+
+    /// Declares that exactly `times` requests matching `filter` will have arrived when this
+    /// handle is dropped (or [`MockDesk::verify`] runs); an unmet expectation panics with the
+    /// requests that came close.
+    pub fn expect(&self, filter: Filter, times: usize) {
+        self.expected.add(filter, times);
+    }
+
+    /// Checks the [`MockDesk::expect`]ations now (each is checked once).
+    ///
+    /// # Panics
+    /// When one is not met, with the report.
+    pub fn verify(&self) {
+        let expected = self.expected.take();
+        if let Some(report) = expect::unmet(&expected, &self.requests()) {
+            panic!("{report}");
+        }
+    }
+
+    /// A vendor's state, as `GET /__admin/state/{vendor}` shows it, for the account
+    /// [`MockDesk::token`] reaches: the builder's token for that vendor (its own account, or
+    /// the one named with [`MockDeskBuilder::token_in_account`]), else `default`.
     pub fn state(&self, vendor: &str) -> Result<Value, DeskError> {
-        self.state_of(vendor, "default")
+        self.state_of(vendor, &self.account(vendor))
+    }
+
+    /// The account [`MockDesk::token`] reaches for `vendor` (`default` without a builder token).
+    pub fn account(&self, vendor: &str) -> String {
+        self.tokens
+            .iter()
+            .find(|(v, _)| v == vendor)
+            .and_then(|(v, t)| self.state.platform.accounts.account_of(v, t))
+            .unwrap_or_else(|| "default".into())
     }
 
     /// A vendor's state for one account (seeded first if it was never used).
@@ -455,18 +503,24 @@ impl MockDesk {
         self.state.platform.clock.unfreeze();
     }
 
-    /// Subscribes `url` to `surface`'s `events` (empty: all) for the `default` account.
+    /// Subscribes `url` to `surface`'s `events` (empty: all) for the account
+    /// [`MockDesk::token`] reaches (see [`MockDesk::account`]).
     pub async fn subscribe_webhook(
         &self,
         surface: &str,
         url: &str,
         events: &[&str],
     ) -> Result<Subscription, DeskError> {
+        let vendor = self
+            .surface_info(surface)
+            .map(|s| s.vendor)
+            .ok_or_else(|| DeskError::Unknown(surface.into()))?;
+        let account = self.account(vendor);
         let v = self
             .admin(
                 reqwest::Method::POST,
                 "/webhooks",
-                json!({"surface": surface, "url": url, "events": events}),
+                json!({"surface": surface, "url": url, "events": events, "account": account}),
             )
             .await?;
         serde_json::from_value(v).map_err(|e| DeskError::Setup(e.to_string()))
@@ -493,89 +547,5 @@ impl MockDesk {
             )
             .await?;
         Ok(v["result"].clone())
-    }
-}
-
-/// A [`MockDesk`] on a runtime of its own, for tests without an async runtime; the methods
-/// block. Dropping it stops the server and the runtime.
-pub struct BlockingMockDesk {
-    desk: Option<MockDesk>,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Drop for BlockingMockDesk {
-    fn drop(&mut self) {
-        if let Some(desk) = self.desk.take() {
-            let _guard = self.rt.enter();
-            drop(desk);
-        }
-    }
-}
-
-impl BlockingMockDesk {
-    /// The asynchronous handle, for what has no blocking twin here.
-    pub fn inner(&self) -> &MockDesk {
-        self.desk.as_ref().expect("running until dropped")
-    }
-
-    pub fn url(&self) -> String {
-        self.inner().url()
-    }
-
-    pub fn base_url(&self, surface: &str) -> String {
-        self.inner().base_url(surface)
-    }
-
-    pub fn token(&self, surface: &str) -> String {
-        self.inner().token(surface)
-    }
-
-    pub fn requests(&self) -> Vec<Entry> {
-        self.inner().requests()
-    }
-
-    pub fn state(&self, vendor: &str) -> Result<Value, DeskError> {
-        self.inner().state(vendor)
-    }
-
-    pub fn reset(&self) -> Result<(), DeskError> {
-        self.rt.block_on(self.inner().reset())
-    }
-
-    pub fn fault(&self, fault: Fault) -> Result<String, DeskError> {
-        self.rt.block_on(self.inner().fault(fault))
-    }
-
-    /// See [`MockDesk::stub`].
-    pub fn stub(&self, stub: serde_json::Value) -> Result<String, DeskError> {
-        self.rt.block_on(self.inner().stub(stub))
-    }
-
-    pub fn advance(&self, by: Duration) {
-        self.inner().advance(by)
-    }
-
-    pub fn subscribe_webhook(
-        &self,
-        surface: &str,
-        url: &str,
-        events: &[&str],
-    ) -> Result<Subscription, DeskError> {
-        self.rt
-            .block_on(self.inner().subscribe_webhook(surface, url, events))
-    }
-
-    pub fn webhook_deliveries(&self) -> Vec<Delivery> {
-        self.inner().webhook_deliveries()
-    }
-
-    pub fn simulate(
-        &self,
-        surface: &str,
-        scenario: &str,
-        params: Value,
-    ) -> Result<Value, DeskError> {
-        self.rt
-            .block_on(self.inner().simulate(surface, scenario, params))
     }
 }

@@ -147,6 +147,44 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Every entry; narrow it with the methods below
+    /// (`Filter::any().surface("helpcrunch").method("POST").path("/customers")`).
+    pub fn any() -> Self {
+        Self::default()
+    }
+
+    pub fn surface(mut self, surface: &str) -> Self {
+        self.surface = Some(surface.into());
+        self
+    }
+
+    pub fn method(mut self, method: &str) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// A vendor path pattern (`/customers/{id}`, `/chats/*`) or the path as called.
+    pub fn path(mut self, path: &str) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub fn account(mut self, account: &str) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Entries at or after `at_ms` (the emulator's clock, Unix milliseconds).
+    pub fn since(mut self, at_ms: i64) -> Self {
+        self.since = Some(at_ms);
+        self
+    }
+
     pub fn matches(&self, e: &Entry) -> bool {
         self.surface.as_deref().is_none_or(|s| e.surface == s)
             && self

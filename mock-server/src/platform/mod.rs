@@ -6,6 +6,11 @@ pub mod catalogue;
 pub mod clock;
 pub mod collection;
 pub mod dialect;
+#[cfg(feature = "durable")]
+pub mod durable;
+/// Built without the `durable` feature: `--state-dir` is refused at start with the reason.
+#[cfg(not(feature = "durable"))]
+#[path = "durable/off.rs"]
 pub mod durable;
 pub mod error;
 pub mod extract;
@@ -71,7 +76,8 @@ pub async fn off_workers_if<R: Send + 'static>(
 }
 
 /// Global rate-limit mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum RateLimitMode {
     /// Each surface enforces its documented limit.
