@@ -314,3 +314,93 @@ async fn lean_build_refuses_a_state_dir() {
         .unwrap_err();
     assert!(err.to_string().contains("`durable` feature"), "{err}");
 }
+
+/// The rest of the admin API on the handle (`mock_server::ADMIN_OPERATIONS` lists a method for
+/// every admin operation), each checked by its effect.
+#[tokio::test]
+async fn every_admin_verb() {
+    let desk = MockDesk::builder().rate_limits(false).start().await;
+    assert_eq!(desk.health().await.unwrap()["status"], "ok");
+    assert_eq!(desk.admin_openapi()["info"]["title"], "mockdesk admin API");
+    assert!(desk.openapi("helpcrunch").await.unwrap()["paths"]["/customers"].is_object());
+
+    let doc = json!({"accounts": {"acme": {"customers": [{"id": 1, "name": "Ada"}, {"id": 7}]}}});
+    desk.put_state("helpcrunch", doc).await.unwrap();
+    desk.add_account("helpcrunch", "acme-key", Some("acme"))
+        .await
+        .unwrap();
+    assert!(desk
+        .accounts()
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["token"] == "acme-key"));
+    let acme = HelpCrunch {
+        base: desk.base_url("helpcrunch"),
+        key: "acme-key".into(),
+        http: reqwest::Client::new(),
+    };
+    assert_eq!(acme.customer(7).await.0, 200);
+    assert_eq!(
+        acme.customer(2).await.0,
+        404,
+        "acme has customers 1 and 7 only"
+    );
+    let bad = json!({"accounts": {"acme": {"customers": [{"id": 1, "colour": "red"}]}}});
+    assert!(matches!(
+        desk.put_state("helpcrunch", bad).await,
+        Err(mock_server::DeskError::Admin { status: 400, .. })
+    ));
+
+    let id = desk
+        .fault(Fault::status(503).surface("hiver"))
+        .await
+        .unwrap();
+    assert_eq!(desk.faults()[0]["id"], id.as_str());
+    assert!(desk.remove_fault(&id) && desk.faults().is_empty() && !desk.remove_fault(&id));
+    let stub = json!({"match": {"surface": "hiver"}, "response": {"body": "x"}});
+    let id = desk.stub(stub).await.unwrap();
+    assert_eq!(desk.stubs()[0]["id"], id.as_str());
+    assert!(desk.remove_stub(&id) && desk.stubs().is_empty());
+
+    let one = json!({"mode": "custom", "windows": [{"limit": 1, "seconds": 60}]});
+    desk.set_rate_limit("helpcrunch", one).await.unwrap();
+    let app = client_for(&desk);
+    assert_eq!(app.customer(1).await.0, 200);
+    assert_eq!(app.customer(1).await.0, 429);
+    let limits = desk.rate_limits().await.unwrap();
+    let hc = limits["surfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["surface"] == "helpcrunch")
+        .unwrap()
+        .clone();
+    assert_eq!(hc["override"]["mode"], "custom");
+    desk.set_rate_limit("helpcrunch", json!({"mode": "default"}))
+        .await
+        .unwrap();
+    assert_eq!(app.customer(1).await.0, 200);
+
+    let sub = desk
+        .subscribe_webhook("hiver", "http://127.0.0.1:9/closed", &[])
+        .await
+        .unwrap();
+    assert_eq!(desk.subscriptions()[0].id, sub.id);
+    desk.simulate("hiver", "email_arrives", json!({}))
+        .await
+        .unwrap();
+    let mut first = None;
+    for _ in 0..200 {
+        first = desk.webhook_deliveries().first().map(|d| d.id);
+        if first.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(desk.redeliver(first.unwrap()));
+    assert!(desk.unsubscribe_webhook(&sub.id) && desk.subscriptions().is_empty());
+    assert!(!desk.redeliver(first.unwrap()), "its subscription is gone");
+}

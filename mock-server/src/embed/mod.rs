@@ -53,8 +53,10 @@ use crate::platform::webhooks::{Delivery, Subscription};
 use crate::platform::RateLimitMode;
 use crate::{AppState, Config};
 
+mod admin;
 mod blocking;
 mod expect;
+pub use admin::ADMIN_OPERATIONS;
 mod fault;
 pub use blocking::BlockingMockDesk;
 pub use fault::Fault;
