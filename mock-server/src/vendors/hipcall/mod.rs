@@ -3,7 +3,7 @@
 //! and the current API v3 (`https://use.hipcall.com/api/v3`, also `use.hipcall.com.tr`), served
 //! at `/hipcall/api/v3`, on those hosts, or at the root of `--port hipcall-v3=N`. One state:
 //! both APIs read and write the same users, calls, tasks, contacts… (`models.rs`); v3-only
-//! records live in `v3.rs`.
+//! records live in `records_v3.rs`.
 //!
 //! What is emulated and every choice made where the sources are silent: the fidelity page
 //! `docs/fidelity/hipcall.md`, included below (its one copy).
@@ -16,8 +16,8 @@ pub mod errors;
 pub mod errors_v3;
 pub mod models;
 pub mod query_v3;
+pub mod records_v3;
 pub mod routes;
-pub mod routes_v3;
 pub mod seed;
 pub mod seed_v3;
 pub mod v3;
@@ -136,7 +136,7 @@ pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {
         backend: backend.clone(),
         surfaces: vec![
             (&LEGACY, routes::router(backend.clone())),
-            (&V3, routes_v3::router(backend)),
+            (&V3, v3::router(backend)),
         ],
         webhooks: Some(&webhooks::SPEC),
     }

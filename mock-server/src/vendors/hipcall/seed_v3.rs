@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
 
 use super::models::{format_ts, DealTerms, HipcallState, PhoneEntry, Tag};
-use super::v3::{
+use super::records_v3::{
     Attribute, Conversation, CustomFieldDef, Disposition, Inbox, Message, Procedure, ProcedureStep,
     Voicemail,
 };
@@ -150,7 +150,7 @@ pub fn extend(s: &mut HipcallState, seed: u64) {
             domain.trim_matches('-')
         ));
         d.employee_size = Some(
-            super::v3::EMPLOYEE_SIZES[rng.random_range(0..6)]
+            super::records_v3::EMPLOYEE_SIZES[rng.random_range(0..6)]
                 .0
                 .to_string(),
         );

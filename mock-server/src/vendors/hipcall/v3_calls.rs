@@ -9,7 +9,7 @@ use super::models::{
     User,
 };
 use super::query_v3::{digits, filter, FieldValue, Kind, ListQuery, ListSpec, Op};
-use super::v3::{Actor, CallDisposition, CallRequest, Presence};
+use super::records_v3::{Actor, CallDisposition, CallRequest, Presence};
 use super::views_v3::direction;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::platform::input::{Input, Presence as P};
@@ -162,7 +162,7 @@ impl HipcallState {
         now: DateTime<Utc>,
     ) -> String {
         let cdrs = &self.cdrs;
-        let uuid = super::v3::fresh_id(
+        let uuid = super::records_v3::fresh_id(
             &mut self.v3.counters,
             "call",
             1,
@@ -623,8 +623,7 @@ impl HipcallState {
         let until = ended + Duration::minutes(60);
         let set = self.v3.call_dispositions.get(&uuid.to_ascii_lowercase());
         let d = set.and_then(|s| self.v3.dispositions.get(&s.disposition_id));
-        let actor =
-            |a: &Actor| json!({"user_id": a.user_id, "at": super::v3::Iso(&a.at), "name": a.name});
+        let actor = |a: &Actor| json!({"user_id": a.user_id, "at": super::records_v3::Iso(&a.at), "name": a.name});
         Ok(json!({
             "editable": now <= until,
             "edit_window_minutes": 60,
@@ -633,7 +632,7 @@ impl HipcallState {
             "name": d.map(|d| d.name.clone()),
             "direction": d.map(|d| d.direction.clone()),
             "outcome": d.map(|d| d.outcome.clone()),
-            "editable_until": super::v3::iso(until),
+            "editable_until": super::records_v3::iso(until),
             "set_by": set.map(|s| actor(&s.set_by)),
             "updated_by": set.map(|s| actor(&s.updated_by)),
             "ai_suggestion": null,

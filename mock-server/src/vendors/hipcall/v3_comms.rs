@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::models::{format_ts, HipcallState, PartyKind};
 use super::query_v3::{contains, filter, FieldValue, Kind, ListQuery, ListSpec, Op};
-use super::v3::{
+use super::records_v3::{
     Attribution, Conversation, Message, MobileDevice, PushToken, SipToken, TemplateMessage,
 };
 use crate::platform::error::{ApiError, ApiResult, Problem};
@@ -44,7 +44,7 @@ fn unix(now: DateTime<Utc>) -> i64 {
 }
 
 impl HipcallState {
-    pub fn v3_inbox(&self, id: &str) -> ApiResult<&super::v3::Inbox> {
+    pub fn v3_inbox(&self, id: &str) -> ApiResult<&super::records_v3::Inbox> {
         self.v3.inboxes.find(&id.to_string(), "Inbox")
     }
 
@@ -53,7 +53,7 @@ impl HipcallState {
         &mut self,
         id: &str,
         body: &Map<String, Value>,
-    ) -> ApiResult<super::v3::Inbox> {
+    ) -> ApiResult<super::records_v3::Inbox> {
         self.v3_inbox(id)?;
         let mut input = Input::new(body);
         input.only(&["whatsapp_calls_enabled"]);
@@ -173,7 +173,7 @@ impl HipcallState {
     ) -> Message {
         let messages = &self.v3.messages;
         let taken = |id: &str| messages.contains(&id.to_string());
-        let id = super::v3::fresh_id(
+        let id = super::records_v3::fresh_id(
             &mut self.v3.counters,
             "message",
             1,
@@ -284,7 +284,7 @@ impl HipcallState {
         });
         let templates = &self.v3.template_messages;
         let taken = |id: &str| templates.contains(&id.to_string());
-        let id = super::v3::fresh_id(
+        let id = super::records_v3::fresh_id(
             &mut self.v3.counters,
             "template",
             1,

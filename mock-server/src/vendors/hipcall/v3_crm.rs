@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::models::{format_ts, HipcallState, Party, PartyDetails, PartyKind, PhoneEntry};
 use super::query_v3::{contains, digits, FieldValue, ListQuery, ListSpec};
-use super::v3::Consent;
+use super::records_v3::Consent;
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::platform::input::{looks_like_email, Input, Presence as P};
 
@@ -184,14 +184,18 @@ impl HipcallState {
                 }
                 if input.present("employee_size") {
                     d.employee_size = match input.string("employee_size", P::Optional, None) {
-                        Some(e) if super::v3::EMPLOYEE_SIZES.iter().any(|(v, _)| *v == e) => {
+                        Some(e)
+                            if super::records_v3::EMPLOYEE_SIZES
+                                .iter()
+                                .any(|(v, _)| *v == e) =>
+                        {
                             Some(e)
                         }
                         Some(_) => {
                             input.fail(
                                 "employee_size",
                                 Problem::OneOf {
-                                    allowed: super::v3::EMPLOYEE_SIZES
+                                    allowed: super::records_v3::EMPLOYEE_SIZES
                                         .iter()
                                         .map(|(v, _)| v.to_string())
                                         .collect(),

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use super::models::{
     Cdr, Extension, FlowStep, Greeting, HipcallState, Number, Party, Tag, Task, Team, User,
 };
-use super::v3::{
+use super::records_v3::{
     color_name, Attribute, Consent, Conversation, CustomFieldDef, Disposition, Inbox, Iso, Message,
     Procedure, TemplateMessage, Voicemail, TAG_TYPES,
 };

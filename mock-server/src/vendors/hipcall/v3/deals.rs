@@ -1,0 +1,69 @@
+//! Hipcall v3: deals and procedures — routes and handlers.
+
+use super::*;
+
+pub(super) fn routes(r: V3Routes) -> V3Routes {
+    r.route("/deals", get(list_deals))
+        .route("/deals/{id}", get(get_deal))
+        .route(
+            "/deals/{id}/comments",
+            get(deal_comments).post(add_deal_comment),
+        )
+        .route("/procedures", get(list_procedures))
+        .route("/procedures/{uuid}", get(get_procedure))
+}
+
+async fn list_deals(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
+    let lq = parse(&q, &DEALS)?;
+    hc.read(&account, |s| {
+        page(&s.v3_parties(PartyKind::Deal, &lq), &lq, |p| {
+            HipcallState::v3_deal(p, false)
+        })
+    })
+}
+
+async fn get_deal(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
+    let id = path_id("Deal", &id)?;
+    hc.read(&account, |s| {
+        json(&Data(HipcallState::v3_deal(
+            s.party(PartyKind::Deal, id)?,
+            true,
+        )))
+    })
+}
+
+async fn deal_comments(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    q: QueryPairs,
+) -> Answer {
+    comments_of(&hc, &account, party_target(PartyKind::Deal, &id)?, &q).await
+}
+
+async fn add_deal_comment(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    JsonObject(b): JsonObject,
+) -> Answer {
+    add_comment(&hc, &account, party_target(PartyKind::Deal, &id)?, &b).await
+}
+
+async fn list_procedures(State(hc): Hc, account: Account) -> Answer {
+    hc.read(&account, |s| {
+        let all: Vec<_> = s.v3.procedures.iter().collect();
+        json(&list(&all, Envelope::Data, |p| v::procedure(p, false)))
+    })
+}
+
+async fn get_procedure(State(hc): Hc, account: Account, Path(uuid): Path<String>) -> Answer {
+    hc.read(&account, |s| {
+        let p =
+            s.v3.procedures
+                .iter()
+                .find(|p| p.uuid == uuid)
+                .ok_or_else(|| ApiError::not_found("Procedure", &uuid))?;
+        json(&Data(v::procedure(p, true)))
+    })
+}

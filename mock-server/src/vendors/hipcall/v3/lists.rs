@@ -1,0 +1,111 @@
+//! Hipcall v3: attribute lists, contact-center attributes, lookups and tags — routes and handlers.
+
+use super::*;
+
+pub(super) fn routes(r: V3Routes) -> V3Routes {
+    r.route("/employee-sizes", get(employee_sizes))
+        .route("/life-cycles", get(life_cycles))
+        .route("/sectors", get(sectors))
+        .route("/sources", get(sources))
+        .route("/contact-center/attributes", get(contact_center_attributes))
+        .route("/lookup/by_email", get(lookup_by_email))
+        .route("/lookup/by_phone", get(lookup_by_phone))
+        .route("/tags", get(list_tags))
+}
+
+async fn employee_sizes(State(_hc): Hc, _account: Account, q: QueryPairs) -> Answer {
+    parse(&q, &plain(&[]))?;
+    let all: Vec<&(&str, &str)> = super::super::records_v3::EMPLOYEE_SIZES.iter().collect();
+    counted(
+        &all,
+        |(value, label)| json!({"value": value, "label": label}),
+    )
+}
+
+macro_rules! attribute_list {
+    ($name:ident, $field:ident) => {
+        async fn $name(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
+            let lq = parse(&q, &ListSpec::simple())?;
+            hc.read(&account, |s| {
+                let all = named_search(s.v3.$field.iter(), &lq, |a| &a.name, |a| a.id);
+                page(&all, &lq, v::attribute)
+            })
+        }
+    };
+}
+
+attribute_list!(life_cycles, life_cycles);
+attribute_list!(sectors, sectors);
+attribute_list!(sources, sources);
+
+async fn contact_center_attributes(State(hc): Hc, account: Account) -> Answer {
+    hc.read(&account, |s| {
+        let group = |items: Vec<Value>| json!({"count": items.len(), "truncated": false, "data": items});
+        let attrs = |list: &[super::super::records_v3::Attribute]| {
+            group(list.iter().map(|a| json!({"id": a.id, "name": a.name})).collect())
+        };
+        json(&Data(json!({
+            "employee_sizes": group(super::super::records_v3::EMPLOYEE_SIZES.iter().map(|(v, l)| json!({"value": v, "label": l})).collect()),
+            "life_cycles": attrs(&s.v3.life_cycles),
+            "sectors": attrs(&s.v3.sectors),
+            "sources": attrs(&s.v3.sources),
+        })))
+    })
+}
+
+fn lookup_answer(
+    s: &HipcallState,
+    found: (
+        Vec<&super::super::models::Party>,
+        Vec<&super::super::models::Party>,
+    ),
+) -> Answer {
+    let contacts: Vec<_> = found.0.iter().map(|p| s.v3_contact(p)).collect();
+    let companies: Vec<_> = found.1.iter().map(|p| s.v3_company(p)).collect();
+    json(&Data(json!({"contacts": contacts, "companies": companies})))
+}
+
+async fn lookup_by_email(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
+    let lq = parse(&q, &plain(&["email"]))?;
+    let email = lq
+        .plain("email")
+        .ok_or_else(|| ApiError::invalid("email", crate::platform::error::Problem::Required))?
+        .to_string();
+    hc.read(&account, |s| lookup_answer(s, s.v3_lookup_email(&email)))
+}
+
+async fn lookup_by_phone(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
+    let lq = parse(&q, &plain(&["number"]))?;
+    let number = lq
+        .plain("number")
+        .ok_or_else(|| ApiError::invalid("number", crate::platform::error::Problem::Required))?
+        .to_string();
+    hc.read(&account, |s| lookup_answer(s, s.v3_lookup_phone(&number)))
+}
+
+async fn list_tags(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
+    let spec = ListSpec {
+        sorts: &["id", "name"],
+        plain: &["type"],
+        ..ListSpec::simple()
+    };
+    let lq = parse(&q, &spec)?;
+    lq.plain_one_of("type", super::super::records_v3::TAG_TYPES)?;
+    hc.read(&account, |s| {
+        let mut all: Vec<_> = s
+            .tags
+            .values()
+            .filter(|t| lq.plain("type").is_none_or(|want| v::tag_type(t) == want))
+            .filter(|t| lq.q.as_deref().is_none_or(|n| contains(&t.name, n)))
+            .collect();
+        lq.order(
+            &mut all,
+            |t, f| match f {
+                "name" => query_v3::FieldValue::Str(t.name.clone()),
+                _ => query_v3::FieldValue::Int(t.id),
+            },
+            |t| t.id,
+        );
+        page(&all, &lq, |t| HipcallState::v3_tag(t))
+    })
+}
