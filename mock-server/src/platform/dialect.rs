@@ -106,42 +106,6 @@ impl Dialect {
         })
     }
 
-    /// The methods the surface's OpenAPI document serves at `path` (relative to the surface
-    /// root), in the order a framework lists them: GET (and HEAD), POST, PUT, PATCH, DELETE.
-    pub fn allowed_methods(&self, path: &str) -> Vec<String> {
-        use std::collections::HashMap;
-        use std::sync::{Mutex, OnceLock};
-        type Table = Vec<(String, Vec<String>)>;
-        static CACHE: OnceLock<Mutex<HashMap<&'static str, std::sync::Arc<Table>>>> =
-            OnceLock::new();
-        let table = {
-            let mut cache = CACHE
-                .get_or_init(Default::default)
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            cache
-                .entry(self.info.id)
-                .or_insert_with(|| std::sync::Arc::new(path_methods(self.openapi)))
-                .clone()
-        };
-        let mut found: Vec<String> = Vec::new();
-        for (template, methods) in table.iter() {
-            if super::faults::path_matches(template, path) {
-                for m in methods {
-                    if !found.contains(m) {
-                        found.push(m.clone());
-                    }
-                }
-            }
-        }
-        let order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
-        if found.iter().any(|m| m == "GET") {
-            found.push("HEAD".into());
-        }
-        found.sort_by_key(|m| order.iter().position(|o| o == m).unwrap_or(order.len()));
-        found
-    }
-
     pub fn info(&self) -> &SurfaceInfo {
         &self.info
     }
@@ -169,31 +133,6 @@ impl std::fmt::Debug for Dialect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dialect").field("info", &self.info).finish()
     }
-}
-
-/// Every path template of an OpenAPI document with its methods, upper case.
-fn path_methods(openapi: &str) -> Vec<(String, Vec<String>)> {
-    let doc: Value = serde_json::from_str(openapi).unwrap_or(Value::Null);
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    paths
-        .iter()
-        .map(|(template, item)| {
-            let methods = item
-                .as_object()
-                .map(|ops| {
-                    ops.keys()
-                        .filter(|k| {
-                            matches!(k.as_str(), "get" | "post" | "put" | "patch" | "delete")
-                        })
-                        .map(|k| k.to_ascii_uppercase())
-                        .collect()
-                })
-                .unwrap_or_default();
-            (template.clone(), methods)
-        })
-        .collect()
 }
 
 /// What a vendor tells the admin API about its state, without HTTP types.

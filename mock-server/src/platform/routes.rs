@@ -96,6 +96,29 @@ impl<S: Clone + Send + Sync + 'static> Methods<S> {
 }
 
 impl Methods {
+    /// The methods this path serves, as a framework lists them in `Allow`: GET (and HEAD with
+    /// it), POST, PUT, PATCH, DELETE.
+    fn allowed(&self) -> Vec<String> {
+        const ORDER: [Method; 6] = [
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ];
+        let serves = |m: &Method| {
+            self.by_method.iter().any(|(have, _)| have == m)
+                || (*m == Method::HEAD
+                    && self.by_method.iter().any(|(have, _)| have == Method::GET))
+        };
+        ORDER
+            .iter()
+            .filter(|m| serves(m))
+            .map(|m| m.as_str().to_string())
+            .collect()
+    }
+
     /// The handler for `method`. `HEAD` without a handler of its own is answered by the
     /// `GET` handler (the caller drops the body), as axum does; `None`: the method is not
     /// allowed on this path.
@@ -227,11 +250,12 @@ impl Matched<'_> {
         let Some((handler, head)) = self.methods.pick(req.method()) else {
             let method = req.method().to_string();
             let path = req.uri().path().trim_start_matches('/').to_string();
+            let allowed = self.methods.allowed();
             return Box::pin(async move {
                 axum::response::IntoResponse::into_response(ApiError::MethodNotAllowed {
                     method,
                     path,
-                    allowed: Vec::new(),
+                    allowed,
                 })
             });
         };

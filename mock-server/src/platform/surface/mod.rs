@@ -417,10 +417,9 @@ fn render(dialect: &Dialect, mut res: Response, method: &Method, path: &str) -> 
             }
         }
     };
-    let mut err = err;
     let mut allow = None;
-    if let ApiError::MethodNotAllowed { allowed, .. } = &mut err {
-        *allowed = dialect.allowed_methods(path);
+    // The methods come from the surface's route table (the routed path's handlers).
+    if let ApiError::MethodNotAllowed { allowed, .. } = &err {
         allow = HeaderValue::from_str(&allowed.join(", ")).ok();
     }
     let (status, body) = dialect.render_error(&err);
