@@ -79,6 +79,16 @@ pub use state::{AppState, SetupError};
 /// The path-prefix router: every surface under `/{vendor}{real path}`, the admin API under
 /// `/__admin`, and a JSON 404 elsewhere.
 pub fn app(state: &AppState) -> Router {
+    let router = untraced_app(state);
+    if request_tracing() {
+        router.layer(TraceLayer::new_for_http())
+    } else {
+        router
+    }
+}
+
+/// [`app`] without the trace layer: the dispatcher traces every request itself.
+fn untraced_app(state: &AppState) -> Router {
     let mut router = Router::new()
         .nest(ADMIN_PREFIX, admin::router(state.clone()))
         .route(
@@ -89,7 +99,7 @@ pub fn app(state: &AppState) -> Router {
         // `nest_service` covers `prefix`, `prefix/` and `prefix/…`.
         router = router.nest_service(&dialect.info().prefix(), r.clone());
     }
-    let router = router
+    router
         .fallback(|req: Request| async move {
             // A browser opening the server's root is shown the dashboard.
             let browser = req.uri().path() == "/"
@@ -109,12 +119,7 @@ pub fn app(state: &AppState) -> Router {
                 }})),
             )
                 .into_response()
-        });
-    if request_tracing() {
-        router.layer(TraceLayer::new_for_http())
-    } else {
-        router
-    }
+        })
 }
 
 /// Request spans and their timing cost a little on every request; they are only built when
@@ -149,8 +154,7 @@ enum Rewrite {
 }
 
 fn dispatch(state: &AppState, rewrite: Rewrite) -> Dispatch {
-    let app = app(state);
-    let traced = request_tracing();
+    let app = untraced_app(state);
     let mut surfaces: Vec<(String, Surface)> = state
         .dialects
         .iter()
@@ -161,9 +165,9 @@ fn dispatch(state: &AppState, rewrite: Rewrite) -> Dispatch {
     surfaces.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
     Dispatch {
         rewrite,
-        // With request tracing on, everything goes through `app` (where the trace layer is).
-        surfaces: Arc::new(if traced { Vec::new() } else { surfaces }),
+        surfaces: Arc::new(surfaces),
         app,
+        traced: request_tracing(),
     }
 }
 
@@ -172,13 +176,58 @@ struct Dispatch {
     rewrite: Rewrite,
     surfaces: Arc<Vec<(String, Surface)>>,
     app: Router,
+    /// Request spans and timing around every answer (one path with or without them).
+    traced: bool,
 }
 
 /// A surface's answer, or the rest of the app's.
-type DispatchFuture = futures_util::future::Either<
+type Answering = futures_util::future::Either<
     <Surface as tower::Service<Request>>::Future,
     axum::routing::future::RouteFuture<std::convert::Infallible>,
 >;
+
+/// An answer, traced when request tracing is on (boxed then: the untraced answer allocates
+/// nothing for it).
+type DispatchFuture = futures_util::future::Either<
+    Answering,
+    std::pin::Pin<
+        Box<dyn Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Send>,
+    >,
+>;
+
+/// A request's span, as `tower_http`'s trace layer names it.
+fn request_span(req: &Request) -> tracing::Span {
+    tracing::debug_span!(
+        target: "tower_http::trace::make_span",
+        "request",
+        method = %req.method(),
+        uri = %req.uri(),
+        version = ?req.version(),
+    )
+}
+
+/// The answer inside a request span, with the events `tower_http`'s trace layer writes (its
+/// targets, so `RUST_LOG=tower_http=debug` shows them).
+fn traced(span: tracing::Span, answer: Answering) -> DispatchFuture {
+    use tracing::Instrument;
+    let start = std::time::Instant::now();
+    Either::Right(Box::pin(
+        async move {
+            tracing::debug!(target: "tower_http::trace::on_request", "started processing request");
+            let res = answer.await;
+            if let Ok(r) = &res {
+                tracing::debug!(
+                    target: "tower_http::trace::on_response",
+                    latency = %format_args!("{} ms", start.elapsed().as_millis()),
+                    status = r.status().as_u16(),
+                    "finished processing request"
+                );
+            }
+            res
+        }
+        .instrument(span),
+    ))
+}
 
 impl tower::Service<Request> for Dispatch {
     type Response = axum::response::Response;
@@ -193,6 +242,19 @@ impl tower::Service<Request> for Dispatch {
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
+        if !self.traced {
+            return Either::Left(self.answer(req));
+        }
+        let span = request_span(&req);
+        traced(span, self.answer(req))
+    }
+}
+
+impl Dispatch {
+    /// The request rewritten (`Host`, own port), then answered by the surface its path
+    /// names, or by the rest of the app.
+    fn answer(&mut self, req: Request) -> Answering {
+        use tower::Service;
         let mut req = match &self.rewrite {
             Rewrite::Host(table) => route_by_host(req, table),
             Rewrite::Surface(route) => route_to_surface(req, route),

@@ -280,6 +280,14 @@ fn json_log_lines_parse() {
     let stderr = server.stderr.take().unwrap();
     let r = reqwest::blocking::get(format!("http://{addr}/__admin/health")).unwrap();
     assert_eq!(r.status(), 200);
+    // A surface's request goes the same way as any other (the dispatcher traces it).
+    let r = reqwest::blocking::Client::new()
+        .get(format!("http://{addr}/hipcall/api/v3/teams"))
+        .bearer_auth("hipcall-test-token")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    std::thread::sleep(std::time::Duration::from_millis(100));
     server.kill().unwrap();
     server.wait().unwrap();
     let lines: Vec<String> = BufReader::new(stderr)
@@ -299,6 +307,12 @@ fn json_log_lines_parse() {
         lines
             .iter()
             .any(|l| l.contains("finished processing request")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("finished processing request")
+            && l.contains("/hipcall/api/v3/teams")
+            && l.contains("\"status\":200")),
         "{lines:?}"
     );
 }
