@@ -1,6 +1,9 @@
 //! Baselines for `make bench`, to compare the emulator against: `/static` answers prebuilt
 //! bytes (the ceiling of axum on this machine), `/task` builds a `json!` tree per request.
 //! Usage: `bare 127.0.0.1:4599`
+//!
+//! A plain axum server, routed by axum: its `Path` is the one fed here (see `clippy.toml`).
+#![allow(clippy::disallowed_types)]
 
 use axum::routing::get;
 use axum::{Json, Router};
