@@ -57,7 +57,7 @@ fn parse_port(s: &str) -> Result<SurfacePort, String> {
 fn parse_token(s: &str) -> Result<ExtraToken, String> {
     let (vendor, rest) = split_pair(s)?;
     let (token, account) = match rest.split_once('@') {
-        Some((_, a)) if crate::state::reserved_account(a) => {
+        Some((_, a)) if crate::platform::auth::reserved_account(a) => {
             return Err(format!(
                 "account `{a}`: names starting with `token:` are kept for tokens without an account"
             ))

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use crate::config::{Config, SurfacePort};
 use crate::platform::clock::Clock;
-use crate::platform::dialect::{Backend, Dialect, SurfaceInfo};
+use crate::platform::dialect::{Dialect, SurfaceInfo};
 use crate::platform::outbound::Trust;
+use crate::platform::store::Backend;
 use crate::platform::surface::Route;
 use crate::platform::tls::{CertSource, ServerTls};
 use crate::platform::Platform;
@@ -124,7 +125,7 @@ impl AppState {
             let account = t
                 .account
                 .clone()
-                .unwrap_or_else(|| unnamed_account(&t.token));
+                .unwrap_or_else(|| crate::platform::auth::unnamed_account(&t.token));
             platform.accounts.add(&t.vendor, &t.token, &account);
         }
         for w in &config.webhooks {
@@ -309,19 +310,6 @@ fn load_state_file(
             .map_err(|e| fail(format!("/{vendor}{}: {}", e.pointer, e.message)))?;
     }
     Ok(())
-}
-
-/// The account an unnamed token gets: its own, named after the token so it can never be
-/// another token's explicit account by accident (`token:<token>`).
-pub fn unnamed_account(token: &str) -> String {
-    format!("{UNNAMED_PREFIX}{token}")
-}
-
-const UNNAMED_PREFIX: &str = "token:";
-
-/// Whether an explicit account name would be in the unnamed tokens' namespace (refused).
-pub fn reserved_account(name: &str) -> bool {
-    name.starts_with(UNNAMED_PREFIX)
 }
 
 use crate::platform::store::RawState;

@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 use super::{bad_request, AdminResult};
 use crate::platform::auth::TokenEntry;
-use crate::state::{reserved_account, unnamed_account, AppState};
+use crate::platform::auth::{reserved_account, unnamed_account};
+use crate::state::AppState;
 
 /// `GET /__admin/accounts`.
 pub async fn list(State(st): State<AppState>) -> Json<Value> {

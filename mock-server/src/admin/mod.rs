@@ -13,8 +13,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::platform::dialect::{Backend, Dialect};
+use crate::platform::dialect::Dialect;
 use crate::platform::extract::{parse_object, QueryPairs};
+use crate::platform::store::Backend;
 use crate::platform::surface::client_base;
 use crate::platform::RateOverride;
 use crate::state::AppState;

@@ -148,7 +148,7 @@ pub async fn import_state(
 
 fn import_document(
     st: &AppState,
-    backend: std::sync::Arc<dyn crate::platform::dialect::Backend>,
+    backend: std::sync::Arc<dyn crate::platform::store::Backend>,
     vendor: &str,
     only: Option<String>,
     body: &[u8],

@@ -4,8 +4,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use serde::Serialize;
 
@@ -16,18 +14,6 @@ use super::error::ApiError;
 pub struct Account {
     pub vendor: &'static str,
     pub id: Arc<str>,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Account {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        parts
-            .extensions
-            .get::<super::surface::Arrival>()
-            .and_then(|a| a.account.clone())
-            .ok_or(ApiError::Unauthenticated { missing: true })
-    }
 }
 
 /// How a surface carries its credential.
@@ -66,6 +52,19 @@ pub fn credential(headers: &HeaderMap, scheme: AuthScheme) -> Credential<'_> {
             Credential::Token(token)
         }
     }
+}
+
+/// The account an unnamed token gets: its own, named after the token so it can never be
+/// another token's explicit account by accident (`token:<token>`).
+pub fn unnamed_account(token: &str) -> String {
+    format!("{UNNAMED_PREFIX}{token}")
+}
+
+const UNNAMED_PREFIX: &str = "token:";
+
+/// Whether an explicit account name would be in the unnamed tokens' namespace (refused).
+pub fn reserved_account(name: &str) -> bool {
+    name.starts_with(UNNAMED_PREFIX)
 }
 
 /// One token as listed by the admin API.

@@ -350,7 +350,7 @@ pub trait Keyed {
 #[macro_export]
 macro_rules! keyed {
     ($($t:ty => $field:ident : $k:ty),* $(,)?) => {$(
-        impl $crate::platform::store::Keyed for $t {
+        impl $crate::platform::collection::Keyed for $t {
             type Key = $k;
             fn key(&self) -> $k {
                 self.$field.clone()

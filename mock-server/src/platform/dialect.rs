@@ -1,7 +1,7 @@
 //! What a surface tells the shared machinery. Differences between vendors are values held
 //! here (auth scheme, rate-limit policy and header style, error rendering, operation
 //! catalogue), never `if vendor == …` in shared code. A vendor contributes a [`VendorMount`]:
-//! its [`Backend`] and its surfaces.
+//! its [`Backend`](super::store::Backend) and its surfaces.
 
 use axum::http::StatusCode;
 use serde::Serialize;
@@ -135,51 +135,10 @@ impl std::fmt::Debug for Dialect {
     }
 }
 
-/// What a vendor tells the admin API about its state, without HTTP types.
-pub trait Backend: Send + Sync + 'static {
-    fn vendor(&self) -> &'static str;
-
-    /// The built-in token of the default account.
-    fn default_token(&self) -> &'static str;
-
-    /// Brings one account (or all) back to the seed.
-    fn reset(&self, account: Option<&str>);
-
-    /// The accounts that hold state (no side effects).
-    fn accounts(&self) -> Vec<String>;
-
-    /// Replaces the named accounts' states with their documents (the dump's form, as JSON
-    /// text), all or nothing, read straight into the typed state: a document that does not
-    /// read names the JSON pointer of its first problem.
-    fn import(
-        &self,
-        accounts: &[super::store::RawState<'_>],
-    ) -> Result<(), super::store::ImportError>;
-
-    /// One account's state document as JSON text (seeding it if new), written straight from
-    /// the records (no intermediate JSON tree) under a read lock.
-    fn export(&self, account: &str) -> Vec<u8>;
-
-    /// Reports every later change of every account to `durable` (`--state-dir`).
-    fn store_in(&self, durable: std::sync::Arc<super::durable::Durable>);
-
-    /// Runs a vendor-side scenario for an account; `None` when the vendor has none.
-    /// `base_url` is where the caller reached mockdesk (links the scenario hands out).
-    fn simulate(
-        &self,
-        _scenario: &str,
-        _account: &str,
-        _params: &serde_json::Map<String, Value>,
-        _base_url: &str,
-    ) -> Option<Result<Value, String>> {
-        None
-    }
-}
-
 /// What a vendor contributes: its state (for the admin API) and its surfaces, each a dialect
 /// plus a router whose paths are relative to the surface root.
 pub struct VendorMount {
-    pub backend: std::sync::Arc<dyn Backend>,
+    pub backend: std::sync::Arc<dyn super::store::Backend>,
     pub surfaces: Vec<(&'static Dialect, super::routes::Routes)>,
     /// How the vendor pushes webhooks, if it does.
     pub webhooks: Option<&'static super::webhooks::WebhookSpec>,

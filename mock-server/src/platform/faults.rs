@@ -132,6 +132,9 @@ impl Matcher {
     }
 }
 
+/// The largest `times` (and `priority`, either way) a fault or stub takes.
+pub const MAX_TIMES: u64 = 1_000_000_000;
+
 fn uint(m: &Map<String, Value>, k: &str) -> Result<Option<u64>, String> {
     match m.get(k) {
         None | Some(Value::Null) => Ok(None),
@@ -235,7 +238,7 @@ impl Faults {
         let matcher = Matcher::parse(body.get("match"))?;
         let effect = Effect::parse(body.get("effect"))?;
         let times = uint(body, "times")?;
-        if times.is_some_and(|t| !(1..=super::stubs::MAX_TIMES).contains(&t)) {
+        if times.is_some_and(|t| !(1..=MAX_TIMES).contains(&t)) {
             return Err("times must be an integer from 1 to 1000000000".into());
         }
         let probability = match body.get("probability") {

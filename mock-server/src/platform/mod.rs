@@ -1,6 +1,7 @@
 //! Vendor-neutral machinery. Nothing in here knows a vendor's name: vendors describe
-//! themselves through [`dialect::Dialect`] (data) and [`dialect::Backend`].
+//! themselves through [`dialect::Dialect`] (data) and [`store::Backend`].
 
+pub mod arrival;
 pub mod auth;
 pub mod catalogue;
 pub mod clock;

@@ -17,14 +17,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::Request;
 use axum::handler::Handler;
-use axum::http::request::Parts;
 use axum::http::Method;
 use axum::response::Response;
 
 use super::error::ApiError;
-use super::surface::Arrival;
 
 /// A handler's answer, boxed (as axum boxes it): the edge awaits it.
 pub type Answering = Pin<Box<dyn Future<Output = Response> + Send>>;
@@ -244,9 +242,10 @@ impl Table {
 }
 
 impl Matched<'_> {
-    /// Calls the handler for the request's method (the parameters go with the request for
-    /// [`Path`]); a method the path does not serve is the vendor's 405.
-    pub(crate) fn call(self, mut req: Request) -> Answering {
+    /// Calls the handler for the request's method (the caller has put [`Matched::params`] in
+    /// the request's [`Arrival`](super::arrival::Arrival), for [`Path`]); a method the path
+    /// does not serve is the vendor's 405.
+    pub(crate) fn call(self, req: Request) -> Answering {
         let Some((handler, head)) = self.methods.pick(req.method()) else {
             let method = req.method().to_string();
             let path = req.uri().path().trim_start_matches('/').to_string();
@@ -259,7 +258,6 @@ impl Matched<'_> {
                 })
             });
         };
-        Arrival::of(&mut req).params = Some(self.params);
         let answer = handler(req, ());
         if !head {
             return answer;
@@ -346,23 +344,6 @@ macro_rules! tuple_params {
 tuple_params!(2: a, b);
 tuple_params!(3: a, b, c);
 tuple_params!(4: a, b, c, d);
-
-impl<T: FromParams, S: Send + Sync> FromRequestParts<S> for Path<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let params = parts
-            .extensions
-            .get::<Arrival>()
-            .and_then(|a| a.params)
-            // A handler asking for parameters its route does not have: a bug, not the client's.
-            .ok_or(ApiError::Internal)?;
-        let (values, count) = params.decoded(parts.uri.path())?;
-        T::from_params(values, count)
-            .map(Path)
-            .ok_or(ApiError::Internal)
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,30 @@
 
 use std::cell::RefCell;
 
+/// A change of an account's state, as storage sees it (see [`Tenants::on_change`](super::store::Tenants::on_change)). Each is
+/// reported under the lock that orders it: a write under the account's lock, a replace or a
+/// reset under the lock of the map of accounts.
+pub enum Change<'a, S> {
+    /// A write ran on the state of `generation` (`state` is the state after it).
+    Wrote {
+        account: &'a str,
+        generation: u64,
+        state: &'a S,
+    },
+    /// `state`, of `generation`, was put in place of the account's state.
+    Replaced {
+        account: &'a str,
+        generation: u64,
+        state: &'a S,
+    },
+    /// One account's state (or every account's) was dropped: states of generations below
+    /// `generation` are gone, the next use reseeds.
+    Dropped {
+        account: Option<&'a str>,
+        generation: u64,
+    },
+}
+
 /// One change to the stored rows of one collection (`n` is the collection's place).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RowChange {

@@ -13,6 +13,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 pub use super::collection::{Collection, Keyed, RecordId};
+pub use super::rows::Change;
 
 type Shared<S> = Arc<Slot<S>>;
 
@@ -48,28 +49,42 @@ impl<S> Slot<S> {
     }
 }
 
-/// A change of an account's state, as storage sees it (see [`Tenants::on_change`]). Each is
-/// reported under the lock that orders it: a write under the account's lock, a replace or a
-/// reset under the lock of the map of accounts.
-pub enum Change<'a, S> {
-    /// A write ran on the state of `generation` (`state` is the state after it).
-    Wrote {
-        account: &'a str,
-        generation: u64,
-        state: &'a S,
-    },
-    /// `state`, of `generation`, was put in place of the account's state.
-    Replaced {
-        account: &'a str,
-        generation: u64,
-        state: &'a S,
-    },
-    /// One account's state (or every account's) was dropped: states of generations below
-    /// `generation` are gone, the next use reseeds.
-    Dropped {
-        account: Option<&'a str>,
-        generation: u64,
-    },
+/// What a vendor tells the admin API about its state, without HTTP types.
+pub trait Backend: Send + Sync + 'static {
+    fn vendor(&self) -> &'static str;
+
+    /// The built-in token of the default account.
+    fn default_token(&self) -> &'static str;
+
+    /// Brings one account (or all) back to the seed.
+    fn reset(&self, account: Option<&str>);
+
+    /// The accounts that hold state (no side effects).
+    fn accounts(&self) -> Vec<String>;
+
+    /// Replaces the named accounts' states with their documents (the dump's form, as JSON
+    /// text), all or nothing, read straight into the typed state: a document that does not
+    /// read names the JSON pointer of its first problem.
+    fn import(&self, accounts: &[RawState<'_>]) -> Result<(), ImportError>;
+
+    /// One account's state document as JSON text (seeding it if new), written straight from
+    /// the records (no intermediate JSON tree) under a read lock.
+    fn export(&self, account: &str) -> Vec<u8>;
+
+    /// Reports every later change of every account to `durable` (`--state-dir`).
+    fn store_in(&self, durable: std::sync::Arc<super::durable::Durable>);
+
+    /// Runs a vendor-side scenario for an account; `None` when the vendor has none.
+    /// `base_url` is where the caller reached mockdesk (links the scenario hands out).
+    fn simulate(
+        &self,
+        _scenario: &str,
+        _account: &str,
+        _params: &serde_json::Map<String, serde_json::Value>,
+        _base_url: &str,
+    ) -> Option<Result<serde_json::Value, String>> {
+        None
+    }
 }
 
 type OnChange<S> = Box<dyn Fn(Change<'_, S>) + Send + Sync>;
@@ -312,7 +327,7 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
 pub type RawState<'a> = (String, &'a serde_json::value::RawValue);
 
 /// The accounts of a state document (`{"vendor"?, "accounts": {name: state}}`), each as its
-/// JSON text (read later straight into the typed state by [`super::dialect::Backend::import`]:
+/// JSON text (read later straight into the typed state by [`Backend::import`]:
 /// no JSON tree of a possibly large document is built). A document whose outer form does not
 /// read gets the JSON pointer of its problem.
 pub fn read_document<'a>(vendor: &str, doc: &'a [u8]) -> Result<Vec<RawState<'a>>, ImportError> {
@@ -361,7 +376,7 @@ fn explain(vendor: &str, doc: &[u8]) -> ImportError {
     }
 }
 
-impl<S: Serialize + serde::de::DeserializeOwned + Send + Sync + 'static> super::dialect::Backend
+impl<S: Serialize + serde::de::DeserializeOwned + Send + Sync + 'static> Backend
     for VendorState<S>
 {
     fn vendor(&self) -> &'static str {

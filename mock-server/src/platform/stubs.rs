@@ -77,9 +77,6 @@ pub struct Stubs {
     inner: Mutex<(Vec<Stub>, u64)>,
 }
 
-/// The largest `times` (and `priority`, either way) a stub or fault takes.
-pub const MAX_TIMES: u64 = 1_000_000_000;
-
 fn text_map(v: Option<&Value>, what: &str) -> Result<Map<String, Value>, String> {
     match v {
         None | Some(Value::Null) => Ok(Map::new()),
@@ -194,7 +191,7 @@ impl Stubs {
             None | Some(Value::Null) => None,
             Some(v) => Some(
                 v.as_u64()
-                    .filter(|t| (1..=MAX_TIMES).contains(t))
+                    .filter(|t| (1..=super::faults::MAX_TIMES).contains(t))
                     .ok_or("times must be an integer from 1 to 1000000000")?,
             ),
         };
@@ -202,7 +199,7 @@ impl Stubs {
             None | Some(Value::Null) => 0,
             Some(v) => v
                 .as_i64()
-                .filter(|p| p.abs() <= MAX_TIMES as i64)
+                .filter(|p| p.abs() <= super::faults::MAX_TIMES as i64)
                 .ok_or("priority must be an integer from -1000000000 to 1000000000")?,
         };
         let mut g = self.lock();

@@ -310,9 +310,11 @@ fn json_log_lines_parse() {
         "{lines:?}"
     );
     assert!(
-        lines.iter().any(|l| l.contains("finished processing request")
-            && l.contains("/hipcall/api/v3/teams")
-            && l.contains("\"status\":200")),
+        lines
+            .iter()
+            .any(|l| l.contains("finished processing request")
+                && l.contains("/hipcall/api/v3/teams")
+                && l.contains("\"status\":200")),
         "{lines:?}"
     );
 }

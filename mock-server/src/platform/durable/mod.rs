@@ -22,8 +22,8 @@ use std::sync::Mutex;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde_json::Value;
 
+use super::rows::Change;
 use super::rows::{RowChange, RowSource, Split};
-use super::store::Change;
 
 /// Account (`vendor/account`) -> its document, collections as placeholders.
 const STATE: TableDefinition<&str, &[u8]> = TableDefinition::new("state");

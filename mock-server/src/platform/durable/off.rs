@@ -6,8 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::rows::RowSource;
-use super::store::Change;
+use super::rows::{Change, RowSource};
 
 /// Cannot exist: [`Durable::open`] always refuses.
 enum Never {}

@@ -26,6 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use tower::{Layer, ServiceExt};
 
+pub use super::arrival::Arrival;
 use super::auth::{credential, Account};
 use super::dialect::{Dialect, RateHeaders, SurfaceInfo, TrailingSlash};
 use super::error::{ApiError, PendingError};
@@ -49,30 +50,6 @@ pub use inject::{InjectedFault, StubAnswered};
 /// from the headers and the prefix the client used, when a handler asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientBase(pub String);
-
-/// What the layers learn about a request on its way in, in one request extension (each
-/// extension is an allocation, and the map grows past three): the URI as the client sent it,
-/// the prefix it used, and the account it authenticated as.
-#[derive(Debug, Clone, Default)]
-pub struct Arrival {
-    /// The URI before the main port stripped the surface's path prefix (`None`: unchanged).
-    pub original: Option<Uri>,
-    /// The path prefix the client used to reach the surface: the vendor's real base path when
-    /// `Host` routing rewrote the request, mockdesk's `/{vendor}{real path}` otherwise (set
-    /// by the edge when routing set none).
-    base: Option<Arc<str>>,
-    /// Set by the guard once the credential is accepted.
-    pub account: Option<Account>,
-    /// The routed path's parameters, for [`super::routes::Path`].
-    pub params: Option<super::routes::Params>,
-}
-
-impl Arrival {
-    /// The request's arrival record, added if no layer has added it yet.
-    pub fn of(req: &mut Request) -> &mut Arrival {
-        req.extensions_mut().get_or_insert_default::<Arrival>()
-    }
-}
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientBase {
     type Rejection = ApiError;
@@ -145,8 +122,10 @@ impl Surface {
 }
 
 /// Runs the route's handler; a panic becomes `ApiError::Internal` (rendered by the edge).
-async fn run_caught(route: Matched<'_>, req: Request) -> Response {
+async fn run_caught(route: Matched<'_>, mut req: Request) -> Response {
     use futures_util::FutureExt;
+    // The parameters go with the request, for the handler's `Path`.
+    Arrival::of(&mut req).params = Some(route.params);
     match std::panic::AssertUnwindSafe(async move { route.call(req).await })
         .catch_unwind()
         .await

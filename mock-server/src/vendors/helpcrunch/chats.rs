@@ -4,7 +4,6 @@ use serde_json::{Map, Value};
 
 use super::input::{err, not_a_choice, ref_id, required, type_err, unix_input};
 use super::models::{Chat, ChatStatus, HelpCrunchState, Message, RATINGS};
-use super::search::order_by;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 
 /// The body-addressed chat actions (`PUT /chats/{action}`).
@@ -27,7 +26,7 @@ impl HelpCrunchState {
 
     pub fn sorted_chats(&self, sort: Option<&str>, descending: bool) -> Vec<&Chat> {
         let mut v: Vec<&Chat> = self.chats.values().collect();
-        order_chats(&mut v, sort, descending);
+        super::order::order_chats(&mut v, sort, descending);
         v
     }
 
@@ -342,20 +341,5 @@ impl HelpCrunchState {
         let a = self.agents.find_mut(&id, "Agent")?;
         a.unsubscribed = true;
         Ok(())
-    }
-}
-
-/// Puts chats given in stored order into the order of `sort` (stored order by default).
-pub fn order_chats(v: &mut [&Chat], sort: Option<&str>, descending: bool) {
-    let id = |c: &Chat| c.id;
-    match sort {
-        Some("chats.createdAt") => order_by(v, |c| Some(c.created_at), id, descending),
-        Some("chats.lastCustomerMessageAt") => {
-            order_by(v, |c| c.last_customer_message_at, id, descending)
-        }
-        Some("chats.lastMessageAt") => order_by(v, |c| c.last_message_at, id, descending),
-        Some("chats.closedAt") => order_by(v, |c| c.closed_at, id, descending),
-        _ if descending => v.reverse(),
-        _ => {}
     }
 }

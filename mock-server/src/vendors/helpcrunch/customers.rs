@@ -7,7 +7,6 @@ use super::input::{
     self, err, required, type_err, unix_input, CustomerInput, LocationField, TextField, Write,
 };
 use super::models::{Customer, CustomerRecord, Event, HelpCrunchState, DEFAULT_TAG_COLOR};
-use super::search::order_by;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 
 impl HelpCrunchState {
@@ -18,7 +17,7 @@ impl HelpCrunchState {
     /// Customers in list order: by id, or by `firstSeen`/`lastSeen` when asked.
     pub fn sorted_customers(&self, sort: Option<&str>, descending: bool) -> Vec<&Customer> {
         let mut v: Vec<&Customer> = self.customers.values().collect();
-        order_customers(&mut v, sort, descending);
+        super::order::order_customers(&mut v, sort, descending);
         v
     }
 
@@ -305,15 +304,5 @@ impl HelpCrunchState {
         };
         self.events.insert(e.id, e.clone());
         Ok(e)
-    }
-}
-
-/// Puts customers given in stored order into the order of `sort` (stored order by default).
-pub fn order_customers(v: &mut [&Customer], sort: Option<&str>, descending: bool) {
-    match sort {
-        Some("customers.firstSeen") => order_by(v, |c| c.first_seen, |c| c.id, descending),
-        Some("customers.lastSeen") => order_by(v, |c| c.last_seen, |c| c.id, descending),
-        _ if descending => v.reverse(),
-        _ => {}
     }
 }

@@ -11,6 +11,7 @@ pub mod customers;
 pub mod errors;
 pub mod input;
 pub mod models;
+pub mod order;
 pub mod routes;
 pub mod search;
 pub mod seed;

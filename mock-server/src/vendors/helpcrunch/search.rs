@@ -334,31 +334,6 @@ fn combine(any: bool, filters: &[Prepared], mut test: impl FnMut(&Prepared) -> b
     }
 }
 
-/// Orders ids by an optional timestamp key; records without a value go last, ties by id.
-pub(super) fn order_by<T>(
-    items: &mut [&T],
-    key: impl Fn(&T) -> Option<i64>,
-    id: impl Fn(&T) -> i64,
-    descending: bool,
-) {
-    items.sort_by(|a, b| {
-        let (ka, kb) = (key(a), key(b));
-        let ord = match (ka, kb) {
-            (Some(x), Some(y)) => {
-                if descending {
-                    y.cmp(&x)
-                } else {
-                    x.cmp(&y)
-                }
-            }
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        };
-        ord.then(id(a).cmp(&id(b)))
-    });
-}
-
 impl HelpCrunchState {
     fn customer_field<'a>(&self, c: &'a Customer, field: &str) -> Got<'a> {
         let s = |v: &'a Option<String>| Got::Str(v.as_deref());
@@ -399,7 +374,7 @@ impl HelpCrunchState {
         let mut v = scan.found(&self.customers, found, changed, |c, f| {
             self.customer_field(c, f)
         });
-        super::customers::order_customers(&mut v, search.sort.as_deref(), search.descending);
+        super::order::order_customers(&mut v, search.sort.as_deref(), search.descending);
         v
     }
 
@@ -441,7 +416,7 @@ impl HelpCrunchState {
         changed: bool,
     ) -> Vec<&Chat> {
         let mut v = scan.found(&self.chats, found, changed, |c, f| self.chat_field(c, f));
-        super::chats::order_chats(&mut v, search.sort.as_deref(), search.descending);
+        super::order::order_chats(&mut v, search.sort.as_deref(), search.descending);
         v
     }
 }

@@ -20,6 +20,7 @@ pub mod records_v3;
 pub mod routes;
 pub mod seed;
 pub mod seed_v3;
+pub mod time;
 pub mod v3;
 pub mod v3_calls;
 pub mod v3_comms;

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
 
-use super::models::{parse_date_input, utc_base};
+use super::time::{parse_date_input, utc_base};
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::platform::extract::QueryPairs;
 use crate::platform::memo::Rendered;

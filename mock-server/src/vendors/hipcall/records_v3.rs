@@ -7,97 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::platform::store::Collection;
-
-/// Timestamps as v3 prints them: `2026-09-15T11:18:09Z`.
-pub fn iso(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-/// A stored timestamp (either spelling) in v3's spelling, written straight into the response
-/// (no string is built for it); unparseable values pass through.
-#[derive(Debug, Clone, Copy)]
-pub struct Iso<'a>(pub &'a str);
-
-impl Iso<'_> {
-    /// The stored spellings (`YYYY-MM-DDTHH:MM:SS+0000` and v3's own `…Z`, with a real date)
-    /// respelled without a parse or a formatter: the same 19 bytes and a `Z`. Every list page
-    /// prints many of them.
-    fn quick(&self) -> Option<[u8; 20]> {
-        let (base, _) = super::models::utc_base(self.0)?;
-        let mut text = [b'Z'; 20];
-        text[..19].copy_from_slice(base);
-        Some(text)
-    }
-}
-
-impl std::fmt::Display for Iso<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let Some(text) = self.quick() {
-            if let Ok(text) = std::str::from_utf8(&text) {
-                return f.write_str(text);
-            }
-        }
-        match super::models::parse_date_input(self.0) {
-            Some(t) => f.write_str(&iso(t)),
-            None => f.write_str(self.0),
-        }
-    }
-}
-
-impl Serialize for Iso<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        crate::platform::view::placed_str(s, self.quick().as_ref().map(|t| &t[..]), self)
-    }
-}
-
-#[cfg(test)]
-mod iso_tests {
-    use chrono::{DateTime, Utc};
-
-    /// What chrono's format parser makes of a stored spelling.
-    fn chrono_parse(s: &str) -> Option<DateTime<Utc>> {
-        DateTime::parse_from_rfc3339(s)
-            .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z"))
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
-    }
-
-    /// The quick reader and respelling agree with chrono's parser and formatter.
-    #[test]
-    fn fast_path_matches_chrono() {
-        for s in [
-            "2023-03-31T08:41:58+0000",
-            "2023-03-31T08:41:58Z",
-            "2024-02-29T23:59:59+0000",
-            "2023-02-29T10:00:00+0000",
-            "2023-03-31T24:00:00+0000",
-            "2023-03-31T08:41:58+0300",
-            "2023-3-31T08:41:58+0000",
-            "not a date",
-        ] {
-            let want = chrono_parse(s);
-            if let Some(t) = super::super::models::quick_utc(s) {
-                assert_eq!(Some(t), want, "{s}");
-            }
-            assert_eq!(
-                super::super::models::parse_date_input(s).is_some(),
-                want.is_some(),
-                "{s}"
-            );
-            let spelled = want.map_or_else(|| s.to_string(), super::iso);
-            assert_eq!(super::Iso(s).to_string(), spelled, "{s}");
-            assert_eq!(
-                serde_json::to_string(&super::Iso(s)).unwrap(),
-                serde_json::to_string(&spelled).unwrap()
-            );
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(default, deny_unknown_fields)]

@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
 use super::models::*;
+use super::time::format_ts;
 
 const CDRS_LIST: &str = include_str!("../../../../fixtures/examples/hipcall/cdrs_list.json");
 const CDR_DETAIL: &str = include_str!("../../../../fixtures/examples/hipcall/cdr_detail.json");
@@ -179,7 +180,7 @@ fn flow_step(action: &str, detail: Value, at: DateTime<Utc>) -> FlowStep {
 }
 
 fn parse_ts(s: &str) -> DateTime<Utc> {
-    super::models::parse_date_input(s).unwrap_or_else(doc_epoch)
+    super::time::parse_date_input(s).unwrap_or_else(doc_epoch)
 }
 
 /// A plausible call flow (newest step first, as documented) for a call without one.

@@ -13,11 +13,12 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
 
-use super::models::{format_ts, DealTerms, HipcallState, PhoneEntry, Tag};
+use super::models::{DealTerms, HipcallState, PhoneEntry, Tag};
 use super::records_v3::{
     Attribute, Conversation, CustomFieldDef, Disposition, Inbox, Message, Procedure, ProcedureStep,
     Voicemail,
 };
+use super::time::format_ts;
 
 fn epoch() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2023-03-31T08:41:58Z")

@@ -4,12 +4,10 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{json, Map, Value};
 
-use super::models::{
-    format_ts, parse_date_input, Cdr, Comment, FlowStep, HipcallState, PartyKind, Task, TaskLinks,
-    User,
-};
+use super::models::{Cdr, Comment, FlowStep, HipcallState, PartyKind, Task, TaskLinks, User};
 use super::query_v3::{digits, filter, FieldValue, Kind, ListQuery, ListSpec, Op};
 use super::records_v3::{Actor, CallDisposition, CallRequest, Presence};
+use super::time::{format_ts, parse_date_input};
 use super::views_v3::direction;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::platform::input::{Input, Presence as P};
@@ -623,7 +621,7 @@ impl HipcallState {
         let until = ended + Duration::minutes(60);
         let set = self.v3.call_dispositions.get(&uuid.to_ascii_lowercase());
         let d = set.and_then(|s| self.v3.dispositions.get(&s.disposition_id));
-        let actor = |a: &Actor| json!({"user_id": a.user_id, "at": super::records_v3::Iso(&a.at), "name": a.name});
+        let actor = |a: &Actor| json!({"user_id": a.user_id, "at": super::time::Iso(&a.at), "name": a.name});
         Ok(json!({
             "editable": now <= until,
             "edit_window_minutes": 60,
@@ -632,7 +630,7 @@ impl HipcallState {
             "name": d.map(|d| d.name.clone()),
             "direction": d.map(|d| d.direction.clone()),
             "outcome": d.map(|d| d.outcome.clone()),
-            "editable_until": super::records_v3::iso(until),
+            "editable_until": super::time::iso(until),
             "set_by": set.map(|s| actor(&s.set_by)),
             "updated_by": set.map(|s| actor(&s.updated_by)),
             "ai_suggestion": null,

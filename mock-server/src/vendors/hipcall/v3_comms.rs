@@ -5,11 +5,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::models::{format_ts, HipcallState, PartyKind};
+use super::models::{HipcallState, PartyKind};
 use super::query_v3::{contains, filter, FieldValue, Kind, ListQuery, ListSpec, Op};
 use super::records_v3::{
     Attribution, Conversation, Message, MobileDevice, PushToken, SipToken, TemplateMessage,
 };
+use super::time::format_ts;
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::platform::input::{Input, Presence as P};
 use crate::platform::memo::Rendered;

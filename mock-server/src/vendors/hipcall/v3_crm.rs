@@ -5,9 +5,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::models::{format_ts, HipcallState, Party, PartyDetails, PartyKind, PhoneEntry};
+use super::models::{HipcallState, Party, PartyDetails, PartyKind, PhoneEntry};
 use super::query_v3::{contains, digits, FieldValue, ListQuery, ListSpec};
 use super::records_v3::Consent;
+use super::time::format_ts;
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::platform::input::{looks_like_email, Input, Presence as P};
 
@@ -282,7 +283,7 @@ impl HipcallState {
                 (_, Value::Null) => true,
                 ("number", Value::Number(_)) | ("boolean", Value::Bool(_)) => true,
                 ("text", Value::String(_)) => true,
-                ("date", Value::String(s)) => super::models::parse_date_input(s).is_some(),
+                ("date", Value::String(s)) => super::time::parse_date_input(s).is_some(),
                 ("select", Value::String(s)) => def.options.as_ref().is_some_and(|o| o.contains(s)),
                 _ => false,
             };
@@ -590,7 +591,7 @@ impl HipcallState {
             }
         };
         let expires = match input.string("expires_at", P::Optional, None) {
-            Some(s) => match super::models::parse_date_input(&s) {
+            Some(s) => match super::time::parse_date_input(&s) {
                 Some(t) => Some(format_ts(t)),
                 None => {
                     input.fail("expires_at", Problem::Type { expected: "date" });

@@ -8,9 +8,10 @@ use super::models::{
     Cdr, Extension, FlowStep, Greeting, HipcallState, Number, Party, Tag, Task, Team, User,
 };
 use super::records_v3::{
-    color_name, Attribute, Consent, Conversation, CustomFieldDef, Disposition, Inbox, Iso, Message,
+    color_name, Attribute, Consent, Conversation, CustomFieldDef, Disposition, Inbox, Message,
     Procedure, TemplateMessage, Voicemail, TAG_TYPES,
 };
+use super::time::Iso;
 
 fn enum_of(v: i64, names: &[&'static str]) -> Option<&'static str> {
     usize::try_from(v - 1)

@@ -6,7 +6,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Map, Value};
 
-use super::models::{format_ts, Cdr, FlowStep, HipcallState, Party, PartyKind, Task};
+use super::models::{Cdr, FlowStep, HipcallState, Party, PartyKind, Task};
+use super::time::format_ts;
 use super::Hipcall;
 use crate::platform::webhooks::{EnvelopeInput, SecretKind, WebhookSpec};
 
