@@ -48,7 +48,8 @@ test: prereqs build ## the whole test suite (unit, integration, contract tests, 
 test-rust: ## only the Rust tests (needs cargo alone)
 	$(CARGO) test --workspace
 
-lint: tools links ## formatting, clippy and rustdoc with warnings as errors, and the docs' links
+lint: tools links ## formatting, clippy and rustdoc with warnings as errors, the docs' links, no import circles
+	python3 scripts/check_imports.py
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p mock-server --no-default-features --lib -- -D warnings
