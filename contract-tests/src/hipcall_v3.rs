@@ -32,7 +32,7 @@ fn cases(t: &Target, mock_default: u32) -> u32 {
     crate::check::cases(t, mock_default, 2)
 }
 
-/// The catalogue's reads and errors (`mock_server::vendors::hipcall::catalogue_v3`) conform and
+/// The catalogue's reads and errors (`mock_server::vendors::hipcall::v3::catalogue`) conform and
 /// match their snapshots (reads on the emulator only); a call's detail agrees with its row.
 pub fn read_operations_and_errors(t: &Target) {
     let seen = crate::check::catalogue_reads(t, &CONTRACT, snapshot);

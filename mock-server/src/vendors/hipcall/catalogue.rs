@@ -118,7 +118,7 @@ pub fn legacy() -> Vec<Case> {
     ]
 }
 
-/// The v3 catalogue (see `catalogue_v3.rs`).
+/// The v3 catalogue (see `v3/catalogue.rs`).
 pub fn v3() -> Vec<Case> {
-    super::catalogue_v3::cases()
+    super::v3::catalogue::cases()
 }

@@ -3,30 +3,21 @@
 //! and the current API v3 (`https://use.hipcall.com/api/v3`, also `use.hipcall.com.tr`), served
 //! at `/hipcall/api/v3`, on those hosts, or at the root of `--port hipcall-v3=N`. One state:
 //! both APIs read and write the same users, calls, tasks, contacts… (`models.rs`); v3-only
-//! records live in `records_v3.rs`.
+//! records live in `v3/records.rs`.
 //!
 //! What is emulated and every choice made where the sources are silent: the fidelity page
 //! `docs/fidelity/hipcall.md`, included below (its one copy).
 #![doc = include_str!("../../../../docs/fidelity/hipcall.md")]
 
 pub mod catalogue;
-pub mod catalogue_v3;
 pub mod consistency;
 pub mod errors;
-pub mod errors_v3;
 pub mod models;
-pub mod query_v3;
-pub mod records_v3;
 pub mod routes;
 pub mod seed;
-pub mod seed_v3;
 pub mod time;
 pub mod v3;
-pub mod v3_calls;
-pub mod v3_comms;
-pub mod v3_crm;
 pub mod views;
-pub mod views_v3;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -112,7 +103,7 @@ pub static V3: Dialect = Dialect {
         limit: 60,
         seconds: 60,
     }],
-    render_error: errors_v3::render,
+    render_error: v3::errors::render,
     resources: &[
         ("calls", "Call"),
         ("users", "User"),

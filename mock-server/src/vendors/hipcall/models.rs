@@ -289,7 +289,7 @@ pub struct HipcallState {
     pub tags: Collection<i64, Tag>,
     pub comments: Collection<i64, Comment>,
     /// v3 only from here on (see `v3.rs`).
-    pub v3: super::records_v3::V3State,
+    pub v3: super::v3::records::V3State,
 }
 
 impl HipcallState {

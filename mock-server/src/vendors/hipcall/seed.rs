@@ -74,7 +74,7 @@ pub fn build(seed: u64) -> HipcallState {
     seed_tasks(&mut s, &mut rng);
     seed_cdrs(&mut s, &mut rng);
     seed_parties(&mut s, &mut rng);
-    super::seed_v3::extend(&mut s, seed);
+    super::v3::seed::extend(&mut s, seed);
     s
 }
 

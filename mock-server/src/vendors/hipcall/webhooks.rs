@@ -220,14 +220,14 @@ pub fn simulate(
         let contact = s
             .contacts
             .values()
-            .find(|c| c.details.phones.iter().any(|p| super::query_v3::digits(&p.number) == super::query_v3::digits(&number)))
+            .find(|c| c.details.phones.iter().any(|p| super::v3::query::digits(&p.number) == super::v3::query::digits(&number)))
             .map(|c| c.id);
         let line = s.numbers.values().next().map(|n| (n.id, n.number.clone())).unwrap_or((1, "+908503902777".into()));
         let ended = now;
         let started = ended - Duration::seconds(ring + duration);
         let bridged = (!missed).then(|| started + Duration::seconds(ring));
         let cdrs = &s.cdrs;
-        let uuid = super::records_v3::fresh_id(&mut s.v3.counters, "call", 1, |n| format!("00000000-0000-4000-9000-{n:012x}"), |id| cdrs.contains(&id.to_string()));
+        let uuid = super::v3::records::fresh_id(&mut s.v3.counters, "call", 1, |n| format!("00000000-0000-4000-9000-{n:012x}"), |id| cdrs.contains(&id.to_string()));
         let mut flow = vec![step("init", json!({"id": if direction == 1 { contact.unwrap_or(0) } else { user }, "type": if direction == 1 { "contact" } else { "user" }}), started)];
         if let Some(b) = bridged {
             flow.push(step("bridge", json!({"id": user, "type": "user"}), b));

@@ -1,4 +1,5 @@
-//! Hipcall v3: calls, their comments, tags, cards and disposition, and the dispositions — routes and handlers.
+//! Hipcall v3: calls, their comments, tags, cards and disposition, and the dispositions — routes,
+//! handlers and the rules they apply to the state.
 
 use super::*;
 
@@ -160,4 +161,286 @@ async fn list_dispositions(State(hc): Hc, account: Account, q: QueryPairs) -> An
             .collect();
         counted(&all, v::disposition)
     })
+}
+
+// ---- rules ---------------------------------------------------------------------------------
+
+/// `GET /calls`: newest first by default; the filters the SDK sends.
+pub const CALLS: ListSpec = ListSpec {
+    sorts: &["started_at"],
+    default_descending: true,
+    filters: &[
+        filter("started_at", Kind::Time, &[Op::Gte, Op::Lte]),
+        filter("missing_call", Kind::Bool, &[Op::Eq]),
+        filter(
+            "direction",
+            Kind::OneOf(&["inbound", "outbound", "internal"]),
+            &[Op::Eq, Op::In],
+        ),
+        filter("call_duration", Kind::Int, &[Op::Gte, Op::Lte]),
+        filter("user_id", Kind::Int, &[Op::Eq, Op::In]),
+        filter("team_id", Kind::Int, &[Op::Eq]),
+    ],
+    plain: &[],
+    paged: true,
+    searchable: true,
+};
+
+/// A call's value for a filter or sort field (v3 names and values).
+pub fn call_field(c: &Cdr, field: &str) -> FieldValue {
+    match field {
+        "started_at" => FieldValue::time(Some(&c.started_at)),
+        "missing_call" => FieldValue::Bool(c.missing_call),
+        "direction" => FieldValue::Str(direction(c.direction).to_string()),
+        "call_duration" => FieldValue::Int(c.call_duration),
+        "user_id" => FieldValue::opt_int(c.user_id),
+        "team_id" => {
+            FieldValue::opt_int((c.callee_type == Some(4)).then_some(c.callee_id).flatten())
+        }
+        _ => FieldValue::Null,
+    }
+}
+
+impl HipcallState {
+    /// Calls matching a list query, in its order.
+    pub fn v3_calls<'r>(&'r self, q: &ListQuery, memo: Rendered<'r>) -> Vec<&'r Cdr> {
+        let needle = q.q.as_deref().map(digits).filter(|d| !d.is_empty());
+        // Ties keep the stored order (newest first).
+        q.pick_in_kept_order(
+            memo,
+            "hipcall.v3.calls.order",
+            &self.cdrs,
+            |c| {
+                q.matches(|f| call_field(c, f))
+                    && needle.as_ref().is_none_or(|n| {
+                        digits(&c.caller_number).contains(n.as_str())
+                            || digits(&c.callee_number).contains(n.as_str())
+                    })
+            },
+            call_field,
+        )
+    }
+
+    /// `GET /calls/{uuid}?date=YYYY-MM-DD`: the date is required and must be a calendar date;
+    /// the call is found by uuid.
+    pub fn v3_call_by_uuid(&self, uuid: &str, date: Option<&str>) -> ApiResult<&Cdr> {
+        match date {
+            None | Some("") => return Err(ApiError::invalid("date", Problem::Required)),
+            Some(d) if NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() => {
+                return Err(ApiError::invalid(
+                    "date",
+                    Problem::Type { expected: "date" },
+                ))
+            }
+            Some(_) => {}
+        }
+        self.call(uuid)
+    }
+
+    pub fn call(&self, uuid: &str) -> ApiResult<&Cdr> {
+        self.cdrs
+            .get(&uuid.to_ascii_lowercase())
+            .ok_or_else(|| ApiError::not_found("Call", uuid))
+    }
+
+    /// `POST /calls/{uuid}/cards {"card": [rows]}`: each row's keys must be exactly the ones
+    /// its type allows (extra keys, even null, are a 422).
+    pub fn v3_add_card(
+        &mut self,
+        uuid: &str,
+        body: &Map<String, Value>,
+    ) -> ApiResult<Vec<Map<String, Value>>> {
+        self.call(uuid)?;
+        let mut errors = Vec::new();
+        let rows = match body.get("card") {
+            Some(Value::Array(rows)) if !rows.is_empty() => rows,
+            Some(Value::Array(_)) | None | Some(Value::Null) => {
+                return Err(ApiError::invalid("card", Problem::Required))
+            }
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "card",
+                    Problem::Type { expected: "array" },
+                ))
+            }
+        };
+        for k in body.keys().filter(|k| *k != "card") {
+            errors.push(FieldError::new(k.clone(), Problem::NotAllowed));
+        }
+        let mut out = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let Some(obj) = row.as_object() else {
+                errors.push(FieldError::new(
+                    format!("card.{i}"),
+                    Problem::Type { expected: "object" },
+                ));
+                continue;
+            };
+            let allowed: &[&str] = match obj.get("type").and_then(Value::as_str) {
+                Some("title") => &["type", "text", "link"],
+                Some("shortText") => &["type", "text", "label", "link", "android", "ios"],
+                Some("user") => &["type", "label", "user_id"],
+                _ => {
+                    errors.push(FieldError::new(
+                        format!("card.{i}.type"),
+                        Problem::OneOf {
+                            allowed: vec!["title".into(), "shortText".into(), "user".into()],
+                        },
+                    ));
+                    continue;
+                }
+            };
+            for k in obj.keys().filter(|k| !allowed.contains(&k.as_str())) {
+                errors.push(FieldError::new(
+                    format!("card.{i}.{k}"),
+                    Problem::NotAllowed,
+                ));
+            }
+            for k in ["text", "label", "link", "android", "ios"] {
+                if obj.get(k).is_some_and(|v| !v.is_string()) {
+                    errors.push(FieldError::new(
+                        format!("card.{i}.{k}"),
+                        Problem::Type { expected: "string" },
+                    ));
+                }
+            }
+            if let Some(uid) = obj.get("user_id") {
+                if uid.as_i64().is_none_or(|u| !self.users.contains(&u)) {
+                    errors.push(FieldError::new(
+                        format!("card.{i}.user_id"),
+                        Problem::UnknownReference,
+                    ));
+                }
+            }
+            out.push(obj.clone());
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        self.v3
+            .call_cards
+            .entry(uuid.to_ascii_lowercase())
+            .or_default()
+            .push(out.clone());
+        Ok(out)
+    }
+
+    /// `PUT /calls/{uuid}/disposition`: exactly one of `disposition_id` and
+    /// `disposition_code`, active, for the call's direction; changeable for 60 minutes after
+    /// the call ended.
+    pub fn v3_set_disposition(
+        &mut self,
+        uuid: &str,
+        body: &Map<String, Value>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<()> {
+        let call = self.call(uuid)?;
+        let call_direction = direction(call.direction);
+        let ended = call
+            .ended_at
+            .as_deref()
+            .and_then(parse_date_input)
+            .unwrap_or(now);
+        let mut input = Input::new(body);
+        input.only(&["disposition_id", "disposition_code"]);
+        let id = input.integer("disposition_id", P::Optional);
+        let code = input.string("disposition_code", P::Optional, None);
+        match (id, &code) {
+            (Some(_), Some(_)) => input.fail(
+                "disposition_id",
+                Problem::Other("only one of disposition_id and disposition_code".into()),
+            ),
+            (None, None) if !input.has_errors() => input.fail("disposition_id", Problem::Required),
+            _ => {}
+        }
+        input.finish()?;
+        let found = self
+            .v3
+            .dispositions
+            .values()
+            .find(|d| Some(d.id) == id || code.as_deref() == Some(d.code.as_str()))
+            .cloned();
+        let field = if id.is_some() {
+            "disposition_id"
+        } else {
+            "disposition_code"
+        };
+        let d = found.ok_or_else(|| ApiError::invalid(field, Problem::UnknownReference))?;
+        if !d.active {
+            return Err(ApiError::invalid(
+                field,
+                Problem::Other("disposition is not active".into()),
+            ));
+        }
+        if d.direction != "both" && d.direction != call_direction {
+            return Err(ApiError::invalid(
+                field,
+                Problem::Other(format!("disposition is for {} calls", d.direction)),
+            ));
+        }
+        if now > ended + Duration::minutes(60)
+            && self
+                .v3
+                .call_dispositions
+                .contains_key(&uuid.to_ascii_lowercase())
+        {
+            return Err(ApiError::Vendor {
+                code: "editable".into(),
+                status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                message: "false".into(),
+            });
+        }
+        let owner = self.owner_id;
+        let actor = Actor {
+            user_id: owner,
+            at: format_ts(now),
+            name: self
+                .users
+                .get(&owner)
+                .map(|u| u.full_name.clone())
+                .unwrap_or_default(),
+        };
+        let key = uuid.to_ascii_lowercase();
+        let entry = match self.v3.call_dispositions.get(&key) {
+            Some(prev) => CallDisposition {
+                disposition_id: d.id,
+                set_by: prev.set_by.clone(),
+                updated_by: actor,
+            },
+            None => CallDisposition {
+                disposition_id: d.id,
+                set_by: actor.clone(),
+                updated_by: actor,
+            },
+        };
+        self.v3.call_dispositions.insert(key, entry);
+        Ok(())
+    }
+
+    /// The disposition of a call as v3 shows it.
+    pub fn v3_call_disposition(&self, uuid: &str, now: DateTime<Utc>) -> ApiResult<Value> {
+        let call = self.call(uuid)?;
+        let ended = call
+            .ended_at
+            .as_deref()
+            .and_then(parse_date_input)
+            .unwrap_or(now);
+        let until = ended + Duration::minutes(60);
+        let set = self.v3.call_dispositions.get(&uuid.to_ascii_lowercase());
+        let d = set.and_then(|s| self.v3.dispositions.get(&s.disposition_id));
+        let actor = |a: &Actor| json!({"user_id": a.user_id, "at": super::super::time::Iso(&a.at), "name": a.name});
+        Ok(json!({
+            "editable": now <= until,
+            "edit_window_minutes": 60,
+            "disposition_id": d.map(|d| d.id),
+            "code": d.map(|d| d.code.clone()),
+            "name": d.map(|d| d.name.clone()),
+            "direction": d.map(|d| d.direction.clone()),
+            "outcome": d.map(|d| d.outcome.clone()),
+            "editable_until": super::super::time::iso(until),
+            "set_by": set.map(|s| actor(&s.set_by)),
+            "updated_by": set.map(|s| actor(&s.updated_by)),
+            "ai_suggestion": null,
+        }))
+    }
 }

@@ -15,7 +15,7 @@ pub(super) fn routes(r: V3Routes) -> V3Routes {
 
 async fn employee_sizes(State(_hc): Hc, _account: Account, q: QueryPairs) -> Answer {
     parse(&q, &plain(&[]))?;
-    let all: Vec<&(&str, &str)> = super::super::records_v3::EMPLOYEE_SIZES.iter().collect();
+    let all: Vec<&(&str, &str)> = super::records::EMPLOYEE_SIZES.iter().collect();
     counted(
         &all,
         |(value, label)| json!({"value": value, "label": label}),
@@ -41,11 +41,11 @@ attribute_list!(sources, sources);
 async fn contact_center_attributes(State(hc): Hc, account: Account) -> Answer {
     hc.read(&account, |s| {
         let group = |items: Vec<Value>| json!({"count": items.len(), "truncated": false, "data": items});
-        let attrs = |list: &[super::super::records_v3::Attribute]| {
+        let attrs = |list: &[super::records::Attribute]| {
             group(list.iter().map(|a| json!({"id": a.id, "name": a.name})).collect())
         };
         json(&Data(json!({
-            "employee_sizes": group(super::super::records_v3::EMPLOYEE_SIZES.iter().map(|(v, l)| json!({"value": v, "label": l})).collect()),
+            "employee_sizes": group(super::records::EMPLOYEE_SIZES.iter().map(|(v, l)| json!({"value": v, "label": l})).collect()),
             "life_cycles": attrs(&s.v3.life_cycles),
             "sectors": attrs(&s.v3.sectors),
             "sources": attrs(&s.v3.sources),
@@ -90,7 +90,7 @@ async fn list_tags(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
         ..ListSpec::simple()
     };
     let lq = parse(&q, &spec)?;
-    lq.plain_one_of("type", super::super::records_v3::TAG_TYPES)?;
+    lq.plain_one_of("type", super::records::TAG_TYPES)?;
     hc.read(&account, |s| {
         let mut all: Vec<_> = s
             .tags
@@ -101,8 +101,8 @@ async fn list_tags(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
         lq.order(
             &mut all,
             |t, f| match f {
-                "name" => query_v3::FieldValue::Str(t.name.clone()),
-                _ => query_v3::FieldValue::Int(t.id),
+                "name" => query::FieldValue::Str(t.name.clone()),
+                _ => query::FieldValue::Int(t.id),
             },
             |t| t.id,
         );

@@ -1,6 +1,7 @@
 //! Hipcall v3 (`/hipcall/api/v3`): every call the official `hipcall-sdk` makes, one file per
-//! resource — its routes and handlers — with what they share here: the list envelopes, the
-//! comment and tag sub-resources every record kind has, and the memo's view names.
+//! resource — its routes, handlers and (for calls, tasks and users) the rules they apply to the
+//! state — with what they share here: the list envelopes, the comments and tags every record
+//! kind has (handlers and rules), the write-body helpers, and the memo's view names.
 
 use std::sync::Arc;
 
@@ -11,17 +12,29 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::models::{path_id, HipcallState, PartyKind};
-use super::query_v3::{self, contains, ListQuery, ListSpec};
-use super::v3_calls::{Target, CALLS, TASKS};
-use super::v3_comms::CONVERSATIONS;
-use super::v3_crm::{COMPANIES, CONTACTS, DEALS};
-use super::views_v3 as v;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use self::party_rules::{COMPANIES, CONTACTS, DEALS};
+use self::query::{contains, ListQuery, ListSpec};
+use self::query::{digits, filter, FieldValue, Kind, Op};
+use self::records::{
+    Actor, Attribution, CallDisposition, CallRequest, Conversation, Message, MobileDevice,
+    Presence, PushToken, SipToken, TemplateMessage,
+};
+use self::views as v;
+use self::views::direction;
+use super::models::{
+    path_id, Cdr, Comment, FlowStep, HipcallState, PartyKind, Task, TaskLinks, User,
+};
+use super::time::{format_ts, parse_date_input};
 use super::webhooks::{call_events, party_fired, task_fired};
 use super::Hipcall;
 use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult};
+use crate::platform::error::{FieldError, Problem};
 use crate::platform::extract::{JsonObject, QueryPairs};
+use crate::platform::input::{Input, Presence as P};
+use crate::platform::memo::Rendered;
 use crate::platform::pagination::slice;
 use crate::platform::view::{json, json_with, list, Data, Envelope};
 use crate::platform::{off_workers_if, LARGE_COLLECTION};
@@ -29,14 +42,21 @@ use crate::platform::{off_workers_if, LARGE_COLLECTION};
 type Hc = State<Arc<Hipcall>>;
 type Answer = ApiResult<Response>;
 
-mod calls;
+pub(super) mod calls;
+pub mod catalogue;
 mod comms;
 mod deals;
 mod devices;
+pub mod errors;
 mod lists;
 mod parties;
+pub mod party_rules;
+pub mod query;
+pub mod records;
+pub mod seed;
 mod tasks;
 mod users;
+pub mod views;
 
 type V3Routes = Routes<Arc<Hipcall>>;
 
@@ -87,7 +107,7 @@ fn no_content() -> Answer {
 }
 
 fn parse(q: &QueryPairs, spec: &ListSpec) -> ApiResult<ListQuery> {
-    query_v3::parse(q, spec)
+    query::parse(q, spec)
 }
 
 /// A spec for plain-parameter endpoints (no paging).
@@ -204,4 +224,203 @@ fn call_placed(hc: &Hipcall, account: &Account, uuid: &str) {
 /// A contact, company or deal as the target of comments and tags.
 fn party_target(kind: PartyKind, id: &str) -> ApiResult<Target> {
     Ok(Target::Party(kind, path_id(kind.resource(), id)?))
+}
+
+// ---- comments and tags on any record, and the write-body helpers -------------------------
+
+/// Where a comment or tag hangs in v3.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Party(PartyKind, i64),
+    Task(i64),
+    Call(String),
+}
+
+impl Target {
+    fn commentable(&self) -> (&'static str, i64, Option<String>) {
+        match self {
+            Target::Party(PartyKind::Company, id) => ("company", *id, None),
+            Target::Party(PartyKind::Contact, id) => ("contact", *id, None),
+            Target::Party(PartyKind::Deal, id) => ("deal", *id, None),
+            Target::Task(id) => ("task", *id, None),
+            Target::Call(uuid) => ("call", 0, Some(uuid.clone())),
+        }
+    }
+}
+
+impl HipcallState {
+    /// Checks that the target exists (404 otherwise).
+    pub fn v3_target(&self, t: &Target) -> ApiResult<()> {
+        let found = match t {
+            Target::Party(kind, id) => self.parties(*kind).contains(id),
+            Target::Task(id) => self.tasks.contains(id),
+            Target::Call(uuid) => self.cdrs.contains(&uuid.to_ascii_lowercase()),
+        };
+        if found {
+            Ok(())
+        } else {
+            Err(ApiError::not_found("Record", ""))
+        }
+    }
+
+    pub fn v3_comments(&self, t: &Target) -> ApiResult<Vec<&Comment>> {
+        self.v3_target(t)?;
+        let (kind, id, uuid) = t.commentable();
+        Ok(self
+            .comments
+            .values()
+            .filter(|c| {
+                c.commentable_type == kind
+                    && c.commentable_id == id
+                    && c.commentable_uuid.as_deref()
+                        == uuid.as_deref().map(str::to_ascii_lowercase).as_deref()
+            })
+            .collect())
+    }
+
+    /// Creates a comment; `body` is `{"content"}` or (tasks, as the SDK sends it) `{"data":
+    /// {"content"}}`.
+    pub fn v3_add_comment(
+        &mut self,
+        t: &Target,
+        body: &Map<String, Value>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Comment> {
+        self.v3_target(t)?;
+        let inner = wrapped(body)?;
+        let mut input = Input::new(inner);
+        input.only(&["content"]);
+        let content = input.string("content", P::Required, Some(65_535));
+        input.finish()?;
+        let (kind, id, uuid) = t.commentable();
+        let ts = format_ts(now);
+        let c = Comment {
+            resource_type: "comment".into(),
+            id: self.comments.next_id(),
+            content: content.unwrap_or_default(),
+            commentable_type: kind.into(),
+            created_at: ts.clone(),
+            updated_at: ts,
+            commentable_id: id,
+            commentable_uuid: uuid.map(|u| u.to_ascii_lowercase()),
+            user_id: Some(self.owner_id),
+        };
+        self.comments.insert(c.id, c.clone());
+        Ok(c)
+    }
+
+    fn tag_ids(&self, t: &Target) -> Vec<i64> {
+        match t {
+            Target::Party(kind, id) => self
+                .parties(*kind)
+                .get(id)
+                .map(|p| p.tag_ids.clone())
+                .unwrap_or_default(),
+            Target::Task(id) => self.v3.task_tags.get(id).cloned().unwrap_or_default(),
+            Target::Call(uuid) => self
+                .v3
+                .call_tags
+                .get(&uuid.to_ascii_lowercase())
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+
+    fn tag_ids_mut(&mut self, t: &Target) -> Option<&mut Vec<i64>> {
+        match t {
+            Target::Party(kind, id) => self.parties_mut(*kind).get_mut(id).map(|p| &mut p.tag_ids),
+            Target::Task(id) => Some(self.v3.task_tags.entry(*id).or_default()),
+            Target::Call(uuid) => Some(
+                self.v3
+                    .call_tags
+                    .entry(uuid.to_ascii_lowercase())
+                    .or_default(),
+            ),
+        }
+    }
+
+    pub fn v3_tags_of(&self, t: &Target) -> ApiResult<Vec<&super::models::Tag>> {
+        self.v3_target(t)?;
+        Ok(self
+            .tag_ids(t)
+            .iter()
+            .filter_map(|id| self.tags.get(id))
+            .collect())
+    }
+
+    /// `POST …/tags {"tag_id"}`: idempotent; an unknown tag is 404.
+    pub fn v3_add_tag(&mut self, t: &Target, body: &Map<String, Value>) -> ApiResult<i64> {
+        self.v3_target(t)?;
+        let mut input = Input::new(body);
+        input.only(&["tag_id"]);
+        let tag = input.integer("tag_id", P::Required);
+        input.finish()?;
+        let tag = tag.unwrap_or_default();
+        if !self.tags.contains(&tag) {
+            return Err(ApiError::not_found("Tag", tag));
+        }
+        if let Some(list) = self.tag_ids_mut(t) {
+            if !list.contains(&tag) {
+                list.push(tag);
+            }
+        }
+        Ok(tag)
+    }
+
+    /// `DELETE …/tags/{tag_id}`: an unknown tag is 404; a known tag not attached is a no-op.
+    pub fn v3_remove_tag(&mut self, t: &Target, tag: i64) -> ApiResult<()> {
+        self.v3_target(t)?;
+        if !self.tags.contains(&tag) {
+            return Err(ApiError::not_found("Tag", tag));
+        }
+        if let Some(list) = self.tag_ids_mut(t) {
+            list.retain(|x| *x != tag);
+        }
+        Ok(())
+    }
+}
+
+/// The fields of a write body sent flat or (as the SDK sends them) as `{"data": {…}}`. With
+/// the wrapper, `data` must be an object (400, as the casting layer says) and nothing may sit
+/// beside it (422 per extra field).
+fn wrapped(body: &Map<String, Value>) -> ApiResult<&Map<String, Value>> {
+    match body.get("data") {
+        None => Ok(body),
+        Some(Value::Object(m)) => {
+            let extra: Vec<FieldError> = body
+                .keys()
+                .filter(|k| *k != "data")
+                .map(|k| FieldError::new(k.clone(), Problem::NotAllowed))
+                .collect();
+            if extra.is_empty() {
+                Ok(m)
+            } else {
+                Err(ApiError::Validation(extra))
+            }
+        }
+        Some(_) => Err(ApiError::Vendor {
+            code: "data".into(),
+            status: axum::http::StatusCode::BAD_REQUEST,
+            message: "#/data: Invalid object. Got: other".into(),
+        }),
+    }
+}
+
+/// Renames field paths in a validation error (legacy names to v3 names).
+fn rename_fields(e: ApiError, names: &[(&str, &str)]) -> ApiError {
+    match e {
+        ApiError::Validation(list) => ApiError::Validation(
+            list.into_iter()
+                .map(|mut f| {
+                    for (from, to) in names {
+                        if f.field == *from || f.field.starts_with(&format!("{from}.")) {
+                            f.field = f.field.replacen(from, to, 1);
+                        }
+                    }
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }

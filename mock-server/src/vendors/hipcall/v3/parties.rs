@@ -1,4 +1,5 @@
-//! Hipcall v3: contacts and companies (one set of handlers for both kinds of party), their comments, emails, phones, tags and consents — routes and handlers.
+//! Hipcall v3: contacts and companies (one set of handlers for both kinds of party), their
+//! comments, emails, phones, tags and consents — routes and handlers.
 
 use super::*;
 

@@ -1,4 +1,5 @@
-//! Hipcall v3: tasks, their comments and tags — routes and handlers.
+//! Hipcall v3: tasks, their comments and tags — routes, handlers and the rules they apply to the
+//! state.
 
 use super::*;
 
@@ -108,4 +109,203 @@ async fn remove_task_tag(
     Path((id, tag)): Path<(String, String)>,
 ) -> Answer {
     remove_tag(&hc, &account, task_target(&id)?, &tag).await
+}
+
+// ---- rules ---------------------------------------------------------------------------------
+
+/// `GET /tasks`: by id by default; `name` sorts too.
+pub const TASKS: ListSpec = ListSpec {
+    sorts: &["id", "name"],
+    default_descending: false,
+    filters: &[
+        filter("assign_to_user_id", Kind::Int, &[Op::Eq, Op::In]),
+        filter("done", Kind::Bool, &[Op::Eq]),
+    ],
+    plain: &[],
+    paged: true,
+    searchable: true,
+};
+
+pub fn task_field(t: &Task, field: &str) -> FieldValue {
+    match field {
+        "id" => FieldValue::Int(t.id),
+        "name" => FieldValue::Str(t.name.clone()),
+        "assign_to_user_id" => FieldValue::opt_int(t.assign_to),
+        "done" => FieldValue::Bool(t.done),
+        _ => FieldValue::Null,
+    }
+}
+
+impl HipcallState {
+    /// Tasks matching a list query (`q` searches the name).
+    pub fn v3_tasks(&self, q: &ListQuery) -> Vec<&Task> {
+        let mut v: Vec<&Task> = self
+            .tasks
+            .values()
+            .filter(|t| q.matches(|f| task_field(t, f)))
+            .filter(|t| {
+                q.q.as_deref()
+                    .is_none_or(|n| super::query::contains(&t.name, n))
+            })
+            .collect();
+        q.order(&mut v, task_field, |t| t.id);
+        v
+    }
+
+    /// `POST /tasks`: the body is `{"data": {…}}` (what the SDK sends) or the fields flat
+    /// (what older clients send). A missing name is the documented 400.
+    pub fn v3_create_task(
+        &mut self,
+        body: &Map<String, Value>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Task> {
+        let fields = wrapped(body)?.clone();
+        if !fields.contains_key("name") {
+            return Err(ApiError::Vendor {
+                code: "data".into(),
+                status: axum::http::StatusCode::BAD_REQUEST,
+                message: "#/data/name: Missing field: name".into(),
+            });
+        }
+        let mut input = Input::new(&fields);
+        input.only(&[
+            "name",
+            "description",
+            "assign_to_user_id",
+            "auto_assign_to_user",
+            "company_ids",
+            "contact_ids",
+            "deal_ids",
+            "due_date",
+            "priority",
+            "task_list_id",
+        ]);
+        // v3 reads JSON types strictly (the shared rules below also take the legacy API's
+        // numeric strings and `false` for "nobody").
+        input.nullable_integer("assign_to_user_id");
+        input.nullable_integer("task_list_id");
+        input.boolean("auto_assign_to_user", P::Optional);
+        for field in ["company_ids", "contact_ids", "deal_ids"] {
+            input.integer_list(field, P::Optional);
+        }
+        input.finish()?;
+        // The shared rules (validation, links, auto-assignment) under the legacy names.
+        let mut legacy = fields.clone();
+        if let Some(v) = legacy.remove("assign_to_user_id") {
+            legacy.insert("assign_to".into(), v);
+        }
+        if let Some(v) = legacy.remove("task_list_id") {
+            legacy.insert("task_list".into(), v);
+        }
+        self.create_task(&legacy, now).map_err(|e| {
+            rename_fields(
+                e,
+                &[
+                    ("assign_to", "assign_to_user_id"),
+                    ("task_list", "task_list_id"),
+                ],
+            )
+        })
+    }
+
+    /// `PATCH /tasks/{id}`: changes the fields sent; `done: true` stamps `done_at`.
+    pub fn v3_update_task(
+        &mut self,
+        id: i64,
+        body: &Map<String, Value>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Task> {
+        let mut task = self.tasks.find(&id, "Task")?.clone();
+        let mut links = self.task_links.get(&id).cloned().unwrap_or_default();
+        let mut input = Input::new(body);
+        input.only(&[
+            "name",
+            "description",
+            "done",
+            "assign_to_user_id",
+            "company_ids",
+            "contact_ids",
+            "deal_ids",
+            "due_date",
+            "priority",
+            "task_list_id",
+        ]);
+        if input.present("name") {
+            if let Some(n) = input.string("name", P::Required, Some(255)) {
+                task.name = n;
+            }
+        }
+        if input.present("description") {
+            task.description = input.string("description", P::Optional, None);
+        }
+        if let Some(done) = input.boolean("done", P::Optional) {
+            if done && !task.done {
+                task.done_at = Some(format_ts(now));
+            }
+            if !done {
+                task.done_at = None;
+            }
+            task.done = done;
+        }
+        if let Some(a) = input.nullable_integer("assign_to_user_id") {
+            if a.is_some_and(|u| !self.users.contains(&u)) {
+                input.fail("assign_to_user_id", Problem::UnknownReference);
+            }
+            task.assign_to = a;
+        }
+        for (field, kind) in [
+            ("company_ids", PartyKind::Company),
+            ("contact_ids", PartyKind::Contact),
+            ("deal_ids", PartyKind::Deal),
+        ] {
+            if let Some(ids) = input.integer_list(field, P::Optional) {
+                for (i, x) in ids.iter().enumerate() {
+                    if !self.parties(kind).contains(x) {
+                        input.fail(format!("{field}.{i}"), Problem::UnknownReference);
+                    }
+                }
+                let slot: &mut Vec<i64> = match kind {
+                    PartyKind::Company => &mut links.company_ids,
+                    PartyKind::Contact => &mut links.contact_ids,
+                    PartyKind::Deal => &mut links.deal_ids,
+                };
+                *slot = ids;
+            }
+        }
+        if input.present("due_date") {
+            task.due_date = match input.string("due_date", P::Optional, None) {
+                None => None,
+                Some(s) => match parse_date_input(&s) {
+                    Some(t) => Some(format_ts(t)),
+                    None => {
+                        input.fail("due_date", Problem::Type { expected: "date" });
+                        None
+                    }
+                },
+            };
+        }
+        if input.present("priority") {
+            task.priority = match input.string("priority", P::Optional, None) {
+                None => String::new(),
+                Some(p) if ["low", "medium", "high", ""].contains(&p.as_str()) => p,
+                Some(_) => {
+                    input.fail(
+                        "priority",
+                        Problem::OneOf {
+                            allowed: vec!["low".into(), "medium".into(), "high".into()],
+                        },
+                    );
+                    String::new()
+                }
+            };
+        }
+        if let Some(l) = input.nullable_integer("task_list_id") {
+            task.task_list_id = l;
+        }
+        input.finish()?;
+        task.updated_at = format_ts(now);
+        self.tasks.insert(id, task.clone());
+        self.task_links.insert(id, TaskLinks { ..links });
+        Ok(task)
+    }
 }

@@ -1,9 +1,8 @@
 //! Hipcall v3: the records only the v3 API knows, kept beside the shared state (users, teams,
 //! numbers, extensions, greetings, calls, tasks, companies, contacts, deals, tags, comments live
-//! in [`super::models::HipcallState`] and are the same records through both surfaces).
-//! Operations are split by concern: [`super::v3_crm`] (contacts, companies, deals, lookups),
-//! [`super::v3_calls`] (calls, tasks, tags, comments, cards, dispositions, users, stats),
-//! [`super::v3_comms`] (inbox, conversations, messages, procedures, devices and tokens).
+//! in [`super::super::models::HipcallState`] and are the same records through both surfaces).
+//! The rules sit with their resources in this folder (`calls.rs`, `tasks.rs`, `users.rs`,
+//! `comms.rs`, `devices.rs`; contacts, companies and deals in [`super::party_rules`]).
 
 use std::collections::BTreeMap;
 

@@ -13,12 +13,12 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
 
-use super::models::{DealTerms, HipcallState, PhoneEntry, Tag};
-use super::records_v3::{
+use super::super::models::{DealTerms, HipcallState, PhoneEntry, Tag};
+use super::super::time::format_ts;
+use super::records::{
     Attribute, Conversation, CustomFieldDef, Disposition, Inbox, Message, Procedure, ProcedureStep,
     Voicemail,
 };
-use super::time::format_ts;
 
 fn epoch() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2023-03-31T08:41:58Z")
@@ -151,7 +151,7 @@ pub fn extend(s: &mut HipcallState, seed: u64) {
             domain.trim_matches('-')
         ));
         d.employee_size = Some(
-            super::records_v3::EMPLOYEE_SIZES[rng.random_range(0..6)]
+            super::records::EMPLOYEE_SIZES[rng.random_range(0..6)]
                 .0
                 .to_string(),
         );
@@ -298,7 +298,7 @@ trait EmailUser {
     fn email_user(&mut self, first: &str, last: &str, id: i64);
 }
 
-impl EmailUser for super::models::PartyDetails {
+impl EmailUser for super::super::models::PartyDetails {
     fn email_user(&mut self, first: &str, last: &str, id: i64) {
         let local = format!("{}.{}{}", first.to_lowercase(), last.to_lowercase(), id)
             .chars()
@@ -431,7 +431,7 @@ fn seed_comments(s: &mut HipcallState, rng: &mut ChaCha8Rng) {
             let cid = s.comments.next_id();
             s.comments.insert(
                 cid,
-                super::models::Comment {
+                super::super::models::Comment {
                     resource_type: "comment".into(),
                     id: cid,
                     content: Sentence(4..12).fake_with_rng(rng),
@@ -462,8 +462,8 @@ mod tests {
     /// The v3 data is deterministic and gives the paged lists more than one page.
     #[test]
     fn deterministic_and_paged() {
-        let a = super::super::seed::build(7);
-        let b = super::super::seed::build(7);
+        let a = super::super::super::seed::build(7);
+        let b = super::super::super::seed::build(7);
         assert_eq!(
             serde_json::to_value(&a).unwrap(),
             serde_json::to_value(&b).unwrap()

@@ -4,14 +4,14 @@
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::models::{
+use super::super::models::{
     Cdr, Extension, FlowStep, Greeting, HipcallState, Number, Party, Tag, Task, Team, User,
 };
-use super::records_v3::{
+use super::super::time::Iso;
+use super::records::{
     color_name, Attribute, Consent, Conversation, CustomFieldDef, Disposition, Inbox, Message,
     Procedure, TemplateMessage, Voicemail, TAG_TYPES,
 };
-use super::time::Iso;
 
 fn enum_of(v: i64, names: &[&'static str]) -> Option<&'static str> {
     usize::try_from(v - 1)
@@ -468,7 +468,7 @@ impl HipcallState {
 
     pub fn v3_task_detail<'a>(&'a self, t: &'a Task) -> TaskDetailView<'a> {
         let links = self.task_links.get(&t.id);
-        let ids = |f: fn(&super::models::TaskLinks) -> &Vec<i64>| -> &'a [i64] {
+        let ids = |f: fn(&super::super::models::TaskLinks) -> &Vec<i64>| -> &'a [i64] {
             links.map_or(&[][..], |l| f(l).as_slice())
         };
         let (company_ids, contact_ids) = (ids(|l| &l.company_ids), ids(|l| &l.contact_ids));
@@ -578,7 +578,7 @@ impl HipcallState {
         }
     }
 
-    pub fn v3_comment<'a>(&'a self, c: &'a super::models::Comment) -> CommentView<'a> {
+    pub fn v3_comment<'a>(&'a self, c: &'a super::super::models::Comment) -> CommentView<'a> {
         CommentView {
             id: c.id,
             content: &c.content,
@@ -746,7 +746,7 @@ fn emails(list: &[String]) -> Vec<EmailView<'_>> {
         .collect()
 }
 
-fn phones(list: &[super::models::PhoneEntry]) -> Vec<PhoneView<'_>> {
+fn phones(list: &[super::super::models::PhoneEntry]) -> Vec<PhoneView<'_>> {
     list.iter()
         .enumerate()
         .map(|(i, p)| PhoneView {

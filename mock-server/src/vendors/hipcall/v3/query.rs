@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
 
-use super::time::{parse_date_input, utc_base};
+use super::super::time::{parse_date_input, utc_base};
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::platform::extract::QueryPairs;
 use crate::platform::memo::Rendered;
@@ -818,7 +818,7 @@ mod tests {
         }
     }
 
-    use super::super::v3_calls::CALLS;
+    use super::super::calls::CALLS;
 
     fn q(pairs: &[(&str, &str)]) -> QueryPairs {
         QueryPairs(

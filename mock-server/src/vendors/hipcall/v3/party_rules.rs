@@ -5,10 +5,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::models::{HipcallState, Party, PartyDetails, PartyKind, PhoneEntry};
-use super::query_v3::{contains, digits, FieldValue, ListQuery, ListSpec};
-use super::records_v3::Consent;
-use super::time::format_ts;
+use super::super::models::{HipcallState, Party, PartyDetails, PartyKind, PhoneEntry};
+use super::super::time::format_ts;
+use super::query::{contains, digits, FieldValue, ListQuery, ListSpec};
+use super::records::Consent;
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::platform::input::{looks_like_email, Input, Presence as P};
 
@@ -185,18 +185,14 @@ impl HipcallState {
                 }
                 if input.present("employee_size") {
                     d.employee_size = match input.string("employee_size", P::Optional, None) {
-                        Some(e)
-                            if super::records_v3::EMPLOYEE_SIZES
-                                .iter()
-                                .any(|(v, _)| *v == e) =>
-                        {
+                        Some(e) if super::records::EMPLOYEE_SIZES.iter().any(|(v, _)| *v == e) => {
                             Some(e)
                         }
                         Some(_) => {
                             input.fail(
                                 "employee_size",
                                 Problem::OneOf {
-                                    allowed: super::records_v3::EMPLOYEE_SIZES
+                                    allowed: super::records::EMPLOYEE_SIZES
                                         .iter()
                                         .map(|(v, _)| v.to_string())
                                         .collect(),
@@ -283,7 +279,7 @@ impl HipcallState {
                 (_, Value::Null) => true,
                 ("number", Value::Number(_)) | ("boolean", Value::Bool(_)) => true,
                 ("text", Value::String(_)) => true,
-                ("date", Value::String(s)) => super::time::parse_date_input(s).is_some(),
+                ("date", Value::String(s)) => super::super::time::parse_date_input(s).is_some(),
                 ("select", Value::String(s)) => def.options.as_ref().is_some_and(|o| o.contains(s)),
                 _ => false,
             };
@@ -591,7 +587,7 @@ impl HipcallState {
             }
         };
         let expires = match input.string("expires_at", P::Optional, None) {
-            Some(s) => match super::time::parse_date_input(&s) {
+            Some(s) => match super::super::time::parse_date_input(&s) {
                 Some(t) => Some(format_ts(t)),
                 None => {
                     input.fail("expires_at", Problem::Type { expected: "date" });
