@@ -31,7 +31,7 @@ async fn list_inboxes(State(hc): Hc, account: Account, q: QueryPairs) -> Answer 
                 .values()
                 .filter(|i| lq.q.as_deref().is_none_or(|n| contains(&i.name, n)))
                 .collect();
-        page(&all, &lq, v::inbox)
+        page(&all, &lq, inbox)
     })
 }
 
@@ -57,7 +57,7 @@ async fn send_template(
 ) -> Answer {
     let now = hc.clock.now();
     let t = hc.write(&account, |s| s.v3_send_template(&id, &b, now))?;
-    created(&v::template_message(&t))
+    created(&template_message(&t))
 }
 
 async fn get_template(
@@ -66,7 +66,7 @@ async fn get_template(
     Path((id, tid)): Path<(String, String)>,
 ) -> Answer {
     hc.read(&account, |s| {
-        json(&Data(v::template_message(s.v3_template(&id, &tid)?)))
+        json(&Data(template_message(s.v3_template(&id, &tid)?)))
     })
 }
 
@@ -124,7 +124,7 @@ async fn conversation_messages(
         ..ListSpec::simple()
     };
     let lq = parse(&q, &spec)?;
-    hc.read(&account, |s| page(&s.v3_messages(&id)?, &lq, v::message))
+    hc.read(&account, |s| page(&s.v3_messages(&id)?, &lq, message))
 }
 
 async fn send_text(
@@ -135,7 +135,7 @@ async fn send_text(
 ) -> Answer {
     let now = hc.clock.now();
     let m = hc.write(&account, |s| s.v3_send_text(&id, &b, now))?;
-    created(&v::message(&m))
+    created(&message(&m))
 }
 
 // ---- rules ---------------------------------------------------------------------------------
@@ -438,5 +438,123 @@ impl HipcallState {
             .get(&id.to_string())
             .filter(|t| t.inbox_id == inbox)
             .ok_or_else(|| ApiError::not_found("TemplateMessage", id))
+    }
+}
+
+// ---- views ---------------------------------------------------------------------------------
+
+#[derive(Serialize)]
+pub struct ConversationView<'a> {
+    id: &'a str,
+    inbox_id: &'a str,
+    status: &'a str,
+    last_activity_at: Iso<'a>,
+    contact_id: Option<i64>,
+    company_id: Option<i64>,
+    assignee_id: Option<i64>,
+    unread_count: i64,
+    last_message_preview: &'a Option<String>,
+    contact_info: Value,
+    answered_at: Option<Iso<'a>>,
+    bridged_at: Option<String>,
+    closed_at: Option<Iso<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct MessageView<'a> {
+    id: &'a str,
+    conversation_id: &'a str,
+    #[serde(rename = "type")]
+    message_type: &'a str,
+    direction: &'a str,
+    author: &'a str,
+    user_id: Option<i64>,
+    state: &'a str,
+    payload: &'a Map<String, Value>,
+    media_url: Option<String>,
+    error_code: Option<i64>,
+    inserted_at: Iso<'a>,
+    updated_at: Iso<'a>,
+}
+
+#[derive(Serialize)]
+pub struct TemplateMessageView<'a> {
+    id: &'a str,
+    element_name: &'a str,
+    language_code: &'a str,
+    to: &'a str,
+    state: &'a str,
+    gsm_id: Option<String>,
+    category: &'a str,
+    inserted_at: Iso<'a>,
+    contact_id: Option<i64>,
+    company_id: Option<i64>,
+    conversation_id: &'a Option<String>,
+    message_id: &'a Option<String>,
+}
+
+impl HipcallState {
+    pub fn v3_conversation<'a>(&'a self, c: &'a Conversation) -> ConversationView<'a> {
+        let contact = c.contact_id.and_then(|id| self.contacts.get(&id));
+        ConversationView {
+            id: &c.id,
+            inbox_id: &c.inbox_id,
+            status: &c.status,
+            last_activity_at: Iso(&c.last_activity_at),
+            contact_id: c.contact_id,
+            company_id: c.company_id,
+            assignee_id: c.assignee_id,
+            unread_count: c.unread_count,
+            last_message_preview: &c.last_message_preview,
+            contact_info: match contact {
+                Some(p) => json!({
+                    "email": p.details.emails.first(),
+                    "name": p.name,
+                    "phone": p.details.phones.first().map(|x| x.number.as_str()),
+                }),
+                None => Value::Null,
+            },
+            answered_at: v::opt_iso(&c.answered_at),
+            bridged_at: None,
+            closed_at: v::opt_iso(&c.closed_at),
+        }
+    }
+}
+
+pub fn inbox(i: &Inbox) -> &Inbox {
+    i
+}
+
+pub fn message(m: &Message) -> MessageView<'_> {
+    MessageView {
+        id: &m.id,
+        conversation_id: &m.conversation_id,
+        message_type: &m.message_type,
+        direction: &m.direction,
+        author: &m.author,
+        user_id: m.user_id,
+        state: &m.state,
+        payload: &m.payload,
+        media_url: None,
+        error_code: None,
+        inserted_at: Iso(&m.inserted_at),
+        updated_at: Iso(&m.updated_at),
+    }
+}
+
+pub fn template_message(t: &TemplateMessage) -> TemplateMessageView<'_> {
+    TemplateMessageView {
+        id: &t.id,
+        element_name: &t.element_name,
+        language_code: &t.language_code,
+        to: &t.to,
+        state: &t.state,
+        gsm_id: None,
+        category: &t.category,
+        inserted_at: Iso(&t.inserted_at),
+        contact_id: t.contact_id,
+        company_id: None,
+        conversation_id: &t.conversation_id,
+        message_id: &t.message_id,
     }
 }

@@ -53,7 +53,7 @@ async fn add_deal_comment(
 async fn list_procedures(State(hc): Hc, account: Account) -> Answer {
     hc.read(&account, |s| {
         let all: Vec<_> = s.v3.procedures.iter().collect();
-        json(&list(&all, Envelope::Data, |p| v::procedure(p, false)))
+        json(&list(&all, Envelope::Data, |p| procedure(p, false)))
     })
 }
 
@@ -64,6 +64,43 @@ async fn get_procedure(State(hc): Hc, account: Account, Path(uuid): Path<String>
                 .iter()
                 .find(|p| p.uuid == uuid)
                 .ok_or_else(|| ApiError::not_found("Procedure", &uuid))?;
-        json(&Data(v::procedure(p, true)))
+        json(&Data(procedure(p, true)))
     })
+}
+
+// ---- views ---------------------------------------------------------------------------------
+
+/// A procedure as the list shows it (`detail` adds the body, version and steps).
+fn procedure(p: &super::records::Procedure, detail: bool) -> Value {
+    let mut v = json!({
+        "uuid": p.uuid,
+        "name": p.name,
+        "slug": p.slug,
+        "status": p.status,
+        "description": p.description,
+        "category": {"id": p.category.0, "name": p.category.1, "slug": p.category.2},
+    });
+    if detail {
+        if let Value::Object(m) = &mut v {
+            m.insert("body".into(), json!(p.body));
+            m.insert(
+                "version".into(),
+                json!({"number": p.version, "published_at": super::super::time::Iso(&p.published_at)}),
+            );
+            m.insert(
+                "steps".into(),
+                Value::Array(
+                    p.steps
+                        .iter()
+                        .map(|s| {
+                            json!({"uuid": s.uuid, "title": s.title, "body": s.body,
+                                "step_type": s.step_type, "decision_kind": null, "order": s.order,
+                                "options": [], "conditions": [], "related_article": null})
+                        })
+                        .collect(),
+                ),
+            );
+        }
+    }
+    v
 }

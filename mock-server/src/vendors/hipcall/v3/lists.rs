@@ -109,3 +109,33 @@ async fn list_tags(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
         page(&all, &lq, |t| HipcallState::v3_tag(t))
     })
 }
+
+// ---- rules ---------------------------------------------------------------------------------
+
+impl HipcallState {
+    /// `GET /lookup/by_email`: contacts and companies holding the address.
+    pub fn v3_lookup_email(&self, email: &str) -> (Vec<&Party>, Vec<&Party>) {
+        let has = |p: &&Party| {
+            p.details
+                .emails
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(email.trim()))
+        };
+        (
+            self.contacts.values().filter(has).collect(),
+            self.companies.values().filter(has).collect(),
+        )
+    }
+
+    /// `GET /lookup/by_phone`: contacts and companies holding the number (compared by digits).
+    pub fn v3_lookup_phone(&self, number: &str) -> (Vec<&Party>, Vec<&Party>) {
+        let want = digits(number);
+        let has = |p: &&Party| {
+            !want.is_empty() && p.details.phones.iter().any(|x| digits(&x.number) == want)
+        };
+        (
+            self.contacts.values().filter(has).collect(),
+            self.companies.values().filter(has).collect(),
+        )
+    }
+}

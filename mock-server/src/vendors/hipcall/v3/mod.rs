@@ -18,15 +18,15 @@ use self::party_rules::{COMPANIES, CONTACTS, DEALS};
 use self::query::{contains, ListQuery, ListSpec};
 use self::query::{digits, filter, FieldValue, Kind, Op};
 use self::records::{
-    Actor, Attribution, CallDisposition, CallRequest, Conversation, Message, MobileDevice,
-    Presence, PushToken, SipToken, TemplateMessage,
+    Actor, Attribution, CallDisposition, CallRequest, Consent, Conversation, Inbox, Message,
+    MobileDevice, Presence, PushToken, SipToken, TemplateMessage,
 };
 use self::views as v;
 use self::views::direction;
 use super::models::{
-    path_id, Cdr, Comment, FlowStep, HipcallState, PartyKind, Task, TaskLinks, User,
+    path_id, Cdr, Comment, FlowStep, HipcallState, Party, PartyKind, Task, TaskLinks, User,
 };
-use super::time::{format_ts, parse_date_input};
+use super::time::{format_ts, parse_date_input, Iso};
 use super::webhooks::{call_events, party_fired, task_fired};
 use super::Hipcall;
 use crate::platform::auth::Account;
@@ -51,6 +51,7 @@ pub mod errors;
 mod lists;
 mod parties;
 pub mod party_rules;
+pub mod party_views;
 pub mod query;
 pub mod records;
 pub mod seed;

@@ -165,7 +165,7 @@ async fn custom_fields(hc: &Hipcall, account: &Account, entity: &str, q: &QueryP
                 .iter()
                 .filter(|f| f.entity == entity && active.is_none_or(|a| f.active == a))
                 .collect();
-        counted(&all, v::custom_field)
+        counted(&all, party_views::custom_field)
     })
 }
 
@@ -393,7 +393,7 @@ async fn contact_consents(State(hc): Hc, account: Account, Path(id): Path<String
     let id = path_id("Contact", &id)?;
     hc.read(&account, |s| {
         let all = s.v3_consents(id)?;
-        json(&list(&all, Envelope::Data, |c| v::consent(c)))
+        json(&list(&all, Envelope::Data, |c| party_views::consent(c)))
     })
 }
 
@@ -406,5 +406,72 @@ async fn add_contact_consent(
     let id = path_id("Contact", &id)?;
     let now = hc.clock.now();
     let c = hc.write(&account, |s| s.v3_add_consent(id, &b, now))?;
-    created(&v::consent(&c))
+    created(&party_views::consent(&c))
+}
+
+// ---- rules ---------------------------------------------------------------------------------
+
+impl HipcallState {
+    pub fn v3_consents(&self, contact: i64) -> ApiResult<Vec<&Consent>> {
+        self.party(PartyKind::Contact, contact)?;
+        Ok(self
+            .v3
+            .consents
+            .values()
+            .filter(|c| c.contact_id == contact)
+            .collect())
+    }
+
+    /// `POST /contacts/{id}/consent {action, evidence: {note}, expires_at?}` (201).
+    pub fn v3_add_consent(
+        &mut self,
+        contact: i64,
+        body: &Map<String, Value>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Consent> {
+        self.party(PartyKind::Contact, contact)?;
+        let mut input = Input::new(body);
+        input.only(&["action", "evidence", "expires_at"]);
+        let action = input.one_of("action", P::Required, &["grant", "revoke"]);
+        let evidence = match body.get("evidence") {
+            Some(Value::Object(m)) => {
+                if !matches!(m.get("note"), Some(Value::String(n)) if !n.trim().is_empty()) {
+                    input.fail("evidence.note", Problem::Required);
+                }
+                m.clone()
+            }
+            None | Some(Value::Null) => {
+                input.fail("evidence", Problem::Required);
+                Map::new()
+            }
+            Some(_) => {
+                input.fail("evidence", Problem::Type { expected: "object" });
+                Map::new()
+            }
+        };
+        let expires = match input.string("expires_at", P::Optional, None) {
+            Some(s) => match super::super::time::parse_date_input(&s) {
+                Some(t) => Some(format_ts(t)),
+                None => {
+                    input.fail("expires_at", Problem::Type { expected: "date" });
+                    None
+                }
+            },
+            None => None,
+        };
+        input.finish()?;
+        let c = Consent {
+            id: self.v3.consents.next_id(),
+            contact_id: contact,
+            action: action.unwrap_or_default(),
+            purpose: "marketing".into(),
+            source: "api".into(),
+            performed_at: format_ts(now),
+            expires_at: expires,
+            evidence,
+            text_version: "v1".into(),
+        };
+        self.v3.consents.insert(c.id, c.clone());
+        Ok(c)
+    }
 }

@@ -8,7 +8,6 @@ use serde_json::{Map, Value};
 use super::super::models::{HipcallState, Party, PartyDetails, PartyKind, PhoneEntry};
 use super::super::time::format_ts;
 use super::query::{contains, digits, FieldValue, ListQuery, ListSpec};
-use super::records::Consent;
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::platform::input::{looks_like_email, Input, Presence as P};
 
@@ -547,95 +546,6 @@ impl HipcallState {
             return Err(ApiError::not_found("Phone", number));
         }
         Ok(())
-    }
-
-    pub fn v3_consents(&self, contact: i64) -> ApiResult<Vec<&Consent>> {
-        self.party(PartyKind::Contact, contact)?;
-        Ok(self
-            .v3
-            .consents
-            .values()
-            .filter(|c| c.contact_id == contact)
-            .collect())
-    }
-
-    /// `POST /contacts/{id}/consent {action, evidence: {note}, expires_at?}` (201).
-    pub fn v3_add_consent(
-        &mut self,
-        contact: i64,
-        body: &Map<String, Value>,
-        now: DateTime<Utc>,
-    ) -> ApiResult<Consent> {
-        self.party(PartyKind::Contact, contact)?;
-        let mut input = Input::new(body);
-        input.only(&["action", "evidence", "expires_at"]);
-        let action = input.one_of("action", P::Required, &["grant", "revoke"]);
-        let evidence = match body.get("evidence") {
-            Some(Value::Object(m)) => {
-                if !matches!(m.get("note"), Some(Value::String(n)) if !n.trim().is_empty()) {
-                    input.fail("evidence.note", Problem::Required);
-                }
-                m.clone()
-            }
-            None | Some(Value::Null) => {
-                input.fail("evidence", Problem::Required);
-                Map::new()
-            }
-            Some(_) => {
-                input.fail("evidence", Problem::Type { expected: "object" });
-                Map::new()
-            }
-        };
-        let expires = match input.string("expires_at", P::Optional, None) {
-            Some(s) => match super::super::time::parse_date_input(&s) {
-                Some(t) => Some(format_ts(t)),
-                None => {
-                    input.fail("expires_at", Problem::Type { expected: "date" });
-                    None
-                }
-            },
-            None => None,
-        };
-        input.finish()?;
-        let c = Consent {
-            id: self.v3.consents.next_id(),
-            contact_id: contact,
-            action: action.unwrap_or_default(),
-            purpose: "marketing".into(),
-            source: "api".into(),
-            performed_at: format_ts(now),
-            expires_at: expires,
-            evidence,
-            text_version: "v1".into(),
-        };
-        self.v3.consents.insert(c.id, c.clone());
-        Ok(c)
-    }
-
-    /// `GET /lookup/by_email`: contacts and companies holding the address.
-    pub fn v3_lookup_email(&self, email: &str) -> (Vec<&Party>, Vec<&Party>) {
-        let has = |p: &&Party| {
-            p.details
-                .emails
-                .iter()
-                .any(|e| e.eq_ignore_ascii_case(email.trim()))
-        };
-        (
-            self.contacts.values().filter(has).collect(),
-            self.companies.values().filter(has).collect(),
-        )
-    }
-
-    /// `GET /lookup/by_phone`: contacts and companies holding the number (compared by digits).
-    pub fn v3_lookup_phone(&self, number: &str) -> (Vec<&Party>, Vec<&Party>) {
-        let want = digits(number);
-        let has = |p: &&Party| {
-            !want.is_empty() && p.details.phones.iter().any(|x| digits(&x.number) == want)
-        };
-        (
-            self.contacts.values().filter(has).collect(),
-            self.companies.values().filter(has).collect(),
-        )
     }
 }
 
