@@ -1,6 +1,7 @@
-//! One folder per vendor, the same files in each (`mod.rs` with the surfaces' dialects,
-//! `models.rs`, `routes*.rs`, `views.rs`, `errors.rs`, `seed.rs`, `catalogue.rs`). Adding a
-//! vendor = one folder + one line in [`all`].
+//! One folder per vendor, the same names in each where it has them (`mod.rs` with the
+//! surfaces' dialects, `models` the state, `rules.rs` the writes, `routes*.rs` handlers,
+//! `views.rs`, `errors.rs`, `seed.rs`, `catalogue.rs`, `webhooks.rs`; Hipcall's v3 API in
+//! `hipcall/v3/`, one file per resource). Adding a vendor = one folder + one line in [`all`].
 
 pub mod chative;
 pub mod helpcrunch;

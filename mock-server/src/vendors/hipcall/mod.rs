@@ -2,8 +2,8 @@
 //! `/hipcall/api/v20211124`, on `Host: api.hipcall.com`, or at the root of `--port hipcall=N`;
 //! and the current API v3 (`https://use.hipcall.com/api/v3`, also `use.hipcall.com.tr`), served
 //! at `/hipcall/api/v3`, on those hosts, or at the root of `--port hipcall-v3=N`. One state:
-//! both APIs read and write the same users, calls, tasks, contacts… (`models.rs`); v3-only
-//! records live in `v3/records.rs`.
+//! both APIs read and write the same users, calls, tasks, contacts… (`models.rs`, changed by
+//! `rules.rs`); v3-only records live in `v3/records.rs`, the v3 API by resource in `v3/`.
 //!
 //! What is emulated and every choice made where the sources are silent: the fidelity page
 //! `docs/fidelity/hipcall.md`, included below (its one copy).
@@ -14,6 +14,7 @@ pub mod consistency;
 pub mod errors;
 pub mod models;
 pub mod routes;
+pub mod rules;
 pub mod seed;
 pub mod time;
 pub mod v3;

@@ -16,6 +16,7 @@ pub mod errors;
 pub mod models;
 pub mod routes_official;
 pub mod routes_tutorial;
+pub mod rules;
 pub mod seed;
 pub mod views;
 pub mod webhooks;
