@@ -9,7 +9,6 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub use mock_server::client::Exchange;
@@ -20,7 +19,6 @@ use mock_server::platform::RateLimitMode;
 use mock_server::{AppState, Config};
 use reqwest::Method;
 use serde_json::Value;
-use tokio::sync::oneshot;
 
 /// A surface as the suite reaches it: the server crate's dialect (prefix, documented rate
 /// limit, catalogue, OpenAPI document) and its vendor's built-in token — nothing retyped here.
@@ -53,56 +51,23 @@ impl Surface {
     }
 }
 
-/// An emulator running on its own thread and runtime; stopped on drop.
+/// An emulator on a runtime of its own, started as an embedding test starts it
+/// ([`mock_server::MockDesk`]); stopped on drop.
 pub struct MockServer {
     pub addr: SocketAddr,
     pub state: AppState,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _desk: mock_server::BlockingMockDesk,
 }
 
 impl MockServer {
     pub fn start(config: Config) -> Self {
-        let state = AppState::new(&config).expect("valid emulator config");
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let st = state.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                addr_tx
-                    .send(listener.local_addr().expect("addr"))
-                    .expect("send addr");
-                let _ = mock_server::run(listener, st, async {
-                    let _ = stop_rx.await;
-                })
-                .await;
-            });
-        });
-        let addr = addr_rx.recv().expect("emulator started");
+        let desk = mock_server::MockDesk::builder()
+            .configure(|c| *c = config)
+            .start_blocking();
         Self {
-            addr,
-            state,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for MockServer {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            addr: desk.inner().addr(),
+            state: desk.inner().app_state().clone(),
+            _desk: desk,
         }
     }
 }

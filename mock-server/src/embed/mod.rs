@@ -129,6 +129,12 @@ impl MockDeskBuilder {
         self
     }
 
+    /// The clock to run on (shared: moving this handle moves the emulator's time).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// A webhook subscription made at start (`surface`'s events to `url`).
     pub fn webhook(mut self, surface: &str, url: &str) -> Self {
         self.config.webhooks.push(SurfaceWebhook {
@@ -272,6 +278,12 @@ impl MockDesk {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Everything the running emulator holds, for what the handle has no method for (serving
+    /// a surface on another port with [`crate::run_surface`], reading a vendor's backend).
+    pub fn app_state(&self) -> &AppState {
+        &self.state
     }
 
     /// `http://127.0.0.1:PORT` (the admin API is below it at `/__admin`).

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use mock_server::platform::clock::Clock;
 use mock_server::platform::RateLimitMode;
-use mock_server::{run, run_surface, AppState, Config};
+use mock_server::{run_surface, AppState, Config, MockDesk};
 use reqwest::{Method, Response};
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -19,6 +19,8 @@ pub struct Server {
     pub state: AppState,
     pub client: reqwest::Client,
     _stop: Vec<oneshot::Sender<()>>,
+    /// The emulator, started the way an embedding test starts it (stopped on drop).
+    _desk: MockDesk,
 }
 
 /// The default configuration with rate limits off (tests that need limits turn them on).
@@ -35,18 +37,18 @@ impl Server {
     }
 
     pub async fn start_with(config: Config, clock: Clock) -> Self {
-        let state = AppState::with_clock(&config, clock).expect("valid config");
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(run(listener, state.clone(), async {
-            let _ = rx.await;
-        }));
+        let desk = MockDesk::builder()
+            .configure(|c| *c = config)
+            .clock(clock)
+            .try_start()
+            .await
+            .expect("valid config");
         Self {
-            addr,
-            state,
+            addr: desk.addr(),
+            state: desk.app_state().clone(),
             client: reqwest::Client::new(),
-            _stop: vec![tx],
+            _stop: Vec::new(),
+            _desk: desk,
         }
     }
 
