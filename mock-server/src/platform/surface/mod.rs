@@ -18,13 +18,12 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use tower::{Layer, ServiceExt};
 
 pub use super::arrival::Arrival;
 use super::auth::{credential, Account};
@@ -36,10 +35,12 @@ use super::rate_limit::Decision;
 use super::routes::{Matched, Routes, Table};
 use super::Platform;
 
+mod body;
 mod cors;
 mod host;
 mod inject;
 
+use body::{body_bytes, read_body, rebuild};
 use cors::{allow_origin, preflight, EXPOSED};
 pub use host::{route_by_host, route_to_surface, Route, ADMIN_PREFIX};
 use inject::{inject, Dropped};
@@ -60,12 +61,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientBase {
 }
 
 fn client_base_of(parts: &Parts) -> ClientBase {
-    let prefix = parts
-        .extensions
+    client_base_for(&parts.headers, &parts.extensions)
+}
+
+fn client_base_for(headers: &HeaderMap, extensions: &axum::http::Extensions) -> ClientBase {
+    let prefix = extensions
         .get::<Arrival>()
         .and_then(|a| a.base.as_deref())
         .unwrap_or("");
-    ClientBase(client_base(&parts.headers, prefix))
+    ClientBase(client_base(headers, prefix))
 }
 
 struct SurfaceCtx {
@@ -151,47 +155,90 @@ fn header_str<K: axum::http::header::AsHeaderName>(headers: &HeaderMap, name: K)
 /// Query parameters one request may carry (a bound on the work a list's filters can ask for).
 pub const MAX_QUERY_PAIRS: usize = 200;
 
+/// A request's whole way through the surface, step by step (each step below).
 async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
     let started = std::time::Instant::now();
     if req.method() == Method::OPTIONS {
         return preflight(req.headers());
     }
-    let info = ctx.dialect.info();
     let method = req.method().clone();
     let vendor_uri = req.uri().clone();
-    // Through the main port's dispatcher the URI the client sent is in `Arrival`; through an
-    // axum router that nested the surface (`crate::app`), in axum's `OriginalUri`.
+    let original = arrive(&ctx, &mut req, &vendor_uri);
+    let relative = vendor_uri.path().trim_start_matches('/');
+    if let Some(res) = answer_early(&ctx, &req, &method, &vendor_uri) {
+        return res;
+    }
+    let origin = req.headers().get(axum::http::header::ORIGIN).cloned();
+    let (parts, body) = req.into_parts();
+    let request_headers = super::journal::header_text(&parts.headers);
+    let request_bytes = match read_body(ctx.platform.max_body_bytes, body).await {
+        Ok(bytes) => bytes,
+        Err(err) => return render(ctx.dialect, err.into_response(), &method, relative),
+    };
+    let req = rebuild(parts, &request_bytes).await;
+    let (res, account) = route(&ctx, req, &request_bytes, &method, &vendor_uri).await;
+    let res = persist(&ctx, res, &method, account.is_some()).await;
+    let (res, response_bytes) = finish(&ctx, res, &method, relative, origin.as_ref()).await;
+    ctx.platform.journal.record(Recorded {
+        at_ms: ctx.platform.clock.now_ms(),
+        surface: ctx.dialect.info().id,
+        account: account.map(|a| a.id),
+        method,
+        paths: Paths::new(&original, &vendor_uri),
+        status: res.status().as_u16(),
+        request_headers,
+        request_body: body_text(&request_bytes),
+        response_body: body_text(&response_bytes),
+        fault: res.extensions().get::<InjectedFault>().map(|f| f.0.clone()),
+        stub: res.extensions().get::<StubAnswered>().map(|s| s.0.clone()),
+        latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+    });
+    res
+}
+
+/// Notes where the request came from (its `Arrival`): the path prefix the client used, and
+/// returns the URI the client sent. Through the main port's dispatcher that URI is in
+/// `Arrival`; through an axum router that nested the surface (`crate::app`), in axum's
+/// `OriginalUri`.
+fn arrive(ctx: &SurfaceCtx, req: &mut Request, vendor_uri: &Uri) -> Uri {
     let nested = req
         .extensions()
         .get::<axum::extract::OriginalUri>()
         .map(|o| o.0.clone());
-    let arrival = Arrival::of(&mut req);
-    let original = arrival
+    let arrival = Arrival::of(req);
+    arrival.base.get_or_insert_with(|| Arc::clone(&ctx.prefix));
+    arrival
         .original
         .clone()
         .or(nested)
-        .unwrap_or_else(|| vendor_uri.clone());
-    arrival.base.get_or_insert_with(|| Arc::clone(&ctx.prefix));
-    let relative = || vendor_uri.path().trim_start_matches('/');
+        .unwrap_or_else(|| vendor_uri.clone())
+}
+
+/// What is answered before the body is read: a delivery of mockdesk's own webhooks (which
+/// could loop), Symfony's redirect of a trailing slash, too many query parameters.
+fn answer_early(
+    ctx: &SurfaceCtx,
+    req: &Request,
+    method: &Method,
+    vendor_uri: &Uri,
+) -> Option<Response> {
+    let relative = vendor_uri.path().trim_start_matches('/');
     if req
         .headers()
         .contains_key(super::webhooks::DELIVERY_HEADER_NAME)
     {
-        // One of mockdesk's own webhook deliveries came back: acting on it could loop.
         let err = ApiError::BadRequest {
             message: "mockdesk does not act on its own webhook deliveries".into(),
         };
-        return render(ctx.dialect, err.into_response(), &method, relative());
+        return Some(render(ctx.dialect, err.into_response(), method, relative));
     }
-    let origin = req.headers().get(axum::http::header::ORIGIN).cloned();
     // Symfony redirects a GET/HEAD with a trailing slash to the path without it.
-    if info.framework.trailing_slash == TrailingSlash::Redirect
-        && relative().ends_with('/')
-        && matches!(method, Method::GET | Method::HEAD)
+    if ctx.dialect.info().framework.trailing_slash == TrailingSlash::Redirect
+        && relative.ends_with('/')
+        && matches!(*method, Method::GET | Method::HEAD)
     {
-        let (parts, _) = req.into_parts();
-        let base = client_base_of(&parts).0;
-        let mut location = format!("{base}/{}", relative().trim_end_matches('/'));
+        let base = client_base_for(req.headers(), req.extensions()).0;
+        let mut location = format!("{base}/{}", relative.trim_end_matches('/'));
         if let Some(q) = vendor_uri.query() {
             location.push('?');
             location.push_str(q);
@@ -200,93 +247,80 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
         if let Ok(v) = HeaderValue::from_str(&location) {
             res.headers_mut().insert(axum::http::header::LOCATION, v);
         }
-        return res;
+        return Some(res);
     }
     // Bounded work per request: filters and lists are driven by query parameters.
-    if req
-        .uri()
+    if vendor_uri
         .query()
         .is_some_and(|q| q.split('&').count() > MAX_QUERY_PAIRS)
     {
         let err = ApiError::BadRequest {
             message: format!("At most {MAX_QUERY_PAIRS} query parameters are accepted."),
         };
-        return render(ctx.dialect, err.into_response(), &method, relative());
+        return Some(render(ctx.dialect, err.into_response(), method, relative));
     }
-    // The request body is read here (within the body limit) so the journal can keep it.
-    let (parts, body) = req.into_parts();
-    let request_headers = super::journal::header_text(&parts.headers);
-    let request_bytes = if axum::body::HttpBody::is_end_stream(&body) {
-        Bytes::new()
-    } else {
-        match Box::pin(axum::body::to_bytes(body, ctx.platform.max_body_bytes)).await {
-            Ok(b) => b,
-            Err(e) => {
-                let too_large = e
-                    .into_inner()
-                    .downcast_ref::<http_body_util::LengthLimitError>()
-                    .is_some();
-                // Otherwise the client stalled (client timeout) or went away mid-body.
-                let err = if too_large {
-                    ApiError::PayloadTooLarge {
-                        limit: ctx.platform.max_body_bytes,
-                    }
-                } else {
-                    ApiError::BadRequest {
-                        message: "The request body could not be read in time.".into(),
-                    }
-                };
-                return render(ctx.dialect, err.into_response(), &method, relative());
-            }
-        }
-    };
-    let req = if request_bytes.is_empty() {
-        Request::from_parts(parts, Body::empty())
-    } else {
-        // The edge has held the body to the limit already; axum's extractors would hold it
-        // to their own default (2 MB) again unless told otherwise.
-        with_extractors_unlimited(Request::from_parts(
-            parts,
-            Body::from(request_bytes.clone()),
-        ))
-        .await
-    };
-    let (mut res, account) = match ctx.table.at(vendor_uri.path()) {
-        Some(route) => guard(&ctx, req, Some(route), &request_bytes).await,
-        // A path the surface does not route is the vendor's 404 at once, unless a stub names
-        // it: then it is authenticated and limited like any other request first.
-        None if ctx
-            .platform
-            .stubs
-            .may_match(info.id, method.as_str(), vendor_uri.path()) =>
+    None
+}
+
+/// The route's handler behind the guard; a path the surface does not route is the vendor's
+/// 404 at once, unless a stub names it: then it is authenticated and limited like any other
+/// request first.
+async fn route(
+    ctx: &SurfaceCtx,
+    req: Request,
+    request_bytes: &Bytes,
+    method: &Method,
+    vendor_uri: &Uri,
+) -> (Response, Option<Account>) {
+    match ctx.table.at(vendor_uri.path()) {
+        Some(route) => guard(ctx, req, Some(route), request_bytes).await,
+        None if ctx.platform.stubs.may_match(
+            ctx.dialect.info().id,
+            method.as_str(),
+            vendor_uri.path(),
+        ) =>
         {
-            guard(&ctx, req, None, &request_bytes).await
+            guard(ctx, req, None, request_bytes).await
         }
-        None => (route_not_found(&method, &vendor_uri).into_response(), None),
-    };
-    // With --state-dir, a write is on disk before its answer goes out.
-    let wrote = !matches!(method, Method::GET | Method::HEAD)
+        None => (route_not_found(method, vendor_uri).into_response(), None),
+    }
+}
+
+/// With --state-dir, a write is on disk before its answer goes out; a commit that fails is
+/// the vendor's 500 (keeping the exchange's extensions: the fault, if any).
+async fn persist(ctx: &SurfaceCtx, mut res: Response, method: &Method, authed: bool) -> Response {
+    let wrote = !matches!(*method, Method::GET | Method::HEAD)
         || res.extensions().get::<StateChanged>().is_some();
-    if wrote && account.is_some() && ctx.platform.flush_off_workers().await.is_err() {
-        // The vendor's 500, keeping the exchange's extensions (the fault, if any).
+    if wrote && authed && ctx.platform.flush_off_workers().await.is_err() {
         let ext = std::mem::take(res.extensions_mut());
         res = ApiError::Internal.into_response();
         res.extensions_mut().extend(ext);
         res.extensions_mut()
             .insert(super::error::PendingError(ApiError::Internal));
     }
-    let dropped = res.extensions().get::<Dropped>().is_some();
-    let (mut res, response_bytes) = if dropped {
+    res
+}
+
+/// The answer as it leaves: errors rendered in the vendor's body (a stub's answer goes out as
+/// the stub says), the framework's headers, `Vary: Origin`, the CORS headers for a request
+/// with `Origin`; with the body's bytes for the journal. A dropped connection stays dropped.
+async fn finish(
+    ctx: &SurfaceCtx,
+    res: Response,
+    method: &Method,
+    relative: &str,
+    origin: Option<&HeaderValue>,
+) -> (Response, Bytes) {
+    let (mut res, bytes) = if res.extensions().get::<Dropped>().is_some() {
         (res, Bytes::new())
     } else {
-        // A stub's answer goes out as the stub says.
         let mut res = if res.extensions().get::<StubAnswered>().is_some() {
             res
         } else {
-            render(ctx.dialect, res, &method, relative())
+            render(ctx.dialect, res, method, relative)
         };
         let headers = res.headers_mut();
-        for (name, value) in info.framework.headers {
+        for (name, value) in ctx.dialect.info().framework.headers {
             headers
                 .entry(*name)
                 .or_insert(HeaderValue::from_static(value));
@@ -303,62 +337,12 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
         )
     };
     // CORS answers go to CORS requests (browsers always send `Origin` with those).
-    if let Some(origin) = &origin {
+    if let Some(origin) = origin {
         allow_origin(origin, res.headers_mut());
         res.headers_mut()
             .insert(axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED);
     }
-    ctx.platform.journal.record(Recorded {
-        at_ms: ctx.platform.clock.now_ms(),
-        surface: info.id,
-        account: account.map(|a| a.id),
-        method,
-        paths: Paths::new(&original, &vendor_uri),
-        status: res.status().as_u16(),
-        request_headers,
-        request_body: body_text(&request_bytes),
-        response_body: body_text(&response_bytes),
-        fault: res.extensions().get::<InjectedFault>().map(|f| f.0.clone()),
-        stub: res.extensions().get::<StubAnswered>().map(|s| s.0.clone()),
-        latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-    });
-    res
-}
-
-/// `req` with axum's body limit for extractors lifted (through axum's own layer, which is the
-/// only way to set it: its service adds the setting to the request and passes it on).
-async fn with_extractors_unlimited(req: Request) -> Request {
-    let pass = tower::service_fn(|req: Request| async move { Ok::<_, Infallible>(req) });
-    match DefaultBodyLimit::disable().layer(pass).oneshot(req).await {
-        Ok(req) => req,
-        Err(never) => match never {},
-    }
-}
-
-/// A response body, whole (empty if it fails). The bodies handlers build are one frame,
-/// which is handed back as it is: no copy, no list of chunks.
-async fn body_bytes(mut body: Body) -> Bytes {
-    use http_body_util::BodyExt;
-    let mut first = Bytes::new();
-    let mut more: Option<bytes::BytesMut> = None;
-    while let Some(frame) = body.frame().await {
-        let Ok(frame) = frame else {
-            return Bytes::new();
-        };
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        match &mut more {
-            Some(all) => all.extend_from_slice(&data),
-            None if first.is_empty() => first = data,
-            None => {
-                let mut all = bytes::BytesMut::from(&first[..]);
-                all.extend_from_slice(&data);
-                more = Some(all);
-            }
-        }
-    }
-    more.map_or(first, bytes::BytesMut::freeze)
+    (res, bytes)
 }
 
 /// `scheme://host{path_prefix}` from the request headers.

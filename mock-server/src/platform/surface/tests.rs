@@ -1,6 +1,7 @@
 use super::*;
 use axum::Router;
 use proptest::prelude::*;
+use tower::ServiceExt;
 
 /// What an axum router with the same patterns makes of `path`: not routed (`None`), or
 /// routed with its parameters percent-decoded (`Err` when one is not UTF-8), as axum's

@@ -1,0 +1,83 @@
+//! Bodies at the edge: the request's read whole within the limit (so the journal can keep it)
+//! and handed on to the handler, the response's collected for the journal.
+
+use std::convert::Infallible;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Request};
+use tower::{Layer, ServiceExt};
+
+use super::ApiError;
+
+/// The request body, read here (within the body limit) so the journal can keep it; too large
+/// is the vendor's 413, a client that stalls or goes away mid-body the vendor's 400.
+pub(super) async fn read_body(max_body_bytes: usize, body: Body) -> Result<Bytes, ApiError> {
+    if axum::body::HttpBody::is_end_stream(&body) {
+        return Ok(Bytes::new());
+    }
+    match Box::pin(axum::body::to_bytes(body, max_body_bytes)).await {
+        Ok(b) => Ok(b),
+        Err(e) => {
+            let too_large = e
+                .into_inner()
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            Err(if too_large {
+                ApiError::PayloadTooLarge {
+                    limit: max_body_bytes,
+                }
+            } else {
+                ApiError::BadRequest {
+                    message: "The request body could not be read in time.".into(),
+                }
+            })
+        }
+    }
+}
+
+/// The request again, with the body read.
+pub(super) async fn rebuild(parts: axum::http::request::Parts, bytes: &Bytes) -> Request {
+    if bytes.is_empty() {
+        Request::from_parts(parts, Body::empty())
+    } else {
+        // The edge has held the body to the limit already; axum's extractors would hold it
+        // to their own default (2 MB) again unless told otherwise.
+        with_extractors_unlimited(Request::from_parts(parts, Body::from(bytes.clone()))).await
+    }
+}
+
+/// `req` with axum's body limit for extractors lifted (through axum's own layer, which is the
+/// only way to set it: its service adds the setting to the request and passes it on).
+async fn with_extractors_unlimited(req: Request) -> Request {
+    let pass = tower::service_fn(|req: Request| async move { Ok::<_, Infallible>(req) });
+    match DefaultBodyLimit::disable().layer(pass).oneshot(req).await {
+        Ok(req) => req,
+        Err(never) => match never {},
+    }
+}
+
+/// A response body, whole (empty if it fails). The bodies handlers build are one frame,
+/// which is handed back as it is: no copy, no list of chunks.
+pub(super) async fn body_bytes(mut body: Body) -> Bytes {
+    use http_body_util::BodyExt;
+    let mut first = Bytes::new();
+    let mut more: Option<bytes::BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Bytes::new();
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        match &mut more {
+            Some(all) => all.extend_from_slice(&data),
+            None if first.is_empty() => first = data,
+            None => {
+                let mut all = bytes::BytesMut::from(&first[..]);
+                all.extend_from_slice(&data);
+                more = Some(all);
+            }
+        }
+    }
+    more.map_or(first, bytes::BytesMut::freeze)
+}
