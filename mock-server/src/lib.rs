@@ -42,6 +42,11 @@
 //! listener until the shutdown future resolves. Requests whose `Host` is a vendor's real host
 //! are routed to that surface without the prefix.
 
+// Vendor internals are `pub(crate)`: only what the contract suite and embedders use (each
+// vendor's dialects, token, catalogue and state types) is public, and an item marked `pub`
+// that nothing outside can reach is a warning (an error under `make lint`).
+#![warn(unreachable_pub)]
+
 pub mod admin;
 #[cfg(feature = "verify")]
 pub mod client;

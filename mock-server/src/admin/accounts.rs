@@ -13,13 +13,13 @@ use crate::platform::auth::{reserved_account, unnamed_account};
 use crate::state::AppState;
 
 /// `GET /__admin/accounts`.
-pub async fn list(State(st): State<AppState>) -> Json<Value> {
+pub(super) async fn list(State(st): State<AppState>) -> Json<Value> {
     Json(json!({ "accounts": st.platform.accounts.list() }))
 }
 
 /// `POST /__admin/accounts` with `{"vendor", "token", "account"?}`; without `account` the
 /// token gets its own (`token:<token>`), as an unnamed `--token` does.
-pub async fn add(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
+pub(super) async fn add(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
     let obj = super::json_object(&body)?;
     if let Some(k) = obj
         .keys()

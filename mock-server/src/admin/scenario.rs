@@ -15,7 +15,7 @@ use crate::platform::store::read_document;
 use crate::state::AppState;
 
 /// `POST /__admin/faults`.
-pub async fn add_fault(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
+pub(super) async fn add_fault(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
     let obj = super::json_object(&body)?;
     if let Some(Value::Object(m)) = obj.get("match") {
         if let Some(Value::String(surface)) = m.get("surface") {
@@ -28,11 +28,11 @@ pub async fn add_fault(State(st): State<AppState>, body: axum::body::Bytes) -> A
     Ok((StatusCode::CREATED, Json(json!(rule))).into_response())
 }
 
-pub async fn list_faults(State(st): State<AppState>) -> Json<Value> {
+pub(super) async fn list_faults(State(st): State<AppState>) -> Json<Value> {
     Json(json!({ "faults": st.platform.faults.list() }))
 }
 
-pub async fn get_fault(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
+pub(super) async fn get_fault(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
     let rule = st
         .platform
         .faults
@@ -41,7 +41,10 @@ pub async fn get_fault(State(st): State<AppState>, Path(id): Path<String>) -> Ad
     Ok(Json(json!(rule)).into_response())
 }
 
-pub async fn delete_fault(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
+pub(super) async fn delete_fault(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> AdminResult {
     if st.platform.faults.remove(&id) {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
@@ -49,7 +52,7 @@ pub async fn delete_fault(State(st): State<AppState>, Path(id): Path<String>) ->
     }
 }
 
-pub async fn clear_faults(State(st): State<AppState>) -> StatusCode {
+pub(super) async fn clear_faults(State(st): State<AppState>) -> StatusCode {
     st.platform.faults.clear();
     StatusCode::NO_CONTENT
 }
@@ -98,7 +101,7 @@ fn filter(get: impl Fn(&str) -> Option<Value>) -> Result<Filter, super::AdminErr
 
 const FILTER_KEYS: &[&str] = &["surface", "method", "path", "status", "account", "since"];
 
-pub async fn list_requests(State(st): State<AppState>, q: QueryPairs) -> AdminResult {
+pub(super) async fn list_requests(State(st): State<AppState>, q: QueryPairs) -> AdminResult {
     if let Some((k, _)) = q.0.iter().find(|(k, _)| !FILTER_KEYS.contains(&k.as_str())) {
         return Err(bad_request(format!("unknown filter {k}")));
     }
@@ -110,7 +113,10 @@ pub async fn list_requests(State(st): State<AppState>, q: QueryPairs) -> AdminRe
     .into_response())
 }
 
-pub async fn count_requests(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
+pub(super) async fn count_requests(
+    State(st): State<AppState>,
+    body: axum::body::Bytes,
+) -> AdminResult {
     let obj: Map<String, Value> = super::json_object(&body)?;
     if let Some(k) = obj.keys().find(|k| !FILTER_KEYS.contains(&k.as_str())) {
         return Err(bad_request(format!("unknown filter {k}")));
@@ -123,7 +129,7 @@ pub async fn count_requests(State(st): State<AppState>, body: axum::body::Bytes)
 /// (`{"accounts": {name: state}}`): every named account (or only `account`) is replaced,
 /// after the whole document has been read; a problem answers 400 with its JSON pointer and
 /// changes nothing.
-pub async fn import_state(
+pub(super) async fn import_state(
     State(st): State<AppState>,
     Path(vendor): Path<String>,
     q: QueryPairs,

@@ -10,7 +10,7 @@ use super::{bad_request, not_found, AdminResult};
 use crate::state::AppState;
 
 /// `POST /__admin/stubs` → 201 with the stub; 400 with the reason.
-pub async fn add(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
+pub(super) async fn add(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
     let obj = super::json_object(&body)?;
     if let Some(Value::Object(m)) = obj.get("match") {
         if let Some(Value::String(surface)) = m.get("surface") {
@@ -23,11 +23,11 @@ pub async fn add(State(st): State<AppState>, body: axum::body::Bytes) -> AdminRe
     Ok((StatusCode::CREATED, Json(json!(stub))).into_response())
 }
 
-pub async fn list(State(st): State<AppState>) -> Json<Value> {
+pub(super) async fn list(State(st): State<AppState>) -> Json<Value> {
     Json(json!({ "stubs": st.platform.stubs.list() }))
 }
 
-pub async fn get_one(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
+pub(super) async fn get_one(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
     let stub = st
         .platform
         .stubs
@@ -36,7 +36,7 @@ pub async fn get_one(State(st): State<AppState>, Path(id): Path<String>) -> Admi
     Ok(Json(json!(stub)).into_response())
 }
 
-pub async fn delete_one(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
+pub(super) async fn delete_one(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
     if st.platform.stubs.remove(&id) {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
@@ -44,7 +44,7 @@ pub async fn delete_one(State(st): State<AppState>, Path(id): Path<String>) -> A
     }
 }
 
-pub async fn clear(State(st): State<AppState>) -> StatusCode {
+pub(super) async fn clear(State(st): State<AppState>) -> StatusCode {
     st.platform.stubs.clear();
     StatusCode::NO_CONTENT
 }

@@ -26,7 +26,7 @@ fn surface_vendor(st: &AppState, surface: &str) -> Result<&'static str, AdminErr
 }
 
 /// `POST /__admin/webhooks` with `{"surface", "url", "events"?, "account"?, "secret"?}`.
-pub async fn subscribe(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
+pub(super) async fn subscribe(State(st): State<AppState>, body: axum::body::Bytes) -> AdminResult {
     let obj = super::json_object(&body)?;
     let text = |k: &str, required: bool| -> Result<Option<String>, AdminError> {
         match obj.get(k) {
@@ -65,7 +65,7 @@ pub async fn subscribe(State(st): State<AppState>, body: axum::body::Bytes) -> A
     Ok((StatusCode::CREATED, Json(json!(sub))).into_response())
 }
 
-pub async fn list(State(st): State<AppState>) -> Json<Value> {
+pub(super) async fn list(State(st): State<AppState>) -> Json<Value> {
     let subs = st.platform.webhooks.subscriptions();
     let events: Map<String, Value> = st
         .surfaces()
@@ -80,7 +80,7 @@ pub async fn list(State(st): State<AppState>) -> Json<Value> {
     Json(json!({"subscriptions": subs, "surfaces": events}))
 }
 
-pub async fn unsubscribe(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
+pub(super) async fn unsubscribe(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
     if st.platform.webhooks.unsubscribe(&id) {
         st.store_settings().map_err(super::not_stored)?;
         Ok(StatusCode::NO_CONTENT.into_response())
@@ -90,7 +90,7 @@ pub async fn unsubscribe(State(st): State<AppState>, Path(id): Path<String>) -> 
 }
 
 /// `GET /__admin/webhooks/deliveries?surface=&event=&subscription=`.
-pub async fn deliveries(State(st): State<AppState>, q: QueryPairs) -> Json<Value> {
+pub(super) async fn deliveries(State(st): State<AppState>, q: QueryPairs) -> Json<Value> {
     let list =
         st.platform
             .webhooks
@@ -98,7 +98,7 @@ pub async fn deliveries(State(st): State<AppState>, q: QueryPairs) -> Json<Value
     Json(json!({ "deliveries": list }))
 }
 
-pub async fn redeliver(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
+pub(super) async fn redeliver(State(st): State<AppState>, Path(id): Path<String>) -> AdminResult {
     let n: u64 = id
         .parse()
         .map_err(|_| not_found(format!("no delivery {id}")))?;
@@ -112,7 +112,7 @@ pub async fn redeliver(State(st): State<AppState>, Path(id): Path<String>) -> Ad
 }
 
 /// `POST /__admin/simulate/{surface}/{scenario}` with optional parameters (and `account`).
-pub async fn simulate(
+pub(super) async fn simulate(
     State(st): State<AppState>,
     Path((surface, scenario)): Path<(String, String)>,
     headers: axum::http::HeaderMap,

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::platform::error::{ApiError, FieldError, Problem};
 
 /// Our wording for one invalid field (the docs only say "Bad request").
-pub fn message(e: &FieldError) -> String {
+pub(crate) fn message(e: &FieldError) -> String {
     let f = &e.field;
     match &e.problem {
         Problem::Required => format!("{f} is required"),
@@ -42,7 +42,7 @@ fn body(code: &str, message: &str) -> Value {
     json!({"code": code, "message": message})
 }
 
-pub fn render(err: &ApiError) -> (StatusCode, Value) {
+pub(crate) fn render(err: &ApiError) -> (StatusCode, Value) {
     match err {
         ApiError::Unauthenticated { missing: true } => (
             StatusCode::UNAUTHORIZED,

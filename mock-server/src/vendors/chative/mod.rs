@@ -6,12 +6,12 @@
 #![doc = include_str!("../../../../docs/fidelity/chative.md")]
 
 pub mod catalogue;
-pub mod consistency;
-pub mod errors;
+pub(crate) mod consistency;
+pub(crate) mod errors;
 pub mod models;
-pub mod routes;
-pub mod seed;
-pub mod webhooks;
+pub(crate) mod routes;
+pub(crate) mod seed;
+pub(crate) mod webhooks;
 
 use std::sync::Arc;
 

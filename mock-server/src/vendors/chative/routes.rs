@@ -16,7 +16,7 @@ use crate::platform::view::{json, list, Envelope};
 
 /// Zero-based pages (the only real client starts at 0), 20 per page by default, 200 at most
 /// (the docs' "maximum … restricted to 200").
-pub const PAGE_RULES: PageLimitRules = PageLimitRules {
+pub(crate) const PAGE_RULES: PageLimitRules = PageLimitRules {
     first_page: 0,
     default_limit: 20,
     max_limit: 200,
@@ -25,7 +25,7 @@ pub const PAGE_RULES: PageLimitRules = PageLimitRules {
 type Ch = State<Arc<Chative>>;
 type Answer = ApiResult<Response>;
 
-pub fn router(backend: Arc<Chative>) -> Routes {
+pub(crate) fn router(backend: Arc<Chative>) -> Routes {
     Routes::new()
         .route("/contacts", get(list_contacts))
         .route(

@@ -12,12 +12,12 @@ use serde_json::{json, Map, Value};
 
 use super::models::*;
 
-pub const CONTACTS: usize = 300;
-pub const EXAMPLE_ID: &str = "183ccf94-3111-480f-8b12-4d19d65d3c78";
+pub(crate) const CONTACTS: usize = 300;
+pub(crate) const EXAMPLE_ID: &str = "183ccf94-3111-480f-8b12-4d19d65d3c78";
 /// 2023-01-01T00:00:00Z, when the seeded account's first contact was created.
 const EPOCH_MS: i64 = 1_672_531_200_000;
 
-pub fn custom_fields() -> Vec<CustomField> {
+pub(crate) fn custom_fields() -> Vec<CustomField> {
     [
         ("VIP", "VIP", FieldType::Text),
         ("orders", "Orders", FieldType::Number),
@@ -55,7 +55,7 @@ fn example() -> Contact {
     }
 }
 
-pub fn build(seed: u64) -> ChativeState {
+pub(crate) fn build(seed: u64) -> ChativeState {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xC4A7_17E0);
     let mut s = ChativeState {
         custom_fields: custom_fields(),

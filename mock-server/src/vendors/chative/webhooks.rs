@@ -11,7 +11,7 @@ use super::models::Contact;
 use super::Chative;
 use crate::platform::webhooks::{EnvelopeInput, SecretKind, WebhookSpec};
 
-pub static SPEC: WebhookSpec = WebhookSpec {
+pub(crate) static SPEC: WebhookSpec = WebhookSpec {
     vendor: super::VENDOR,
     events: &["contact.created", "contact.updated"],
     envelope,
@@ -36,7 +36,7 @@ fn envelope(e: &EnvelopeInput<'_>) -> Value {
 }
 
 /// The contact as the webhook carries it: `_id` plus the API's fields.
-pub fn contact_data(c: &Contact) -> Value {
+pub(crate) fn contact_data(c: &Contact) -> Value {
     let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
         let mut out = Map::new();
@@ -53,7 +53,7 @@ pub fn contact_data(c: &Contact) -> Value {
 
 /// `widget_contact`: a visitor leaves `firstName`, `lastName`, `email` and/or `phone` in the
 /// widget (defaults make a plausible guest); the new contact is a `Guest`.
-pub fn simulate(
+pub(crate) fn simulate(
     ch: &Chative,
     scenario: &str,
     account: &str,

@@ -21,7 +21,7 @@ fn two(status: StatusCode, code: &str, message: &str) -> (StatusCode, Value) {
 }
 
 /// The validator message for one field, and its code.
-pub fn field_entry(e: &FieldError) -> Value {
+pub(crate) fn field_entry(e: &FieldError) -> Value {
     let text = match &e.problem {
         Problem::Required => "This value should not be blank.".to_string(),
         Problem::Type { expected } => match *expected {
@@ -77,7 +77,7 @@ pub fn field_entry(e: &FieldError) -> Value {
     entry(&e.field, &text)
 }
 
-pub fn render(err: &ApiError) -> (StatusCode, Value) {
+pub(crate) fn render(err: &ApiError) -> (StatusCode, Value) {
     match err {
         ApiError::Unauthenticated { .. } => {
             two(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized")

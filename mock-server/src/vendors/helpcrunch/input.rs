@@ -30,7 +30,7 @@ pub(super) fn not_a_choice(field: impl Into<String>, allowed: &[&str]) -> FieldE
 /// Reads a unix timestamp given as an integer, a float or a numeric string (seconds), within
 /// the years 1–9999; anything else (huge integers, floats beyond that, NaN) is no timestamp,
 /// so the caller answers HelpCrunch's type error instead of rounding silently.
-pub fn unix_input(v: &Value) -> Option<i64> {
+pub(crate) fn unix_input(v: &Value) -> Option<i64> {
     const RANGE: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
     let from_float = |f: f64| (f.is_finite() && f.abs() < 1.0e12).then(|| f.floor() as i64);
     let secs = match v {
@@ -84,7 +84,7 @@ pub enum Write {
 
 /// The customer's writable string fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextField {
+pub(crate) enum TextField {
     UserId,
     Name,
     Email,
@@ -98,7 +98,7 @@ pub enum TextField {
 }
 
 impl TextField {
-    pub const ALL: [TextField; 10] = [
+    pub(crate) const ALL: [TextField; 10] = [
         TextField::UserId,
         TextField::Name,
         TextField::Email,
@@ -111,7 +111,7 @@ impl TextField {
         TextField::Notes,
     ];
 
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             TextField::UserId => "userId",
             TextField::Name => "name",
@@ -129,20 +129,20 @@ impl TextField {
 
 /// The customer's location fields (nested under `location` or at the top level).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LocationField {
+pub(crate) enum LocationField {
     RegionCode,
     CountryCode,
     City,
 }
 
 impl LocationField {
-    pub const ALL: [LocationField; 3] = [
+    pub(crate) const ALL: [LocationField; 3] = [
         LocationField::RegionCode,
         LocationField::CountryCode,
         LocationField::City,
     ];
 
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             LocationField::RegionCode => "regionCode",
             LocationField::CountryCode => "countryCode",
@@ -153,7 +153,7 @@ impl LocationField {
 
 /// A validated customer body: each present field as its new value.
 #[derive(Debug, Default)]
-pub struct CustomerInput {
+pub(crate) struct CustomerInput {
     pub text: Vec<(TextField, Option<String>)>,
     pub first_seen: Option<Option<i64>>,
     pub last_seen: Option<Option<i64>>,
@@ -168,7 +168,7 @@ pub struct CustomerInput {
 
 impl CustomerInput {
     /// The `userId` the body sets, if it sets one.
-    pub fn user_id(&self) -> Option<&Option<String>> {
+    pub(crate) fn user_id(&self) -> Option<&Option<String>> {
         self.text
             .iter()
             .find(|(f, _)| *f == TextField::UserId)
@@ -177,7 +177,7 @@ impl CustomerInput {
 }
 
 /// Reads `[{name, color?}]`.
-pub fn tag_list(
+pub(crate) fn tag_list(
     v: &Value,
     field: &str,
     errors: &mut Vec<FieldError>,
@@ -210,7 +210,7 @@ pub fn tag_list(
 }
 
 /// Reads a customer body (create, PUT, PATCH or a batch item without its `customer`).
-pub fn customer(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> CustomerInput {
+pub(crate) fn customer(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> CustomerInput {
     let mut input = CustomerInput::default();
     for f in TextField::ALL {
         match body.get(f.key()) {
@@ -320,7 +320,7 @@ pub fn customer(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Cust
 
 /// `sort` (one of `sorts`, or the field name without the entity prefix) and `order`
 /// (`asc`/`desc`, any case).
-pub fn sort(
+pub(crate) fn sort(
     sort: Option<&Value>,
     order: Option<&Value>,
     sorts: &[&str],

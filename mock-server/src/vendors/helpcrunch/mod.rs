@@ -6,17 +6,17 @@
 #![doc = include_str!("../../../../docs/fidelity/helpcrunch.md")]
 
 pub mod catalogue;
-pub mod chats;
-pub mod customers;
-pub mod errors;
-pub mod input;
+pub(crate) mod chats;
+pub(crate) mod customers;
+pub(crate) mod errors;
+pub(crate) mod input;
 pub mod models;
-pub mod order;
-pub mod routes;
-pub mod search;
-pub mod seed;
-pub mod views;
-pub mod webhooks;
+pub(crate) mod order;
+pub(crate) mod routes;
+pub(crate) mod search;
+pub(crate) mod seed;
+pub(crate) mod views;
+pub(crate) mod webhooks;
 
 use std::sync::Arc;
 

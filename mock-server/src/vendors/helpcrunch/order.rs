@@ -5,7 +5,7 @@
 use super::models::{Chat, Customer};
 
 /// Puts chats given in stored order into the order of `sort` (stored order by default).
-pub fn order_chats(v: &mut [&Chat], sort: Option<&str>, descending: bool) {
+pub(crate) fn order_chats(v: &mut [&Chat], sort: Option<&str>, descending: bool) {
     let id = |c: &Chat| c.id;
     match sort {
         Some("chats.createdAt") => order_by(v, |c| Some(c.created_at), id, descending),
@@ -20,7 +20,7 @@ pub fn order_chats(v: &mut [&Chat], sort: Option<&str>, descending: bool) {
 }
 
 /// Puts customers given in stored order into the order of `sort` (stored order by default).
-pub fn order_customers(v: &mut [&Customer], sort: Option<&str>, descending: bool) {
+pub(crate) fn order_customers(v: &mut [&Customer], sort: Option<&str>, descending: bool) {
     match sort {
         Some("customers.firstSeen") => order_by(v, |c| c.first_seen, |c| c.id, descending),
         Some("customers.lastSeen") => order_by(v, |c| c.last_seen, |c| c.id, descending),

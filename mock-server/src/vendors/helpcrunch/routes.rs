@@ -27,7 +27,7 @@ use crate::platform::pagination::{
 use crate::platform::view::{json, json_with, list, Envelope};
 
 /// `offset`/`limit`: 100 by default and at most (documented); more is a 400.
-pub const PAGE_RULES: OffsetLimitRules = OffsetLimitRules {
+pub(crate) const PAGE_RULES: OffsetLimitRules = OffsetLimitRules {
     default_limit: 100,
     max_limit: 100,
 };
@@ -35,7 +35,7 @@ pub const PAGE_RULES: OffsetLimitRules = OffsetLimitRules {
 type Hc = State<Arc<HelpCrunch>>;
 type Answer = ApiResult<Response>;
 
-pub fn router(backend: Arc<HelpCrunch>) -> Routes {
+pub(crate) fn router(backend: Arc<HelpCrunch>) -> Routes {
     Routes::new()
         .route("/customers", get(list_customers).post(create_customer))
         .route("/customers/batch", put(batch_update))

@@ -13,12 +13,12 @@ use serde_json::{json, Map};
 
 use super::models::*;
 
-pub const CUSTOMERS: i64 = 300;
-pub const CHATS: i64 = 150;
+pub(crate) const CUSTOMERS: i64 = 300;
+pub(crate) const CHATS: i64 = 150;
 /// 2024-01-01T00:00:00Z.
 const EPOCH: i64 = 1_704_067_200;
 
-pub fn build(seed: u64) -> HelpCrunchState {
+pub(crate) fn build(seed: u64) -> HelpCrunchState {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4E1C_0C4D);
     let mut s = HelpCrunchState {
         organization: Some(Organization {

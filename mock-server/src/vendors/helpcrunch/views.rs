@@ -13,7 +13,7 @@ use super::models::{
 };
 
 /// `"1603885746"`, or null: whole-second timestamps as the newer docs print them.
-pub struct Ts(pub Option<i64>);
+pub(crate) struct Ts(pub Option<i64>);
 
 impl Serialize for Ts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -25,7 +25,7 @@ impl Serialize for Ts {
 }
 
 /// `"1594139170.913"`: message timestamps carry milliseconds.
-pub struct TsMs(pub i64);
+pub(crate) struct TsMs(pub i64);
 
 impl Serialize for TsMs {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -54,7 +54,7 @@ pub struct AgentRef<'a> {
 }
 
 #[derive(Serialize)]
-pub struct TagView<'a> {
+pub(crate) struct TagView<'a> {
     name: &'a str,
     color: &'a str,
 }
@@ -87,7 +87,7 @@ pub struct CustomerView<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CustomerRef<'a> {
+pub(crate) struct CustomerRef<'a> {
     id: i64,
     name: Option<&'a str>,
     email: Option<&'a str>,
@@ -95,7 +95,7 @@ pub struct CustomerRef<'a> {
 }
 
 #[derive(Serialize)]
-pub struct DepartmentRef<'a> {
+pub(crate) struct DepartmentRef<'a> {
     id: i64,
     name: Option<&'a str>,
 }
@@ -151,7 +151,7 @@ pub struct DepartmentView<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EventView<'a> {
+pub(crate) struct EventView<'a> {
     id: i64,
     name: &'a str,
     data: &'a Value,
@@ -261,7 +261,7 @@ impl HelpCrunchState {
     }
 }
 
-pub fn event_view(e: &Event) -> EventView<'_> {
+pub(crate) fn event_view(e: &Event) -> EventView<'_> {
     EventView {
         id: e.id,
         name: &e.name,

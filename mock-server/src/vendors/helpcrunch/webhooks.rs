@@ -10,7 +10,7 @@ use super::models::{Chat, ChatStatus, Customer, HelpCrunchState, Message};
 use super::HelpCrunch;
 use crate::platform::webhooks::{EnvelopeInput, SecretKind, WebhookSpec};
 
-pub static SPEC: WebhookSpec = WebhookSpec {
+pub(crate) static SPEC: WebhookSpec = WebhookSpec {
     vendor: super::VENDOR,
     events: &[
         "chat.new",
@@ -74,12 +74,12 @@ fn customer_ref(s: &HelpCrunchState, id: i64) -> Value {
     }
 }
 
-pub fn customer_data(c: &Customer) -> Value {
+pub(crate) fn customer_data(c: &Customer) -> Value {
     json!({"id": c.id, "name": c.name, "userId": c.user_id, "email": c.email,
         "unsubscribed": c.unsubscribed, "customData": c.custom_data})
 }
 
-pub fn chat_data(s: &HelpCrunchState, c: &Chat) -> Value {
+pub(crate) fn chat_data(s: &HelpCrunchState, c: &Chat) -> Value {
     json!({
         "id": c.id,
         "status": c.status,
@@ -96,7 +96,7 @@ pub fn chat_data(s: &HelpCrunchState, c: &Chat) -> Value {
     })
 }
 
-pub fn message_data(s: &HelpCrunchState, m: &Message) -> Value {
+pub(crate) fn message_data(s: &HelpCrunchState, m: &Message) -> Value {
     let chat = s.chats.get(&m.chat);
     json!({
         "chat_id": m.chat,
@@ -116,7 +116,7 @@ pub fn message_data(s: &HelpCrunchState, m: &Message) -> Value {
 }
 
 /// The customer events a change from `before` (none: created) to `after` fires.
-pub fn customer_events(before: Option<&Customer>, after: &Customer) -> Vec<&'static str> {
+pub(crate) fn customer_events(before: Option<&Customer>, after: &Customer) -> Vec<&'static str> {
     let Some(b) = before else {
         return vec!["customer.new"];
     };
@@ -145,7 +145,7 @@ pub fn customer_events(before: Option<&Customer>, after: &Customer) -> Vec<&'sta
 }
 
 /// The chat events a change from `before` (none: created) to `after` fires.
-pub fn chat_events(before: Option<&Chat>, after: &Chat) -> Vec<&'static str> {
+pub(crate) fn chat_events(before: Option<&Chat>, after: &Chat) -> Vec<&'static str> {
     let Some(b) = before else {
         return vec!["chat.new"];
     };
@@ -172,7 +172,7 @@ pub fn chat_events(before: Option<&Chat>, after: &Chat) -> Vec<&'static str> {
     out
 }
 
-pub fn message_event(m: &Message) -> &'static str {
+pub(crate) fn message_event(m: &Message) -> &'static str {
     match (m.message_type.as_str(), m.from.as_str()) {
         ("private", _) => "message.private",
         (_, "agent") => "message.chat.agent",
@@ -181,16 +181,16 @@ pub fn message_event(m: &Message) -> &'static str {
 }
 
 /// Events a write produced, with their data, to emit once it has been committed.
-pub type Fired = Vec<(&'static str, Value)>;
+pub(crate) type Fired = Vec<(&'static str, Value)>;
 
-pub fn customer_fired(before: Option<&Customer>, after: &Customer) -> Fired {
+pub(crate) fn customer_fired(before: Option<&Customer>, after: &Customer) -> Fired {
     customer_events(before, after)
         .into_iter()
         .map(|e| (e, customer_data(after)))
         .collect()
 }
 
-pub fn chat_fired(s: &HelpCrunchState, before: Option<&Chat>, after: &Chat) -> Fired {
+pub(crate) fn chat_fired(s: &HelpCrunchState, before: Option<&Chat>, after: &Chat) -> Fired {
     chat_events(before, after)
         .into_iter()
         .map(|e| (e, chat_data(s, after)))
@@ -208,7 +208,7 @@ impl HelpCrunch {
 /// `customer_chat`: a customer (`customer`, default the first) opens a chat in an application
 /// (`application`, default the first) and writes `text`: `chat.new` (status `new`), then
 /// `message.chat.customer`.
-pub fn simulate(
+pub(crate) fn simulate(
     hc: &HelpCrunch,
     scenario: &str,
     account: &str,

@@ -14,7 +14,7 @@ fn attribute(field: &str) -> String {
 }
 
 /// Laravel's default English validation message for one problem.
-pub fn message(e: &FieldError) -> String {
+pub(crate) fn message(e: &FieldError) -> String {
     let a = attribute(&e.field);
     match &e.problem {
         Problem::Required => format!("The {a} field is required."),
@@ -54,7 +54,7 @@ fn simple(status: StatusCode, text: &str) -> (StatusCode, Value) {
 }
 
 /// Status and body for a neutral error.
-pub fn render(err: &ApiError) -> (StatusCode, Value) {
+pub(crate) fn render(err: &ApiError) -> (StatusCode, Value) {
     match err {
         ApiError::Unauthenticated { .. } => simple(StatusCode::UNAUTHORIZED, "Unauthenticated."),
         ApiError::NotFound { resource, id } => simple(

@@ -10,16 +10,16 @@
 #![doc = include_str!("../../../../docs/fidelity/hipcall.md")]
 
 pub mod catalogue;
-pub mod consistency;
-pub mod errors;
+pub(crate) mod consistency;
+pub(crate) mod errors;
 pub mod models;
-pub mod routes;
-pub mod rules;
-pub mod seed;
-pub mod time;
+pub(crate) mod routes;
+pub(crate) mod rules;
+pub(crate) mod seed;
+pub(crate) mod time;
 pub mod v3;
-pub mod views;
-pub mod webhooks;
+pub(crate) mod views;
+pub(crate) mod webhooks;
 
 use std::sync::Arc;
 

@@ -24,12 +24,12 @@ type Hc = State<Arc<Hipcall>>;
 type Answer = ApiResult<Response>;
 
 /// Page sizes: 10 by default as documented; the maximum is our choice (not documented).
-pub const PAGE_RULES: PageRules = PageRules {
+pub(crate) const PAGE_RULES: PageRules = PageRules {
     default_per_page: 10,
     max_per_page: 100,
 };
 
-pub fn router(backend: Arc<Hipcall>) -> Routes {
+pub(crate) fn router(backend: Arc<Hipcall>) -> Routes {
     Routes::new()
         .route("/cdrs", get(list_cdrs))
         .route("/cdrs/{yyyy}/{mm}/{dd}/{uuid}", get(get_cdr))

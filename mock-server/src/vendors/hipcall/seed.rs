@@ -29,14 +29,14 @@ const TASKS: &str = include_str!("../../../../fixtures/examples/hipcall/tasks_li
 const USERS: &str = include_str!("../../../../fixtures/examples/hipcall/users_list.json");
 
 /// Calls generated on top of the 10 documented ones.
-pub const GENERATED_CDRS: usize = 45;
+pub(crate) const GENERATED_CDRS: usize = 45;
 /// Listed users in the docs (`meta.total`).
-pub const LISTED_USERS: i64 = 28;
+pub(crate) const LISTED_USERS: i64 = 28;
 /// Tasks in the docs (`meta.total`).
-pub const TOTAL_TASKS: i64 = 11;
-pub const COMPANIES: i64 = 20;
-pub const CONTACTS: i64 = 50;
-pub const DEALS: i64 = 10;
+pub(crate) const TOTAL_TASKS: i64 = 11;
+pub(crate) const COMPANIES: i64 = 20;
+pub(crate) const CONTACTS: i64 = 50;
+pub(crate) const DEALS: i64 = 10;
 
 /// The instant every documented record was created at.
 fn doc_epoch() -> DateTime<Utc> {
@@ -52,7 +52,7 @@ fn documented<T: DeserializeOwned>(raw: &str) -> Vec<T> {
 }
 
 /// Builds the full default state for one account.
-pub fn build(seed: u64) -> HipcallState {
+pub(crate) fn build(seed: u64) -> HipcallState {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut s = HipcallState {
         owner_id: 1,

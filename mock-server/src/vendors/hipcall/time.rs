@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
 /// Timestamps as the seed prints them: `2023-03-31T08:41:58+0000`.
-pub fn format_ts(t: DateTime<Utc>) -> String {
+pub(crate) fn format_ts(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S+0000").to_string()
 }
 
@@ -14,13 +14,13 @@ pub fn format_ts(t: DateTime<Utc>) -> String {
 /// `20220612 12:12:12`, `2022-06-12 12:12:12`, `2022-06-12`, and ISO 8601 with an offset.
 /// `YYYY-MM-DDTHH:MM:SS+0000` or `…Z` (how timestamps are stored), read without chrono's
 /// format parser; anything else (or an impossible date) is `None` and takes the full path.
-pub fn quick_utc(s: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn quick_utc(s: &str) -> Option<DateTime<Utc>> {
     utc_base(s).and_then(|(_, secs)| DateTime::from_timestamp(secs, 0))
 }
 
 /// For a stored spelling: `YYYY-MM-DDTHH:MM:SS` (the 19 bytes before `+0000` or `Z`) and its
 /// Unix second, if the date and time are real ones.
-pub fn utc_base(s: &str) -> Option<(&[u8; 19], i64)> {
+pub(crate) fn utc_base(s: &str) -> Option<(&[u8; 19], i64)> {
     let base = s.strip_suffix("+0000").or_else(|| s.strip_suffix('Z'))?;
     let b: &[u8; 19] = base.as_bytes().try_into().ok()?;
     if b[10] != b'T' {
@@ -29,7 +29,7 @@ pub fn utc_base(s: &str) -> Option<(&[u8; 19], i64)> {
     Some((b, crate::platform::view::unix_seconds(b)?))
 }
 
-pub fn parse_date_input(s: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_date_input(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
     if let Some(t) = quick_utc(s) {
         return Some(t);
@@ -52,14 +52,14 @@ pub fn parse_date_input(s: &str) -> Option<DateTime<Utc>> {
 }
 
 /// Timestamps as v3 prints them: `2026-09-15T11:18:09Z`.
-pub fn iso(t: DateTime<Utc>) -> String {
+pub(crate) fn iso(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// A stored timestamp (either spelling) in v3's spelling, written straight into the response
 /// (no string is built for it); unparseable values pass through.
 #[derive(Debug, Clone, Copy)]
-pub struct Iso<'a>(pub &'a str);
+pub(crate) struct Iso<'a>(pub &'a str);
 
 impl Iso<'_> {
     /// The stored spellings (`YYYY-MM-DDTHH:MM:SS+0000` and v3's own `…Z`, with a real date)

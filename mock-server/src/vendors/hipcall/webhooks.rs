@@ -11,7 +11,7 @@ use super::time::format_ts;
 use super::Hipcall;
 use crate::platform::webhooks::{EnvelopeInput, SecretKind, WebhookSpec};
 
-pub static SPEC: WebhookSpec = WebhookSpec {
+pub(crate) static SPEC: WebhookSpec = WebhookSpec {
     vendor: super::VENDOR,
     events: &[
         "call_init",
@@ -45,7 +45,7 @@ fn envelope(e: &EnvelopeInput<'_>) -> Value {
 }
 
 /// Events a write produced, with their data, to emit once it has been committed.
-pub type Fired = Vec<(&'static str, Value)>;
+pub(crate) type Fired = Vec<(&'static str, Value)>;
 
 fn value(v: impl serde::Serialize) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
@@ -97,7 +97,7 @@ fn unix_seconds(v: &Value) -> Value {
 /// `call_init`, `call_bridged` (when answered) and `call_hangup` for a finished call: the v3
 /// call object as it stood at each stage, in the documented webhook form (`call_flow`
 /// timestamps in Unix seconds, no list-only fields, null what is not known yet).
-pub fn call_events(s: &HipcallState, c: &Cdr) -> Fired {
+pub(crate) fn call_events(s: &HipcallState, c: &Cdr) -> Fired {
     let mut full = value(s.v3_call(c));
     if let Some(o) = full.as_object_mut() {
         for k in NOT_IN_WEBHOOKS {
@@ -135,11 +135,11 @@ pub fn call_events(s: &HipcallState, c: &Cdr) -> Fired {
     out
 }
 
-pub fn task_fired(s: &HipcallState, event: &'static str, t: &Task) -> Fired {
+pub(crate) fn task_fired(s: &HipcallState, event: &'static str, t: &Task) -> Fired {
     vec![(event, value(s.v3_task_detail(t)))]
 }
 
-pub fn party_fired(s: &HipcallState, kind: PartyKind, created: bool, p: &Party) -> Fired {
+pub(crate) fn party_fired(s: &HipcallState, kind: PartyKind, created: bool, p: &Party) -> Fired {
     match (kind, created) {
         (PartyKind::Contact, true) => vec![("contact_created", value(s.v3_contact(p)))],
         (PartyKind::Contact, false) => vec![("contact_updated", value(s.v3_contact(p)))],
@@ -178,7 +178,7 @@ fn param_i64(params: &Map<String, Value>, key: &str) -> Result<Option<i64>, Stri
 /// `inbound_call`, `outbound_call`, `missed_call`: a call that rang `ring` seconds (default 6)
 /// and, unless missed, lasted `duration` seconds (default 95), ending now. Optional `user_id`
 /// (default 2) and `number` (the outside party; default a seeded contact's phone).
-pub fn simulate(
+pub(crate) fn simulate(
     hc: &Hipcall,
     scenario: &str,
     account: &str,

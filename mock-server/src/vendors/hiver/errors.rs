@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::platform::error::{ApiError, FieldError, Problem};
 
-pub fn message(e: &FieldError) -> String {
+pub(crate) fn message(e: &FieldError) -> String {
     let f = &e.field;
     match &e.problem {
         Problem::Other(text) => text.clone(),
@@ -38,7 +38,7 @@ fn errors(status: StatusCode, messages: Vec<String>) -> (StatusCode, Value) {
     (status, json!({ "errors": list }))
 }
 
-pub fn render(err: &ApiError) -> (StatusCode, Value) {
+pub(crate) fn render(err: &ApiError) -> (StatusCode, Value) {
     match err {
         ApiError::Unauthenticated { .. } => {
             (StatusCode::UNAUTHORIZED, json!({"Message": "Unauthorized"}))

@@ -11,15 +11,15 @@
 #![doc = include_str!("../../../../docs/fidelity/hiver.md")]
 
 pub mod catalogue;
-pub mod consistency;
-pub mod errors;
+pub(crate) mod consistency;
+pub(crate) mod errors;
 pub mod models;
-pub mod routes_official;
-pub mod routes_tutorial;
-pub mod rules;
-pub mod seed;
-pub mod views;
-pub mod webhooks;
+pub(crate) mod routes_official;
+pub(crate) mod routes_tutorial;
+pub(crate) mod rules;
+pub(crate) mod seed;
+pub(crate) mod views;
+pub(crate) mod webhooks;
 
 use std::sync::Arc;
 

@@ -20,7 +20,7 @@ use crate::platform::view::{json, json_with, list, Data, Envelope};
 type Hv = State<Arc<Hiver>>;
 type Answer = ApiResult<Response>;
 
-pub fn router(backend: Arc<Hiver>) -> Routes {
+pub(crate) fn router(backend: Arc<Hiver>) -> Routes {
     Routes::new()
         .route("/inboxes", get(list_inboxes))
         .route("/inboxes/{inbox_id}", get(get_inbox))

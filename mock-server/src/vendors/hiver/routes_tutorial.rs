@@ -34,7 +34,7 @@ const CONVERSATIONS: PageSpec<'static> = PageSpec {
     default_descending: true,
 };
 
-pub fn router(backend: Arc<Hiver>) -> Routes {
+pub(crate) fn router(backend: Arc<Hiver>) -> Routes {
     Routes::new()
         .route("/mailboxes", get(list_mailboxes))
         .route("/conversations", get(list_conversations))

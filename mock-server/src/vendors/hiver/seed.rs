@@ -11,9 +11,9 @@ use rand_chacha::ChaCha8Rng;
 
 use super::models::*;
 
-pub const CONVERSATIONS: usize = 300;
+pub(crate) const CONVERSATIONS: usize = 300;
 /// Open conversations the tutorial's mailbox (`mb_01HXYZ`) holds at least (more than a page).
-pub const TUTORIAL_OPEN: usize = 100;
+pub(crate) const TUTORIAL_OPEN: usize = 100;
 /// 2024-02-26, when the documented tag was created.
 const EPOCH: i64 = 1_708_945_347;
 
@@ -71,7 +71,7 @@ const SUBJECTS: &[&str] = &[
     "Bug report: export to CSV",
 ];
 
-pub fn build(seed: u64) -> HiverState {
+pub(crate) fn build(seed: u64) -> HiverState {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0048_17E5);
     let mut s = HiverState::default();
     for u in [

@@ -19,7 +19,7 @@ impl Serialize for IdStr {
 }
 
 /// Unix milliseconds printed as `2026-07-21T14:24:22.000000Z` (notes, conversations).
-pub struct IsoMicros(pub i64);
+pub(crate) struct IsoMicros(pub i64);
 
 impl IsoMicros {
     /// The text for years 0..=9999, digits placed by hand: chrono's format strings are parsed
@@ -66,7 +66,7 @@ impl Serialize for IsoMicros {
 // ---- official ------------------------------------------------------------------------------
 
 #[derive(Serialize)]
-pub struct SourceUser<'a> {
+pub(crate) struct SourceUser<'a> {
     id: IdStr,
     email: &'a str,
 }
@@ -115,7 +115,7 @@ pub struct TagCreatedView<'a> {
 }
 
 #[derive(Serialize)]
-pub struct Assignee {
+pub(crate) struct Assignee {
     assignee_type: &'static str,
     assignee_id: i64,
 }
@@ -136,7 +136,7 @@ pub struct ConversationView<'a, Id: Serialize> {
 }
 
 #[derive(Serialize)]
-pub struct Author<'a> {
+pub(crate) struct Author<'a> {
     id: IdStr,
     email: Option<&'a str>,
 }
@@ -179,7 +179,7 @@ pub struct TutorialTagView<'a> {
 }
 
 #[derive(Serialize)]
-pub struct TagRef<'a> {
+pub(crate) struct TagRef<'a> {
     id: IdStr,
     name: &'a str,
 }

@@ -11,7 +11,7 @@ use super::models::{Conversation, HiverState, Note, Status};
 use super::Hiver;
 use crate::platform::webhooks::{EnvelopeInput, SecretKind, WebhookSpec};
 
-pub static SPEC: WebhookSpec = WebhookSpec {
+pub(crate) static SPEC: WebhookSpec = WebhookSpec {
     vendor: super::VENDOR,
     events: &[
         "conversation.created",
@@ -40,14 +40,18 @@ fn envelope(e: &EnvelopeInput<'_>) -> Value {
 }
 
 /// Events a write produced, with their data.
-pub type Fired = Vec<(&'static str, Value)>;
+pub(crate) type Fired = Vec<(&'static str, Value)>;
 
 fn conversation(s: &HiverState, c: &Conversation) -> Value {
     serde_json::to_value(s.tutorial_conversation(c)).unwrap_or(Value::Null)
 }
 
 /// The events a conversation change from `before` to `after` fires.
-pub fn conversation_fired(s: &HiverState, before: &Conversation, after: &Conversation) -> Fired {
+pub(crate) fn conversation_fired(
+    s: &HiverState,
+    before: &Conversation,
+    after: &Conversation,
+) -> Fired {
     let mut out = Fired::new();
     if before.assignee_id != after.assignee_id {
         if let Some(u) = after.assignee_id.and_then(|a| s.users.get(&a)) {
@@ -67,7 +71,7 @@ pub fn conversation_fired(s: &HiverState, before: &Conversation, after: &Convers
     out
 }
 
-pub fn note_fired(s: &HiverState, note: &Note) -> Fired {
+pub(crate) fn note_fired(s: &HiverState, note: &Note) -> Fired {
     let conv = s.conversations.get(&note.conversation_id);
     vec![(
         "note.added",
@@ -86,7 +90,7 @@ impl Hiver {
 
 /// `email_arrives`: an email with `subject` (and `from`) opens a new, open, unassigned
 /// conversation in `mailbox` (an `mb_…` alias or inbox id; default the tutorial's `mb_01HXYZ`).
-pub fn simulate(
+pub(crate) fn simulate(
     hv: &Hiver,
     scenario: &str,
     account: &str,

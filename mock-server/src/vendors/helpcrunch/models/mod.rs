@@ -1,7 +1,6 @@
 //! HelpCrunch REST API v1: the records one account holds and its state. No HTTP types; the
-//! rules live by concern — [`super::input`] (request parsing and validation),
-//! [`super::search`] (the filter language), [`super::customers`], [`super::chats`] — and the
-//! response shapes in [`super::views`].
+//! rules live by concern — `input.rs` (request parsing and validation), `search/` (the filter
+//! language), `customers.rs`, `chats.rs`, `order.rs` — and the response shapes in `views.rs`.
 //!
 //! Records are stored in internal form (timestamps as unix seconds, message times as unix
 //! milliseconds) and rendered by the views in the documented shapes.

@@ -18,7 +18,7 @@ pub struct Filter {
 
 /// The type of a searchable field, which decides its operators and value type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Int,
     Date,
     Str,
@@ -29,7 +29,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn operators(self) -> &'static [&'static str] {
+    pub(crate) fn operators(self) -> &'static [&'static str] {
         match self {
             Kind::Int | Kind::Date => &["=", "!=", ">", "<", ">=", "<="],
             Kind::Str | Kind::Status => &["=", "!=", "~", "!~"],
@@ -39,7 +39,7 @@ impl Kind {
     }
 }
 
-pub const CUSTOMER_FIELDS: &[(&str, Kind)] = &[
+pub(crate) const CUSTOMER_FIELDS: &[(&str, Kind)] = &[
     ("customers.id", Kind::Int),
     ("customers.name", Kind::Str),
     ("customers.email", Kind::Str),
@@ -60,7 +60,7 @@ pub const CUSTOMER_FIELDS: &[(&str, Kind)] = &[
     ("customers.whatsappId", Kind::Str),
 ];
 
-pub const CHAT_FIELDS: &[(&str, Kind)] = &[
+pub(crate) const CHAT_FIELDS: &[(&str, Kind)] = &[
     ("chats.id", Kind::Int),
     ("chats.assignee", Kind::Int),
     ("chats.agents", Kind::IdList),
@@ -78,8 +78,9 @@ pub const CHAT_FIELDS: &[(&str, Kind)] = &[
     ("chats.customer.tagsData", Kind::Tags),
 ];
 
-pub const CUSTOMER_SORTS: &[&str] = &["customers.id", "customers.firstSeen", "customers.lastSeen"];
-pub const CHAT_SORTS: &[&str] = &[
+pub(crate) const CUSTOMER_SORTS: &[&str] =
+    &["customers.id", "customers.firstSeen", "customers.lastSeen"];
+pub(crate) const CHAT_SORTS: &[&str] = &[
     "chats.id",
     "chats.createdAt",
     "chats.lastCustomerMessageAt",
@@ -128,11 +129,11 @@ pub struct Search {
 
 /// Filters one search takes at most (also the most tags one `tagsData` filter names). The
 /// docs give no limit; this cap keeps one request's work bounded (a deviation, documented).
-pub const MAX_FILTERS: usize = 50;
+pub(crate) const MAX_FILTERS: usize = 50;
 
 /// Validates `filter`, `comparison`, `sort` and `order` of a search body against a field
 /// table; every problem is reported at its `filter[i].…` path.
-pub fn parse_search(
+pub(crate) fn parse_search(
     body: &Map<String, Value>,
     fields: &[(&str, Kind)],
     sorts: &[&str],
@@ -355,7 +356,7 @@ impl HelpCrunchState {
         }
     }
 
-    /// Every customer `search` finds, in its order (all steps of a [`Scan`] at once).
+    /// Every customer `search` finds, in its order (all steps of a `Scan` at once).
     pub fn search_customers(&self, search: &Search) -> Vec<&Customer> {
         let scan = Scan::customers(search);
         let found = scan.run(|at, found| scan.customers_step(self, at, found));
@@ -400,7 +401,7 @@ impl HelpCrunchState {
         }
     }
 
-    /// Every chat `search` finds, in its order (all steps of a [`Scan`] at once).
+    /// Every chat `search` finds, in its order (all steps of a `Scan` at once).
     pub fn search_chats(&self, search: &Search) -> Vec<&Chat> {
         let scan = Scan::chats(search);
         let found = scan.run(|at, found| scan.chats_step(self, at, found));
@@ -423,7 +424,7 @@ impl HelpCrunchState {
 
 /// How many records one step of a search looks at: a write waits for at most one step of a
 /// search running on its account (see `Tenants::read_stepwise`).
-pub const STEP: usize = 16_384;
+pub(crate) const STEP: usize = 16_384;
 
 /// A search made ready to run over a collection in steps: each step collects the stored
 /// positions of the records that match.

@@ -166,7 +166,7 @@ async fn list_dispositions(State(hc): Hc, account: Account, q: QueryPairs) -> An
 // ---- rules ---------------------------------------------------------------------------------
 
 /// `GET /calls`: newest first by default; the filters the SDK sends.
-pub const CALLS: ListSpec = ListSpec {
+pub(crate) const CALLS: ListSpec = ListSpec {
     sorts: &["started_at"],
     default_descending: true,
     filters: &[
@@ -187,7 +187,7 @@ pub const CALLS: ListSpec = ListSpec {
 };
 
 /// A call's value for a filter or sort field (v3 names and values).
-pub fn call_field(c: &Cdr, field: &str) -> FieldValue {
+pub(crate) fn call_field(c: &Cdr, field: &str) -> FieldValue {
     match field {
         "started_at" => FieldValue::time(Some(&c.started_at)),
         "missing_call" => FieldValue::Bool(c.missing_call),

@@ -140,10 +140,10 @@ async fn send_text(
 
 // ---- rules ---------------------------------------------------------------------------------
 
-pub const CONVERSATION_STATUSES: &[&str] = &["open", "pending", "closed"];
+pub(super) const CONVERSATION_STATUSES: &[&str] = &["open", "pending", "closed"];
 
 /// `GET /conversations`: newest activity first; `status[in]`.
-pub const CONVERSATIONS: ListSpec = ListSpec {
+pub(super) const CONVERSATIONS: ListSpec = ListSpec {
     sorts: &["last_activity_at", "id"],
     default_descending: true,
     filters: &[filter(
@@ -156,7 +156,7 @@ pub const CONVERSATIONS: ListSpec = ListSpec {
     searchable: true,
 };
 
-pub fn conversation_field(c: &Conversation, field: &str) -> FieldValue {
+pub(super) fn conversation_field(c: &Conversation, field: &str) -> FieldValue {
     match field {
         "status" => FieldValue::Str(c.status.clone()),
         "last_activity_at" => FieldValue::time(Some(&c.last_activity_at)),
@@ -461,7 +461,7 @@ pub struct ConversationView<'a> {
 }
 
 #[derive(Serialize)]
-pub struct MessageView<'a> {
+pub(super) struct MessageView<'a> {
     id: &'a str,
     conversation_id: &'a str,
     #[serde(rename = "type")]
@@ -478,7 +478,7 @@ pub struct MessageView<'a> {
 }
 
 #[derive(Serialize)]
-pub struct TemplateMessageView<'a> {
+pub(super) struct TemplateMessageView<'a> {
     id: &'a str,
     element_name: &'a str,
     language_code: &'a str,
@@ -521,11 +521,11 @@ impl HipcallState {
     }
 }
 
-pub fn inbox(i: &Inbox) -> &Inbox {
+pub(super) fn inbox(i: &Inbox) -> &Inbox {
     i
 }
 
-pub fn message(m: &Message) -> MessageView<'_> {
+pub(super) fn message(m: &Message) -> MessageView<'_> {
     MessageView {
         id: &m.id,
         conversation_id: &m.conversation_id,
@@ -542,7 +542,7 @@ pub fn message(m: &Message) -> MessageView<'_> {
     }
 }
 
-pub fn template_message(t: &TemplateMessage) -> TemplateMessageView<'_> {
+pub(super) fn template_message(t: &TemplateMessage) -> TemplateMessageView<'_> {
     TemplateMessageView {
         id: &t.id,
         element_name: &t.element_name,

@@ -9,17 +9,17 @@ use serde_json::{json, Map, Value};
 use crate::platform::error::{ApiError, FieldError, Problem};
 
 /// 401 without credentials.
-pub const MISSING_TOKEN: &str =
+pub(crate) const MISSING_TOKEN: &str =
     "Authentication required. Provide either OAuth Bearer token or API token.";
 /// 401 with an unknown or expired token.
-pub const BAD_TOKEN: &str = "Not authorized. Check your API token is valid and not expired.";
+pub(crate) const BAD_TOKEN: &str = "Not authorized. Check your API token is valid and not expired.";
 
 fn detail(status: StatusCode, text: &str) -> (StatusCode, Value) {
     (status, json!({"errors": {"detail": text}}))
 }
 
 /// One field's message.
-pub fn message(e: &FieldError) -> String {
+pub(crate) fn message(e: &FieldError) -> String {
     let f = e.field.rsplit('.').next().unwrap_or(&e.field);
     match &e.problem {
         Problem::Required => "can't be blank".into(),
@@ -57,7 +57,7 @@ pub fn message(e: &FieldError) -> String {
 
 /// `{"<field>": ["msg", …]}`; a dotted path nests (`custom_fields.tier` →
 /// `{"custom_fields": {"tier": [...]}}`).
-pub fn field_errors(list: &[FieldError]) -> Value {
+pub(crate) fn field_errors(list: &[FieldError]) -> Value {
     fn insert(map: &mut Map<String, Value>, path: &[&str], msg: String) {
         match path {
             [] => {}
@@ -90,7 +90,7 @@ pub fn field_errors(list: &[FieldError]) -> Value {
     Value::Object(out)
 }
 
-pub fn render(err: &ApiError) -> (StatusCode, Value) {
+pub(crate) fn render(err: &ApiError) -> (StatusCode, Value) {
     match err {
         ApiError::Unauthenticated { missing: true } => {
             detail(StatusCode::UNAUTHORIZED, MISSING_TOKEN)

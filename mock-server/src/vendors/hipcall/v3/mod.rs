@@ -47,17 +47,17 @@ pub mod catalogue;
 mod comms;
 mod deals;
 mod devices;
-pub mod errors;
+pub(crate) mod errors;
 mod lists;
 mod parties;
-pub mod party_rules;
-pub mod party_views;
-pub mod query;
-pub mod records;
-pub mod seed;
+pub(crate) mod party_rules;
+pub(crate) mod party_views;
+pub(crate) mod query;
+pub(crate) mod records;
+pub(crate) mod seed;
 mod tasks;
 mod users;
-pub mod views;
+pub(crate) mod views;
 
 type V3Routes = Routes<Arc<Hipcall>>;
 

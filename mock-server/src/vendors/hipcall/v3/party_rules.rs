@@ -5,34 +5,34 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::super::models::{HipcallState, Party, PartyDetails, PartyKind, PhoneEntry};
+use super::super::models::{HipcallState, Party, PartyKind, PhoneEntry};
 use super::super::time::format_ts;
 use super::query::{contains, digits, FieldValue, ListQuery, ListSpec};
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::platform::input::{looks_like_email, Input, Presence as P};
 
 /// Phone numbers one contact or company may hold.
-pub const MAX_PHONES: usize = 6;
+pub(crate) const MAX_PHONES: usize = 6;
 
 /// `GET /contacts`: sortable by id and names.
-pub const CONTACTS: ListSpec = ListSpec {
+pub(crate) const CONTACTS: ListSpec = ListSpec {
     sorts: &["id", "first_name", "last_name", "full_name"],
     ..ListSpec::simple()
 };
 
 /// `GET /companies`: sortable by id and name.
-pub const COMPANIES: ListSpec = ListSpec {
+pub(crate) const COMPANIES: ListSpec = ListSpec {
     sorts: &["id", "name"],
     ..ListSpec::simple()
 };
 
 /// `GET /deals`: sortable by id and name.
-pub const DEALS: ListSpec = ListSpec {
+pub(crate) const DEALS: ListSpec = ListSpec {
     sorts: &["id", "name"],
     ..ListSpec::simple()
 };
 
-pub fn party_field(p: &Party, field: &str) -> FieldValue {
+pub(crate) fn party_field(p: &Party, field: &str) -> FieldValue {
     match field {
         "id" => FieldValue::Int(p.id),
         "name" | "full_name" => FieldValue::Str(p.name.clone()),
@@ -546,16 +546,5 @@ impl HipcallState {
             return Err(ApiError::not_found("Phone", number));
         }
         Ok(())
-    }
-}
-
-/// A fresh party with details (used by the seed).
-pub fn party(id: i64, name: String, owner: Option<i64>, details: PartyDetails) -> Party {
-    Party {
-        id,
-        name,
-        owner_id: owner,
-        tag_ids: vec![],
-        details,
     }
 }

@@ -10,13 +10,13 @@ use super::records::{Attribute, Consent, CustomFieldDef};
 use super::views::{opt_iso, Named, UserSummary};
 
 #[derive(Serialize)]
-pub struct EmailView<'a> {
+pub(crate) struct EmailView<'a> {
     email: &'a str,
     order: usize,
 }
 
 #[derive(Serialize)]
-pub struct PhoneView<'a> {
+pub(crate) struct PhoneView<'a> {
     id: i64,
     number: &'a str,
     country: &'a str,
@@ -24,7 +24,7 @@ pub struct PhoneView<'a> {
 }
 
 #[derive(Serialize)]
-pub struct ContactCompany<'a> {
+pub(crate) struct ContactCompany<'a> {
     id: i64,
     name: &'a str,
     linkedin_url: &'a Option<String>,
@@ -52,7 +52,7 @@ pub struct ContactView<'a> {
 }
 
 #[derive(Serialize)]
-pub struct CompanyContact<'a> {
+pub(crate) struct CompanyContact<'a> {
     id: i64,
     first_name: Option<&'a str>,
     last_name: Option<&'a str>,
@@ -81,7 +81,7 @@ pub struct CompanyView<'a> {
 }
 
 #[derive(Serialize)]
-pub struct LineItem<'a> {
+pub(crate) struct LineItem<'a> {
     id: i64,
     name: &'static str,
     quantity: f64,
@@ -100,7 +100,7 @@ pub struct LineItem<'a> {
 
 /// Line-item fields with no value here (all null).
 #[derive(Serialize, Default)]
-pub struct LineItemUnset {
+pub(crate) struct LineItemUnset {
     commissionable: Option<bool>,
     communications_tax_rate: Option<f64>,
     discount_type: Option<&'static str>,
@@ -266,7 +266,7 @@ fn phones(list: &[super::super::models::PhoneEntry]) -> Vec<PhoneView<'_>> {
 }
 
 #[derive(Serialize)]
-pub struct CustomFieldView<'a> {
+pub(crate) struct CustomFieldView<'a> {
     name: &'a str,
     slug: &'a str,
     field_type: &'a str,
@@ -277,7 +277,7 @@ pub struct CustomFieldView<'a> {
     options: &'a Option<Vec<String>>,
 }
 
-pub fn custom_field(f: &CustomFieldDef) -> CustomFieldView<'_> {
+pub(crate) fn custom_field(f: &CustomFieldDef) -> CustomFieldView<'_> {
     CustomFieldView {
         name: &f.name,
         slug: &f.slug,
@@ -291,7 +291,7 @@ pub fn custom_field(f: &CustomFieldDef) -> CustomFieldView<'_> {
 }
 
 #[derive(Serialize)]
-pub struct ConsentView<'a> {
+pub(crate) struct ConsentView<'a> {
     id: i64,
     action: &'a str,
     purpose: &'a str,
@@ -302,7 +302,7 @@ pub struct ConsentView<'a> {
     text_version: &'a str,
 }
 
-pub fn consent(c: &Consent) -> ConsentView<'_> {
+pub(crate) fn consent(c: &Consent) -> ConsentView<'_> {
     ConsentView {
         id: c.id,
         action: &c.action,

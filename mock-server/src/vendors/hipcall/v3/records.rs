@@ -296,7 +296,7 @@ fn bump(counters: &mut BTreeMap<String, i64>, name: &str, start: i64) -> i64 {
 
 /// A text id `make(n)` from the named counter that no record holds yet (a hand-written state
 /// document may carry records without their counter).
-pub fn fresh_id(
+pub(crate) fn fresh_id(
     counters: &mut BTreeMap<String, i64>,
     name: &str,
     start: i64,
@@ -312,7 +312,7 @@ pub fn fresh_id(
 }
 
 /// The employee-size options (value, label).
-pub const EMPLOYEE_SIZES: &[(&str, &str)] = &[
+pub(crate) const EMPLOYEE_SIZES: &[(&str, &str)] = &[
     ("1-10", "1-10 employees"),
     ("11-50", "11-50 employees"),
     ("51-200", "51-200 employees"),
@@ -322,7 +322,7 @@ pub const EMPLOYEE_SIZES: &[(&str, &str)] = &[
 ];
 
 /// Tag types v3 filters by (`type`), in the order of the legacy integer `tag_type` (1…6).
-pub const TAG_TYPES: &[&str] = &[
+pub(crate) const TAG_TYPES: &[&str] = &[
     "contact_centre",
     "communication",
     "task",
@@ -332,7 +332,7 @@ pub const TAG_TYPES: &[&str] = &[
 ];
 
 /// The colour name v3 shows beside a tag's hex colour.
-pub fn color_name(hex: &str) -> &'static str {
+pub(crate) fn color_name(hex: &str) -> &'static str {
     match hex.to_ascii_lowercase().as_str() {
         "#025196" => "blue",
         "#d7263d" => "red",

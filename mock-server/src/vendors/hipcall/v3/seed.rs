@@ -46,7 +46,7 @@ fn slugify(s: &str) -> String {
 }
 
 /// Adds the v3 data to a state built by `seed::build`.
-pub fn extend(s: &mut HipcallState, seed: u64) {
+pub(crate) fn extend(s: &mut HipcallState, seed: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0076_3333);
     s.v3.life_cycles = attributes(&[
         "Subscriber",

@@ -114,7 +114,7 @@ async fn remove_task_tag(
 // ---- rules ---------------------------------------------------------------------------------
 
 /// `GET /tasks`: by id by default; `name` sorts too.
-pub const TASKS: ListSpec = ListSpec {
+pub(super) const TASKS: ListSpec = ListSpec {
     sorts: &["id", "name"],
     default_descending: false,
     filters: &[
@@ -126,7 +126,7 @@ pub const TASKS: ListSpec = ListSpec {
     searchable: true,
 };
 
-pub fn task_field(t: &Task, field: &str) -> FieldValue {
+pub(super) fn task_field(t: &Task, field: &str) -> FieldValue {
     match field {
         "id" => FieldValue::Int(t.id),
         "name" => FieldValue::Str(t.name.clone()),

@@ -17,7 +17,7 @@ fn enum_of(v: i64, names: &[&'static str]) -> Option<&'static str> {
         .copied()
 }
 
-pub const DIRECTIONS: &[&str] = &["inbound", "outbound", "internal"];
+pub(crate) const DIRECTIONS: &[&str] = &["inbound", "outbound", "internal"];
 const PARTY_TYPES: &[&str] = &["contact", "user", "greeting", "team"];
 const HANGUP_BY: &[&str] = &["user", "contact", "system"];
 const MISSING_REASONS: &[&str] = &[
@@ -28,12 +28,12 @@ const MISSING_REASONS: &[&str] = &[
 ];
 
 /// The v3 name of a legacy direction code.
-pub fn direction(code: i64) -> &'static str {
+pub(crate) fn direction(code: i64) -> &'static str {
     enum_of(code, DIRECTIONS).unwrap_or("internal")
 }
 
 #[derive(Serialize)]
-pub struct FlowStepView<'a> {
+pub(crate) struct FlowStepView<'a> {
     action: &'a str,
     detail: &'a Map<String, Value>,
     timestamp: Iso<'a>,
@@ -88,7 +88,7 @@ pub struct TaskView<'a> {
 }
 
 #[derive(Serialize)]
-pub struct Named<'a> {
+pub(crate) struct Named<'a> {
     pub(super) id: i64,
     pub(super) name: &'a str,
 }
@@ -122,7 +122,7 @@ pub struct UserSummary<'a> {
 }
 
 #[derive(Serialize)]
-pub struct DefaultNumber<'a> {
+pub(crate) struct DefaultNumber<'a> {
     id: i64,
     name: &'a str,
     number: &'a str,
@@ -165,7 +165,7 @@ pub struct ExtensionView<'a> {
 }
 
 #[derive(Serialize)]
-pub struct GreetingView<'a> {
+pub(crate) struct GreetingView<'a> {
     id: i64,
     name: &'a str,
     state: &'a str,
@@ -175,7 +175,7 @@ pub struct GreetingView<'a> {
 }
 
 #[derive(Serialize)]
-pub struct NumberView<'a> {
+pub(crate) struct NumberView<'a> {
     id: i64,
     name: &'a str,
     number: &'a str,
@@ -184,7 +184,7 @@ pub struct NumberView<'a> {
 }
 
 #[derive(Serialize)]
-pub struct TeamView<'a> {
+pub(crate) struct TeamView<'a> {
     id: i64,
     name: &'a str,
     state: &'a str,
@@ -413,7 +413,7 @@ impl HipcallState {
 }
 
 /// A tag's v3 `type` (from the legacy integer `tag_type`).
-pub fn tag_type(t: &Tag) -> &'static str {
+pub(crate) fn tag_type(t: &Tag) -> &'static str {
     enum_of(t.tag_type, TAG_TYPES).unwrap_or("contact_centre")
 }
 
@@ -425,7 +425,7 @@ fn flow_step(f: &FlowStep) -> FlowStepView<'_> {
     }
 }
 
-pub fn greeting(g: &Greeting) -> GreetingView<'_> {
+pub(crate) fn greeting(g: &Greeting) -> GreetingView<'_> {
     GreetingView {
         id: g.id,
         name: &g.name,
@@ -436,7 +436,7 @@ pub fn greeting(g: &Greeting) -> GreetingView<'_> {
     }
 }
 
-pub fn number(n: &Number) -> NumberView<'_> {
+pub(crate) fn number(n: &Number) -> NumberView<'_> {
     NumberView {
         id: n.id,
         name: &n.name,
@@ -446,7 +446,7 @@ pub fn number(n: &Number) -> NumberView<'_> {
     }
 }
 
-pub fn team(t: &Team) -> TeamView<'_> {
+pub(crate) fn team(t: &Team) -> TeamView<'_> {
     TeamView {
         id: t.id,
         name: &t.name,
@@ -464,14 +464,14 @@ pub fn team(t: &Team) -> TeamView<'_> {
     }
 }
 
-pub fn voicemail(v: &Voicemail) -> &Voicemail {
+pub(crate) fn voicemail(v: &Voicemail) -> &Voicemail {
     v
 }
 
-pub fn disposition(d: &Disposition) -> &Disposition {
+pub(crate) fn disposition(d: &Disposition) -> &Disposition {
     d
 }
 
-pub fn attribute(a: &Attribute) -> &Attribute {
+pub(crate) fn attribute(a: &Attribute) -> &Attribute {
     a
 }

@@ -15,24 +15,24 @@ use crate::platform::pagination::Window;
 use crate::platform::store::{Collection, RecordId};
 
 mod value;
-pub use value::{FieldValue, Kind, Op};
+pub(crate) use value::{FieldValue, Kind, Op};
 
 /// One filter field of an endpoint: its name, kind and allowed operators.
 #[derive(Debug, Clone, Copy)]
-pub struct FilterSpec {
+pub(crate) struct FilterSpec {
     pub field: &'static str,
     pub kind: Kind,
     pub ops: &'static [Op],
 }
 
 /// `filter("done", Kind::Bool, &[Op::Eq])`: one accepted filter, for `ListSpec` tables.
-pub const fn filter(field: &'static str, kind: Kind, ops: &'static [Op]) -> FilterSpec {
+pub(crate) const fn filter(field: &'static str, kind: Kind, ops: &'static [Op]) -> FilterSpec {
     FilterSpec { field, kind, ops }
 }
 
 /// What an endpoint accepts.
 #[derive(Debug, Clone, Copy)]
-pub struct ListSpec {
+pub(crate) struct ListSpec {
     /// Sortable fields; the first is the default sort key.
     pub sorts: &'static [&'static str],
     pub default_descending: bool,
@@ -45,7 +45,7 @@ pub struct ListSpec {
 
 impl ListSpec {
     /// A paged list sortable by `id`, searchable, no filters.
-    pub const fn simple() -> Self {
+    pub(crate) const fn simple() -> Self {
         Self {
             sorts: &["id"],
             default_descending: false,
@@ -436,7 +436,7 @@ fn bounded(
 }
 
 /// Parses a list request against an endpoint's spec.
-pub fn parse(q: &QueryPairs, spec: &ListSpec) -> ApiResult<ListQuery> {
+pub(crate) fn parse(q: &QueryPairs, spec: &ListSpec) -> ApiResult<ListQuery> {
     let mut errors = Vec::new();
     let mut out = ListQuery {
         limit: 10,
@@ -560,12 +560,12 @@ fn parse_sort(raw: &str, allowed: &[&str]) -> Result<Vec<SortKey>, FieldError> {
 }
 
 /// Whether `hay` contains `needle`, case-insensitively.
-pub fn contains(hay: &str, needle: &str) -> bool {
+pub(crate) fn contains(hay: &str, needle: &str) -> bool {
     hay.to_lowercase().contains(&needle.to_lowercase())
 }
 
 /// The digits of a phone number (`+90 532…` → `90532…`).
-pub fn digits(s: &str) -> String {
+pub(crate) fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 

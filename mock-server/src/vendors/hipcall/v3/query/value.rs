@@ -9,7 +9,7 @@ use super::super::super::time::{parse_date_input, utc_base};
 
 /// What kind of value a filter compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Int,
     /// A string that must be one of these (compared case-insensitively).
     OneOf(&'static [&'static str]),
