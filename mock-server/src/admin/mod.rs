@@ -248,6 +248,7 @@ async fn health(State(st): State<AppState>) -> Response {
 }
 
 #[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct ResetBody {
     vendor: Option<String>,
     account: Option<String>,
@@ -256,6 +257,11 @@ struct ResetBody {
 /// `POST /__admin/reset` — body or query `{vendor?, account?}`: back to the seed, and the
 /// matching rate-limit budgets restored.
 async fn reset(State(st): State<AppState>, q: QueryPairs, body: axum::body::Bytes) -> AdminResult {
+    if let Some((k, _)) = q.0.iter().find(|(k, _)| k != "vendor" && k != "account") {
+        return Err(bad_request(format!(
+            "unknown parameter {k} (vendor, account)"
+        )));
+    }
     let obj = json_object(&body)?;
     let mut sel: ResetBody =
         serde_json::from_value(Value::Object(obj)).map_err(|e| bad_request(e.to_string()))?;

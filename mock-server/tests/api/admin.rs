@@ -382,3 +382,101 @@ async fn admin_openapi_describes_routed_endpoints() {
     }
     assert!(operations >= 30, "{operations}");
 }
+
+/// What Schemathesis found on the admin API stays fixed: `null` is an absent field and `2.0`
+/// the integer 2; unknown fields, unreachable tokens, header values with control characters,
+/// out-of-range counts and a reset naming two vendors are refused with the reason.
+#[tokio::test]
+async fn admin_bodies_as_described() {
+    let s = Server::start().await;
+    let post = |path: &'static str, body: serde_json::Value| {
+        let s = &s;
+        async move {
+            s.admin(Method::POST, path, Some(body))
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        post(
+            "/faults",
+            json!({"effect": {"type": "reset"}, "times": 2.0, "after_write": null, "match": null})
+        )
+        .await,
+        201
+    );
+    assert_eq!(
+        post("/faults", json!({"effect": {"type": "hang", "ms": 5}})).await,
+        400
+    );
+    assert_eq!(
+        post(
+            "/faults",
+            json!({"effect": {"type": "reset"}, "times": 2_000_000_000})
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        post(
+            "/faults",
+            json!({"effect": {"type": "reset"}, "match": {"method": "G-T"}})
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        post(
+            "/stubs",
+            json!({"response": {"headers": {"x-a": "line\nbreak"}, "body": "x"}})
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        post("/stubs", json!({"response": {"json": null, "body": "x"}})).await,
+        400
+    );
+    assert_eq!(
+        post("/accounts", json!({"vendor": "hiver", "token": "clé"})).await,
+        400
+    );
+    assert_eq!(
+        post(
+            "/accounts",
+            json!({"vendor": "hiver", "token": "ok", "account": null})
+        )
+        .await,
+        201
+    );
+    assert_eq!(
+        post("/clock", json!({"unfreeze": null, "advance_ms": 1000.0})).await,
+        200
+    );
+    assert_eq!(post("/reset", json!({"colour": 1})).await, 400);
+    assert_eq!(
+        post("/reset", json!({"vendor": "hiver", "account": null})).await,
+        200
+    );
+    let r = s
+        .admin(
+            Method::POST,
+            "/reset?vendor=hipcall",
+            Some(json!({"vendor": "hiver"})),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let r = s.admin(Method::POST, "/reset?colour=1", None).await;
+    assert_eq!(r.status(), 400);
+    let r = s
+        .admin(
+            Method::PUT,
+            "/rate-limits/hiver",
+            Some(json!({"mode": "off", "windows": []})),
+        )
+        .await;
+    assert_eq!(r.status(), 400, "windows go with mode custom only");
+    let r = s.admin(Method::GET, "/requests?status=600", None).await;
+    assert_eq!(r.status(), 400);
+}
