@@ -10,6 +10,8 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+pub mod stamps;
+
 use super::error::{ApiError, ApiResult};
 
 /// `view` as JSON text, byte for byte what `serde_json::to_vec` writes (the property tests

@@ -2,46 +2,15 @@
 //! timestamps (`"1603885746"`, messages `"1594139170.913"`), integer ids, embedded
 //! customer / agent / department references.
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::platform::view::{int_str, placed_str, put_digits};
+pub(crate) use crate::platform::view::stamps::{MillisText as TsMs, SecondsText as Ts};
 
 use super::models::{
     Chat, ChatStatus, Customer, Department, Device, Event, HelpCrunchState, Location, Message,
     DEFAULT_TAG_COLOR,
 };
-
-/// `"1603885746"`, or null: whole-second timestamps as the newer docs print them.
-pub(crate) struct Ts(pub Option<i64>);
-
-impl Serialize for Ts {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            Some(secs) => int_str(s, secs),
-            None => s.serialize_none(),
-        }
-    }
-}
-
-/// `"1594139170.913"`: message timestamps carry milliseconds.
-pub(crate) struct TsMs(pub i64);
-
-impl Serialize for TsMs {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // `{secs}.{ms:03}` put together on the stack.
-        let mut digits = itoa::Buffer::new();
-        let secs = digits.format(self.0.div_euclid(1000)).as_bytes();
-        let ms = self.0.rem_euclid(1000) as u32;
-        let mut text = [0u8; 24];
-        let n = secs.len();
-        text[..n].copy_from_slice(secs);
-        text[n] = b'.';
-        put_digits(&mut text[n + 1..n + 4], ms);
-        let fallback = format_args!("{}.{:03}", self.0.div_euclid(1000), self.0.rem_euclid(1000));
-        placed_str(s, Some(&text[..n + 4]), &fallback)
-    }
-}
 
 /// An agent as chats, messages, departments and `GET /agents` embed it; an agent that is gone
 /// keeps its id with null fields.
@@ -274,36 +243,6 @@ pub(crate) fn event_view(e: &Event) -> EventView<'_> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    /// Timestamps render as documented: whole seconds, or seconds with milliseconds.
-    #[test]
-    fn timestamp_rendering() {
-        assert_eq!(
-            serde_json::to_value(Ts(Some(1603885746))).unwrap(),
-            json!("1603885746")
-        );
-        assert_eq!(serde_json::to_value(Ts(None)).unwrap(), Value::Null);
-        assert_eq!(
-            serde_json::to_value(TsMs(1594139170913)).unwrap(),
-            json!("1594139170.913")
-        );
-        assert_eq!(serde_json::to_value(TsMs(5)).unwrap(), json!("0.005"));
-    }
-
-    proptest::proptest! {
-        /// Built on the stack, the texts are what `format!` writes, for any value.
-        #[test]
-        fn timestamps_match_format(n: i64) {
-            proptest::prop_assert_eq!(
-                serde_json::to_value(Ts(Some(n))).unwrap(),
-                json!(n.to_string())
-            );
-            proptest::prop_assert_eq!(
-                serde_json::to_value(TsMs(n)).unwrap(),
-                json!(format!("{}.{:03}", n.div_euclid(1000), n.rem_euclid(1000)))
-            );
-        }
-    }
 
     /// An agent that no longer exists keeps its id with null fields.
     #[test]

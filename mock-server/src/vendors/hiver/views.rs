@@ -4,7 +4,8 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::platform::view::{int_str, placed_str, put_digits, utc_fields};
+use crate::platform::view::int_str;
+pub(crate) use crate::platform::view::stamps::IsoMicros;
 
 use super::models::{Attachment, Conversation, HiverState, Inbox, MessageRef, Note, Tag, User};
 
@@ -15,51 +16,6 @@ pub struct IdStr(pub i64);
 impl Serialize for IdStr {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         int_str(s, self.0)
-    }
-}
-
-/// Unix milliseconds printed as `2026-07-21T14:24:22.000000Z` (notes, conversations).
-pub(crate) struct IsoMicros(pub i64);
-
-impl IsoMicros {
-    /// The text for years 0..=9999, digits placed by hand: chrono's format strings are parsed
-    /// on every call, and `{:02}` pads through `fmt` (list pages print many timestamps).
-    fn quick(&self) -> Option<[u8; 27]> {
-        let t = utc_fields(self.0);
-        let year = u32::try_from(t.year).ok().filter(|y| *y <= 9999)?;
-        let mut text = *b"0000-00-00T00:00:00.000000Z";
-        for (range, n) in [
-            (0..4, year),
-            (5..7, t.month),
-            (8..10, t.day),
-            (11..13, t.hour),
-            (14..16, t.minute),
-            (17..19, t.second),
-            (20..26, t.millisecond * 1000),
-        ] {
-            put_digits(&mut text[range], n);
-        }
-        Some(text)
-    }
-}
-
-impl std::fmt::Display for IsoMicros {
-    /// Years outside 0..=9999 go through chrono.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.quick() {
-            Some(text) => f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?),
-            None => {
-                let t = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(self.0)
-                    .unwrap_or_default();
-                write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
-            }
-        }
-    }
-}
-
-impl Serialize for IsoMicros {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        placed_str(s, self.quick().as_ref().map(|t| &t[..]), self)
     }
 }
 
@@ -364,39 +320,5 @@ impl HiverState {
             note_type: &n.note_type,
             created_at: IsoMicros(n.created_at),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::{DateTime, Utc};
-
-    use super::IsoMicros;
-
-    proptest::proptest! {
-        /// The hand-placed digits match chrono's format string for any instant (including
-        /// years chrono prints itself).
-        #[test]
-        fn iso_micros_matches_chrono(ms in -80_000_000_000_000i64..300_000_000_000_000i64) {
-            let chrono = DateTime::<Utc>::from_timestamp_millis(ms)
-                .unwrap_or_default()
-                .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-                .to_string();
-            proptest::prop_assert_eq!(IsoMicros(ms).to_string(), chrono.clone());
-            // Serialized through the quick path, the same text.
-            proptest::prop_assert_eq!(
-                serde_json::to_string(&IsoMicros(ms)).unwrap(),
-                serde_json::to_string(&chrono).unwrap()
-            );
-        }
-    }
-
-    /// Note timestamps carry microseconds and Z.
-    #[test]
-    fn note_time_format() {
-        assert_eq!(
-            IsoMicros(1_784_643_862_000).to_string(),
-            "2026-07-21T14:24:22.000000Z"
-        );
     }
 }
