@@ -84,6 +84,13 @@ def browser():
     return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
 
 
+def click(driver, selector, timeout=10.0):
+    """Clicks the element `selector` names. The journal re-renders as calls arrive, so an
+    element found a moment ago may have been replaced (stale): it is found again and clicked."""
+    from selenium.webdriver.common.by import By
+    return wait_for(lambda: driver.find_element(By.CSS_SELECTOR, selector).click() or True, timeout)
+
+
 def wait_for(fn, timeout=10.0):
     end = time.time() + timeout
     last = None
@@ -130,7 +137,8 @@ def run(screenshot):
         check("journal row has method, status and account",
               post and "201" in post[0].text and "default" in post[0].text, post and post[0].text)
         if post:
-            post[0].click()
+            wait_for(lambda: [r for r in driver.find_elements(By.CSS_SELECTOR, "#journal tr.entry")
+                              if "POST" in r.text][0].click() or True)
             detail = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#journal tr.detail").text)
             check("a row expands to request and response bodies, JSON pretty-printed",
                   detail and '"name": "Dashboard Dora"' in detail and f'"id": {made["id"]}' in detail, detail)
@@ -141,7 +149,7 @@ def run(screenshot):
             check("copy as curl gives the request as a curl command",
                   curl.startswith("curl -X POST") and "/helpcrunch/v1/customers" in curl and "--data-raw" in curl
                   and "Dashboard Dora" in curl, curl)
-            driver.find_element(By.CSS_SELECTOR, "#journal tr.detail button.fail-next").click()
+            click(driver, "#journal tr.detail button.fail-next")
             wait_for(lambda: "503" in driver.find_element(By.ID, "faults").text)
             try:
                 failed = call(f"{base}/helpcrunch/v1/customers", "POST", {"name": "Next"}, token="helpcrunch-test-token")[0]
@@ -150,7 +158,7 @@ def run(screenshot):
             check("fail this next time makes the next such call fail", failed == 503, failed)
             again = call(f"{base}/helpcrunch/v1/customers", "POST", {"name": "After"}, token="helpcrunch-test-token")[0]
             check("only the next one", again == 201, again)
-            driver.find_element(By.CSS_SELECTOR, "#journal tr.detail button.stub-this").click()
+            click(driver, "#journal tr.detail button.stub-this")
             draft = json.loads(driver.find_element(By.ID, "rule-json").get_attribute("value") or "null")
             check("stub this answer fills the rule form with the row's answer to edit",
                   draft and draft["response"]["json"]["name"] == "Dashboard Dora", draft)
@@ -251,12 +259,12 @@ def run(screenshot):
         check("a bad rule shows the server's reason", refused, refused)
         remove = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#stubs button.remove-stub"))
         if remove:
-            remove[0].click()
+            click(driver, "#stubs button.remove-stub")
         check("a stub is removed from its row", remove and wait_for(lambda: not call(f"{base}/__admin/stubs")[1]["stubs"]))
         dels = call(f"{base}/__admin/webhooks/deliveries")[1]["deliveries"]
         redo = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#deliveries button.redeliver"))
         if redo:
-            redo[0].click()
+            click(driver, "#deliveries button.redeliver")
         more = wait_for(lambda: len(call(f"{base}/__admin/webhooks/deliveries")[1]["deliveries"]) > len(dels))
         check("redeliver sends a delivery again", redo and more, len(dels))
         # A thousand entries: the journal still renders (the time is printed, not judged here).
