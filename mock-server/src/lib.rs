@@ -68,7 +68,6 @@ use axum::response::IntoResponse;
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
 
 pub use config::Config;
 pub use embed::{BlockingMockDesk, DeskError, Fault, MockDesk, MockDeskBuilder};
@@ -82,18 +81,9 @@ pub use platform::webhooks::{Delivery, Subscription};
 pub use state::{AppState, SetupError};
 
 /// The path-prefix router: every surface under `/{vendor}{real path}`, the admin API under
-/// `/__admin`, and a JSON 404 elsewhere.
+/// `/__admin`, and a JSON 404 elsewhere (for in-process use; the served port's dispatcher
+/// routes the surfaces itself and traces every request, see [`service`]).
 pub fn app(state: &AppState) -> Router {
-    let router = untraced_app(state);
-    if request_tracing() {
-        router.layer(TraceLayer::new_for_http())
-    } else {
-        router
-    }
-}
-
-/// [`app`] without the trace layer: the dispatcher traces every request itself.
-fn untraced_app(state: &AppState) -> Router {
     let mut router = Router::new()
         .nest(ADMIN_PREFIX, admin::router(state.clone()))
         .route(
@@ -159,7 +149,7 @@ enum Rewrite {
 }
 
 fn dispatch(state: &AppState, rewrite: Rewrite) -> Dispatch {
-    let app = untraced_app(state);
+    let app = app(state);
     let mut surfaces: Vec<(String, Surface)> = state
         .dialects
         .iter()

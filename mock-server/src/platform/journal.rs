@@ -148,7 +148,7 @@ pub struct Filter {
 
 impl Filter {
     /// Every entry; narrow it with the methods below
-    /// (`Filter::any().surface("helpcrunch").method("POST").path("/customers")`).
+    /// (`Filter::any().surface("crm").method("POST").path("/contacts")`).
     pub fn any() -> Self {
         Self::default()
     }

@@ -89,7 +89,7 @@ pub enum RateLimitMode {
 
 /// A per-surface override of the global mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "lowercase", deny_unknown_fields)]
+#[serde(tag = "mode", rename_all = "lowercase")]
 pub enum RateOverride {
     Off,
     Documented,
