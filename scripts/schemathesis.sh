@@ -47,7 +47,7 @@ for surface in $SURFACES; do
     echo "== admin (/__admin)"
     if "$venv/bin/st" run "http://$addr/__admin/openapi" --url "http://$addr/__admin" \
         --checks all --max-examples "$EXAMPLES" --phases examples,coverage,fuzzing,stateful \
-        --seed "$SEED" --no-color --suppress-health-check=filter_too_much >"$reports/admin.txt" 2>&1; then
+        --seed "$SEED" --generation-database none --no-color --suppress-health-check=filter_too_much >"$reports/admin.txt" 2>&1; then
       echo "   clean: $(grep -E "generated" "$reports/admin.txt" | tail -1)"
     else
       failed=$((failed + 1))
@@ -63,7 +63,7 @@ for surface in $SURFACES; do
   echo "== $surface ($prefix)"
   if "$venv/bin/st" run "http://$addr/__admin/openapi/$surface" --url "http://$addr$prefix" \
       -H "Authorization: Bearer $token" --checks all --max-examples "$EXAMPLES" \
-      --phases examples,coverage,fuzzing,stateful --seed "$SEED" --no-color \
+      --phases examples,coverage,fuzzing,stateful --seed "$SEED" --generation-database none --no-color \
       --suppress-health-check=filter_too_much >"$reports/$surface.txt" 2>&1; then
     echo "   clean: $(grep -E "generated" "$reports/$surface.txt" | tail -1)"
   else

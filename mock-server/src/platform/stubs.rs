@@ -128,12 +128,10 @@ fn parse_answer(v: Option<&Value>) -> Result<Answer, String> {
             return Err(format!("response.headers: {name} is set by mockdesk"));
         }
     }
-    if m.contains_key("json") && m.contains_key("body") {
-        return Err("response takes json or body, not both".into());
-    }
+    // `json: null` is a null body; `body: null` is no body, as null is absent in every admin body.
     let json = m.get("json").cloned();
     let body = match m.get("body") {
-        None => None,
+        None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err("response.body must be a string (use json for JSON)".into()),
     };
