@@ -11,21 +11,35 @@
 //!   exclusive lock, which empties the account's memo before the change runs (and a replaced or
 //!   reset account gets a new, empty one). Readers fill the memo only while holding the shared
 //!   lock, so nothing rendered from the old state survives a write.
-//! - **Keys.** A record is known by its address, the view's name and the record's type. A
-//!   [`Memo`] hands out a [`Rendered<'r>`] that only accepts records borrowed for the whole read
-//!   (`&'r T`, the closure being generic over `'r`): a reference the closure could make to a
-//!   value of its own does not live that long, so every accepted record is the state's own (or
-//!   `'static`), and its address names it until the next write.
-//! - **What may be memoized** is the vendor's choice, view by view: a view that reads only the
-//!   account's state (the record and other records), never the clock or the request.
+//! - **Keys.** A kept view is a type implementing [`KeptView`]: the type is the key (one
+//!   type, one view — two views cannot share a name by mistake), and its `render` is a plain
+//!   function of the account's state and the record. It takes no clock, no request and no
+//!   closure, so it cannot read what changes without a write (the wall clock is out of reach
+//!   too: `clippy.toml` refuses `SystemTime::now` and `Utc::now` outside the platform's clock).
+//!   A record is known by its address and the view's type. A [`Memo`] hands out a
+//!   [`Rendered<'r>`] that only accepts records borrowed for the whole read (`&'r T`, the
+//!   closure being generic over `'r`): a reference the read could make to a value of its own
+//!   does not live that long, so every accepted record is the state's own (or `'static`), and
+//!   its address names it until the next write.
 //!
 //! A record of the state is accepted; a value the read makes itself is refused at compile time:
 //!
 //! ```
+//! use mock_server::platform::memo::KeptView;
 //! use mock_server::platform::store::Tenants;
+//! /// A number shown ten times over.
+//! struct Tenfold;
+//! impl KeptView for Tenfold {
+//!     type State = Vec<i64>;
+//!     type Record = i64;
+//!     type Out<'r> = i64;
+//!     fn render<'r>(_all: &'r Vec<i64>, n: &'r i64) -> i64 {
+//!         n * 10
+//!     }
+//! }
 //! let tenants = Tenants::new(|| vec![1_i64, 2]);
 //! let text = tenants.read_memo("acme", |records, memo| {
-//!     serde_json::to_string(&memo.view("n", &records[1], |n| n * 10)).unwrap()
+//!     serde_json::to_string(&memo.show::<Tenfold>(records, &records[1])).unwrap()
 //! });
 //! assert_eq!(text, "20");
 //! ```
@@ -35,7 +49,18 @@
 //! let tenants = Tenants::new(|| vec![1_i64, 2]);
 //! tenants.read_memo("acme", |_records, memo| {
 //!     let own = 5_i64;
-//!     serde_json::to_string(&memo.view("n", &own, |n| n * 10)).unwrap()
+//!     serde_json::to_string(&memo.stored(&own)).unwrap()
+//! });
+//! ```
+//!
+//! A view is a function, not a closure, so it cannot take the request's clock or query along:
+//!
+//! ```compile_fail
+//! use mock_server::platform::store::Tenants;
+//! let tenants = Tenants::new(|| vec![1_i64, 2]);
+//! let now = 1_700_000_000_i64;
+//! tenants.read_memo("acme", |records, memo| {
+//!     serde_json::to_string(&memo.show(records, &records[1], |n: &i64| n + now)).unwrap()
 //! });
 //! ```
 //!
@@ -60,9 +85,36 @@ pub const ENTRY_BYTES: usize = 96;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
-    view: &'static str,
-    record: TypeId,
+    /// The [`KeptView`] type (which fixes the record's type).
+    view: TypeId,
     at: usize,
+}
+
+/// A view of one record that an account's memo may keep until the account's next write: the
+/// type names it, and `render` sees only the account's state and the record (see the module
+/// notes). Each vendor declares its kept views beside the resource that shows them.
+pub trait KeptView: 'static {
+    /// The state `render` may read besides the record (the account's, or `()`).
+    type State: 'static;
+    /// The record shown.
+    type Record: 'static;
+    /// What it renders to.
+    type Out<'r>: Serialize;
+    /// The view of `record`, from `state` and `record` only.
+    fn render<'r>(state: &'r Self::State, record: &'r Self::Record) -> Self::Out<'r>;
+}
+
+/// The record as stored (its own `Serialize`): the kept view behind [`Rendered::stored`].
+#[derive(Debug)]
+pub struct AsStored<T>(PhantomData<fn() -> T>);
+
+impl<T: Serialize + 'static> KeptView for AsStored<T> {
+    type State = ();
+    type Record = T;
+    type Out<'r> = &'r T;
+    fn render<'r>(_: &'r (), record: &'r T) -> &'r T {
+        record
+    }
 }
 
 /// How many derived values (see [`Rendered::derived`]) one account's memo keeps.
@@ -121,17 +173,29 @@ pub struct Rendered<'r> {
 }
 
 impl<'r> Rendered<'r> {
-    /// `view(record)` as JSON text: kept from an earlier read since the last write, or rendered
-    /// now (and kept while the memo has room). `name` names the view (one name, one view).
-    pub fn view<T: 'static, V: Serialize>(
+    /// `V`'s view of `record` as JSON text: kept from an earlier read since the last write, or
+    /// rendered now (and kept while the memo has room).
+    pub fn show<V: KeptView>(
         self,
-        name: &'static str,
+        state: &'r V::State,
+        record: &'r V::Record,
+    ) -> Shown<V::Out<'r>> {
+        self.keep(TypeId::of::<V>(), record, || V::render(state, record))
+    }
+
+    /// The record as stored (its own `Serialize`), kept like any view.
+    pub fn stored<T: Serialize + 'static>(self, record: &'r T) -> Shown<&'r T> {
+        self.show::<AsStored<T>>(&(), record)
+    }
+
+    fn keep<T, V: Serialize>(
+        self,
+        view: TypeId,
         record: &'r T,
-        view: impl FnOnce(&'r T) -> V,
+        render: impl FnOnce() -> V,
     ) -> Shown<V> {
         let key = Key {
-            view: name,
-            record: TypeId::of::<T>(),
+            view,
             at: std::ptr::from_ref(record) as usize,
         };
         let memo = self.memo;
@@ -143,7 +207,7 @@ impl<'r> Rendered<'r> {
         {
             return Shown::Kept(f.clone());
         }
-        let v = view(record);
+        let v = render();
         if memo.bytes.load(Ordering::Relaxed) >= MAX_BYTES {
             // Full: written straight into the answer, as without a memo.
             return Shown::Fresh(v);
@@ -258,6 +322,20 @@ mod tests {
         String::from_utf8(crate::platform::view::encode(s).unwrap()).unwrap()
     }
 
+    static RENDERS: AtomicUsize = AtomicUsize::new(0);
+
+    /// A record's id and name, counting its renders.
+    struct Counted;
+    impl KeptView for Counted {
+        type State = ();
+        type Record = Rec;
+        type Out<'r> = serde_json::Value;
+        fn render<'r>(_: &'r (), r: &'r Rec) -> serde_json::Value {
+            RENDERS.fetch_add(1, Ordering::Relaxed);
+            json!({"id": r.id, "name": r.name})
+        }
+    }
+
     #[test]
     fn renders_once_and_reuses_until_cleared() {
         let recs = [
@@ -271,29 +349,40 @@ mod tests {
             },
         ];
         let memo = Memo::default();
-        let calls = std::cell::Cell::new(0);
-        let render = |m: &Memo, r: &Rec| {
-            let shown = m.for_read().view("rec", r, |r| {
-                calls.set(calls.get() + 1);
-                json!({"id": r.id, "name": r.name})
-            });
-            shown_json(&shown)
-        };
-        // The helper's closure borrows `recs` for as long as the memo's read: it lives long
-        // enough because `recs` outlives both.
+        let render = |m: &Memo, r: &Rec| shown_json(&m.for_read().show::<Counted>(&(), r));
+        let calls = || RENDERS.load(Ordering::Relaxed);
+        // The helper borrows `recs` for as long as the memo's read: it lives long enough
+        // because `recs` outlives both.
         assert_eq!(render(&memo, &recs[0]), r#"{"id":1,"name":"a\"b"}"#);
         assert_eq!(render(&memo, &recs[0]), r#"{"id":1,"name":"a\"b"}"#);
         assert_eq!(render(&memo, &recs[1]), r#"{"id":2,"name":"c"}"#);
-        assert_eq!(
-            calls.get(),
-            2,
-            "the second read of record 0 reused its text"
-        );
+        assert_eq!(calls(), 2, "the second read of record 0 reused its text");
         assert_eq!(memo.len(), 2);
         memo.forget();
         assert!(memo.is_empty());
         assert_eq!(render(&memo, &recs[0]), r#"{"id":1,"name":"a\"b"}"#);
-        assert_eq!(calls.get(), 3, "a cleared memo renders again");
+        assert_eq!(calls(), 3, "a cleared memo renders again");
+    }
+
+    struct Short;
+    impl KeptView for Short {
+        type State = ();
+        type Record = Rec;
+        type Out<'r> = serde_json::Value;
+        fn render<'r>(_: &'r (), r: &'r Rec) -> serde_json::Value {
+            json!({"id": r.id})
+        }
+    }
+
+    /// The state the view reads is its own argument: here a label for every record.
+    struct Labelled;
+    impl KeptView for Labelled {
+        type State = String;
+        type Record = Rec;
+        type Out<'r> = serde_json::Value;
+        fn render<'r>(label: &'r String, r: &'r Rec) -> serde_json::Value {
+            json!({"id": r.id, "name": r.name, "label": label})
+        }
     }
 
     #[test]
@@ -302,16 +391,18 @@ mod tests {
             id: 7,
             name: "x".into(),
         };
+        let label = "L".to_string();
         let memo = Memo::default();
         let m = memo.for_read();
-        let a = shown_json(&m.view("short", &rec, |r| json!({"id": r.id})));
-        let b = shown_json(&m.view("long", &rec, |r| json!({"id": r.id, "name": r.name})));
-        // The record's first field sits at the record's address: another type, another key.
-        let c = shown_json(&m.view("short", &rec.id, |id| json!({"only": id})));
+        let a = shown_json(&m.show::<Short>(&(), &rec));
+        let b = shown_json(&m.show::<Labelled>(&label, &rec));
+        // The record's first field sits at the record's address: another view, another key.
+        let c = shown_json(&m.stored(&rec.id));
         assert_eq!(a, r#"{"id":7}"#);
-        assert_eq!(b, r#"{"id":7,"name":"x"}"#);
-        assert_eq!(c, r#"{"only":7}"#);
+        assert_eq!(b, r#"{"id":7,"name":"x","label":"L"}"#);
+        assert_eq!(c, "7");
         assert_eq!(memo.len(), 3);
+        assert_eq!(shown_json(&m.show::<Short>(&(), &rec)), a, "kept");
     }
 
     #[test]
@@ -321,8 +412,8 @@ mod tests {
             name: "é\n".into(),
         };
         let memo = Memo::default();
-        let shown = memo.for_read().view("rec", &rec, |r| r);
-        let kept = memo.for_read().view("rec", &rec, |r| r);
+        let shown = memo.for_read().stored(&rec);
+        let kept = memo.for_read().stored(&rec);
         assert!(matches!(kept, Shown::Kept(_)));
         let direct = serde_json::to_string(&rec).unwrap();
         assert_eq!(serde_json::to_string(&shown).unwrap(), direct);
@@ -347,10 +438,10 @@ mod tests {
         };
         let memo = Memo::default();
         let m = memo.for_read();
-        let first = shown_json(&m.view("rec", &big, |r| r));
+        let first = shown_json(&m.stored(&big));
         assert_eq!(first.len() + ENTRY_BYTES, MAX_BYTES);
         assert_eq!(memo.len(), 1);
-        let second = m.view("rec", &small, |r| r);
+        let second = m.stored(&small);
         assert!(
             matches!(second, Shown::Fresh(_)),
             "a full memo hands the view back"
@@ -407,7 +498,16 @@ mod tests {
     fn a_failing_view_is_handed_back() {
         use crate::platform::view::Unserializable;
         let memo = Memo::default();
-        let shown = memo.for_read().view("bad", &7_i64, |_| Unserializable);
+        struct Bad;
+        impl KeptView for Bad {
+            type State = ();
+            type Record = i64;
+            type Out<'r> = Unserializable;
+            fn render<'r>(_: &'r (), _: &'r i64) -> Unserializable {
+                Unserializable
+            }
+        }
+        let shown = memo.for_read().show::<Bad>(&(), &7_i64);
         assert!(matches!(shown, Shown::Fresh(_)));
         assert!(memo.is_empty());
         assert!(crate::platform::view::encode(&shown).is_err());

@@ -35,9 +35,6 @@ pub(crate) fn router(backend: Arc<Chative>) -> Routes {
         .with_state(backend)
 }
 
-/// The memo's name for a contact as stored (see `platform::memo`).
-const CONTACT: &str = "chative.contact";
-
 async fn list_contacts(State(ch): Ch, account: Account, q: QueryPairs) -> Answer {
     let p = PageLimit::parse(&q.0, PAGE_RULES)?;
     ch.tenants.read_memo(&account.id, |s, memo| {
@@ -48,15 +45,14 @@ async fn list_contacts(State(ch): Ch, account: Account, q: QueryPairs) -> Answer
             limit: p.limit,
         };
         json(&list(slice(&all, p.window(PAGE_RULES)), envelope, |c| {
-            memo.view(CONTACT, *c, |c| c)
+            memo.stored(*c)
         }))
     })
 }
 
 async fn get_contact(State(ch): Ch, account: Account, Path(id): Path<String>) -> Answer {
-    ch.tenants.read_memo(&account.id, |s, memo| {
-        json(&memo.view(CONTACT, s.contact(&id)?, |c| c))
-    })
+    ch.tenants
+        .read_memo(&account.id, |s, memo| json(&memo.stored(s.contact(&id)?)))
 }
 
 async fn patch_contact(

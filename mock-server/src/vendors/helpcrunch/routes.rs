@@ -12,7 +12,7 @@ use super::chats::ChatAction;
 use super::input::{self, Write};
 use super::models::{Customer, HelpCrunchState};
 use super::search::{parse_search, Scan, CHAT_FIELDS, CHAT_SORTS, CUSTOMER_FIELDS, CUSTOMER_SORTS};
-use super::views::event_view;
+use super::views::{event_view, KeptChat, KeptCustomer};
 use super::webhooks::{
     chat_fired, customer_data, customer_fired, message_data, message_event, Fired,
 };
@@ -141,9 +141,6 @@ fn ok_text() -> Answer {
 
 // ---- customers -------------------------------------------------------------------------
 
-/// The memo's name for the customer view.
-const CUSTOMER_VIEW: &str = "helpcrunch.customer";
-
 async fn list_customers(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
     let (sort, desc) = query_sort(&q, CUSTOMER_SORTS)?;
@@ -152,7 +149,7 @@ async fn list_customers(State(hc): Hc, account: Account, q: QueryPairs) -> Answe
     let sorted = sort.is_some();
     let read = move || {
         hc.tenants.read_memo(&account.id, |s, memo| {
-            let view = |c| memo.view(CUSTOMER_VIEW, c, |c| s.customer_view(c));
+            let view = |c| memo.show::<KeptCustomer>(s, c);
             if sort.is_none() {
                 // Stored (id) order: only the page's records are visited.
                 let page = s.customers.page(window, desc);
@@ -183,7 +180,7 @@ async fn search_customers(State(hc): Hc, account: Account, JsonObject(body): Jso
             |s, memo, found, changed| {
                 let found = s.found_customers(&scan, &search, &found, changed);
                 paged(&found, window, data_total, |c| {
-                    memo.view(CUSTOMER_VIEW, c, |c| s.customer_view(c))
+                    memo.show::<KeptCustomer>(s, c)
                 })
             },
         )
@@ -195,7 +192,7 @@ async fn get_customer(State(hc): Hc, account: Account, Path(id): Path<String>) -
     let id = path_id("Customer", &id)?;
     hc.tenants.read_memo(&account.id, |s, memo| {
         let c = s.customer(id)?;
-        json(&memo.view(CUSTOMER_VIEW, c, |c| s.customer_view(c)))
+        json(&memo.show::<KeptCustomer>(s, c))
     })
 }
 
@@ -334,9 +331,6 @@ async fn add_event(
 
 // ---- chats -----------------------------------------------------------------------------
 
-/// The memo's name for the chat view.
-const CHAT_VIEW: &str = "helpcrunch.chat";
-
 async fn list_chats(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
     let (sort, desc) = query_sort(&q, CHAT_SORTS)?;
@@ -345,7 +339,7 @@ async fn list_chats(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let sorted = sort.is_some();
     let read = move || {
         hc.tenants.read_memo(&account.id, |s, memo| {
-            let view = |c| memo.view(CHAT_VIEW, c, |c| s.chat_view(c));
+            let view = |c| memo.show::<KeptChat>(s, c);
             if sort.is_none() {
                 // Stored order: only the page's records are visited.
                 let page = s.chats.page(window, desc);
@@ -374,9 +368,7 @@ async fn search_chats(State(hc): Hc, account: Account, JsonObject(body): JsonObj
             |s, at, found| scan.chats_step(s, at, found),
             |s, memo, found, changed| {
                 let found = s.found_chats(&scan, &search, &found, changed);
-                paged(&found, window, meta_total, |c| {
-                    memo.view(CHAT_VIEW, c, |c| s.chat_view(c))
-                })
+                paged(&found, window, meta_total, |c| memo.show::<KeptChat>(s, c))
             },
         )
     })
@@ -387,7 +379,7 @@ async fn get_chat(State(hc): Hc, account: Account, Path(id): Path<String>) -> An
     let id = path_id("Chat", &id)?;
     hc.tenants.read_memo(&account.id, |s, memo| {
         let c = s.chat(id)?;
-        json(&memo.view(CHAT_VIEW, c, |c| s.chat_view(c)))
+        json(&memo.show::<KeptChat>(s, c))
     })
 }
 

@@ -53,11 +53,6 @@ pub(crate) fn router(backend: Arc<Hipcall>) -> Routes {
         .with_state(backend)
 }
 
-/// The memo's names for v20211124's views: a record as stored, a call's list row, a user.
-const STORED: &str = "hipcall.stored";
-const CDR_ROW: &str = "hipcall.cdr_row";
-const USER_DETAIL: &str = "hipcall.user_detail";
-
 /// Renders one page of `items` (each serialized as stored, kept in the account's memo until
 /// its next write) in the Laravel envelope of `style`.
 fn page<'r, T: Serialize + 'static>(
@@ -68,9 +63,7 @@ fn page<'r, T: Serialize + 'static>(
     resource: &str,
     style: LaravelPaginator,
 ) -> Answer {
-    page_with(items, query, base, resource, style, |t| {
-        memo.view(STORED, t, |t| t)
-    })
+    page_with(items, query, base, resource, style, |t| memo.stored(t))
 }
 
 /// Like [`page`], with a list-item view; only the records on the page are rendered.
@@ -115,7 +108,7 @@ async fn list_cdrs(State(hc): Hc, account: Account, q: QueryPairs, base: ClientB
     hc.tenants.read_memo(&account.id, |s, memo| {
         let items: Vec<_> = s.cdrs.values().collect();
         page_with(&items, &q, &base, "cdrs", LaravelPaginator::Simple, |c| {
-            memo.view(CDR_ROW, c, views::cdr_row)
+            memo.show::<views::KeptCdrRow>(&(), c)
         })
     })
 }
@@ -127,7 +120,7 @@ async fn get_cdr(
 ) -> Answer {
     hc.tenants.read_memo(&account.id, |s, memo| {
         let c = s.cdr_detail(&yyyy, &mm, &dd, &uuid)?;
-        json(&Data(memo.view(STORED, c, |c| c)))
+        json(&Data(memo.stored(c)))
     })
 }
 
@@ -270,7 +263,7 @@ fn detail<T: Serialize + 'static>(
     let id = path_id(resource, raw_id)?;
     hc.tenants
         .read_memo(&account.id, |s, memo| match pick(s, id) {
-            Some(t) => json(&Data(memo.view(STORED, t, |t| t))),
+            Some(t) => json(&Data(memo.stored(t))),
             None => Err(ApiError::not_found(resource, id)),
         })
 }
@@ -309,7 +302,7 @@ async fn get_user(State(hc): Hc, account: Account, Path(id): Path<String>) -> An
     let id = path_id("User", &id)?;
     hc.tenants
         .read_memo(&account.id, |s, memo| match s.users.get(&id) {
-            Some(u) => json(&Data(memo.view(USER_DETAIL, u, views::user_detail))),
+            Some(u) => json(&Data(memo.show::<views::KeptUserDetail>(&(), u))),
             None => Err(ApiError::not_found("User", id)),
         })
 }

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use crate::platform::memo::KeptView;
+
 use super::models::{Cdr, Comment, User};
 
 #[derive(Serialize)]
@@ -131,6 +133,30 @@ pub(crate) fn comment(c: &Comment) -> CommentView<'_> {
         commentable_type: &c.commentable_type,
         created_at: &c.created_at,
         updated_at: &c.updated_at,
+    }
+}
+
+/// The `GET /cdrs` row (kept in the account's memo until its next write; see `platform::memo`).
+pub(crate) struct KeptCdrRow;
+
+impl KeptView for KeptCdrRow {
+    type State = ();
+    type Record = Cdr;
+    type Out<'r> = CdrView<'r>;
+    fn render<'r>(_: &'r (), r: &'r Cdr) -> Self::Out<'r> {
+        cdr_row(r)
+    }
+}
+
+/// The `GET /users/{id}` shape (kept in the account's memo until its next write; see `platform::memo`).
+pub(crate) struct KeptUserDetail;
+
+impl KeptView for KeptUserDetail {
+    type State = ();
+    type Record = User;
+    type Out<'r> = UserView<'r>;
+    fn render<'r>(_: &'r (), r: &'r User) -> Self::Out<'r> {
+        user_detail(r)
     }
 }
 

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::models::{Attachment, HiverState};
+use super::views::{KeptConversationRow, KeptConversationSingle};
 use super::webhooks::{conversation_fired, note_fired};
 use super::Hiver;
 use crate::platform::auth::Account;
@@ -401,11 +402,6 @@ async fn create_tag(
     })
 }
 
-/// The memo's names for the conversation views, each reading only the conversation (see
-/// `platform::memo`).
-const CONVERSATION_ROW: &str = "hiver.conversation_row";
-const CONVERSATION_SINGLE: &str = "hiver.conversation_single";
-
 async fn list_conversations(
     State(hv): Hv,
     account: Account,
@@ -426,9 +422,7 @@ async fn list_conversations(
             .filter(|c| c.inbox_id == inbox.id)
             .collect();
         let (page, next) = token_page(items, &pq, |c, _| SortKey::Int(c.id), |c| c.id);
-        results(&page, next, |c| {
-            memo.view(CONVERSATION_ROW, c, HiverState::conversation_row)
-        })
+        results(&page, next, |c| memo.show::<KeptConversationRow>(&(), c))
     })
 }
 
@@ -440,11 +434,7 @@ async fn get_conversation(
     hv.tenants.read_memo(&account.id, |s, memo| {
         let inbox = s.inbox(&inbox_id)?.id;
         let c = s.conversation(&conversation_id, Some(inbox))?;
-        json(&Data([memo.view(
-            CONVERSATION_SINGLE,
-            c,
-            HiverState::conversation_single,
-        )]))
+        json(&Data([memo.show::<KeptConversationSingle>(&(), c)]))
     })
 }
 

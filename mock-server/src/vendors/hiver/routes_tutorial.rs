@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::models::{HiverState, Status};
 use super::routes_official::{page_query, token_page, PageSpec};
+use super::views::KeptTutorialConversation;
 use super::webhooks::{conversation_fired, note_fired};
 use super::Hiver;
 use crate::platform::auth::Account;
@@ -71,10 +72,6 @@ async fn list_mailboxes(State(hv): Hv, account: Account) -> Answer {
     })
 }
 
-/// The memo's name for the tutorial's conversation view, which reads only the account's state
-/// (the conversation, its mailbox, tags and assignee) — see `platform::memo`.
-const CONVERSATION: &str = "hiver.tutorial.conversation";
-
 async fn list_conversations(State(hv): Hv, account: Account, q: QueryPairs) -> Answer {
     hv.tenants.read_memo(&account.id, |s, memo| {
         let inbox = match q.get("mailbox_id").filter(|m| !m.is_empty()) {
@@ -125,7 +122,7 @@ async fn list_conversations(State(hv): Hv, account: Account, q: QueryPairs) -> A
             cursor: Some(next),
         };
         json(&list(&page, envelope, |c| {
-            memo.view(CONVERSATION, *c, |c| s.tutorial_conversation(c))
+            memo.show::<KeptTutorialConversation>(s, *c)
         }))
     })
 }
@@ -133,7 +130,7 @@ async fn list_conversations(State(hv): Hv, account: Account, q: QueryPairs) -> A
 async fn get_conversation(State(hv): Hv, account: Account, Path(id): Path<String>) -> Answer {
     hv.tenants.read_memo(&account.id, |s, memo| {
         let c = s.conversation(&id, None)?;
-        json(&memo.view(CONVERSATION, c, |c| s.tutorial_conversation(c)))
+        json(&memo.show::<KeptTutorialConversation>(s, c))
     })
 }
 

@@ -29,9 +29,7 @@ async fn list_calls(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
         .read(&account.id, |s| s.cdrs.len() >= LARGE_COLLECTION);
     off_workers_if(heavy, move || {
         hc.tenants.read_memo(&account.id, |s, memo| {
-            page(&s.v3_calls(&lq, memo), &lq, |c| {
-                memo.view(CALL_VIEW, c, |c| s.v3_call(c))
-            })
+            page(&s.v3_calls(&lq, memo), &lq, |c| memo.show::<KeptCall>(s, c))
         })
     })
     .await
@@ -46,7 +44,7 @@ async fn get_call(
     let lq = parse(&q, &plain(&["date"]))?;
     hc.tenants.read_memo(&account.id, |s, memo| {
         let c = s.v3_call_by_uuid(&uuid, lq.plain("date"))?;
-        json(&Data(memo.view(CALL_VIEW, c, |c| s.v3_call(c))))
+        json(&Data(memo.show::<KeptCall>(s, c)))
     })
 }
 
@@ -442,5 +440,17 @@ impl HipcallState {
             "updated_by": set.map(|s| actor(&s.updated_by)),
             "ai_suggestion": null,
         }))
+    }
+}
+
+/// A call as v3 shows it, its contact and user included (kept in the account's memo until its next write).
+pub(crate) struct KeptCall;
+
+impl KeptView for KeptCall {
+    type State = HipcallState;
+    type Record = Cdr;
+    type Out<'r> = v::CallView<'r>;
+    fn render<'r>(s: &'r HipcallState, r: &'r Cdr) -> Self::Out<'r> {
+        s.v3_call(r)
     }
 }

@@ -78,7 +78,7 @@ async fn list_conversations(State(hc): Hc, account: Account, q: QueryPairs) -> A
     off_workers_if(heavy, move || {
         hc.tenants.read_memo(&account.id, |s, memo| {
             page(&s.v3_conversations(&lq, memo), &lq, |c| {
-                memo.view(CONVERSATION_VIEW, c, |c| s.v3_conversation(c))
+                memo.show::<KeptConversation>(s, c)
             })
         })
     })
@@ -94,9 +94,7 @@ async fn get_conversation(
     let lq = parse(&q, &plain(&["date"]))?;
     hc.tenants.read_memo(&account.id, |s, memo| {
         let c = s.v3_conversation_on(&id, lq.plain("date"))?;
-        json(&Data(
-            memo.view(CONVERSATION_VIEW, c, |c| s.v3_conversation(c)),
-        ))
+        json(&Data(memo.show::<KeptConversation>(s, c)))
     })
 }
 
@@ -556,5 +554,17 @@ pub(super) fn template_message(t: &TemplateMessage) -> TemplateMessageView<'_> {
         company_id: None,
         conversation_id: &t.conversation_id,
         message_id: &t.message_id,
+    }
+}
+
+/// A conversation with its contact (kept in the account's memo until its next write).
+pub(crate) struct KeptConversation;
+
+impl KeptView for KeptConversation {
+    type State = HipcallState;
+    type Record = Conversation;
+    type Out<'r> = ConversationView<'r>;
+    fn render<'r>(s: &'r HipcallState, r: &'r Conversation) -> Self::Out<'r> {
+        s.v3_conversation(r)
     }
 }

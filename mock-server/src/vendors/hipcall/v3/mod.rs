@@ -34,7 +34,7 @@ use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::error::{FieldError, Problem};
 use crate::platform::extract::{JsonObject, QueryPairs};
 use crate::platform::input::{Input, Presence as P};
-use crate::platform::memo::Rendered;
+use crate::platform::memo::{KeptView, Rendered};
 use crate::platform::pagination::slice;
 use crate::platform::view::{json, json_with, list, Data, Envelope};
 use crate::platform::{off_workers_if, LARGE_COLLECTION};
@@ -140,15 +140,6 @@ fn named_search<'a, T>(
     }
     v
 }
-
-/// The memo's names for v3's views (see `platform::memo`). Each reads only the account's
-/// state — the record and the records it shows (a call's contact, a task's links) — never the
-/// clock or the request.
-const CALL_VIEW: &str = "hipcall.v3.call";
-const TASK_VIEW: &str = "hipcall.v3.task";
-const TASK_DETAIL: &str = "hipcall.v3.task_detail";
-const USER_VIEW: &str = "hipcall.v3.user";
-const CONVERSATION_VIEW: &str = "hipcall.v3.conversation";
 
 async fn comments_of(hc: &Hipcall, account: &Account, t: Target, q: &QueryPairs) -> Answer {
     let lq = parse(q, &ListSpec::simple())?;

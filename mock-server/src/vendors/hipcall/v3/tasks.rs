@@ -21,9 +21,7 @@ async fn list_tasks(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
         .read(&account.id, |s| s.tasks.len() >= LARGE_COLLECTION);
     off_workers_if(heavy, move || {
         hc.tenants.read_memo(&account.id, |s, memo| {
-            page(&s.v3_tasks(&lq), &lq, |t| {
-                memo.view(TASK_VIEW, t, |t| s.v3_task(t))
-            })
+            page(&s.v3_tasks(&lq), &lq, |t| memo.show::<KeptTask>(s, t))
         })
     })
     .await
@@ -43,7 +41,7 @@ async fn get_task(State(hc): Hc, account: Account, Path(id): Path<String>) -> An
     let id = path_id("Task", &id)?;
     hc.tenants.read_memo(&account.id, |s, memo| {
         let t = s.tasks.find(&id, "Task")?;
-        json(&Data(memo.view(TASK_DETAIL, t, |t| s.v3_task_detail(t))))
+        json(&Data(memo.show::<KeptTaskDetail>(s, t)))
     })
 }
 
@@ -307,5 +305,29 @@ impl HipcallState {
         self.tasks.insert(id, task.clone());
         self.task_links.insert(id, TaskLinks { ..links });
         Ok(task)
+    }
+}
+
+/// A task as a list row (kept in the account's memo until its next write).
+pub(crate) struct KeptTask;
+
+impl KeptView for KeptTask {
+    type State = HipcallState;
+    type Record = Task;
+    type Out<'r> = v::TaskView<'r>;
+    fn render<'r>(s: &'r HipcallState, r: &'r Task) -> Self::Out<'r> {
+        s.v3_task(r)
+    }
+}
+
+/// A task with its links (kept in the account's memo until its next write).
+pub(crate) struct KeptTaskDetail;
+
+impl KeptView for KeptTaskDetail {
+    type State = HipcallState;
+    type Record = Task;
+    type Out<'r> = v::TaskDetailView<'r>;
+    fn render<'r>(s: &'r HipcallState, r: &'r Task) -> Self::Out<'r> {
+        s.v3_task_detail(r)
     }
 }

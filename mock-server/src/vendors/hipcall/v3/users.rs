@@ -107,7 +107,7 @@ async fn list_users(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
         if lq.sort.first().is_some_and(|k| k.descending) {
             all.reverse();
         }
-        page(&all, &lq, |u| memo.view(USER_VIEW, u, |u| s.v3_user(u)))
+        page(&all, &lq, |u| memo.show::<KeptUser>(s, u))
     })
 }
 
@@ -115,7 +115,7 @@ async fn get_user(State(hc): Hc, account: Account, Path(id): Path<String>) -> An
     let id = path_id("User", &id)?;
     hc.tenants.read_memo(&account.id, |s, memo| {
         let u = s.users.find(&id, "User")?;
-        json(&Data(memo.view(USER_VIEW, u, |u| s.v3_user(u))))
+        json(&Data(memo.show::<KeptUser>(s, u)))
     })
 }
 
@@ -431,5 +431,17 @@ impl HipcallState {
             "calls": {"inbound": stats(calls[0]), "outbound": stats(calls[1])},
             "states": states,
         }))
+    }
+}
+
+/// A user as v3 shows it, presence included (kept in the account's memo until its next write).
+pub(crate) struct KeptUser;
+
+impl KeptView for KeptUser {
+    type State = HipcallState;
+    type Record = User;
+    type Out<'r> = v::UserView<'r>;
+    fn render<'r>(s: &'r HipcallState, r: &'r User) -> Self::Out<'r> {
+        s.v3_user(r)
     }
 }
