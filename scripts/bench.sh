@@ -104,25 +104,24 @@ paired() {
       (x[4] == "0" ? y[4] : x[4]), (p[1] + q[1]) / 2 }'
 }
 
-HP=hipcall-test-token; HC=helpcrunch-test-token; CT=chative-test-token; HV=hiver-test-token
+# The baselines, then every registered surface's representative reads (GET /__admin/surfaces:
+# the record first, then the pages), so a new surface is measured without editing this list.
 ENDPOINTS=(
   "baseline: prebuilt bytes|x|http://127.0.0.1:${BARE_PORT}/static"
   "baseline: json! per request|x|http://127.0.0.1:${BARE_PORT}/task"
   "baseline: prebuilt 6.6 kB body|x|http://127.0.0.1:${BARE_PORT}/sized/6600"
-  "hipcall GET /tasks/1|$HP|$M/hipcall/api/v20211124/tasks/1"
-  "hipcall-v3 GET /tasks/1|$HP|$M/hipcall/api/v3/tasks/1"
-  "helpcrunch GET /customers/1|$HC|$M/helpcrunch/v1/customers/1"
-  "chative GET /contacts/{id}|$CT|$M/chative/v1.0/contacts/183ccf94-3111-480f-8b12-4d19d65d3c78"
-  "hiver GET /inboxes/102/conversations/{id}|$HV|$M/hiver/v1/inboxes/102/conversations/234232"
-  "hiver-tutorial GET /conversations/{id}|$HV|$M/hiver/api/v1/conversations/234232"
-  "hipcall list /users page 2 of 10|$HP|$M/hipcall/api/v20211124/users?page=2&limit=10"
-  "hipcall list /cdrs page 3 of 10|$HP|$M/hipcall/api/v20211124/cdrs?page=3&limit=10"
-  "hipcall-v3 list /calls of 10|$HP|$M/hipcall/api/v3/calls?limit=10"
-  "helpcrunch list /customers 10 @100|$HC|$M/helpcrunch/v1/customers?limit=10&offset=100"
-  "chative list /contacts page 2 of 10|$CT|$M/chative/v1.0/contacts?limit=10&page=2"
-  "hiver list conversations of 10|$HV|$M/hiver/v1/inboxes/102/conversations?limit=10"
-  "hiver-tutorial list conversations of 10|$HV|$M/hiver/api/v1/conversations?limit=10"
 )
+while IFS= read -r line; do ENDPOINTS+=("$line"); done < <(curl -fs "$M/__admin/surfaces" | python3 -c '
+import json, sys
+surfaces = json.load(sys.stdin)["surfaces"]
+rows = [(s, "GET", s["representative"]["record"]) for s in surfaces]
+rows += [(s, "list", p) for s in surfaces for p in s["representative"]["pages"]]
+short = lambda path: "/".join("{id}" if len(x) > 12 else x for x in path.split("/"))
+for s, kind, path in rows:
+    print("%s %s %s|%s|%s%s%s" % (s["id"], kind, short(path), s["default_token"], sys.argv[1], s["prefix"], path))
+' "$M")
+[ "${#ENDPOINTS[@]}" -gt 9 ] || { echo "bench: no representative reads from $M/__admin/surfaces" >&2; exit 1; }
+HC=helpcrunch-test-token
 
 echo "mockdesk bench $(date -u +%Y-%m-%d) on $(nproc) cores ($(uname -m)); wrk -t${THREADS} -c${CONN}, 1 s warm-up + 2 x ${S} s per endpoint, each round next to a prebuilt-bytes round, rate limits off"
 printf '%-44s %9s %9s %8s %9s %9s %7s\n' "endpoint" "req/s" "bytes r/s" "vs bytes" "p50 us" "p99 us" "non2xx"

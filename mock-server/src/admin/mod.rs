@@ -460,6 +460,8 @@ async fn surfaces(State(st): State<AppState>, headers: HeaderMap) -> Json<Value>
                 "default_token": token,
                 "source": info.source,
                 "rate_limit": d.documented_policy(),
+                // What cross-surface measurements read (a record and list pages of the seed).
+                "representative": d.representative,
                 // Vendor-side events `POST /__admin/simulate/{surface}/{scenario}` can cause.
                 "scenarios": st.platform.webhooks.spec(info.vendor).map_or(&[][..], |s| s.scenarios),
             })

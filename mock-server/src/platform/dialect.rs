@@ -70,6 +70,19 @@ pub struct Dialect {
     /// Every documented operation with the requests that exercise it (reads first, then
     /// errors, then writes).
     pub catalogue: fn() -> Vec<Case>,
+    /// The reads that stand for the surface where every surface is measured alike.
+    pub representative: Representative,
+}
+
+/// A surface's representative reads of the seeded `default` account (paths below the surface
+/// root, any `--seed`): what the allocation budgets and `make bench` measure on every surface,
+/// and `GET /__admin/surfaces` lists. Declared in the vendor's catalogue.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Representative {
+    /// One record.
+    pub record: &'static str,
+    /// List pages.
+    pub pages: &'static [&'static str],
 }
 
 /// What a path with a trailing slash gets.

@@ -1,97 +1,204 @@
 //! Arbitrary paths, queries, headers and bodies never produce a 5xx, a panic, or a non-JSON
-//! error: every 4xx is the vendor's own error body.
+//! error: every 4xx is the surface's own error body.
+//!
+//! Nothing here names a vendor: the surfaces are the registered ones (a new surface is fuzzed
+//! as soon as it is mounted), path segments and body keys come from each surface's operation
+//! catalogue and seeded records, and "its own error body" means the shape of an error the
+//! surface's dialect renders.
+
+use std::sync::LazyLock;
 
 use axum::body::Body;
-use axum::http::Request;
+use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
+use mock_server::platform::error::{ApiError, Problem};
 use mock_server::{app, AppState};
 use proptest::prelude::*;
 use serde_json::Value;
 use tower::ServiceExt;
 
-use crate::common::{config, HIPCALL, TOKEN};
+use crate::common::config;
 
-/// (prefix, token, does this body have the vendor's error shape?)
-type Surface = (&'static str, &'static str, fn(&Value) -> bool);
-
-fn hiver_error(v: &Value) -> bool {
-    v["Message"].is_string()
-        || v["errors"]
-            .as_array()
-            .is_some_and(|e| !e.is_empty() && e.iter().all(|x| x["message"].is_string()))
+/// One registered surface: where it is served, its token, the shapes of its error bodies.
+struct Registered {
+    prefix: String,
+    token: &'static str,
+    error_shapes: Vec<Value>,
 }
 
-const SURFACES: &[Surface] = &[
-    (HIPCALL, TOKEN, |v| {
-        v["message"].is_string() && v["errors"].is_object()
-    }),
-    ("/chative/v1.0", "chative-test-token", |v| {
-        v["code"].is_string() && v["message"].is_string()
-    }),
-    ("/helpcrunch/v1", "helpcrunch-test-token", |v| {
-        v["errors"].as_array().is_some_and(|e| {
-            !e.is_empty()
-                && e.iter()
-                    .all(|x| x["code"].is_string() && x["message"].is_string())
-        })
-    }),
-    ("/hiver/v1", "hiver-test-token", hiver_error),
-    ("/hiver/api/v1", "hiver-test-token", hiver_error),
-];
+/// What the strategies draw from, read from the registered surfaces.
+struct Vocabulary {
+    surfaces: Vec<Registered>,
+    segments: Vec<String>,
+    keys: Vec<String>,
+}
+
+/// A body's shape: objects by key, arrays by their first item, scalars by type; `null` fits
+/// anything (an optional field).
+fn shape(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+        Value::Array(a) => Value::Array(a.first().map(shape).into_iter().collect()),
+        Value::Null => Value::Null,
+        Value::Bool(_) => "bool".into(),
+        Value::Number(_) => "number".into(),
+        Value::String(_) => "string".into(),
+    }
+}
+
+fn fits(got: &Value, known: &Value) -> bool {
+    match (got, known) {
+        (Value::Null, _) | (_, Value::Null) => true,
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| fits(v, w)))
+        }
+        (Value::Array(a), Value::Array(b)) => match (a.first(), b.first()) {
+            (Some(x), Some(y)) => fits(x, y),
+            _ => true,
+        },
+        (a, b) => a == b,
+    }
+}
+
+/// Every kind of error the platform hands a dialect, once.
+fn sample_errors() -> Vec<ApiError> {
+    let mut v = vec![
+        ApiError::Unauthenticated { missing: true },
+        ApiError::Unauthenticated { missing: false },
+        ApiError::not_found("Record", 1),
+        ApiError::RouteNotFound {
+            method: "GET".into(),
+            path: "/x".into(),
+        },
+        ApiError::MethodNotAllowed {
+            method: "PUT".into(),
+            path: "/x".into(),
+            allowed: vec!["GET".into()],
+        },
+        ApiError::BadRequest {
+            message: "m".into(),
+        },
+        ApiError::PayloadTooLarge { limit: 1 },
+        ApiError::RateLimited { retry_after: 1 },
+        ApiError::Conflict {
+            message: "m".into(),
+        },
+        ApiError::Internal,
+    ];
+    for p in [
+        Problem::Required,
+        Problem::Type { expected: "string" },
+        Problem::NotAllowed,
+        Problem::Taken,
+    ] {
+        v.push(ApiError::invalid("field", p));
+    }
+    for status in [400, 401, 403, 404, 405, 409, 413, 415, 422, 429] {
+        let status = StatusCode::from_u16(status).unwrap();
+        v.push(ApiError::Status { status });
+        v.push(ApiError::Vendor {
+            code: "code".into(),
+            status,
+            message: "m".into(),
+        });
+    }
+    v
+}
+
+/// Literal segments of a catalogue path (`/users/{$listUsers/data/0/id}` gives `users`).
+fn literal_segments(path: &str) -> impl Iterator<Item = &str> {
+    path.split(['/', '?'])
+        .filter(|s| !s.is_empty() && !s.contains(['{', '}', '=']))
+}
+
+fn json_keys(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => o.iter().for_each(|(k, v)| {
+            out.push(k.clone());
+            json_keys(v, out);
+        }),
+        Value::Array(a) => a.iter().for_each(|v| json_keys(v, out)),
+        _ => {}
+    }
+}
+
+/// A few ids of the seeded records (values of `id` and `uuid` fields of the state exports).
+fn seeded_ids(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => o.iter().for_each(|(k, v)| match v {
+            Value::String(s) if (k == "id" || k == "uuid") && s.len() < 64 => out.push(s.clone()),
+            Value::Number(n) if k == "id" => out.push(n.to_string()),
+            v => seeded_ids(v, out),
+        }),
+        Value::Array(a) => a.iter().take(3).for_each(|v| seeded_ids(v, out)),
+        _ => {}
+    }
+}
+
+static VOCAB: LazyLock<Vocabulary> = LazyLock::new(|| {
+    let state = AppState::new(&config()).unwrap();
+    let errors = sample_errors();
+    let mut segments: Vec<String> = [
+        "0",
+        "1",
+        "-1",
+        "99999999999999999999",
+        "%20",
+        "..",
+        "%2F",
+        "2021",
+        "11",
+        "25",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut keys = vec!["x".to_string(), "id".to_string()];
+    let mut surfaces = Vec::new();
+    for d in state.dialects.iter() {
+        let info = d.info();
+        let mut error_shapes: Vec<Value> =
+            errors.iter().map(|e| shape(&d.render_error(e).1)).collect();
+        error_shapes.dedup();
+        surfaces.push(Registered {
+            prefix: info.prefix(),
+            token: state
+                .default_token(info.vendor)
+                .expect("a mounted vendor has a token"),
+            error_shapes,
+        });
+        for case in d.catalogue() {
+            segments.extend(literal_segments(case.path).map(String::from));
+            segments.extend(literal_segments(case.template).map(String::from));
+            if let Some(body) = case.body.and_then(|b| serde_json::from_str(b).ok()) {
+                json_keys(&body, &mut keys);
+            }
+        }
+    }
+    for b in state.backends.iter() {
+        let doc: Value = serde_json::from_slice(&b.export("default")).unwrap_or_default();
+        seeded_ids(&doc, &mut segments);
+    }
+    segments.sort();
+    segments.dedup();
+    keys.sort();
+    keys.dedup();
+    assert!(
+        surfaces.len() >= 6 && segments.len() > 60 && keys.len() > 40,
+        "{} surfaces, {} segments, {} keys",
+        surfaces.len(),
+        segments.len(),
+        keys.len()
+    );
+    Vocabulary {
+        surfaces,
+        segments,
+        keys,
+    }
+});
 
 fn segment() -> impl Strategy<Value = String> {
     prop_oneof![
-        prop::sample::select(vec![
-            "cdrs",
-            "tasks",
-            "users",
-            "teams",
-            "numbers",
-            "greetings",
-            "extensions",
-            "comments",
-            "companies",
-            "contacts",
-            "tags",
-            "1",
-            "2",
-            "0",
-            "-1",
-            "99999999999999999999",
-            "2021",
-            "11",
-            "25",
-            "caedfd1b-25ec-447e-ad87-3b7eb3d358ea",
-            "%20",
-            "..",
-            "%2F",
-            "183ccf94-3111-480f-8b12-4d19d65d3c78",
-            "customers",
-            "chats",
-            "messages",
-            "search",
-            "batch",
-            "status",
-            "assignee",
-            "rate",
-            "snooze",
-            "agents",
-            "unsubscribe",
-            "events",
-            "organization",
-            "inboxes",
-            "101",
-            "102",
-            "234232",
-            "19cfee91188070f8",
-            "mb_01HXYZ",
-            "conversations",
-            "shared-drafts",
-            "notes",
-            "mailboxes",
-            "assign",
-        ])
-        .prop_map(str::to_string),
+        prop::sample::select(VOCAB.segments.clone()),
         "[a-zA-Z0-9._~-]{0,10}",
     ]
 }
@@ -107,65 +214,8 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
     let json = json_leaf.prop_recursive(3, 24, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec(
-                (
-                    prop::sample::select(vec![
-                        "name",
-                        "assign_to",
-                        "auto_assign_to_user",
-                        "contact_ids",
-                        "company_ids",
-                        "deal_ids",
-                        "due_date",
-                        "priority",
-                        "task_list",
-                        "tags",
-                        "commentable_type",
-                        "commentable_id",
-                        "content",
-                        "default_number_id",
-                        "default_number",
-                        "x",
-                        "firstName",
-                        "email",
-                        "gender",
-                        "birthday",
-                        "phone",
-                        "VIP",
-                        "orders",
-                        "customFields",
-                        "filter",
-                        "field",
-                        "operator",
-                        "value",
-                        "comparison",
-                        "limit",
-                        "offset",
-                        "customer",
-                        "chat",
-                        "text",
-                        "type",
-                        "agent",
-                        "id",
-                        "status",
-                        "rating",
-                        "snoozedUntil",
-                        "userId",
-                        "customData",
-                        "assignee",
-                        "to_apply",
-                        "user_id",
-                        "tag_id",
-                        "body",
-                        "color_hexcode",
-                    ]),
-                    inner
-                ),
-                0..6
-            )
-            .prop_map(|kv| Value::Object(
-                kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-            )),
+            prop::collection::vec((prop::sample::select(VOCAB.keys.clone()), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
         ]
     });
     prop_oneof![
@@ -181,7 +231,7 @@ proptest! {
     /// No request shape makes a surface answer 5xx or anything but its own error body.
     #[test]
     fn arbitrary_requests_never_5xx(
-        surface in 0..SURFACES.len(),
+        surface in 0..VOCAB.surfaces.len(),
         method in prop::sample::select(vec!["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
         segments in prop::collection::vec(segment(), 0..6),
         query in prop::collection::vec(("[a-z_]{1,8}", "[a-zA-Z0-9%-]{0,6}"), 0..4),
@@ -192,7 +242,7 @@ proptest! {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let state = AppState::new(&config()).unwrap();
         let router = app(&state);
-        let (prefix, token, is_vendor_error) = SURFACES[surface];
+        let Registered { prefix, token, error_shapes } = &VOCAB.surfaces[surface];
         let mut uri = format!("{prefix}/{}", segments.join("/"));
         if !query.is_empty() {
             let q: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -218,7 +268,8 @@ proptest! {
             prop_assert_eq!(ct.as_deref(), Some("application/json"), "{} {}", method, uri);
             let bytes = rt.block_on(res.into_body().collect()).unwrap().to_bytes();
             let v: Value = serde_json::from_slice(&bytes).unwrap();
-            prop_assert!(is_vendor_error(&v), "{} {} -> {}", method, uri, v);
+            let got = shape(&v);
+            prop_assert!(error_shapes.iter().any(|k| fits(&got, k)), "{} {} -> {} (not a shape of {})", method, uri, v, prefix);
         }
     }
 }

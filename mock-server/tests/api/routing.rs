@@ -1,5 +1,6 @@
 //! The three ways to reach a surface (DESIGN §2).
 
+use mock_server::Config;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -161,13 +162,9 @@ async fn vendor_frameworks_shape_the_edges() {
     let r = get("/hiver/v1/inboxes/", None).await;
     assert_eq!(r.status(), 404);
     assert!(r.json::<Value>().await.unwrap()["errors"].is_array());
-    // A browser's preflight needs no token and is answered for any surface.
-    for base in [
-        "/hipcall/api/v20211124",
-        "/helpcrunch/v1",
-        "/chative/v1.0",
-        "/hiver/api/v1",
-    ] {
+    // A browser's preflight needs no token and is answered for every registered surface.
+    let bases: Vec<String> = s.state.dialects.iter().map(|d| d.info().prefix()).collect();
+    for base in &bases {
         let r = s
             .client
             .request(Method::OPTIONS, s.url(&format!("{base}/anything")))
@@ -312,4 +309,32 @@ async fn head_and_path_parameters() {
         .await;
     assert_eq!(status, 400, "{v}");
     assert_eq!(v["errors"][0]["code"], "invalid_request", "{v}");
+}
+
+/// Every registered surface declares representative reads (what the allocation budgets and
+/// `make bench` measure), lists them in `GET /__admin/surfaces`, and they address seeded records
+/// on any seed: each answers 200 on three seeds.
+#[tokio::test]
+async fn representative_reads_answer_on_every_seed() {
+    for seed in [42, 1, 987_654_321] {
+        let s = Server::start_with(
+            Config { seed, ..config() },
+            mock_server::platform::clock::Clock::frozen_at_ms(1_700_000_000_000),
+        )
+        .await;
+        let listed = s.admin_get("/surfaces").await;
+        let listed = listed["surfaces"].as_array().unwrap().clone();
+        assert_eq!(listed.len(), s.state.dialects.len());
+        for (d, l) in s.state.dialects.iter().zip(&listed) {
+            let r = &d.representative;
+            assert_eq!(l["representative"]["record"], r.record, "{}", d.info().id);
+            assert!(!r.pages.is_empty(), "{}: no list page", d.info().id);
+            let token = l["default_token"].as_str().unwrap();
+            for path in std::iter::once(r.record).chain(r.pages.iter().copied()) {
+                let url = s.url(&format!("{}{path}", d.info().prefix()));
+                let res = s.client.get(&url).bearer_auth(token).send().await.unwrap();
+                assert_eq!(res.status(), 200, "seed {seed}: {url}");
+            }
+        }
+    }
 }

@@ -59,6 +59,7 @@ pub static DIALECT: Dialect = Dialect {
     resources: &[("contacts", "Contact")],
     openapi: include_str!("../../../../fixtures/schemas/chative.openapi.json"),
     catalogue: catalogue::cases,
+    representative: catalogue::READS,
 };
 
 pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {

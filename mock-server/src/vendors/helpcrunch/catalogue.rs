@@ -4,6 +4,14 @@
 //! an agent), which run against the emulator only.
 
 use crate::platform::catalogue::{Case, CaseAuth, Cleanup};
+use crate::platform::dialect::Representative;
+
+/// The surface's representative reads (see `platform::dialect::Representative`): seeded
+/// records of every `--seed`.
+pub(crate) const READS: Representative = Representative {
+    record: "/customers/1",
+    pages: &["/customers?limit=10&offset=100"],
+};
 
 const CUSTOMER: Cleanup = Cleanup::OnCreated("createCustomer");
 const CHAT: Cleanup = Cleanup::Lasting("HelpCrunch offers no way to delete a chat");

@@ -70,6 +70,7 @@ pub static DIALECT: Dialect = Dialect {
     ],
     openapi: include_str!("../../../../fixtures/schemas/helpcrunch.openapi.json"),
     catalogue: catalogue::cases,
+    representative: catalogue::READS,
 };
 
 pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {

@@ -79,6 +79,7 @@ pub static LEGACY: Dialect = Dialect {
     ],
     openapi: include_str!("../../../../fixtures/schemas/hipcall.openapi.json"),
     catalogue: catalogue::legacy,
+    representative: catalogue::LEGACY_READS,
 };
 
 /// The current API, v3 (what the official `hipcall-sdk` calls).
@@ -116,6 +117,7 @@ pub static V3: Dialect = Dialect {
     ],
     openapi: include_str!("../../../../fixtures/schemas/hipcall-v3.openapi.json"),
     catalogue: catalogue::v3,
+    representative: v3::catalogue::READS,
 };
 
 /// The vendor's backend and its mounted surfaces.

@@ -1,6 +1,21 @@
 //! The Hiver surfaces' operation catalogues.
 
 use crate::platform::catalogue::{Case, CaseAuth, Cleanup};
+use crate::platform::dialect::Representative;
+
+/// The surface's representative reads (see `platform::dialect::Representative`): seeded
+/// records of every `--seed`.
+pub(crate) const TUTORIAL_READS: Representative = Representative {
+    record: "/conversations/234232",
+    pages: &["/conversations?limit=10"],
+};
+
+/// The surface's representative reads (see `platform::dialect::Representative`): seeded
+/// records of every `--seed`.
+pub(crate) const OFFICIAL_READS: Representative = Representative {
+    record: "/inboxes/102/conversations/234232",
+    pages: &["/inboxes/102/conversations?limit=10"],
+};
 
 const NO_DELETE: Cleanup = Cleanup::Lasting("Hiver offers no way to delete it");
 const TUTORIAL_ONLY: Cleanup = Cleanup::Lasting("the tutorial surface exists only in the emulator");

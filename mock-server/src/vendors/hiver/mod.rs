@@ -81,6 +81,7 @@ pub static OFFICIAL: Dialect = Dialect {
     ],
     openapi: include_str!("../../../../fixtures/schemas/hiver.openapi.json"),
     catalogue: catalogue::official,
+    representative: catalogue::OFFICIAL_READS,
 };
 
 /// The surface of seed 001's third-party tutorial.
@@ -111,6 +112,7 @@ pub static TUTORIAL: Dialect = Dialect {
     ],
     openapi: include_str!("../../../../fixtures/schemas/hiver-tutorial.openapi.json"),
     catalogue: catalogue::tutorial,
+    representative: catalogue::TUTORIAL_READS,
 };
 
 pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {

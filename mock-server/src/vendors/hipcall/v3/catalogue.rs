@@ -5,6 +5,14 @@
 //! writes are allowed (the emulator).
 
 use crate::platform::catalogue::{Case, CaseAuth, Cleanup};
+use crate::platform::dialect::Representative;
+
+/// The surface's representative reads (see `platform::dialect::Representative`): seeded
+/// records of every `--seed`.
+pub(crate) const READS: Representative = Representative {
+    record: "/tasks/1",
+    pages: &["/calls?limit=10"],
+};
 
 const LASTING: Cleanup = Cleanup::Lasting("Hipcall v3 offers no way to delete it");
 const DEVICE: Cleanup = Cleanup::Lasting("registers a device on the account");
