@@ -15,6 +15,7 @@ pub(crate) mod order;
 pub(crate) mod routes;
 pub(crate) mod search;
 pub(crate) mod seed;
+pub(crate) mod team;
 pub(crate) mod views;
 pub(crate) mod webhooks;
 
@@ -81,7 +82,16 @@ pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {
     );
     VendorMount {
         backend: backend.clone(),
-        surfaces: vec![(&DIALECT, routes::router(backend))],
+        surfaces: vec![(&DIALECT, router(backend))],
         webhooks: Some(&webhooks::SPEC),
     }
+}
+
+/// Every resource's route fragment, merged.
+fn router(backend: Arc<HelpCrunch>) -> crate::platform::routes::Routes {
+    let mut r = crate::platform::routes::Routes::new();
+    for fragment in [customers::routes, chats::routes, team::routes] {
+        r = fragment(r);
+    }
+    r.with_state(backend)
 }

@@ -1,6 +1,6 @@
 //! The orders HelpCrunch lists and searches come in: stored order by default, or a timestamp
 //! field (`sort`), records without one last, ties by id. Shared by the plain lists
-//! (`chats.rs`, `customers.rs`) and the searches (`search.rs`).
+//! (`chats/rules.rs`, `customers/rules.rs`) and the searches (`search/`).
 
 use super::models::{Chat, Customer};
 

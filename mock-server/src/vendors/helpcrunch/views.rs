@@ -4,7 +4,6 @@
 
 use serde::Serialize;
 
-use crate::platform::memo::KeptView;
 use serde_json::{Map, Value};
 
 pub(crate) use crate::platform::view::stamps::{MillisText as TsMs, SecondsText as Ts};
@@ -238,30 +237,6 @@ pub(crate) fn event_view(e: &Event) -> EventView<'_> {
         name: &e.name,
         data: &e.data,
         created_at: Ts(Some(e.created_at)),
-    }
-}
-
-/// A customer as the API shows it, tag colours included (kept in the account's memo until its next write; see `platform::memo`).
-pub(crate) struct KeptCustomer;
-
-impl KeptView for KeptCustomer {
-    type State = HelpCrunchState;
-    type Record = Customer;
-    type Out<'r> = CustomerView<'r>;
-    fn render<'r>(s: &'r HelpCrunchState, r: &'r Customer) -> Self::Out<'r> {
-        s.customer_view(r)
-    }
-}
-
-/// A chat as the API shows it (kept in the account's memo until its next write; see `platform::memo`).
-pub(crate) struct KeptChat;
-
-impl KeptView for KeptChat {
-    type State = HelpCrunchState;
-    type Record = Chat;
-    type Out<'r> = ChatView<'r>;
-    fn render<'r>(s: &'r HelpCrunchState, r: &'r Chat) -> Self::Out<'r> {
-        s.chat_view(r)
     }
 }
 

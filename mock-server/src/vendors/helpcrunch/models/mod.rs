@@ -1,6 +1,7 @@
 //! HelpCrunch REST API v1: the records one account holds and its state. No HTTP types; the
-//! rules live by concern — `input.rs` (request parsing and validation), `search/` (the filter
-//! language), `customers.rs`, `chats.rs`, `order.rs` — and the response shapes in `views.rs`.
+//! rules live with their resource (`customers/rules.rs`, `chats/rules.rs`) and what they share
+//! apart — `input.rs` (request parsing and validation), `search/` (the filter language),
+//! `order.rs` — and the response shapes in `views.rs`.
 //!
 //! Records are stored in internal form (timestamps as unix seconds, message times as unix
 //! milliseconds) and rendered by the views in the documented shapes.

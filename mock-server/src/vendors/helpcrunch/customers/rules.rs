@@ -3,10 +3,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::input::{
+use super::super::input::{
     self, err, required, type_err, unix_input, CustomerInput, LocationField, TextField, Write,
 };
-use super::models::{Customer, CustomerRecord, Event, HelpCrunchState, DEFAULT_TAG_COLOR};
+use super::super::models::{Customer, CustomerRecord, Event, HelpCrunchState, DEFAULT_TAG_COLOR};
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 
 impl HelpCrunchState {
@@ -17,7 +17,7 @@ impl HelpCrunchState {
     /// Customers in list order: by id, or by `firstSeen`/`lastSeen` when asked.
     pub fn sorted_customers(&self, sort: Option<&str>, descending: bool) -> Vec<&Customer> {
         let mut v: Vec<&Customer> = self.customers.values().collect();
-        super::order::order_customers(&mut v, sort, descending);
+        super::super::order::order_customers(&mut v, sort, descending);
         v
     }
 

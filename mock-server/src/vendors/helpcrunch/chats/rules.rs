@@ -2,8 +2,8 @@
 
 use serde_json::{Map, Value};
 
-use super::input::{err, not_a_choice, ref_id, required, type_err, unix_input};
-use super::models::{Chat, ChatStatus, HelpCrunchState, Message, RATINGS};
+use super::super::input::{err, not_a_choice, ref_id, required, type_err, unix_input};
+use super::super::models::{Chat, ChatStatus, HelpCrunchState, Message, RATINGS};
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 
 /// The body-addressed chat actions (`PUT /chats/{action}`).
@@ -26,7 +26,7 @@ impl HelpCrunchState {
 
     pub fn sorted_chats(&self, sort: Option<&str>, descending: bool) -> Vec<&Chat> {
         let mut v: Vec<&Chat> = self.chats.values().collect();
-        super::order::order_chats(&mut v, sort, descending);
+        super::super::order::order_chats(&mut v, sort, descending);
         v
     }
 
