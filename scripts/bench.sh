@@ -116,7 +116,8 @@ import json, sys
 surfaces = json.load(sys.stdin)["surfaces"]
 rows = [(s, "GET", s["representative"]["record"]) for s in surfaces]
 rows += [(s, "list", p) for s in surfaces for p in s["representative"]["pages"]]
-short = lambda path: "/".join("{id}" if len(x) > 12 else x for x in path.split("/"))
+# Long ids (a UUID) print as {id}; everything else as it is.
+short = lambda path: "/".join("{id}" if len(x) > 12 and any(c.isdigit() for c in x) and "?" not in x else x for x in path.split("/"))
 for s, kind, path in rows:
     print("%s %s %s|%s|%s%s%s" % (s["id"], kind, short(path), s["default_token"], sys.argv[1], s["prefix"], path))
 ' "$M")
