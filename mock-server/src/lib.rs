@@ -26,9 +26,9 @@
 //!   request journal, the operation catalogue format ([`platform::catalogue`]), and the layers
 //!   every surface gets ([`platform::surface`]).
 //! - [`vendors`]: one folder per vendor (`mod.rs` fidelity notes, known deviations and the
-//!   surfaces' dialects; `models` state; `rules.rs` writes; `routes*.rs` handlers; `views.rs`
-//!   response shapes; `errors.rs` error bodies; `seed.rs` default data; `catalogue.rs` every
-//!   operation with the requests that exercise it; Hipcall v3 by resource in `hipcall/v3/`).
+//!   surfaces' dialects; `state` the records; the API by resource, each with its routes,
+//!   handlers and rules; `views.rs` response shapes; `errors.rs` error bodies; `seed.rs`
+//!   default data; `catalogue.rs` every operation with the requests that exercise it).
 //! - [`admin`]: `/__admin` (health, reset, state dump, journal, rate limits, surfaces,
 //!   OpenAPI documents, clock).
 //! - [`client`]: the one HTTP runner that talks to a surface from outside (throttling,

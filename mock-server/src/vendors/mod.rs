@@ -1,7 +1,9 @@
-//! One folder per vendor, the same names in each where it has them (`mod.rs` with the
-//! surfaces' dialects, `models` the state, `rules.rs` the writes, `routes*.rs` handlers,
-//! `views.rs`, `errors.rs`, `seed.rs`, `catalogue.rs`, `webhooks.rs`; Hipcall's v3 API in
-//! `hipcall/v3/`, one file per resource). Adding a vendor = one folder + one line in [`all`].
+//! One folder per vendor, the same names in each (`mod.rs` with the surfaces' dialects and
+//! the merged router, `state` the records and the account's state, `seed.rs`, `errors.rs`,
+//! `catalogue.rs`, `webhooks.rs`, `views.rs`), and the API by resource beside them: a file or
+//! folder per resource with its route fragment, handlers and rules (Hipcall's v3 in
+//! `hipcall/v3/`, HelpCrunch's `customers/` and `chats/`, Hiver's `official/`, Chative's
+//! `contacts.rs`). Adding a vendor = one folder + one line in [`all`].
 
 pub mod chative;
 pub mod helpcrunch;

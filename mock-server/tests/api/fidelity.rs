@@ -290,16 +290,16 @@ async fn api_writes_keep_every_vendor_consistent() {
         b.export("default")
     };
     let problems = [
-        serde_json::from_slice::<helpcrunch::models::HelpCrunchState>(&state("helpcrunch"))
+        serde_json::from_slice::<helpcrunch::state::HelpCrunchState>(&state("helpcrunch"))
             .unwrap()
             .problems(),
-        serde_json::from_slice::<hipcall::models::HipcallState>(&state("hipcall"))
+        serde_json::from_slice::<hipcall::state::HipcallState>(&state("hipcall"))
             .unwrap()
             .problems(),
-        serde_json::from_slice::<hiver::models::HiverState>(&state("hiver"))
+        serde_json::from_slice::<hiver::state::HiverState>(&state("hiver"))
             .unwrap()
             .problems(),
-        serde_json::from_slice::<chative::models::ChativeState>(&state("chative"))
+        serde_json::from_slice::<chative::state::ChativeState>(&state("chative"))
             .unwrap()
             .problems(),
     ];

@@ -3,7 +3,7 @@
 //! the contact type is one of Guest, Lead, Customer. Checked over the seed (every `--seed`)
 //! by a test and by the update in debug builds.
 
-use super::models::{coerce, ChativeState, Contact};
+use super::state::{coerce, ChativeState, Contact};
 
 impl ChativeState {
     /// Every rule broken anywhere in the state, each naming its record.

@@ -7,10 +7,10 @@
 
 pub mod catalogue;
 pub(crate) mod consistency;
+pub(crate) mod contacts;
 pub(crate) mod errors;
-pub mod models;
-pub(crate) mod routes;
 pub(crate) mod seed;
+pub mod state;
 pub(crate) mod webhooks;
 
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
 use crate::platform::webhooks::Webhooks;
 
-use models::ChativeState;
+use state::ChativeState;
 
 pub const VENDOR: &str = "chative";
 pub const DEFAULT_TOKEN: &str = "chative-test-token";
@@ -70,7 +70,7 @@ pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {
     );
     VendorMount {
         backend: backend.clone(),
-        surfaces: vec![(&DIALECT, routes::router(backend))],
+        surfaces: vec![(&DIALECT, contacts::router(backend))],
         webhooks: Some(&webhooks::SPEC),
     }
 }

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
 
-use super::models::*;
+use super::state::*;
 
 pub(crate) const CONTACTS: usize = 300;
 pub(crate) const EXAMPLE_ID: &str = "183ccf94-3111-480f-8b12-4d19d65d3c78";

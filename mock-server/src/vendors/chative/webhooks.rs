@@ -7,7 +7,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::models::Contact;
+use super::state::Contact;
 use super::Chative;
 use crate::platform::webhooks::{EnvelopeInput, SecretKind, WebhookSpec};
 

@@ -10,11 +10,11 @@ pub(crate) mod chats;
 pub(crate) mod customers;
 pub(crate) mod errors;
 pub(crate) mod input;
-pub mod models;
 pub(crate) mod order;
 pub(crate) mod routes;
 pub(crate) mod search;
 pub(crate) mod seed;
+pub mod state;
 pub(crate) mod team;
 pub(crate) mod views;
 pub(crate) mod webhooks;
@@ -30,7 +30,7 @@ use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
 use crate::platform::webhooks::Webhooks;
 
-use models::HelpCrunchState;
+use state::HelpCrunchState;
 
 pub const VENDOR: &str = "helpcrunch";
 pub const DEFAULT_TOKEN: &str = "helpcrunch-test-token";

@@ -2,7 +2,7 @@
 //! field (`sort`), records without one last, ties by id. Shared by the plain lists
 //! (`chats/rules.rs`, `customers/rules.rs`) and the searches (`search/`).
 
-use super::models::{Chat, Customer};
+use super::state::{Chat, Customer};
 
 /// Puts chats given in stored order into the order of `sort` (stored order by default).
 pub(crate) fn order_chats(v: &mut [&Chat], sort: Option<&str>, descending: bool) {

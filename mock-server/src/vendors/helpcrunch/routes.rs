@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::input;
-use super::models::HelpCrunchState;
+use super::state::HelpCrunchState;
 use super::webhooks::Fired;
 use super::HelpCrunch;
 use crate::platform::auth::Account;

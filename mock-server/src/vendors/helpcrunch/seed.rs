@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map};
 
-use super::models::*;
+use super::state::*;
 
 pub(crate) const CUSTOMERS: i64 = 300;
 pub(crate) const CHATS: i64 = 150;

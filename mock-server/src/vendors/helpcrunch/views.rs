@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 pub(crate) use crate::platform::view::stamps::{MillisText as TsMs, SecondsText as Ts};
 
-use super::models::{
+use super::state::{
     Chat, ChatStatus, Customer, Department, Device, Event, HelpCrunchState, Location, Message,
     DEFAULT_TAG_COLOR,
 };

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::models::{Chat, ChatStatus, Customer, HelpCrunchState, Message};
+use super::state::{Chat, ChatStatus, Customer, HelpCrunchState, Message};
 use super::HelpCrunch;
 use crate::platform::webhooks::{EnvelopeInput, SecretKind, WebhookSpec};
 

@@ -10,7 +10,7 @@
 //! - Voicemail fields come together, only on missed inbound calls.
 //! - Every enum is in its documented range; a non-zero user, contact or caller user exists.
 
-use super::models::{Cdr, HipcallState};
+use super::state::{Cdr, HipcallState};
 use super::time::parse_date_input as at;
 
 impl HipcallState {

@@ -2,7 +2,7 @@
 //! `/hipcall/api/v20211124`, on `Host: api.hipcall.com`, or at the root of `--port hipcall=N`;
 //! and the current API v3 (`https://use.hipcall.com/api/v3`, also `use.hipcall.com.tr`), served
 //! at `/hipcall/api/v3`, on those hosts, or at the root of `--port hipcall-v3=N`. One state:
-//! both APIs read and write the same users, calls, tasks, contacts… (`models.rs`, changed by
+//! both APIs read and write the same users, calls, tasks, contacts… (`state.rs`, changed by
 //! `rules.rs`); v3-only records live in `v3/records.rs`, the v3 API by resource in `v3/`.
 //!
 //! What is emulated and every choice made where the sources are silent: the fidelity page
@@ -12,13 +12,12 @@
 pub mod catalogue;
 pub(crate) mod consistency;
 pub(crate) mod errors;
-pub mod models;
-pub(crate) mod routes;
+pub(crate) mod legacy;
 pub(crate) mod rules;
 pub(crate) mod seed;
+pub mod state;
 pub(crate) mod time;
 pub mod v3;
-pub(crate) mod views;
 pub(crate) mod webhooks;
 
 use std::sync::Arc;
@@ -32,7 +31,7 @@ use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
 use crate::platform::webhooks::Webhooks;
 
-use models::HipcallState;
+use state::HipcallState;
 
 pub const VENDOR: &str = "hipcall";
 pub const DEFAULT_TOKEN: &str = "hipcall-test-token";
@@ -130,7 +129,7 @@ pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {
     VendorMount {
         backend: backend.clone(),
         surfaces: vec![
-            (&LEGACY, routes::router(backend.clone())),
+            (&LEGACY, legacy::router(backend.clone())),
             (&V3, v3::router(backend)),
         ],
         webhooks: Some(&webhooks::SPEC),

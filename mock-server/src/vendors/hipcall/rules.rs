@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::models::*;
+use super::state::*;
 use super::time::{format_ts, parse_date_input};
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::platform::input::{Input, Presence};

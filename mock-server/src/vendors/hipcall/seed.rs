@@ -16,7 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
-use super::models::*;
+use super::state::*;
 use super::time::format_ts;
 
 const CDRS_LIST: &str = include_str!("../../../../fixtures/examples/hipcall/cdrs_list.json");

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Map, Value};
 
-use super::models::{Cdr, FlowStep, HipcallState, Party, PartyKind, Task};
+use super::state::{Cdr, FlowStep, HipcallState, Party, PartyKind, Task};
 use super::time::format_ts;
 use super::Hipcall;
 use crate::platform::webhooks::{EnvelopeInput, SecretKind, WebhookSpec};

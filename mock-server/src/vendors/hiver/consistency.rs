@@ -3,7 +3,7 @@
 //! notes belong to conversations and authors that exist. Checked over the seed (every
 //! `--seed`) by a test and by the conversation writes in debug builds.
 
-use super::models::{Conversation, HiverState};
+use super::state::{Conversation, HiverState};
 
 impl HiverState {
     /// Every rule broken anywhere in the state, each naming its record.

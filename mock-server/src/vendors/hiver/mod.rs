@@ -13,11 +13,11 @@
 pub mod catalogue;
 pub(crate) mod consistency;
 pub(crate) mod errors;
-pub mod models;
-pub(crate) mod routes_official;
-pub(crate) mod routes_tutorial;
+pub(crate) mod official;
 pub(crate) mod rules;
 pub(crate) mod seed;
+pub mod state;
+pub(crate) mod tutorial;
 pub(crate) mod views;
 pub(crate) mod webhooks;
 
@@ -32,7 +32,7 @@ use crate::platform::rate_limit::Window;
 use crate::platform::store::VendorState;
 use crate::platform::webhooks::Webhooks;
 
-use models::HiverState;
+use state::HiverState;
 
 pub const VENDOR: &str = "hiver";
 pub const DEFAULT_TOKEN: &str = "hiver-test-token";
@@ -124,8 +124,8 @@ pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {
     VendorMount {
         backend: backend.clone(),
         surfaces: vec![
-            (&OFFICIAL, routes_official::router(backend.clone())),
-            (&TUTORIAL, routes_tutorial::router(backend)),
+            (&OFFICIAL, official::router(backend.clone())),
+            (&TUTORIAL, tutorial::router(backend)),
         ],
         webhooks: Some(&webhooks::SPEC),
     }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::models::*;
+use super::state::*;
 use crate::platform::error::{ApiError, ApiResult, Problem};
 
 fn bad(message: &str) -> ApiError {

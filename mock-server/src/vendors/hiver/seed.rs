@@ -9,7 +9,7 @@ use fake::Fake;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::models::*;
+use super::state::*;
 
 pub(crate) const CONVERSATIONS: usize = 300;
 /// Open conversations the tutorial's mailbox (`mb_01HXYZ`) holds at least (more than a page).

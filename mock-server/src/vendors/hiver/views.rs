@@ -4,11 +4,10 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::platform::memo::KeptView;
 use crate::platform::view::int_str;
 pub(crate) use crate::platform::view::stamps::IsoMicros;
 
-use super::models::{Attachment, Conversation, HiverState, Inbox, MessageRef, Note, Tag, User};
+use super::state::{Attachment, Conversation, HiverState, Inbox, MessageRef, Note, Tag, User};
 
 /// An id printed as a JSON string (`"101"`).
 #[derive(Debug, Clone, Copy)]
@@ -321,41 +320,5 @@ impl HiverState {
             note_type: &n.note_type,
             created_at: IsoMicros(n.created_at),
         }
-    }
-}
-
-/// A conversation as a list row (numeric id), from the conversation alone (kept in the account's memo until its next write; see `platform::memo`).
-pub(crate) struct KeptConversationRow;
-
-impl KeptView for KeptConversationRow {
-    type State = ();
-    type Record = Conversation;
-    type Out<'r> = ConversationView<'r, i64>;
-    fn render<'r>(_: &'r (), r: &'r Conversation) -> Self::Out<'r> {
-        HiverState::conversation_row(r)
-    }
-}
-
-/// A conversation alone (id as text), from the conversation alone (kept in the account's memo until its next write; see `platform::memo`).
-pub(crate) struct KeptConversationSingle;
-
-impl KeptView for KeptConversationSingle {
-    type State = ();
-    type Record = Conversation;
-    type Out<'r> = ConversationView<'r, IdStr>;
-    fn render<'r>(_: &'r (), r: &'r Conversation) -> Self::Out<'r> {
-        HiverState::conversation_single(r)
-    }
-}
-
-/// The tutorial's conversation: its mailbox, tags and assignee (kept in the account's memo until its next write; see `platform::memo`).
-pub(crate) struct KeptTutorialConversation;
-
-impl KeptView for KeptTutorialConversation {
-    type State = HiverState;
-    type Record = Conversation;
-    type Out<'r> = TutorialConversationView<'r>;
-    fn render<'r>(s: &'r HiverState, r: &'r Conversation) -> Self::Out<'r> {
-        s.tutorial_conversation(r)
     }
 }

@@ -7,7 +7,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::models::{Conversation, HiverState, Note, Status};
+use super::state::{Conversation, HiverState, Note, Status};
 use super::Hiver;
 use crate::platform::webhooks::{EnvelopeInput, SecretKind, WebhookSpec};
 
@@ -132,7 +132,7 @@ pub(crate) fn simulate(
                 gmail_thread_id: thread.clone(),
                 private_permalink: format!("https://app.hiverhq.com/conversation/{thread}"),
                 public_permalink: format!("https://hiver.link/c/{thread}"),
-                messages: vec![super::models::MessageRef {
+                messages: vec![super::state::MessageRef {
                     hiver_message_id: s.next_message_id(),
                     gmail_message_id: thread,
                 }],

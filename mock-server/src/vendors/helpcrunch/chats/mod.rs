@@ -10,11 +10,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use super::models::{Chat, HelpCrunchState};
 use super::routes::{
     committed, data_total, meta_total, paged, path_id, query_sort, Answer, Hc, HcRoutes, PAGE_RULES,
 };
 use super::search::{parse_search, Scan, CHAT_FIELDS, CHAT_SORTS};
+use super::state::{Chat, HelpCrunchState};
 use super::webhooks::{chat_fired, message_data, message_event};
 use super::HelpCrunch;
 use crate::platform::auth::Account;

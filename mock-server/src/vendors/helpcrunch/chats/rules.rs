@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::super::input::{err, not_a_choice, ref_id, required, type_err, unix_input};
-use super::super::models::{Chat, ChatStatus, HelpCrunchState, Message, RATINGS};
+use super::super::state::{Chat, ChatStatus, HelpCrunchState, Message, RATINGS};
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 
 /// The body-addressed chat actions (`PUT /chats/{action}`).

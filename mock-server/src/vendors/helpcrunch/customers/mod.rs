@@ -10,11 +10,11 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::input::Write;
-use super::models::{Customer, HelpCrunchState};
 use super::routes::{
     committed, data_total, ok_text, paged, path_id, query_sort, Answer, Hc, HcRoutes, PAGE_RULES,
 };
 use super::search::{parse_search, Scan, CUSTOMER_FIELDS, CUSTOMER_SORTS};
+use super::state::{Customer, HelpCrunchState};
 use super::views::event_view;
 use super::webhooks::{customer_data, customer_fired, Fired};
 use super::HelpCrunch;

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use super::super::input::{
     self, err, required, type_err, unix_input, CustomerInput, LocationField, TextField, Write,
 };
-use super::super::models::{Customer, CustomerRecord, Event, HelpCrunchState, DEFAULT_TAG_COLOR};
+use super::super::state::{Customer, CustomerRecord, Event, HelpCrunchState, DEFAULT_TAG_COLOR};
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 
 impl HelpCrunchState {

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::input::{self, not_a_choice, required, type_err, unix_input};
-use super::models::{Chat, ChatStatus, Customer, HelpCrunchState};
+use super::state::{Chat, ChatStatus, Customer, HelpCrunchState};
 use crate::platform::error::{ApiError, ApiResult, Problem};
 
 /// One search filter after validation.

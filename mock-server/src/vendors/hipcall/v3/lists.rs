@@ -56,8 +56,8 @@ async fn contact_center_attributes(State(hc): Hc, account: Account) -> Answer {
 fn lookup_answer(
     s: &HipcallState,
     found: (
-        Vec<&super::super::models::Party>,
-        Vec<&super::super::models::Party>,
+        Vec<&super::super::state::Party>,
+        Vec<&super::super::state::Party>,
     ),
 ) -> Answer {
     let contacts: Vec<_> = found.0.iter().map(|p| s.v3_contact(p)).collect();

@@ -23,7 +23,7 @@ use self::records::{
 };
 use self::views as v;
 use self::views::direction;
-use super::models::{
+use super::state::{
     path_id, Cdr, Comment, FlowStep, HipcallState, Party, PartyKind, Task, TaskLinks, User,
 };
 use super::time::{format_ts, parse_date_input, Iso};
@@ -331,7 +331,7 @@ impl HipcallState {
         }
     }
 
-    pub fn v3_tags_of(&self, t: &Target) -> ApiResult<Vec<&super::models::Tag>> {
+    pub fn v3_tags_of(&self, t: &Target) -> ApiResult<Vec<&super::state::Tag>> {
         self.v3_target(t)?;
         Ok(self
             .tag_ids(t)

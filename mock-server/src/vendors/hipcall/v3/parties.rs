@@ -84,7 +84,7 @@ async fn parties(hc: &Hipcall, account: &Account, kind: PartyKind, q: &QueryPair
 fn party_answer(
     s: &HipcallState,
     kind: PartyKind,
-    p: &super::super::models::Party,
+    p: &super::super::state::Party,
     status: StatusCode,
 ) -> Answer {
     match kind {
@@ -214,7 +214,7 @@ async fn add_phones(
     let id = path_id(kind.resource(), id)?;
     let p = hc.write(account, |s| s.v3_add_phones(kind, id, b))?;
     target_changed(hc, account, &Target::Party(kind, id));
-    let all: Vec<(usize, &super::super::models::PhoneEntry)> =
+    let all: Vec<(usize, &super::super::state::PhoneEntry)> =
         p.details.phones.iter().enumerate().collect();
     let meta = json!({ "count": all.len() });
     json_with(

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::super::models::{HipcallState, Party, PartyKind, PhoneEntry};
+use super::super::state::{HipcallState, Party, PartyKind, PhoneEntry};
 use super::super::time::format_ts;
 use super::query::{contains, digits, FieldValue, ListQuery, ListSpec};
 use crate::platform::error::{ApiError, ApiResult, Problem};

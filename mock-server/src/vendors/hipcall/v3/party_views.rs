@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::super::models::{HipcallState, Party};
+use super::super::state::{HipcallState, Party};
 use super::super::time::Iso;
 use super::records::{Attribute, Consent, CustomFieldDef};
 use super::views::{opt_iso, Named, UserSummary};
@@ -253,7 +253,7 @@ fn emails(list: &[String]) -> Vec<EmailView<'_>> {
         .collect()
 }
 
-fn phones(list: &[super::super::models::PhoneEntry]) -> Vec<PhoneView<'_>> {
+fn phones(list: &[super::super::state::PhoneEntry]) -> Vec<PhoneView<'_>> {
     list.iter()
         .enumerate()
         .map(|(i, p)| PhoneView {

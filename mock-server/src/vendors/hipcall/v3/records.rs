@@ -1,6 +1,6 @@
 //! Hipcall v3: the records only the v3 API knows, kept beside the shared state (users, teams,
 //! numbers, extensions, greetings, calls, tasks, companies, contacts, deals, tags, comments live
-//! in [`super::super::models::HipcallState`] and are the same records through both surfaces).
+//! in [`super::super::state::HipcallState`] and are the same records through both surfaces).
 //! The rules sit with their resources in this folder (`calls.rs`, `tasks.rs`, `users.rs`,
 //! `comms.rs`, `devices.rs`; contacts, companies and deals in [`super::party_rules`]).
 

@@ -13,7 +13,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
 
-use super::super::models::{DealTerms, HipcallState, PhoneEntry, Tag};
+use super::super::state::{DealTerms, HipcallState, PhoneEntry, Tag};
 use super::super::time::format_ts;
 use super::records::{
     Attribute, Conversation, CustomFieldDef, Disposition, Inbox, Message, Procedure, ProcedureStep,
@@ -298,7 +298,7 @@ trait EmailUser {
     fn email_user(&mut self, first: &str, last: &str, id: i64);
 }
 
-impl EmailUser for super::super::models::PartyDetails {
+impl EmailUser for super::super::state::PartyDetails {
     fn email_user(&mut self, first: &str, last: &str, id: i64) {
         let local = format!("{}.{}{}", first.to_lowercase(), last.to_lowercase(), id)
             .chars()
@@ -431,7 +431,7 @@ fn seed_comments(s: &mut HipcallState, rng: &mut ChaCha8Rng) {
             let cid = s.comments.next_id();
             s.comments.insert(
                 cid,
-                super::super::models::Comment {
+                super::super::state::Comment {
                     resource_type: "comment".into(),
                     id: cid,
                     content: Sentence(4..12).fake_with_rng(rng),

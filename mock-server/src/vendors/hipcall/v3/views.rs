@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::super::models::{
+use super::super::state::{
     Cdr, Extension, FlowStep, Greeting, HipcallState, Number, Party, Tag, Task, Team, User,
 };
 use super::super::time::Iso;
@@ -292,7 +292,7 @@ impl HipcallState {
 
     pub fn v3_task_detail<'a>(&'a self, t: &'a Task) -> TaskDetailView<'a> {
         let links = self.task_links.get(&t.id);
-        let ids = |f: fn(&super::super::models::TaskLinks) -> &Vec<i64>| -> &'a [i64] {
+        let ids = |f: fn(&super::super::state::TaskLinks) -> &Vec<i64>| -> &'a [i64] {
             links.map_or(&[][..], |l| f(l).as_slice())
         };
         let (company_ids, contact_ids) = (ids(|l| &l.company_ids), ids(|l| &l.contact_ids));
@@ -402,7 +402,7 @@ impl HipcallState {
         }
     }
 
-    pub fn v3_comment<'a>(&'a self, c: &'a super::super::models::Comment) -> CommentView<'a> {
+    pub fn v3_comment<'a>(&'a self, c: &'a super::super::state::Comment) -> CommentView<'a> {
         CommentView {
             id: c.id,
             content: &c.content,

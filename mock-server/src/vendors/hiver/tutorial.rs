@@ -10,14 +10,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::models::{HiverState, Status};
-use super::routes_official::{page_query, token_page, PageSpec};
-use super::views::KeptTutorialConversation;
+use super::official::{page_query, token_page, PageSpec};
+use super::state::{Conversation, HiverState, Status};
+use super::views::TutorialConversationView;
 use super::webhooks::{conversation_fired, note_fired};
 use super::Hiver;
 use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::platform::extract::{JsonObject, QueryPairs};
+use crate::platform::memo::KeptView;
 use crate::platform::pagination::SortKey;
 use crate::platform::view::{json, json_with, list, Envelope};
 
@@ -60,7 +61,7 @@ fn named<'a, T, V: serde::Serialize>(
     json(&list(all, envelope, |t: &&'a T| view(t)))
 }
 
-fn mailbox<'a>(s: &'a HiverState, raw: &str) -> ApiResult<&'a super::models::Inbox> {
+fn mailbox<'a>(s: &'a HiverState, raw: &str) -> ApiResult<&'a super::state::Inbox> {
     s.inbox(raw)
         .map_err(|_| ApiError::not_found("Mailbox", raw))
 }
@@ -293,4 +294,16 @@ async fn create_tag(State(hv): Hv, account: Account, JsonObject(body): JsonObjec
         let tag = s.create_tag(inbox, &name, color, None, now)?;
         json_with(StatusCode::CREATED, &HiverState::tutorial_tag(&tag))
     })
+}
+
+/// The tutorial's conversation: its mailbox, tags and assignee (kept in the account's memo until its next write; see `platform::memo`).
+pub(crate) struct KeptTutorialConversation;
+
+impl KeptView for KeptTutorialConversation {
+    type State = HiverState;
+    type Record = Conversation;
+    type Out<'r> = TutorialConversationView<'r>;
+    fn render<'r>(s: &'r HiverState, r: &'r Conversation) -> Self::Out<'r> {
+        s.tutorial_conversation(r)
+    }
 }

@@ -1,4 +1,7 @@
-//! Hipcall v20211124 handlers: extract, call the model, shape the documented response.
+//! Hipcall v20211124 (the legacy API) by resource in one file: its routes and handlers; the
+//! rules it applies live with the shared state (`rules.rs`), its response shapes in `views.rs`.
+
+mod views;
 
 use std::sync::Arc;
 
@@ -10,9 +13,9 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::models::{path_id, HipcallState, PartyKind};
+use super::state::{path_id, HipcallState, PartyKind};
 use super::webhooks::{party_fired, task_fired};
-use super::{views, Hipcall};
+use super::Hipcall;
 use crate::platform::auth::Account;
 use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::extract::{JsonObject, QueryPairs};

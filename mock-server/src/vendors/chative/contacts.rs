@@ -1,4 +1,5 @@
-//! Chative.IO v1.0 handlers.
+//! Chative.IO v1.0 contacts, the one resource of the API: routes and handlers (the rules live
+//! with the state in `state.rs`).
 
 use std::sync::Arc;
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::platform::memo::KeptView;
 
-use super::models::{Cdr, Comment, User};
+use super::super::state::{Cdr, Comment, User};
 
 #[derive(Serialize)]
 pub(crate) struct CdrView<'a> {
@@ -168,7 +168,7 @@ mod tests {
     /// the stored record, checked against the documented example by the API tests).
     #[test]
     fn shapes_are_the_record_minus_omissions() {
-        let s = super::super::seed::build(0);
+        let s = super::super::super::seed::build(0);
         let c = s.cdrs.values().next().unwrap();
         let mut whole = serde_json::to_value(c).unwrap();
         whole.as_object_mut().unwrap().shift_remove("call_flow");
