@@ -298,6 +298,27 @@ impl<S> VendorState<S> {
         self
     }
 
+    /// Runs `f` with shared access to the account's state (reads of one account run in
+    /// parallel; a write waits for them).
+    pub fn read<R>(&self, account: &super::auth::Account, f: impl FnOnce(&S) -> R) -> R {
+        self.tenants.read(&account.id, f)
+    }
+
+    /// Runs `f` with exclusive access to the account's state: the one way to change it (the
+    /// account's memo is emptied first, the change recorded for `--state-dir`).
+    pub fn write<R>(&self, account: &super::auth::Account, f: impl FnOnce(&mut S) -> R) -> R {
+        self.tenants.with(&account.id, f)
+    }
+
+    /// [`VendorState::read`] with the account's memo of kept views (see [`super::memo`]).
+    pub fn read_memo<R>(
+        &self,
+        account: &super::auth::Account,
+        f: impl for<'r> FnOnce(&'r S, super::memo::Rendered<'r>) -> R,
+    ) -> R {
+        self.tenants.read_memo(&account.id, f)
+    }
+
     /// Emits a webhook event for `account` (call after the write has been committed).
     pub fn emit(&self, account: &str, event: &str, data: serde_json::Value) {
         self.bus.emit(self.vendor, account, event, data);

@@ -38,7 +38,7 @@ pub(crate) fn router(backend: Arc<Chative>) -> Routes {
 
 async fn list_contacts(State(ch): Ch, account: Account, q: QueryPairs) -> Answer {
     let p = PageLimit::parse(&q.0, PAGE_RULES)?;
-    ch.tenants.read_memo(&account.id, |s, memo| {
+    ch.read_memo(&account, |s, memo| {
         let all: Vec<_> = s.contacts.values().collect();
         let envelope = Envelope::PageList {
             total: all.len(),
@@ -52,8 +52,7 @@ async fn list_contacts(State(ch): Ch, account: Account, q: QueryPairs) -> Answer
 }
 
 async fn get_contact(State(ch): Ch, account: Account, Path(id): Path<String>) -> Answer {
-    ch.tenants
-        .read_memo(&account.id, |s, memo| json(&memo.stored(s.contact(&id)?)))
+    ch.read_memo(&account, |s, memo| json(&memo.stored(s.contact(&id)?)))
 }
 
 async fn patch_contact(
@@ -63,7 +62,7 @@ async fn patch_contact(
     JsonObject(body): JsonObject,
 ) -> Answer {
     let now = ch.clock.now_ms();
-    let c = ch.tenants.with(&account.id, |s| s.patch(&id, &body, now))?;
+    let c = ch.write(&account, |s| s.patch(&id, &body, now))?;
     ch.emit(
         &account.id,
         "contact.updated",
@@ -73,6 +72,6 @@ async fn patch_contact(
 }
 
 async fn delete_contact(State(ch): Ch, account: Account, Path(id): Path<String>) -> Answer {
-    let c = ch.tenants.with(&account.id, |s| s.delete(&id))?;
+    let c = ch.write(&account, |s| s.delete(&id))?;
     json(&json!({"id": c.id, "deleted": true}))
 }

@@ -9,7 +9,6 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::input;
-use super::state::HelpCrunchState;
 use super::webhooks::Fired;
 use super::HelpCrunch;
 use crate::platform::auth::Account;
@@ -30,14 +29,6 @@ pub(super) type Answer = ApiResult<Response>;
 pub(super) type HcRoutes = Routes<Arc<HelpCrunch>>;
 
 impl HelpCrunch {
-    pub(super) fn with<R>(
-        &self,
-        account: &Account,
-        f: impl FnOnce(&mut HelpCrunchState) -> R,
-    ) -> R {
-        self.tenants.with(&account.id, f)
-    }
-
     pub(super) fn now(&self) -> i64 {
         self.clock.now_ms().div_euclid(1000)
     }

@@ -20,7 +20,7 @@ pub(super) fn routes(r: HcRoutes) -> HcRoutes {
 
 async fn list_agents(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
-    hc.tenants.read(&account.id, |s| {
+    hc.read(&account, |s| {
         let all: Vec<_> = s.agents.values().collect();
         paged(&all, window, meta_total, |a| s.agent_ref(a.id))
     })
@@ -28,7 +28,7 @@ async fn list_agents(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
 
 async fn unsubscribe_agent(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Agent", &id)?;
-    hc.with(&account, |s| s.unsubscribe_agent(id))?;
+    hc.write(&account, |s| s.unsubscribe_agent(id))?;
     // A GET that writes: tell the surface layer so `--state-dir` stores it.
     let mut res = ok_text()?;
     res.extensions_mut()
@@ -38,14 +38,14 @@ async fn unsubscribe_agent(State(hc): Hc, account: Account, Path(id): Path<Strin
 
 async fn list_departments(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
-    hc.tenants.read(&account.id, |s| {
+    hc.read(&account, |s| {
         let all: Vec<_> = s.departments.values().collect();
         paged(&all, window, meta_total, |d| s.department_view(d))
     })
 }
 
 async fn list_applications(State(hc): Hc, account: Account) -> Answer {
-    hc.tenants.read(&account.id, |s| {
+    hc.read(&account, |s| {
         let all: Vec<_> = s.applications.values().collect();
         json(&list(&all, Envelope::Data, |a| *a))
     })
@@ -56,7 +56,7 @@ async fn organization(State(hc): Hc, account: Account) -> Answer {
     struct Data<'a, T> {
         data: &'a T,
     }
-    hc.tenants.read(&account.id, |s| {
+    hc.read(&account, |s| {
         json(&Data {
             data: &s.organization,
         })

@@ -67,14 +67,14 @@ fn mailbox<'a>(s: &'a HiverState, raw: &str) -> ApiResult<&'a super::state::Inbo
 }
 
 async fn list_mailboxes(State(hv): Hv, account: Account) -> Answer {
-    hv.tenants.read(&account.id, |s| {
+    hv.read(&account, |s| {
         let all: Vec<_> = s.inboxes.values().collect();
         named(&all, "mailboxes", HiverState::mailbox_view)
     })
 }
 
 async fn list_conversations(State(hv): Hv, account: Account, q: QueryPairs) -> Answer {
-    hv.tenants.read_memo(&account.id, |s, memo| {
+    hv.read_memo(&account, |s, memo| {
         let inbox = match q.get("mailbox_id").filter(|m| !m.is_empty()) {
             Some(m) => Some(mailbox(s, m)?.id),
             None => None,
@@ -129,7 +129,7 @@ async fn list_conversations(State(hv): Hv, account: Account, q: QueryPairs) -> A
 }
 
 async fn get_conversation(State(hv): Hv, account: Account, Path(id): Path<String>) -> Answer {
-    hv.tenants.read_memo(&account.id, |s, memo| {
+    hv.read_memo(&account, |s, memo| {
         let c = s.conversation(&id, None)?;
         json(&memo.show::<KeptTutorialConversation>(s, c))
     })
@@ -142,7 +142,7 @@ async fn assign(
     JsonObject(body): JsonObject,
 ) -> Answer {
     let user = body.get("user_id").cloned().unwrap_or(Value::Null);
-    let (res, fired) = hv.with(&account, |s| {
+    let (res, fired) = hv.write(&account, |s| {
         let before = s.conversation(&id, None)?.clone();
         let c = s.assign(&id, &user)?;
         Ok::<_, ApiError>((
@@ -160,7 +160,7 @@ async fn set_status(
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Answer {
-    let (res, fired) = hv.with(&account, |s| {
+    let (res, fired) = hv.write(&account, |s| {
         let before = s.conversation(&id, None)?.clone();
         let c = s.set_status(&id, body.get("status").and_then(Value::as_str))?;
         Ok::<_, ApiError>((
@@ -201,7 +201,7 @@ async fn add_note(
             ))
         }
     };
-    let (res, fired) = hv.with(&account, |s| {
+    let (res, fired) = hv.write(&account, |s| {
         let conv = s.conversation(&id, None)?.id;
         let note = s.add_note(conv, text, vec![], false, None, vec![], &kind, now)?;
         Ok::<_, ApiError>((
@@ -220,7 +220,7 @@ async fn apply_tag(
     JsonObject(body): JsonObject,
 ) -> Answer {
     let tag = body.get("tag_id").cloned().unwrap_or(Value::Null);
-    hv.with(&account, |s| {
+    hv.write(&account, |s| {
         let c = s.tag_conversation(&id, &tag, true)?;
         json(&s.tutorial_conversation(&c))
     })
@@ -231,21 +231,21 @@ async fn remove_tag(
     account: Account,
     Path((id, tag_id)): Path<(String, String)>,
 ) -> Answer {
-    hv.with(&account, |s| {
+    hv.write(&account, |s| {
         let c = s.tag_conversation(&id, &Value::String(tag_id), false)?;
         json(&s.tutorial_conversation(&c))
     })
 }
 
 async fn list_users(State(hv): Hv, account: Account) -> Answer {
-    hv.tenants.read(&account.id, |s| {
+    hv.read(&account, |s| {
         let all: Vec<_> = s.users.values().collect();
         named(&all, "users", HiverState::agent_view)
     })
 }
 
 async fn list_tags(State(hv): Hv, account: Account) -> Answer {
-    hv.tenants.read(&account.id, |s| {
+    hv.read(&account, |s| {
         let all: Vec<_> = s.tags.values().collect();
         named(&all, "tags", HiverState::tutorial_tag)
     })
@@ -281,7 +281,7 @@ async fn create_tag(State(hv): Hv, account: Account, JsonObject(body): JsonObjec
             Problem::Type { expected: "string" },
         ));
     }
-    hv.with(&account, |s| {
+    hv.write(&account, |s| {
         let inbox = match body.get("mailbox_id").and_then(Value::as_str) {
             Some(m) => mailbox(s, m)?.id,
             None => s

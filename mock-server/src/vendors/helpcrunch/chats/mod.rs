@@ -47,7 +47,7 @@ async fn list_chats(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     // department), so pages reuse it until the account's next write.
     let sorted = sort.is_some();
     let read = move || {
-        hc.tenants.read_memo(&account.id, |s, memo| {
+        hc.read_memo(&account, |s, memo| {
             let view = |c| memo.show::<KeptChat>(s, c);
             if sort.is_none() {
                 // Stored order: only the page's records are visited.
@@ -86,7 +86,7 @@ async fn search_chats(State(hc): Hc, account: Account, JsonObject(body): JsonObj
 
 async fn get_chat(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Chat", &id)?;
-    hc.tenants.read_memo(&account.id, |s, memo| {
+    hc.read_memo(&account, |s, memo| {
         let c = s.chat(id)?;
         json(&memo.show::<KeptChat>(s, c))
     })
@@ -98,7 +98,7 @@ async fn create_chat(
     RequiredJsonObject(body): RequiredJsonObject,
 ) -> Answer {
     let now = hc.now();
-    let r = hc.with(&account, |s| {
+    let r = hc.write(&account, |s| {
         let c = s.create_chat(&body, now)?;
         Ok((
             json_with(StatusCode::CREATED, &s.chat_view(&c))?,
@@ -115,7 +115,7 @@ fn action(
     body: &serde_json::Map<String, Value>,
 ) -> Answer {
     let now = hc.now();
-    let r = hc.with(account, |s| {
+    let r = hc.write(account, |s| {
         let before = body
             .get("id")
             .and_then(super::input::unix_input)
@@ -156,7 +156,7 @@ async fn list_messages(
 ) -> Answer {
     let id = path_id("Chat", &id)?;
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
-    hc.tenants.read(&account.id, |s| {
+    hc.read(&account, |s| {
         let all = s.chat_messages(id)?;
         paged(&all, window, data_total, |m| s.message_view(m))
     })
@@ -168,7 +168,7 @@ async fn post_message(
     RequiredJsonObject(body): RequiredJsonObject,
 ) -> Answer {
     let now = hc.clock.now_ms();
-    let r = hc.with(&account, |s| {
+    let r = hc.write(&account, |s| {
         let before = body
             .get("chat")
             .and_then(super::input::unix_input)

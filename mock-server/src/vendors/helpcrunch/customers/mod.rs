@@ -51,7 +51,7 @@ async fn list_customers(State(hc): Hc, account: Account, q: QueryPairs) -> Answe
     // pages reuse it until the account's next write.
     let sorted = sort.is_some();
     let read = move || {
-        hc.tenants.read_memo(&account.id, |s, memo| {
+        hc.read_memo(&account, |s, memo| {
             let view = |c| memo.show::<KeptCustomer>(s, c);
             if sort.is_none() {
                 // Stored (id) order: only the page's records are visited.
@@ -93,7 +93,7 @@ async fn search_customers(State(hc): Hc, account: Account, JsonObject(body): Jso
 
 async fn get_customer(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Customer", &id)?;
-    hc.tenants.read_memo(&account.id, |s, memo| {
+    hc.read_memo(&account, |s, memo| {
         let c = s.customer(id)?;
         json(&memo.show::<KeptCustomer>(s, c))
     })
@@ -112,7 +112,7 @@ fn write_customer(
     } else {
         StatusCode::OK
     };
-    let r = hc.with(account, |s| {
+    let r = hc.write(account, |s| {
         let before = id.and_then(|i| s.customers.get(&i).cloned());
         let c = s.write_customer(id, body, mode, now)?;
         Ok((
@@ -159,7 +159,7 @@ async fn batch_update(State(hc): Hc, account: Account, body: axum::body::Bytes) 
             message: "The request body is not valid JSON.".into(),
         })?
     };
-    let r = hc.with(&account, |s| {
+    let r = hc.write(&account, |s| {
         let before: Vec<Customer> = s.customers.values().cloned().collect();
         let updated = s.batch_update(&items)?;
         let mut fired = Fired::new();
@@ -174,7 +174,7 @@ async fn batch_update(State(hc): Hc, account: Account, body: axum::body::Bytes) 
 
 async fn delete_customer(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Customer", &id)?;
-    let gone = hc.with(&account, |s| {
+    let gone = hc.write(&account, |s| {
         let c = s.customer(id)?.clone();
         s.delete_customer(id).map(|_| c)
     })?;
@@ -193,7 +193,7 @@ fn tags(
     add: bool,
 ) -> Answer {
     let id = path_id("Customer", id)?;
-    let r = hc.with(account, |s| {
+    let r = hc.write(account, |s| {
         let before = s.customers.get(&id).cloned();
         let c = s.tag_customer(id, body, add)?;
         Ok((
@@ -228,7 +228,7 @@ async fn add_event(
     RequiredJsonObject(body): RequiredJsonObject,
 ) -> Answer {
     let now = hc.now();
-    let e = hc.with(&account, |s| s.add_event(&body, now))?;
+    let e = hc.write(&account, |s| s.add_event(&body, now))?;
     json(&event_view(&e))
 }
 

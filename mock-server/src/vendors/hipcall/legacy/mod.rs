@@ -97,18 +97,8 @@ fn page_with<'a, T, V: Serialize>(
     ))
 }
 
-impl Hipcall {
-    pub(super) fn read<R>(&self, account: &Account, f: impl FnOnce(&HipcallState) -> R) -> R {
-        self.tenants.read(&account.id, f)
-    }
-
-    pub(super) fn write<R>(&self, account: &Account, f: impl FnOnce(&mut HipcallState) -> R) -> R {
-        self.tenants.with(&account.id, f)
-    }
-}
-
 async fn list_cdrs(State(hc): Hc, account: Account, q: QueryPairs, base: ClientBase) -> Answer {
-    hc.tenants.read_memo(&account.id, |s, memo| {
+    hc.read_memo(&account, |s, memo| {
         let items: Vec<_> = s.cdrs.values().collect();
         page_with(&items, &q, &base, "cdrs", LaravelPaginator::Simple, |c| {
             memo.show::<views::KeptCdrRow>(&(), c)
@@ -121,7 +111,7 @@ async fn get_cdr(
     account: Account,
     Path((yyyy, mm, dd, uuid)): Path<(String, String, String, String)>,
 ) -> Answer {
-    hc.tenants.read_memo(&account.id, |s, memo| {
+    hc.read_memo(&account, |s, memo| {
         let c = s.cdr_detail(&yyyy, &mm, &dd, &uuid)?;
         json(&Data(memo.stored(c)))
     })
@@ -214,7 +204,7 @@ async fn remove_contact_tag(
 macro_rules! list_and_get {
     ($list:ident, $get:ident, $field:ident, $resource:literal, $model:literal) => {
         async fn $list(State(hc): Hc, account: Account, q: QueryPairs, base: ClientBase) -> Answer {
-            hc.tenants.read_memo(&account.id, |s, memo| {
+            hc.read_memo(&account, |s, memo| {
                 let items: Vec<_> = s.$field.values().collect();
                 page(&items, memo, &q, &base, $resource, LaravelPaginator::Full)
             })
@@ -243,7 +233,7 @@ async fn list_extensions(
     q: QueryPairs,
     base: ClientBase,
 ) -> Answer {
-    hc.tenants.read_memo(&account.id, |s, memo| {
+    hc.read_memo(&account, |s, memo| {
         page(
             &s.listed_extensions(),
             memo,
@@ -264,11 +254,10 @@ fn detail<T: Serialize + 'static>(
     pick: impl for<'r> FnOnce(&'r HipcallState, i64) -> Option<&'r T>,
 ) -> Answer {
     let id = path_id(resource, raw_id)?;
-    hc.tenants
-        .read_memo(&account.id, |s, memo| match pick(s, id) {
-            Some(t) => json(&Data(memo.stored(t))),
-            None => Err(ApiError::not_found(resource, id)),
-        })
+    hc.read_memo(account, |s, memo| match pick(s, id) {
+        Some(t) => json(&Data(memo.stored(t))),
+        None => Err(ApiError::not_found(resource, id)),
+    })
 }
 
 async fn get_extension(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
@@ -289,7 +278,7 @@ async fn create_task(State(hc): Hc, account: Account, JsonObject(body): JsonObje
 }
 
 async fn list_users(State(hc): Hc, account: Account, q: QueryPairs, base: ClientBase) -> Answer {
-    hc.tenants.read_memo(&account.id, |s, memo| {
+    hc.read_memo(&account, |s, memo| {
         page(
             &s.listed_users(),
             memo,
@@ -303,11 +292,10 @@ async fn list_users(State(hc): Hc, account: Account, q: QueryPairs, base: Client
 
 async fn get_user(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("User", &id)?;
-    hc.tenants
-        .read_memo(&account.id, |s, memo| match s.users.get(&id) {
-            Some(u) => json(&Data(memo.show::<views::KeptUserDetail>(&(), u))),
-            None => Err(ApiError::not_found("User", id)),
-        })
+    hc.read_memo(&account, |s, memo| match s.users.get(&id) {
+        Some(u) => json(&Data(memo.show::<views::KeptUserDetail>(&(), u))),
+        None => Err(ApiError::not_found("User", id)),
+    })
 }
 
 async fn update_user(

@@ -28,7 +28,7 @@ async fn list_calls(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
         .tenants
         .read(&account.id, |s| s.cdrs.len() >= LARGE_COLLECTION);
     off_workers_if(heavy, move || {
-        hc.tenants.read_memo(&account.id, |s, memo| {
+        hc.read_memo(&account, |s, memo| {
             page(&s.v3_calls(&lq, memo), &lq, |c| memo.show::<KeptCall>(s, c))
         })
     })
@@ -42,7 +42,7 @@ async fn get_call(
     q: QueryPairs,
 ) -> Answer {
     let lq = parse(&q, &plain(&["date"]))?;
-    hc.tenants.read_memo(&account.id, |s, memo| {
+    hc.read_memo(&account, |s, memo| {
         let c = s.v3_call_by_uuid(&uuid, lq.plain("date"))?;
         json(&Data(memo.show::<KeptCall>(s, c)))
     })

@@ -72,11 +72,9 @@ async fn get_template(
 
 async fn list_conversations(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let lq = parse(&q, &CONVERSATIONS)?;
-    let heavy = hc.tenants.read(&account.id, |s| {
-        s.v3.conversations.len() >= LARGE_COLLECTION
-    });
+    let heavy = hc.read(&account, |s| s.v3.conversations.len() >= LARGE_COLLECTION);
     off_workers_if(heavy, move || {
-        hc.tenants.read_memo(&account.id, |s, memo| {
+        hc.read_memo(&account, |s, memo| {
             page(&s.v3_conversations(&lq, memo), &lq, |c| {
                 memo.show::<KeptConversation>(s, c)
             })
@@ -92,7 +90,7 @@ async fn get_conversation(
     q: QueryPairs,
 ) -> Answer {
     let lq = parse(&q, &plain(&["date"]))?;
-    hc.tenants.read_memo(&account.id, |s, memo| {
+    hc.read_memo(&account, |s, memo| {
         let c = s.v3_conversation_on(&id, lq.plain("date"))?;
         json(&Data(memo.show::<KeptConversation>(s, c)))
     })

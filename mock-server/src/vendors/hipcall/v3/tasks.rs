@@ -20,7 +20,7 @@ async fn list_tasks(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
         .tenants
         .read(&account.id, |s| s.tasks.len() >= LARGE_COLLECTION);
     off_workers_if(heavy, move || {
-        hc.tenants.read_memo(&account.id, |s, memo| {
+        hc.read_memo(&account, |s, memo| {
             page(&s.v3_tasks(&lq), &lq, |t| memo.show::<KeptTask>(s, t))
         })
     })
@@ -39,7 +39,7 @@ async fn create_task(State(hc): Hc, account: Account, JsonObject(b): JsonObject)
 
 async fn get_task(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Task", &id)?;
-    hc.tenants.read_memo(&account.id, |s, memo| {
+    hc.read_memo(&account, |s, memo| {
         let t = s.tasks.find(&id, "Task")?;
         json(&Data(memo.show::<KeptTaskDetail>(s, t)))
     })

@@ -95,7 +95,7 @@ simple_resource!(
 
 async fn list_users(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let lq = parse(&q, &ListSpec::simple())?;
-    hc.tenants.read_memo(&account.id, |s, memo| {
+    hc.read_memo(&account, |s, memo| {
         let mut all: Vec<_> = s
             .users
             .values()
@@ -113,7 +113,7 @@ async fn list_users(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
 
 async fn get_user(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("User", &id)?;
-    hc.tenants.read_memo(&account.id, |s, memo| {
+    hc.read_memo(&account, |s, memo| {
         let u = s.users.find(&id, "User")?;
         json(&Data(memo.show::<KeptUser>(s, u)))
     })

@@ -28,7 +28,7 @@ async fn list_conversations(
     Path(inbox_id): Path<String>,
     q: QueryPairs,
 ) -> Answer {
-    hv.tenants.read_memo(&account.id, |s, memo| {
+    hv.read_memo(&account, |s, memo| {
         let inbox = s.inbox(&inbox_id)?;
         // The documented token example sorts conversations by id, descending.
         let pq = page_query(
@@ -51,7 +51,7 @@ async fn get_conversation(
     account: Account,
     Path((inbox_id, conversation_id)): Path<(String, String)>,
 ) -> Answer {
-    hv.tenants.read_memo(&account.id, |s, memo| {
+    hv.read_memo(&account, |s, memo| {
         let inbox = s.inbox(&inbox_id)?.id;
         let c = s.conversation(&conversation_id, Some(inbox))?;
         json(&Data([memo.show::<KeptConversationSingle>(&(), c)]))
@@ -64,7 +64,7 @@ async fn patch_conversation(
     Path((inbox_id, conversation_id)): Path<(String, String)>,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let fired = hv.with(&account, |s| {
+    let fired = hv.write(&account, |s| {
         let inbox = s.inbox(&inbox_id)?.id;
         let before = s.conversation(&conversation_id, Some(inbox))?.clone();
         s.patch_conversation(inbox, &conversation_id, &body)?;
@@ -141,7 +141,7 @@ async fn create_note(
     };
     let parent = form.get("parent_note_id").map(str::to_string);
     let files = attachments(&form);
-    hv.with(&account, |s| {
+    hv.write(&account, |s| {
         let inbox = s.inbox(&inbox_id)?.id;
         let conv = s.conversation(&conversation_id, Some(inbox))?.id;
         let note = s.add_note(
@@ -187,7 +187,7 @@ async fn create_draft(
         })?),
     };
     let files = attachments(&form);
-    hv.with(&account, |s| {
+    hv.write(&account, |s| {
         let inbox = s.inbox(&inbox_id)?.id;
         let d = s.add_draft(inbox, body, reply_type, gmail, hiver, files)?;
         json(&Data(json!({"id": d.conversation_id, "shared_draft_id": d.id, "reply_to_message_id": d.reply_to_message_id})))

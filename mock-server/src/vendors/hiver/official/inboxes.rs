@@ -15,7 +15,7 @@ async fn list_inboxes(State(hv): Hv, account: Account, q: QueryPairs) -> Answer 
         &spec(&["id", "display_name", "created_at"], false),
         "inboxes".into(),
     )?;
-    hv.tenants.read(&account.id, |s| {
+    hv.read(&account, |s| {
         let (page, next) = token_page(
             s.inboxes.values().collect(),
             &pq,
@@ -31,7 +31,7 @@ async fn list_inboxes(State(hv): Hv, account: Account, q: QueryPairs) -> Answer 
 }
 
 async fn get_inbox(State(hv): Hv, account: Account, Path(inbox_id): Path<String>) -> Answer {
-    hv.with(&account, |s| json(&Data(s.inbox_view(s.inbox(&inbox_id)?))))
+    hv.write(&account, |s| json(&Data(s.inbox_view(s.inbox(&inbox_id)?))))
 }
 
 const USER_SORTS: &[&str] = &["id", "email", "first_name"];
@@ -52,7 +52,7 @@ fn users_page(
     q: &QueryPairs,
     email: Option<String>,
 ) -> Answer {
-    hv.with(account, |s| {
+    hv.write(account, |s| {
         let inbox = s.inbox(inbox_id)?;
         let scope = match &email {
             Some(e) => format!(

@@ -222,9 +222,3 @@ fn spec(sorts: &'static [&'static str], default_descending: bool) -> PageSpec<'s
         ..OFFICIAL
     }
 }
-
-impl Hiver {
-    pub(super) fn with<R>(&self, account: &Account, f: impl FnOnce(&mut HiverState) -> R) -> R {
-        self.tenants.with(&account.id, f)
-    }
-}

@@ -25,7 +25,7 @@ fn tags_page(
     q: &QueryPairs,
     name: Option<String>,
 ) -> Answer {
-    hv.with(account, |s| {
+    hv.write(account, |s| {
         let inbox = s.inbox(inbox_id)?;
         let scope = match &name {
             Some(n) => format!("inboxes/{}/tags/search?name={}", inbox.id, n.to_lowercase()),
@@ -77,7 +77,7 @@ async fn create_tag(
     };
     let name = text("name")?.ok_or_else(|| ApiError::invalid("name", Problem::Required))?;
     let (color, description) = (text("color_hexcode")?, text("description")?);
-    hv.with(&account, |s| {
+    hv.write(&account, |s| {
         let inbox = s.inbox(&inbox_id)?.id;
         let tag = s.create_tag(inbox, &name, color, description, now)?;
         json(&Data(HiverState::tag_created_view(&tag)))
