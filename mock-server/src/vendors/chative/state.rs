@@ -176,83 +176,22 @@ impl ChativeState {
             ));
         }
         for (key, v) in body {
-            let bad_type = |expected| FieldError::new(key.clone(), Problem::Type { expected });
-            match key.as_str() {
-                "firstName" | "lastName" => match v {
-                    Value::String(_) => changes.push(Change::Standard(
-                        if key == "firstName" {
-                            Standard::FirstName
-                        } else {
-                            Standard::LastName
-                        },
-                        v.clone(),
-                    )),
-                    _ => errors.push(bad_type("text")),
-                },
-                "email" => match v {
-                    Value::Null => changes.push(Change::Standard(Standard::Email, Value::Null)),
-                    Value::String(s) if crate::platform::input::looks_like_email(s) => {
-                        changes.push(Change::Standard(Standard::Email, v.clone()))
+            match (key.as_str(), v) {
+                ("customFields", Value::Object(m)) => {
+                    for (k, cv) in m {
+                        let field = format!("customFields.{k}");
+                        self.check_custom(&field, k, cv, &mut errors, &mut changes);
                     }
-                    Value::String(_) => errors.push(FieldError::new("email", Problem::Email)),
-                    _ => errors.push(bad_type("text")),
+                }
+                ("customFields", _) => errors.push(FieldError::new(
+                    key.clone(),
+                    Problem::Type { expected: "object" },
+                )),
+                _ => match standard_change(key, v) {
+                    Some(Ok(change)) => changes.push(change),
+                    Some(Err(e)) => errors.push(e),
+                    None => self.check_custom(key, key, v, &mut errors, &mut changes),
                 },
-                "phone" => match v {
-                    Value::Null => changes.push(Change::Standard(Standard::Phone, Value::Null)),
-                    Value::String(s) if valid_phone(s) => {
-                        changes.push(Change::Standard(Standard::Phone, v.clone()))
-                    }
-                    // A number is read as its digits (`232.0` is the integer 232, as JSON
-                    // Schema has it).
-                    Value::Number(n)
-                        if whole_number(n)
-                            .is_some_and(|d| d >= 0 && valid_phone(&d.to_string())) =>
-                    {
-                        let digits = whole_number(n).unwrap_or_default().to_string();
-                        changes.push(Change::Standard(Standard::Phone, Value::String(digits)))
-                    }
-                    Value::String(_) | Value::Number(_) => errors.push(FieldError::new(
-                        "phone",
-                        Problem::Other("phone must be a phone number".into()),
-                    )),
-                    _ => errors.push(bad_type("text")),
-                },
-                "gender" => match v {
-                    Value::Null => changes.push(Change::Standard(Standard::Gender, Value::Null)),
-                    Value::String(s) if GENDERS.contains(&s.as_str()) => {
-                        changes.push(Change::Standard(Standard::Gender, v.clone()))
-                    }
-                    _ => errors.push(FieldError::new(
-                        "gender",
-                        Problem::OneOf {
-                            allowed: GENDERS.iter().map(|g| g.to_string()).collect(),
-                        },
-                    )),
-                },
-                "birthday" => match v {
-                    Value::Null => changes.push(Change::Standard(Standard::Birthday, Value::Null)),
-                    _ => match parse_date(v) {
-                        Some(ms) => {
-                            changes.push(Change::Standard(Standard::Birthday, Value::from(ms)))
-                        }
-                        None => errors.push(bad_type("date")),
-                    },
-                },
-                "customFields" => match v {
-                    Value::Object(m) => {
-                        for (k, cv) in m {
-                            self.check_custom(
-                                &format!("customFields.{k}"),
-                                k,
-                                cv,
-                                &mut errors,
-                                &mut changes,
-                            );
-                        }
-                    }
-                    _ => errors.push(bad_type("object")),
-                },
-                other => self.check_custom(other, other, v, &mut errors, &mut changes),
             }
         }
         if !errors.is_empty() {
@@ -262,24 +201,7 @@ impl ChativeState {
         let Some(c) = self.contacts.get_mut(&key) else {
             return Err(ApiError::not_found("Contact", id));
         };
-        for change in changes {
-            match change {
-                Change::Standard(field, v) => {
-                    let s = v.as_str().map(str::to_string);
-                    match field {
-                        Standard::FirstName => c.first_name = s.unwrap_or_default(),
-                        Standard::LastName => c.last_name = s.unwrap_or_default(),
-                        Standard::Email => c.email = s,
-                        Standard::Phone => c.phone = s,
-                        Standard::Gender => c.gender = s,
-                        Standard::Birthday => c.birthday = v.as_i64(),
-                    }
-                }
-                Change::Custom(k, v) => {
-                    c.custom_fields.insert(k, v);
-                }
-            }
-        }
+        c.apply(changes);
         c.updated_at = now_ms;
         let out = c.clone();
         debug_assert_eq!(self.contact_problems(&out), Vec::<String>::new());
@@ -291,6 +213,86 @@ impl ChativeState {
         self.contacts
             .remove(&id.to_ascii_lowercase())
             .ok_or_else(|| ApiError::not_found("Contact", id))
+    }
+}
+
+/// The change a standard field asks for, or why it is refused; `None` for a field that is not
+/// one of the standard ones (a custom field, or unknown).
+fn standard_change(key: &str, v: &Value) -> Option<Result<Change, FieldError>> {
+    let bad_type = |expected| FieldError::new(key, Problem::Type { expected });
+    let set = |field, v: Value| Ok(Change::Standard(field, v));
+    Some(match (key, v) {
+        ("firstName", Value::String(_)) => set(Standard::FirstName, v.clone()),
+        ("lastName", Value::String(_)) => set(Standard::LastName, v.clone()),
+        ("firstName" | "lastName", _) => Err(bad_type("text")),
+        ("email", Value::Null) => set(Standard::Email, Value::Null),
+        ("email", Value::String(s)) if crate::platform::input::looks_like_email(s) => {
+            set(Standard::Email, v.clone())
+        }
+        ("email", Value::String(_)) => Err(FieldError::new("email", Problem::Email)),
+        ("email", _) => Err(bad_type("text")),
+        ("phone", _) => phone_change(v).map(|v| Change::Standard(Standard::Phone, v)),
+        ("gender", Value::Null) => set(Standard::Gender, Value::Null),
+        ("gender", Value::String(s)) if GENDERS.contains(&s.as_str()) => {
+            set(Standard::Gender, v.clone())
+        }
+        ("gender", _) => Err(FieldError::new(
+            "gender",
+            Problem::OneOf {
+                allowed: GENDERS.iter().map(|g| g.to_string()).collect(),
+            },
+        )),
+        ("birthday", Value::Null) => set(Standard::Birthday, Value::Null),
+        ("birthday", _) => match parse_date(v) {
+            Some(ms) => set(Standard::Birthday, Value::from(ms)),
+            None => Err(bad_type("date")),
+        },
+        _ => return None,
+    })
+}
+
+/// A phone as stored: null, a valid phone text, or a whole number read as its digits (`232.0`
+/// is the integer 232, as JSON Schema has it).
+fn phone_change(v: &Value) -> Result<Value, FieldError> {
+    match v {
+        Value::Null => Ok(Value::Null),
+        Value::String(s) if valid_phone(s) => Ok(v.clone()),
+        Value::Number(n)
+            if whole_number(n).is_some_and(|d| d >= 0 && valid_phone(&d.to_string())) =>
+        {
+            Ok(Value::String(
+                whole_number(n).unwrap_or_default().to_string(),
+            ))
+        }
+        Value::String(_) | Value::Number(_) => Err(FieldError::new(
+            "phone",
+            Problem::Other("phone must be a phone number".into()),
+        )),
+        _ => Err(FieldError::new("phone", Problem::Type { expected: "text" })),
+    }
+}
+
+impl Contact {
+    /// Applies checked changes.
+    fn apply(&mut self, changes: Vec<Change>) {
+        for change in changes {
+            match change {
+                Change::Standard(field, v) => {
+                    let s = v.as_str().map(str::to_string);
+                    match field {
+                        Standard::FirstName => self.first_name = s.unwrap_or_default(),
+                        Standard::LastName => self.last_name = s.unwrap_or_default(),
+                        Standard::Email => self.email = s,
+                        Standard::Phone => self.phone = s,
+                        Standard::Gender => self.gender = s,
+                        Standard::Birthday => self.birthday = v.as_i64(),
+                    }
+                }
+                Change::Custom(k, v) => {
+                    self.custom_fields.insert(k, v);
+                }
+            }
+        }
     }
 }
 
