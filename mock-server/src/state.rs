@@ -92,53 +92,7 @@ impl AppState {
             }
             backends.push(v.backend);
         }
-        let surface_ids = || {
-            dialects
-                .iter()
-                .map(|d: &&'static Dialect| d.info().id)
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        for p in config.ports.iter().chain(&config.tls_ports) {
-            if !dialects.iter().any(|d| d.info().id == p.surface) {
-                return Err(SetupError::UnknownSurface(p.surface.clone(), surface_ids()));
-            }
-        }
-        for o in &config.rate_limit_overrides {
-            if !dialects.iter().any(|d| d.info().id == o.surface) {
-                return Err(SetupError::UnknownSurface(o.surface.clone(), surface_ids()));
-            }
-            platform.set_override(&o.surface, Some(o.rate.clone()));
-        }
-        for t in &config.tokens {
-            if !backends
-                .iter()
-                .any(|b: &Arc<dyn Backend>| b.vendor() == t.vendor)
-            {
-                let known = backends
-                    .iter()
-                    .map(|b| b.vendor())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                return Err(SetupError::UnknownVendor(t.vendor.clone(), known));
-            }
-            let account = t
-                .account
-                .clone()
-                .unwrap_or_else(|| crate::platform::auth::unnamed_account(&t.token));
-            platform.accounts.add(&t.vendor, &t.token, &account);
-        }
-        for w in &config.webhooks {
-            let vendor = dialects
-                .iter()
-                .find(|d| d.info().id == w.surface)
-                .map(|d| d.info().vendor)
-                .ok_or_else(|| SetupError::UnknownSurface(w.surface.clone(), surface_ids()))?;
-            platform
-                .webhooks
-                .subscribe(&w.surface, vendor, "default", &w.url, vec![], None)
-                .map_err(|e| SetupError::Webhook(w.surface.clone(), e.to_string()))?;
-        }
+        apply_flags(config, &platform, &dialects, &backends)?;
         let trust = Trust::with_files(&config.ca_certs).map_err(SetupError::CaCert)?;
         platform.webhooks.set_trust(trust);
         platform
@@ -357,4 +311,62 @@ fn restore(
     }
     let _ = platform.durable.set(d);
     Ok(restored)
+}
+
+/// The start-up flags that name surfaces and vendors (own ports, rate-limit overrides, tokens,
+/// webhooks): each checked against what is mounted, then applied.
+fn apply_flags(
+    config: &Config,
+    platform: &Platform,
+    dialects: &[&'static Dialect],
+    backends: &[Arc<dyn Backend>],
+) -> Result<(), SetupError> {
+    let surface_ids = || {
+        dialects
+            .iter()
+            .map(|d: &&'static Dialect| d.info().id)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for p in config.ports.iter().chain(&config.tls_ports) {
+        if !dialects.iter().any(|d| d.info().id == p.surface) {
+            return Err(SetupError::UnknownSurface(p.surface.clone(), surface_ids()));
+        }
+    }
+    for o in &config.rate_limit_overrides {
+        if !dialects.iter().any(|d| d.info().id == o.surface) {
+            return Err(SetupError::UnknownSurface(o.surface.clone(), surface_ids()));
+        }
+        platform.set_override(&o.surface, Some(o.rate.clone()));
+    }
+    for t in &config.tokens {
+        if !backends
+            .iter()
+            .any(|b: &Arc<dyn Backend>| b.vendor() == t.vendor)
+        {
+            let known = backends
+                .iter()
+                .map(|b| b.vendor())
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(SetupError::UnknownVendor(t.vendor.clone(), known));
+        }
+        let account = t
+            .account
+            .clone()
+            .unwrap_or_else(|| crate::platform::auth::unnamed_account(&t.token));
+        platform.accounts.add(&t.vendor, &t.token, &account);
+    }
+    for w in &config.webhooks {
+        let vendor = dialects
+            .iter()
+            .find(|d| d.info().id == w.surface)
+            .map(|d| d.info().vendor)
+            .ok_or_else(|| SetupError::UnknownSurface(w.surface.clone(), surface_ids()))?;
+        platform
+            .webhooks
+            .subscribe(&w.surface, vendor, "default", &w.url, vec![], None)
+            .map_err(|e| SetupError::Webhook(w.surface.clone(), e.to_string()))?;
+    }
+    Ok(())
 }

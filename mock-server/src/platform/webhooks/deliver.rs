@@ -79,25 +79,7 @@ impl Webhooks {
         spec: &'static WebhookSpec,
     ) {
         let at = self.clock.now_ms();
-        let body = (spec.envelope)(&EnvelopeInput {
-            event_id: &p.event_id,
-            event: &p.event,
-            data: &p.data,
-            created_at_ms: p.created_at_ms,
-            attempt: p.attempt,
-            last_attempt_ms: p.last_attempt_ms,
-            secret: sub.secret.as_deref(),
-        });
-        let raw = serde_json::to_vec(&body).unwrap_or_default();
-        let mut headers = vec![
-            ("content-type".to_string(), "application/json".to_string()),
-            ("accept".to_string(), "application/json".to_string()),
-            ("user-agent".to_string(), spec.user_agent.to_string()),
-            (DELIVERY_HEADER.to_string(), p.event_id.clone()),
-        ];
-        if let (Some(h), Some(key)) = (spec.signature_header, sub.secret.as_deref()) {
-            headers.push((h.to_ascii_lowercase(), sign(key, &raw)));
-        }
+        let (headers, raw) = request(spec, &sub, &p);
         let mut req = client
             .post(&sub.url)
             .timeout(Duration::from_millis(spec.timeout_ms))
@@ -131,38 +113,11 @@ impl Webhooks {
         };
         self.log(&mut inner, record);
         let exhausted = !ok && !retry;
-        if let Some(q) = inner.queues.get_mut(&sub.id) {
-            let at_index = q.iter().position(|x| x.event_id == p.event_id);
-            match (next_due, at_index) {
-                (Some(due), Some(i)) => {
-                    if let Some(this) = q.get_mut(i) {
-                        this.attempt += 1;
-                        this.last_attempt_ms = Some(at);
-                        this.due_ms = due;
-                    }
-                }
-                (None, Some(i)) => {
-                    q.remove(i);
-                }
-                // Dropped meanwhile (the queue was full).
-                (_, None) => {}
-            }
-        }
-        let broken = match (ok, spec.broken_after) {
-            (false, Some((failures, within_ms))) => {
-                let recent = inner.failures.entry(sub.id.clone()).or_default();
-                recent.push_back(at);
-                while recent.front().is_some_and(|&t| t <= at - within_ms) {
-                    recent.pop_front();
-                }
-                (recent.len() >= failures as usize).then(|| {
-                    format!(
-                        "broken: {failures} failed deliveries within {} s",
-                        within_ms / 1000
-                    )
-                })
-            }
-            _ => None,
+        requeue(&mut inner, &sub.id, &p.event_id, next_due, at);
+        let broken = if ok {
+            None
+        } else {
+            broken(&mut inner, spec, &sub.id, at)
         };
         let reason = broken.or_else(|| {
             (exhausted && spec.deactivate_when_exhausted)
@@ -180,4 +135,71 @@ impl Webhooks {
         drop(inner);
         self.notify.notify_one();
     }
+}
+
+/// The body and headers of one attempt: the vendor's envelope, signed when the vendor signs
+/// and the subscription has a secret.
+fn request(
+    spec: &WebhookSpec,
+    sub: &Subscription,
+    p: &Pending,
+) -> (Vec<(String, String)>, Vec<u8>) {
+    let body = (spec.envelope)(&EnvelopeInput {
+        event_id: &p.event_id,
+        event: &p.event,
+        data: &p.data,
+        created_at_ms: p.created_at_ms,
+        attempt: p.attempt,
+        last_attempt_ms: p.last_attempt_ms,
+        secret: sub.secret.as_deref(),
+    });
+    let raw = serde_json::to_vec(&body).unwrap_or_default();
+    let mut headers = vec![
+        ("content-type".to_string(), "application/json".to_string()),
+        ("accept".to_string(), "application/json".to_string()),
+        ("user-agent".to_string(), spec.user_agent.to_string()),
+        (DELIVERY_HEADER.to_string(), p.event_id.clone()),
+    ];
+    if let (Some(h), Some(key)) = (spec.signature_header, sub.secret.as_deref()) {
+        headers.push((h.to_ascii_lowercase(), sign(key, &raw)));
+    }
+    (headers, raw)
+}
+
+/// After an attempt: the delivery waits for its next try (`next_due`) or leaves the queue.
+fn requeue(inner: &mut Inner, sub_id: &str, event_id: &str, next_due: Option<i64>, at: i64) {
+    let Some(q) = inner.queues.get_mut(sub_id) else {
+        return;
+    };
+    match (next_due, q.iter().position(|x| x.event_id == event_id)) {
+        (Some(due), Some(i)) => {
+            if let Some(this) = q.get_mut(i) {
+                this.attempt += 1;
+                this.last_attempt_ms = Some(at);
+                this.due_ms = due;
+            }
+        }
+        (None, Some(i)) => {
+            q.remove(i);
+        }
+        // Dropped meanwhile (the queue was full).
+        (_, None) => {}
+    }
+}
+
+/// Counts a failed attempt; why the subscription is now broken, when the vendor breaks one
+/// after so many failures within a time.
+fn broken(inner: &mut Inner, spec: &WebhookSpec, sub_id: &str, at: i64) -> Option<String> {
+    let (failures, within_ms) = spec.broken_after?;
+    let recent = inner.failures.entry(sub_id.to_string()).or_default();
+    recent.push_back(at);
+    while recent.front().is_some_and(|&t| t <= at - within_ms) {
+        recent.pop_front();
+    }
+    (recent.len() >= failures as usize).then(|| {
+        format!(
+            "broken: {failures} failed deliveries within {} s",
+            within_ms / 1000
+        )
+    })
 }
