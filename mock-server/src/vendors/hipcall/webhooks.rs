@@ -175,71 +175,138 @@ fn param_i64(params: &Map<String, Value>, key: &str) -> Result<Option<i64>, Stri
     }
 }
 
-/// `inbound_call`, `outbound_call`, `missed_call`: a call that rang `ring` seconds (default 6)
-/// and, unless missed, lasted `duration` seconds (default 95), ending now. Optional `user_id`
-/// (default 2) and `number` (the outside party; default a seeded contact's phone).
-pub(crate) fn simulate(
-    hc: &Hipcall,
-    scenario: &str,
-    account: &str,
-    params: &Map<String, Value>,
-    base_url: &str,
-) -> Result<Value, String> {
-    let (direction, missed) = match scenario {
-        "inbound_call" => (1, false),
-        "outbound_call" => (2, false),
-        "missed_call" => (1, true),
-        other => {
-            return Err(format!(
-                "unknown scenario {other} (known: inbound_call, outbound_call, missed_call)"
-            ))
-        }
-    };
-    let ring = param_i64(params, "ring")?.unwrap_or(6).clamp(0, 3600);
-    let duration = if missed {
-        0
-    } else {
-        param_i64(params, "duration")?
-            .unwrap_or(95)
-            .clamp(0, 86_400)
-    };
-    let user = param_i64(params, "user_id")?.unwrap_or(2);
-    let now = hc.clock.now();
-    let (out, fired) = hc.tenants.with(account, |s| -> Result<(Value, Fired), String> {
+/// A simulated call as a scenario's parameters describe it.
+struct SimulatedCall {
+    /// 1 inbound, 2 outbound.
+    direction: i64,
+    missed: bool,
+    /// Seconds it rang, and talked (0 when missed).
+    ring: i64,
+    duration: i64,
+    user: i64,
+    /// The outside party's number, if given.
+    number: Option<String>,
+}
+
+impl SimulatedCall {
+    fn parse(scenario: &str, params: &Map<String, Value>) -> Result<Self, String> {
+        let (direction, missed) = match scenario {
+            "inbound_call" => (1, false),
+            "outbound_call" => (2, false),
+            "missed_call" => (1, true),
+            other => {
+                return Err(format!(
+                    "unknown scenario {other} (known: inbound_call, outbound_call, missed_call)"
+                ))
+            }
+        };
+        let ring = param_i64(params, "ring")?.unwrap_or(6).clamp(0, 3600);
+        let duration = if missed {
+            0
+        } else {
+            param_i64(params, "duration")?
+                .unwrap_or(95)
+                .clamp(0, 86_400)
+        };
+        Ok(Self {
+            direction,
+            missed,
+            ring,
+            duration,
+            user: param_i64(params, "user_id")?.unwrap_or(2),
+            number: params
+                .get("number")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        })
+    }
+
+    /// The call's record, ending at `ended`, between the user and the contact whose phone is
+    /// the number (a seeded contact's phone when none was given).
+    fn record(
+        &self,
+        s: &mut HipcallState,
+        ended: DateTime<Utc>,
+        base_url: &str,
+    ) -> Result<Cdr, String> {
+        let (user, missed, direction) = (self.user, self.missed, self.direction);
         if !s.users.contains(&user) {
             return Err(format!("no user {user}"));
         }
-        let number = match params.get("number").and_then(Value::as_str) {
-            Some(n) => n.to_string(),
+        let number = match &self.number {
+            Some(n) => n.clone(),
             None => s
                 .contacts
                 .values()
                 .find_map(|c| c.details.phones.first().map(|p| p.number.clone()))
                 .unwrap_or_else(|| "+905320000000".into()),
         };
+        let digits = super::v3::query::digits;
         let contact = s
             .contacts
             .values()
-            .find(|c| c.details.phones.iter().any(|p| super::v3::query::digits(&p.number) == super::v3::query::digits(&number)))
+            .find(|c| {
+                c.details
+                    .phones
+                    .iter()
+                    .any(|p| digits(&p.number) == digits(&number))
+            })
             .map(|c| c.id);
-        let line = s.numbers.values().next().map(|n| (n.id, n.number.clone())).unwrap_or((1, "+908503902777".into()));
-        let ended = now;
-        let started = ended - Duration::seconds(ring + duration);
-        let bridged = (!missed).then(|| started + Duration::seconds(ring));
+        let line = s
+            .numbers
+            .values()
+            .next()
+            .map(|n| (n.id, n.number.clone()))
+            .unwrap_or((1, "+908503902777".into()));
+        let started = ended - Duration::seconds(self.ring + self.duration);
+        let bridged = (!missed).then(|| started + Duration::seconds(self.ring));
         let cdrs = &s.cdrs;
-        let uuid = super::v3::records::fresh_id(&mut s.v3.counters, "call", 1, |n| format!("00000000-0000-4000-9000-{n:012x}"), |id| cdrs.contains(&id.to_string()));
-        let mut flow = vec![step("init", json!({"id": if direction == 1 { contact.unwrap_or(0) } else { user }, "type": if direction == 1 { "contact" } else { "user" }}), started)];
+        let uuid = super::v3::records::fresh_id(
+            &mut s.v3.counters,
+            "call",
+            1,
+            |n| format!("00000000-0000-4000-9000-{n:012x}"),
+            |id| cdrs.contains(&id.to_string()),
+        );
+        let inbound = direction == 1;
+        let mut flow = vec![step(
+            "init",
+            json!({
+                "id": if inbound { contact.unwrap_or(0) } else { user },
+                "type": if inbound { "contact" } else { "user" }
+            }),
+            started,
+        )];
         if let Some(b) = bridged {
             flow.push(step("bridge", json!({"id": user, "type": "user"}), b));
         }
-        flow.push(step("hangup", json!({"hangup_by": if missed { "contact" } else { "user" }}), ended));
+        flow.push(step(
+            "hangup",
+            json!({"hangup_by": if missed { "contact" } else { "user" }}),
+            ended,
+        ));
         flow.reverse();
-        let (caller_type, caller_id, caller_number, callee_type, callee_id, callee_number) = if direction == 1 {
-            (1, contact, number.clone(), Some(2), Some(user), line.1.clone())
-        } else {
-            (2, Some(user), line.1.clone(), Some(1), contact, number.clone())
-        };
-        let cdr = Cdr {
+        let (caller_type, caller_id, caller_number, callee_type, callee_id, callee_number) =
+            if inbound {
+                (
+                    1,
+                    contact,
+                    number.clone(),
+                    Some(2),
+                    Some(user),
+                    line.1.clone(),
+                )
+            } else {
+                (
+                    2,
+                    Some(user),
+                    line.1.clone(),
+                    Some(1),
+                    contact,
+                    number.clone(),
+                )
+            };
+        Ok(Cdr {
             resource_type: "cdr".into(),
             uuid: uuid.clone(),
             direction,
@@ -252,8 +319,8 @@ pub(crate) fn simulate(
             bridged_at: bridged.map(format_ts),
             ended_at: Some(format_ts(ended)),
             // Measured as the documented rows are: start to end, start to bridge.
-            call_duration: ring + duration,
-            first_touch_duration: if missed { 0 } else { ring },
+            call_duration: self.ring + self.duration,
+            first_touch_duration: if missed { 0 } else { self.ring },
             missing_call: missed,
             missing_call_reason: if missed { 3 } else { 0 },
             caller_id,
@@ -270,12 +337,32 @@ pub(crate) fn simulate(
             voicemail_id: None,
             voicemail_url: None,
             call_flow: flow,
-        };
-        debug_assert_eq!(s.cdr_problems(&cdr), Vec::<String>::new());
-        s.cdrs.insert_first(uuid.clone(), cdr.clone());
-        let fired = call_events(s, &cdr);
-        Ok((json!({"call": uuid, "events": fired.iter().map(|(e, _)| *e).collect::<Vec<_>>()}), fired))
-    })?;
+        })
+    }
+}
+
+/// `inbound_call`, `outbound_call`, `missed_call`: a call that rang `ring` seconds (default 6)
+/// and, unless missed, lasted `duration` seconds (default 95), ending now. Optional `user_id`
+/// (default 2) and `number` (the outside party; default a seeded contact's phone).
+pub(crate) fn simulate(
+    hc: &Hipcall,
+    scenario: &str,
+    account: &str,
+    params: &Map<String, Value>,
+    base_url: &str,
+) -> Result<Value, String> {
+    let call = SimulatedCall::parse(scenario, params)?;
+    let now = hc.clock.now();
+    let (out, fired) = hc
+        .tenants
+        .with(account, |s| -> Result<(Value, Fired), String> {
+            let cdr = call.record(s, now, base_url)?;
+            debug_assert_eq!(s.cdr_problems(&cdr), Vec::<String>::new());
+            s.cdrs.insert_first(cdr.uuid.clone(), cdr.clone());
+            let fired = call_events(s, &cdr);
+            let events: Vec<&str> = fired.iter().map(|(e, _)| *e).collect();
+            Ok((json!({"call": cdr.uuid, "events": events}), fired))
+        })?;
     hc.fire(account, fired);
     Ok(out)
 }
