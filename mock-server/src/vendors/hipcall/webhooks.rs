@@ -233,31 +233,7 @@ impl SimulatedCall {
         if !s.users.contains(&user) {
             return Err(format!("no user {user}"));
         }
-        let number = match &self.number {
-            Some(n) => n.clone(),
-            None => s
-                .contacts
-                .values()
-                .find_map(|c| c.details.phones.first().map(|p| p.number.clone()))
-                .unwrap_or_else(|| "+905320000000".into()),
-        };
-        let digits = super::v3::query::digits;
-        let contact = s
-            .contacts
-            .values()
-            .find(|c| {
-                c.details
-                    .phones
-                    .iter()
-                    .any(|p| digits(&p.number) == digits(&number))
-            })
-            .map(|c| c.id);
-        let line = s
-            .numbers
-            .values()
-            .next()
-            .map(|n| (n.id, n.number.clone()))
-            .unwrap_or((1, "+908503902777".into()));
+        let (number, contact, line) = self.parties(s);
         let started = ended - Duration::seconds(self.ring + self.duration);
         let bridged = (!missed).then(|| started + Duration::seconds(self.ring));
         let cdrs = &s.cdrs;
@@ -269,23 +245,7 @@ impl SimulatedCall {
             |id| cdrs.contains(&id.to_string()),
         );
         let inbound = direction == 1;
-        let mut flow = vec![step(
-            "init",
-            json!({
-                "id": if inbound { contact.unwrap_or(0) } else { user },
-                "type": if inbound { "contact" } else { "user" }
-            }),
-            started,
-        )];
-        if let Some(b) = bridged {
-            flow.push(step("bridge", json!({"id": user, "type": "user"}), b));
-        }
-        flow.push(step(
-            "hangup",
-            json!({"hangup_by": if missed { "contact" } else { "user" }}),
-            ended,
-        ));
-        flow.reverse();
+        let flow = self.flow(contact, started, bridged, ended);
         let (caller_type, caller_id, caller_number, callee_type, callee_id, callee_number) =
             if inbound {
                 (
@@ -338,6 +298,67 @@ impl SimulatedCall {
             voicemail_url: None,
             call_flow: flow,
         })
+    }
+
+    /// The outside party's number (a seeded contact's phone when none was given), the contact
+    /// with that phone, and the account's line (id, number).
+    fn parties(&self, s: &HipcallState) -> (String, Option<i64>, (i64, String)) {
+        let number = match &self.number {
+            Some(n) => n.clone(),
+            None => s
+                .contacts
+                .values()
+                .find_map(|c| c.details.phones.first().map(|p| p.number.clone()))
+                .unwrap_or_else(|| "+905320000000".into()),
+        };
+        let digits = super::v3::query::digits;
+        let contact = s
+            .contacts
+            .values()
+            .find(|c| {
+                c.details
+                    .phones
+                    .iter()
+                    .any(|p| digits(&p.number) == digits(&number))
+            })
+            .map(|c| c.id);
+        let line = s
+            .numbers
+            .values()
+            .next()
+            .map(|n| (n.id, n.number.clone()))
+            .unwrap_or((1, "+908503902777".into()));
+        (number, contact, line)
+    }
+
+    /// The call's steps, latest first, as the vendor lists them.
+    fn flow(
+        &self,
+        contact: Option<i64>,
+        started: DateTime<Utc>,
+        bridged: Option<DateTime<Utc>>,
+        ended: DateTime<Utc>,
+    ) -> Vec<FlowStep> {
+        let (user, missed) = (self.user, self.missed);
+        let inbound = self.direction == 1;
+        let mut flow = vec![step(
+            "init",
+            json!({
+                "id": if inbound { contact.unwrap_or(0) } else { user },
+                "type": if inbound { "contact" } else { "user" }
+            }),
+            started,
+        )];
+        if let Some(b) = bridged {
+            flow.push(step("bridge", json!({"id": user, "type": "user"}), b));
+        }
+        flow.push(step(
+            "hangup",
+            json!({"hangup_by": if missed { "contact" } else { "user" }}),
+            ended,
+        ));
+        flow.reverse();
+        flow
     }
 }
 
