@@ -4,64 +4,92 @@
 use super::*;
 
 pub(super) fn routes(r: V3Routes) -> V3Routes {
-    r.route("/contacts", get(list_contacts).post(create_contact))
-        .route("/contacts/custom-fields", get(contact_custom_fields))
-        .route(
-            "/contacts/by-external-id/{external_id}",
-            get(contact_by_external_id),
-        )
-        .route("/contacts/{id}", get(get_contact).patch(update_contact))
-        .route("/contacts/{id}/assign", patch(assign_contact))
-        .route(
-            "/contacts/{id}/comments",
-            get(contact_comments).post(add_contact_comment),
-        )
-        .route(
-            "/contacts/{id}/consent",
-            get(contact_consents).post(add_contact_consent),
-        )
-        .route("/contacts/{id}/emails", post(add_contact_emails))
-        .route(
-            "/contacts/{id}/emails/{email}",
-            delete(remove_contact_email),
-        )
-        .route("/contacts/{id}/phones", post(add_contact_phones))
-        .route(
-            "/contacts/{id}/phones/{number}",
-            delete(remove_contact_phone),
-        )
-        .route(
-            "/contacts/{id}/tags",
-            get(contact_tags).post(add_contact_tag),
-        )
-        .route("/contacts/{id}/tags/{tag_id}", delete(remove_contact_tag))
-        .route("/companies", get(list_companies).post(create_company))
-        .route("/companies/custom-fields", get(company_custom_fields))
-        .route(
-            "/companies/by-external-id/{external_id}",
-            get(company_by_external_id),
-        )
-        .route("/companies/{id}", get(get_company).patch(update_company))
-        .route("/companies/{id}/assign", patch(assign_company))
-        .route(
-            "/companies/{id}/comments",
-            get(company_comments).post(add_company_comment),
-        )
-        .route("/companies/{id}/emails", post(add_company_emails))
-        .route(
-            "/companies/{id}/emails/{email}",
-            delete(remove_company_email),
-        )
-        .route("/companies/{id}/phones", post(add_company_phones))
-        .route(
-            "/companies/{id}/phones/{number}",
-            delete(remove_company_phone),
-        )
-        .route(
-            "/companies/{id}/tags",
-            get(company_tags).post(add_company_tag),
-        )
-        .route("/companies/{id}/tags/{tag_id}", delete(remove_company_tag))
+    party_routes::<Contacts>(party_routes::<Companies>(r)).route(
+        "/contacts/{id}/consent",
+        get(contact_consents).post(add_contact_consent),
+    )
+}
+
+/// A kind of party as a type: one set of handlers, instantiated for each.
+trait Party: Send + Sync + 'static {
+    const KIND: PartyKind;
+    /// The custom-field entity name.
+    const ENTITY: &'static str;
+    const PATHS: PartyPaths;
+}
+
+/// Where a kind of party's operations live.
+struct PartyPaths {
+    all: &'static str,
+    custom_fields: &'static str,
+    by_external_id: &'static str,
+    one: &'static str,
+    assign: &'static str,
+    comments: &'static str,
+    emails: &'static str,
+    email: &'static str,
+    phones: &'static str,
+    phone: &'static str,
+    tags: &'static str,
+    tag: &'static str,
+}
+
+struct Contacts;
+struct Companies;
+
+impl Party for Contacts {
+    const KIND: PartyKind = PartyKind::Contact;
+    const ENTITY: &'static str = "contact";
+    const PATHS: PartyPaths = PartyPaths {
+        all: "/contacts",
+        custom_fields: "/contacts/custom-fields",
+        by_external_id: "/contacts/by-external-id/{external_id}",
+        one: "/contacts/{id}",
+        assign: "/contacts/{id}/assign",
+        comments: "/contacts/{id}/comments",
+        emails: "/contacts/{id}/emails",
+        email: "/contacts/{id}/emails/{email}",
+        phones: "/contacts/{id}/phones",
+        phone: "/contacts/{id}/phones/{number}",
+        tags: "/contacts/{id}/tags",
+        tag: "/contacts/{id}/tags/{tag_id}",
+    };
+}
+
+impl Party for Companies {
+    const KIND: PartyKind = PartyKind::Company;
+    const ENTITY: &'static str = "company";
+    const PATHS: PartyPaths = PartyPaths {
+        all: "/companies",
+        custom_fields: "/companies/custom-fields",
+        by_external_id: "/companies/by-external-id/{external_id}",
+        one: "/companies/{id}",
+        assign: "/companies/{id}/assign",
+        comments: "/companies/{id}/comments",
+        emails: "/companies/{id}/emails",
+        email: "/companies/{id}/emails/{email}",
+        phones: "/companies/{id}/phones",
+        phone: "/companies/{id}/phones/{number}",
+        tags: "/companies/{id}/tags",
+        tag: "/companies/{id}/tags/{tag_id}",
+    };
+}
+
+/// Every operation both kinds of party have.
+fn party_routes<P: Party>(r: V3Routes) -> V3Routes {
+    let p = P::PATHS;
+    r.route(p.all, get(list_parties::<P>).post(create::<P>))
+        .route(p.custom_fields, get(fields::<P>))
+        .route(p.by_external_id, get(by_external_id::<P>))
+        .route(p.one, get(read_party::<P>).patch(update::<P>))
+        .route(p.assign, patch(assign::<P>))
+        .route(p.comments, get(comments::<P>).post(add_party_comment::<P>))
+        .route(p.emails, post(emails::<P>))
+        .route(p.email, delete(rm_email::<P>))
+        .route(p.phones, post(phones::<P>))
+        .route(p.phone, delete(rm_phone::<P>))
+        .route(p.tags, get(tags::<P>).post(add_party_tag::<P>))
+        .route(p.tag, delete(rm_tag::<P>))
 }
 
 async fn parties(hc: &Hipcall, account: &Account, kind: PartyKind, q: &QueryPairs) -> Answer {
@@ -240,154 +268,127 @@ async fn remove_phone(
     no_content()
 }
 
-/// The handlers of the contact and company sub-resources.
-macro_rules! party_routes {
-    ($kind:expr, $entity:literal, $list:ident, $create:ident, $get:ident, $update:ident, $ext:ident,
-     $assign:ident, $fields:ident, $comments:ident, $add_comment:ident, $emails:ident, $rm_email:ident,
-     $phones:ident, $rm_phone:ident, $tags:ident, $add_tag:ident, $rm_tag:ident) => {
-        async fn $list(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
-            parties(&hc, &account, $kind, &q).await
-        }
-        async fn $create(State(hc): Hc, account: Account, JsonObject(b): JsonObject) -> Answer {
-            create_party(&hc, &account, $kind, &b).await
-        }
-        async fn $get(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
-            get_party(&hc, &account, $kind, &id).await
-        }
-        async fn $update(
-            State(hc): Hc,
-            account: Account,
-            Path(id): Path<String>,
-            JsonObject(b): JsonObject,
-        ) -> Answer {
-            update_party(&hc, &account, $kind, &id, &b).await
-        }
-        async fn $ext(State(hc): Hc, account: Account, Path(ext): Path<String>) -> Answer {
-            party_by_external(&hc, &account, $kind, &ext).await
-        }
-        async fn $assign(
-            State(hc): Hc,
-            account: Account,
-            Path(id): Path<String>,
-            JsonObject(b): JsonObject,
-        ) -> Answer {
-            assign_party(&hc, &account, $kind, &id, &b).await
-        }
-        async fn $fields(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
-            custom_fields(&hc, &account, $entity, &q).await
-        }
-        async fn $comments(
-            State(hc): Hc,
-            account: Account,
-            Path(id): Path<String>,
-            q: QueryPairs,
-        ) -> Answer {
-            comments_of(&hc, &account, party_target($kind, &id)?, &q).await
-        }
-        async fn $add_comment(
-            State(hc): Hc,
-            account: Account,
-            Path(id): Path<String>,
-            JsonObject(b): JsonObject,
-        ) -> Answer {
-            add_comment(&hc, &account, party_target($kind, &id)?, &b).await
-        }
-        async fn $emails(
-            State(hc): Hc,
-            account: Account,
-            Path(id): Path<String>,
-            JsonObject(b): JsonObject,
-        ) -> Answer {
-            add_emails(&hc, &account, $kind, &id, &b).await
-        }
-        async fn $rm_email(
-            State(hc): Hc,
-            account: Account,
-            Path((id, email)): Path<(String, String)>,
-        ) -> Answer {
-            remove_email(&hc, &account, $kind, &id, &email).await
-        }
-        async fn $phones(
-            State(hc): Hc,
-            account: Account,
-            Path(id): Path<String>,
-            JsonObject(b): JsonObject,
-        ) -> Answer {
-            add_phones(&hc, &account, $kind, &id, &b).await
-        }
-        async fn $rm_phone(
-            State(hc): Hc,
-            account: Account,
-            Path((id, number)): Path<(String, String)>,
-        ) -> Answer {
-            remove_phone(&hc, &account, $kind, &id, &number).await
-        }
-        async fn $tags(
-            State(hc): Hc,
-            account: Account,
-            Path(id): Path<String>,
-            q: QueryPairs,
-        ) -> Answer {
-            tags_of(&hc, &account, party_target($kind, &id)?, &q).await
-        }
-        async fn $add_tag(
-            State(hc): Hc,
-            account: Account,
-            Path(id): Path<String>,
-            JsonObject(b): JsonObject,
-        ) -> Answer {
-            add_tag(&hc, &account, party_target($kind, &id)?, &b).await
-        }
-        async fn $rm_tag(
-            State(hc): Hc,
-            account: Account,
-            Path((id, tag)): Path<(String, String)>,
-        ) -> Answer {
-            remove_tag(&hc, &account, party_target($kind, &id)?, &tag).await
-        }
-    };
+// The handlers of both kinds of party: each reads its request and calls the shared body.
+
+async fn list_parties<P: Party>(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
+    parties(&hc, &account, P::KIND, &q).await
 }
 
-party_routes!(
-    PartyKind::Contact,
-    "contact",
-    list_contacts,
-    create_contact,
-    get_contact,
-    update_contact,
-    contact_by_external_id,
-    assign_contact,
-    contact_custom_fields,
-    contact_comments,
-    add_contact_comment,
-    add_contact_emails,
-    remove_contact_email,
-    add_contact_phones,
-    remove_contact_phone,
-    contact_tags,
-    add_contact_tag,
-    remove_contact_tag
-);
-party_routes!(
-    PartyKind::Company,
-    "company",
-    list_companies,
-    create_company,
-    get_company,
-    update_company,
-    company_by_external_id,
-    assign_company,
-    company_custom_fields,
-    company_comments,
-    add_company_comment,
-    add_company_emails,
-    remove_company_email,
-    add_company_phones,
-    remove_company_phone,
-    company_tags,
-    add_company_tag,
-    remove_company_tag
-);
+async fn create<P: Party>(State(hc): Hc, account: Account, JsonObject(b): JsonObject) -> Answer {
+    create_party(&hc, &account, P::KIND, &b).await
+}
+
+async fn read_party<P: Party>(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
+    get_party(&hc, &account, P::KIND, &id).await
+}
+
+async fn update<P: Party>(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    JsonObject(b): JsonObject,
+) -> Answer {
+    update_party(&hc, &account, P::KIND, &id, &b).await
+}
+
+async fn by_external_id<P: Party>(
+    State(hc): Hc,
+    account: Account,
+    Path(ext): Path<String>,
+) -> Answer {
+    party_by_external(&hc, &account, P::KIND, &ext).await
+}
+
+async fn assign<P: Party>(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    JsonObject(b): JsonObject,
+) -> Answer {
+    assign_party(&hc, &account, P::KIND, &id, &b).await
+}
+
+async fn fields<P: Party>(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
+    custom_fields(&hc, &account, P::ENTITY, &q).await
+}
+
+async fn comments<P: Party>(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    q: QueryPairs,
+) -> Answer {
+    comments_of(&hc, &account, party_target(P::KIND, &id)?, &q).await
+}
+
+async fn add_party_comment<P: Party>(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    JsonObject(b): JsonObject,
+) -> Answer {
+    add_comment(&hc, &account, party_target(P::KIND, &id)?, &b).await
+}
+
+async fn emails<P: Party>(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    JsonObject(b): JsonObject,
+) -> Answer {
+    add_emails(&hc, &account, P::KIND, &id, &b).await
+}
+
+async fn rm_email<P: Party>(
+    State(hc): Hc,
+    account: Account,
+    Path((id, email)): Path<(String, String)>,
+) -> Answer {
+    remove_email(&hc, &account, P::KIND, &id, &email).await
+}
+
+async fn phones<P: Party>(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    JsonObject(b): JsonObject,
+) -> Answer {
+    add_phones(&hc, &account, P::KIND, &id, &b).await
+}
+
+async fn rm_phone<P: Party>(
+    State(hc): Hc,
+    account: Account,
+    Path((id, number)): Path<(String, String)>,
+) -> Answer {
+    remove_phone(&hc, &account, P::KIND, &id, &number).await
+}
+
+async fn tags<P: Party>(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    q: QueryPairs,
+) -> Answer {
+    tags_of(&hc, &account, party_target(P::KIND, &id)?, &q).await
+}
+
+async fn add_party_tag<P: Party>(
+    State(hc): Hc,
+    account: Account,
+    Path(id): Path<String>,
+    JsonObject(b): JsonObject,
+) -> Answer {
+    add_tag(&hc, &account, party_target(P::KIND, &id)?, &b).await
+}
+
+async fn rm_tag<P: Party>(
+    State(hc): Hc,
+    account: Account,
+    Path((id, tag)): Path<(String, String)>,
+) -> Answer {
+    remove_tag(&hc, &account, party_target(P::KIND, &id)?, &tag).await
+}
 
 async fn contact_consents(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("Contact", &id)?;
