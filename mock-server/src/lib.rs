@@ -53,6 +53,8 @@ pub mod client;
 pub mod config;
 pub mod embed;
 pub mod platform;
+#[cfg(feature = "verify")]
+pub mod snapshot;
 pub mod state;
 pub mod vendors;
 #[cfg(feature = "verify")]

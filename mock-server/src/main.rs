@@ -60,6 +60,10 @@ enum Command {
     /// surface's documented schema and print a per-operation drift report. Exits non-zero when
     /// anything deviates.
     Verify(VerifyArgs),
+    /// Read a real account (or any server of the surface) into a state document that
+    /// --state-file and PUT /__admin/state/{vendor} accept: every listable collection, page by
+    /// page, reads only, within the documented rate limit; optionally anonymized.
+    Snapshot(SnapshotArgs),
     /// Ask a running mockdesk whether it is up (GET /__admin/health): exit 0 when it answers
     /// "ok", 1 otherwise. Needs no curl, so a container's HEALTHCHECK can use it.
     Health(HealthArgs),
@@ -200,6 +204,141 @@ struct VerifyArgs {
     /// The longest wait for one Retry-After, in seconds.
     #[arg(long, env = "MOCKDESK_VERIFY_MAX_WAIT_SECS", default_value_t = 60)]
     max_wait_secs: u64,
+}
+
+#[derive(Debug, clap::Args)]
+struct SnapshotArgs {
+    /// Surface id (one whose collections can be listed: see `mockdesk snapshot --help`).
+    #[arg(long)]
+    surface: String,
+
+    /// Base URL of the account's API, e.g. https://api.chative.io/v1.0.
+    #[arg(long)]
+    base_url: String,
+
+    /// The API key, or the name of an environment variable that holds it. Never printed.
+    #[arg(long, hide_env_values = true)]
+    token: String,
+
+    /// Replace personal data (names, emails, phones, free text) by consistent fakes.
+    #[arg(long)]
+    anonymize: bool,
+
+    /// The anonymizer's seed: the same seed gives the same fakes.
+    #[arg(long = "seed", default_value_t = 0)]
+    anonymize_seed: u64,
+
+    /// Read at most this many records of each collection.
+    #[arg(long)]
+    limit_per_collection: Option<usize>,
+
+    /// On a failure half-way, write what was read, marked incomplete.
+    #[arg(long)]
+    allow_partial: bool,
+
+    /// Where to write the state document.
+    #[arg(long)]
+    out: PathBuf,
+
+    /// Milliseconds between requests (default: just under the surface's documented limit).
+    #[arg(long)]
+    min_interval_ms: Option<u64>,
+
+    /// How often a 429 is waited out (per Retry-After) before the snapshot fails.
+    #[arg(long, default_value_t = 5)]
+    max_retries: u32,
+
+    /// The longest wait for one Retry-After, in seconds.
+    #[arg(long, default_value_t = 60)]
+    max_wait_secs: u64,
+}
+
+async fn snapshot_main(args: SnapshotArgs, config: &Config) -> ExitCode {
+    use mock_server::client::{Runner, Settings};
+    use mock_server::snapshot;
+    let fail = |e: &dyn std::fmt::Display| {
+        eprintln!("mockdesk snapshot: {e}");
+        ExitCode::from(2)
+    };
+    let trust = match Trust::with_files(&config.ca_certs) {
+        Ok(t) => t,
+        Err(e) => return fail(&format!("--ca-cert: {e}")),
+    };
+    let state = match AppState::new(&Config::default()) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let supported: Vec<&str> = state
+        .dialects
+        .iter()
+        .filter(|d| d.snapshot.is_some())
+        .map(|d| d.info().id)
+        .collect();
+    let Some(dialect) = state
+        .dialects
+        .iter()
+        .find(|d| d.info().id == args.surface)
+        .copied()
+    else {
+        return fail(&format!(
+            "no surface {} (supported: {})",
+            args.surface,
+            supported.join(", ")
+        ));
+    };
+    let runner = Runner::new(Settings {
+        base_url: args.base_url.trim_end_matches('/').to_string(),
+        token: resolve_token(&args.token),
+        interval: args
+            .min_interval_ms
+            .map(Duration::from_millis)
+            .unwrap_or_else(|| verify::spacing(&dialect.documented_policy())),
+        max_retries: args.max_retries,
+        max_wait: Duration::from_secs(args.max_wait_secs),
+        default_wait: Duration::from_secs(1),
+        allow_writes: false,
+        timeout: Duration::from_secs(30),
+        trust,
+    });
+    let options = snapshot::Options {
+        anonymize: args.anonymize,
+        seed: args.anonymize_seed,
+        limit_per_collection: args.limit_per_collection,
+        allow_partial: args.allow_partial,
+    };
+    let (doc, summary) =
+        match snapshot::take(dialect, &runner, &options, |line| eprintln!("{line}")).await {
+            Ok(r) => r,
+            Err(snapshot::SnapshotError::Unsupported(s)) => {
+                return fail(&format!(
+                    "surface {s} cannot be snapshotted yet (supported: {})",
+                    supported.join(", ")
+                ))
+            }
+            Err(e) => return fail(&e),
+        };
+    if let Err(e) = snapshot::write(&args.out, &doc) {
+        return fail(&e);
+    }
+    for (c, n) in &summary.collections {
+        eprintln!("{c}: {n} records");
+    }
+    for c in &summary.not_listed {
+        eprintln!("{c}: not listable, left at its default");
+    }
+    eprintln!(
+        "{} requests; {} personal values replaced; written to {}",
+        summary.requests,
+        summary.anonymized_values,
+        args.out.display()
+    );
+    match summary.incomplete {
+        Some(why) => {
+            eprintln!("INCOMPLETE (marked in the file): {why}");
+            ExitCode::from(3)
+        }
+        None => ExitCode::SUCCESS,
+    }
 }
 
 /// `--token` names an environment variable when one of that name is set.
@@ -403,6 +542,7 @@ async fn main() -> ExitCode {
     }
     match cli.command {
         Some(Command::Verify(args)) => return verify_main(args, &cli.config).await,
+        Some(Command::Snapshot(args)) => return snapshot_main(args, &cli.config).await,
         Some(Command::Health(args)) => return health_main(args, &cli.config).await,
         None => {}
     }

@@ -247,6 +247,21 @@ fn load_state_file(
                 fail(format!("not JSON: {e}"))
             }
         })?;
+    // One vendor's document (`{"vendor", "accounts"}`, as `GET /__admin/state/{vendor}` and
+    // `mockdesk snapshot` write it) stands for itself.
+    let single;
+    let vendors = if vendors.contains_key("accounts") {
+        let vendor = vendors
+            .get("vendor")
+            .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
+            .ok_or_else(|| fail("/vendor: a one-vendor document names its vendor".into()))?;
+        single =
+            serde_json::value::RawValue::from_string(String::from_utf8_lossy(&text).into_owned())
+                .map_err(|e| fail(e.to_string()))?;
+        indexmap::IndexMap::from([(vendor, &*single)])
+    } else {
+        vendors
+    };
     let mut plan = Vec::new();
     for (vendor, v) in &vendors {
         let b = backends

@@ -72,6 +72,8 @@ pub struct Dialect {
     pub catalogue: fn() -> Vec<Case>,
     /// The reads that stand for the surface where every surface is measured alike.
     pub representative: Representative,
+    /// How `mockdesk snapshot` reads an account of this surface (`None`: not supported).
+    pub snapshot: Option<&'static super::snapshot::SnapshotSpec>,
 }
 
 /// A surface's representative reads of the seeded `default` account (paths below the surface

@@ -27,6 +27,7 @@ pub mod rate_limit;
 pub mod routes;
 pub mod rows;
 pub mod serve;
+pub mod snapshot;
 pub mod sparse;
 pub mod store;
 pub mod stubs;

@@ -358,6 +358,9 @@ pub fn read_document<'a>(vendor: &str, doc: &'a [u8]) -> Result<Vec<RawState<'a>
         vendor: Option<String>,
         #[serde(borrow)]
         accounts: IndexMap<String, &'a serde_json::value::RawValue>,
+        /// What `mockdesk snapshot` says of the document (read, not used).
+        #[serde(default, rename = "snapshot")]
+        _snapshot: Option<serde::de::IgnoredAny>,
     }
     match serde_json::from_slice::<Outer<'_>>(doc) {
         Ok(o) if o.vendor.as_deref().is_none_or(|v| v == vendor) => {
@@ -379,10 +382,13 @@ fn explain(vendor: &str, doc: &[u8]) -> ImportError {
         Ok(_) => return at("", "the document must be an object".into()),
         Err(e) => return at("", format!("not JSON: {e}")),
     };
-    if let Some(k) = top.keys().find(|k| *k != "vendor" && *k != "accounts") {
+    if let Some(k) = top
+        .keys()
+        .find(|k| !["vendor", "accounts", "snapshot"].contains(&k.as_str()))
+    {
         return at(
             &format!("/{k}"),
-            "unknown field (expected vendor, accounts)".into(),
+            "unknown field (expected vendor, accounts, snapshot)".into(),
         );
     }
     match (top.get("vendor"), top.get("accounts")) {

@@ -16,6 +16,7 @@ mod hiver;
 mod reliability;
 mod robustness;
 mod routing;
+mod snapshot;
 mod state;
 mod stubs;
 mod tls;

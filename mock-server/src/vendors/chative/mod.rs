@@ -10,6 +10,7 @@ pub(crate) mod consistency;
 pub(crate) mod contacts;
 pub(crate) mod errors;
 pub(crate) mod seed;
+pub(crate) mod snapshot;
 pub mod state;
 pub(crate) mod webhooks;
 
@@ -60,6 +61,7 @@ pub static DIALECT: Dialect = Dialect {
     openapi: include_str!("../../../../fixtures/schemas/chative.openapi.json"),
     catalogue: catalogue::cases,
     representative: catalogue::READS,
+    snapshot: Some(&snapshot::SPEC),
 };
 
 pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {

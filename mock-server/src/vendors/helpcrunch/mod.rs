@@ -14,6 +14,7 @@ pub(crate) mod order;
 pub(crate) mod routes;
 pub(crate) mod search;
 pub(crate) mod seed;
+pub(crate) mod snapshot;
 pub mod state;
 pub(crate) mod team;
 pub(crate) mod views;
@@ -72,6 +73,7 @@ pub static DIALECT: Dialect = Dialect {
     openapi: include_str!("../../../../fixtures/schemas/helpcrunch.openapi.json"),
     catalogue: catalogue::cases,
     representative: catalogue::READS,
+    snapshot: Some(&snapshot::SPEC),
 };
 
 pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {

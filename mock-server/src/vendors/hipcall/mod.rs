@@ -79,6 +79,7 @@ pub static LEGACY: Dialect = Dialect {
     openapi: include_str!("../../../../fixtures/schemas/hipcall.openapi.json"),
     catalogue: catalogue::legacy,
     representative: catalogue::LEGACY_READS,
+    snapshot: None,
 };
 
 /// The current API, v3 (what the official `hipcall-sdk` calls).
@@ -117,6 +118,7 @@ pub static V3: Dialect = Dialect {
     openapi: include_str!("../../../../fixtures/schemas/hipcall-v3.openapi.json"),
     catalogue: catalogue::v3,
     representative: v3::catalogue::READS,
+    snapshot: None,
 };
 
 /// The vendor's backend and its mounted surfaces.

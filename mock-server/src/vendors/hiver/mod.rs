@@ -82,6 +82,7 @@ pub static OFFICIAL: Dialect = Dialect {
     openapi: include_str!("../../../../fixtures/schemas/hiver.openapi.json"),
     catalogue: catalogue::official,
     representative: catalogue::OFFICIAL_READS,
+    snapshot: None,
 };
 
 /// The surface of seed 001's third-party tutorial.
@@ -113,6 +114,7 @@ pub static TUTORIAL: Dialect = Dialect {
     openapi: include_str!("../../../../fixtures/schemas/hiver-tutorial.openapi.json"),
     catalogue: catalogue::tutorial,
     representative: catalogue::TUTORIAL_READS,
+    snapshot: None,
 };
 
 pub fn mount(seed: u64, clock: Clock, bus: Arc<Webhooks>) -> VendorMount {

@@ -1,0 +1,278 @@
+//! `mockdesk snapshot`: a real account's data as a state document. Reads every collection the
+//! surface declares as listable ([`crate::platform::snapshot::SnapshotSpec`]) through the
+//! shared HTTP runner (reads only; throttled, `Retry-After` honoured), page after page to the
+//! end or to a limit, optionally anonymizes the personal fields, and assembles the account's
+//! state in the form `--state-file` and `PUT /__admin/state/{vendor}` read.
+//!
+//! The document carries a `snapshot` object beside `vendor` and `accounts` (what was read,
+//! from where, whether it is complete); importers ignore it. A snapshot that failed half-way
+//! is not written unless asked (`--allow-partial`), and then says `"complete": false`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::client::{Request, Runner, SendError};
+use crate::platform::dialect::Dialect;
+use crate::platform::snapshot::{Anonymizer, Listed, Listing, Paging};
+
+/// What to read and how.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Replace personal data by consistent fakes.
+    pub anonymize: bool,
+    /// The anonymizer's seed: the same seed gives the same fakes.
+    pub seed: u64,
+    /// At most this many records per collection.
+    pub limit_per_collection: Option<usize>,
+    /// On a failure half-way, keep what was read (marked incomplete) instead of failing.
+    pub allow_partial: bool,
+}
+
+/// What a snapshot read.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Collection and records read, in reading order.
+    pub collections: Vec<(&'static str, usize)>,
+    /// State collections the API cannot list (left at their defaults).
+    pub not_listed: Vec<&'static str>,
+    pub requests: usize,
+    /// Why the snapshot stopped early (with `allow_partial`).
+    pub incomplete: Option<String>,
+    pub anonymized_values: usize,
+}
+
+/// Why no snapshot was made.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("surface {0} cannot be snapshotted yet")]
+    Unsupported(String),
+    #[error("the target did not answer: {0}")]
+    Unreachable(String),
+    #[error("the target refused the token (HTTP {status}): {body}")]
+    Unauthorized { status: u16, body: String },
+    #[error("reading {collection} failed at {path} (HTTP {status}): {body}")]
+    Failed {
+        collection: &'static str,
+        path: String,
+        status: u16,
+        body: String,
+    },
+    #[error("the records read do not make a state: {0}")]
+    Assemble(String),
+    #[error("writing {0}: {1}")]
+    Write(String, std::io::Error),
+}
+
+/// Reads the account behind the runner's token into a state document for `dialect`'s vendor.
+/// `progress` hears a line per page.
+pub async fn take(
+    dialect: &Dialect,
+    runner: &Runner,
+    options: &Options,
+    mut progress: impl FnMut(&str),
+) -> Result<(Value, Summary), SnapshotError> {
+    let info = dialect.info();
+    let Some(spec) = dialect.snapshot else {
+        return Err(SnapshotError::Unsupported(info.id.to_string()));
+    };
+    let started = Instant::now();
+    let mut summary = Summary {
+        not_listed: spec.not_listed.to_vec(),
+        ..Summary::default()
+    };
+    let mut listed = Listing::new();
+    let mut walk = Walk {
+        runner,
+        options,
+        requests: 0,
+        started,
+        progress: &mut progress,
+    };
+    for l in spec.listed {
+        let paths: Vec<String> = match l.within {
+            None => vec![l.path.to_string()],
+            Some(parent) => listed
+                .get(parent)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| match r.get("id") {
+                    Some(Value::String(id)) => Some(crate::platform::pagination::encode(id)),
+                    Some(Value::Number(id)) => Some(id.to_string()),
+                    _ => None,
+                })
+                .map(|id| l.path.replace("{id}", &id))
+                .collect(),
+        };
+        let mut records = Vec::new();
+        let mut stopped = None;
+        for path in paths {
+            if options
+                .limit_per_collection
+                .is_some_and(|max| records.len() >= max)
+            {
+                break;
+            }
+            match walk.list(l, &path, &mut records).await {
+                Ok(()) => {}
+                Err(Stop::Fatal(e)) => return Err(e),
+                Err(Stop::Partial(e)) => {
+                    stopped = Some(e);
+                    break;
+                }
+            }
+        }
+        listed.entry(l.collection).or_default().extend(records);
+        if let Some(e) = stopped {
+            summary.incomplete = Some(e.to_string());
+            break;
+        }
+    }
+    summary.requests = walk.requests;
+    for l in spec.listed {
+        let n = listed.get(l.collection).map_or(0, Vec::len);
+        summary.collections.push((l.collection, n));
+    }
+    if options.anonymize {
+        let mut a = Anonymizer::new(options.seed);
+        for (collection, records) in &listed {
+            for r in records {
+                a.learn(spec.personal, collection, r);
+            }
+        }
+        for (collection, records) in listed.iter_mut() {
+            for r in records.iter_mut() {
+                a.record(spec.personal, collection, r);
+            }
+        }
+        summary.anonymized_values = a.replaced().count();
+    }
+    let state = (spec.assemble)(listed).map_err(SnapshotError::Assemble)?;
+    let doc = json!({
+        "vendor": info.vendor,
+        "snapshot": {
+            "surface": info.id,
+            "complete": summary.incomplete.is_none(),
+            "incomplete": summary.incomplete,
+            "anonymized": options.anonymize,
+            "collections": summary.collections.iter().map(|(c, n)| json!({"collection": c, "records": n})).collect::<Vec<_>>(),
+            "not_listed": summary.not_listed,
+        },
+        "accounts": {"default": state},
+    });
+    Ok((doc, summary))
+}
+
+/// Why a collection's walk stopped early.
+enum Stop {
+    /// The snapshot cannot go on.
+    Fatal(SnapshotError),
+    /// A page failed; with `--allow-partial` what was read so far is kept.
+    Partial(SnapshotError),
+}
+
+/// Reads pages through the runner, counting requests and telling progress.
+struct Walk<'a, P: FnMut(&str)> {
+    runner: &'a Runner,
+    options: &'a Options,
+    requests: usize,
+    started: Instant,
+    progress: &'a mut P,
+}
+
+impl<P: FnMut(&str)> Walk<'_, P> {
+    /// Every page of one list at `path` into `records` (to the end or the limit).
+    async fn list(&mut self, l: &Listed, path: &str, records: &mut Vec<Value>) -> Result<(), Stop> {
+        let mut n = match l.paging {
+            Paging::PageLimit { first, .. } => first,
+            Paging::OffsetLimit { .. } | Paging::Whole => 0,
+        };
+        loop {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let (page_path, size) = match l.paging {
+                Paging::PageLimit {
+                    page, limit, size, ..
+                } => (format!("{path}{sep}{page}={n}&{limit}={size}"), Some(size)),
+                Paging::OffsetLimit {
+                    offset,
+                    limit,
+                    size,
+                } => (
+                    format!("{path}{sep}{offset}={n}&{limit}={size}"),
+                    Some(size),
+                ),
+                Paging::Whole => (path.to_string(), None),
+            };
+            let items = self.page(l, page_path).await?;
+            let got = items.len() as u64;
+            records.extend(items);
+            let max = self.options.limit_per_collection;
+            if let Some(max) = max {
+                records.truncate(max);
+            }
+            let rate = records.len() as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+            (self.progress)(&format!(
+                "{}: {} records ({rate:.0}/s)",
+                l.collection,
+                records.len()
+            ));
+            let full = max.is_some_and(|m| records.len() >= m);
+            match (size, l.paging) {
+                (Some(size), _) if got >= size && !full => {}
+                _ => return Ok(()),
+            }
+            n += match l.paging {
+                Paging::OffsetLimit { .. } => got,
+                _ => 1,
+            };
+        }
+    }
+
+    /// One page's records.
+    async fn page(&mut self, l: &Listed, path: String) -> Result<Vec<Value>, Stop> {
+        self.requests += 1;
+        let ex = match self.runner.send(&Request::new(Method::GET, &path)).await {
+            Ok(ex) => ex,
+            Err(SendError::Transport(f)) => {
+                return Err(Stop::Fatal(SnapshotError::Unreachable(f.to_string())))
+            }
+            Err(e) => return Err(Stop::Fatal(SnapshotError::Unreachable(e.to_string()))),
+        };
+        if ex.status == 401 || ex.status == 403 {
+            return Err(Stop::Fatal(SnapshotError::Unauthorized {
+                status: ex.status,
+                body: ex.raw,
+            }));
+        }
+        match (ex.status, ex.body.pointer(l.items)) {
+            (200..=299, Some(Value::Array(items))) => Ok(items.clone()),
+            (200..=299, Some(one @ Value::Object(_))) => Ok(vec![one.clone()]),
+            (200..=299, Some(Value::Null)) => Ok(Vec::new()),
+            _ => {
+                let err = SnapshotError::Failed {
+                    collection: l.collection,
+                    path,
+                    status: ex.status,
+                    body: ex.raw.chars().take(500).collect(),
+                };
+                Err(if self.options.allow_partial {
+                    Stop::Partial(err)
+                } else {
+                    Stop::Fatal(err)
+                })
+            }
+        }
+    }
+}
+
+/// Writes the document to `path` through a temporary file beside it and a rename: a reader
+/// sees the old file or the whole new one, never half of it.
+pub fn write(path: &Path, doc: &Value) -> Result<(), SnapshotError> {
+    let fail = |e| SnapshotError::Write(path.display().to_string(), e);
+    let tmp = path.with_extension("snapshot-tmp");
+    let text = serde_json::to_vec_pretty(doc).map_err(|e| fail(std::io::Error::other(e)))?;
+    std::fs::write(&tmp, text).map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(fail)
+}
