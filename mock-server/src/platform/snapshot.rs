@@ -299,7 +299,7 @@ pub fn is_personal(kind: Personal, value: &str) -> bool {
     match (kind, value.split_once("://")) {
         (Personal::Url, Some((_, rest))) => rest
             .find(['/', '?', '#'])
-            .is_some_and(|i| rest[i..].trim_matches(['/', '?', '#']).len() > 0),
+            .is_some_and(|i| !rest[i..].trim_matches(['/', '?', '#']).is_empty()),
         _ => true,
     }
 }
