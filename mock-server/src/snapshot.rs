@@ -92,30 +92,33 @@ pub async fn take(
         progress: &mut progress,
     };
     for l in spec.listed {
-        let paths: Vec<String> = match l.within {
-            None => vec![l.path.to_string()],
-            Some(parent) => listed
-                .get(parent)
+        // The path of each list to read, with the parent's id its records get.
+        let lists: Vec<(String, Option<Value>)> = match l.within {
+            None => vec![(l.path.to_string(), None)],
+            Some(w) => listed
+                .get(w.parent)
                 .into_iter()
                 .flatten()
-                .filter_map(|r| match r.get("id") {
-                    Some(Value::String(id)) => Some(crate::platform::pagination::encode(id)),
-                    Some(Value::Number(id)) => Some(id.to_string()),
-                    _ => None,
-                })
-                .map(|id| l.path.replace("{id}", &id))
+                .filter_map(|r| Some((l.path_for(r)?, r.get("id").cloned())))
                 .collect(),
         };
         let mut records = Vec::new();
         let mut stopped = None;
-        for path in paths {
+        for (path, parent) in lists {
             if options
                 .limit_per_collection
                 .is_some_and(|max| records.len() >= max)
             {
                 break;
             }
-            match walk.list(l, &path, &mut records).await {
+            let from = records.len();
+            let read = walk.list(l, &path, &mut records).await;
+            if let (Some(key), Some(parent)) = (l.within.and_then(|w| w.key), parent) {
+                for r in records[from..].iter_mut().filter_map(Value::as_object_mut) {
+                    r.insert(key.to_string(), parent.clone());
+                }
+            }
+            match read {
                 Ok(()) => {}
                 Err(Stop::Fatal(e)) => return Err(e),
                 Err(Stop::Partial(e)) => {
@@ -187,8 +190,9 @@ impl<P: FnMut(&str)> Walk<'_, P> {
     async fn list(&mut self, l: &Listed, path: &str, records: &mut Vec<Value>) -> Result<(), Stop> {
         let mut n = match l.paging {
             Paging::PageLimit { first, .. } => first,
-            Paging::OffsetLimit { .. } | Paging::Whole => 0,
+            _ => 0,
         };
+        let mut cursor: Option<String> = None;
         loop {
             let sep = if path.contains('?') { '&' } else { '?' };
             let (page_path, size) = match l.paging {
@@ -203,9 +207,21 @@ impl<P: FnMut(&str)> Walk<'_, P> {
                     format!("{path}{sep}{offset}={n}&{limit}={size}"),
                     Some(size),
                 ),
+                Paging::Cursor {
+                    token, limit, size, ..
+                } => match &cursor {
+                    None => (format!("{path}{sep}{limit}={size}"), None),
+                    Some(t) => (
+                        format!(
+                            "{path}{sep}{limit}={size}&{token}={}",
+                            crate::platform::pagination::encode(t)
+                        ),
+                        None,
+                    ),
+                },
                 Paging::Whole => (path.to_string(), None),
             };
-            let items = self.page(l, page_path).await?;
+            let (items, body) = self.page(l, page_path).await?;
             let got = items.len() as u64;
             records.extend(items);
             let max = self.options.limit_per_collection;
@@ -219,8 +235,18 @@ impl<P: FnMut(&str)> Walk<'_, P> {
                 records.len()
             ));
             let full = max.is_some_and(|m| records.len() >= m);
-            match (size, l.paging) {
-                (Some(size), _) if got >= size && !full => {}
+            if let Paging::Cursor { next, .. } = l.paging {
+                cursor = body
+                    .pointer(next)
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                if cursor.is_none() || full || got == 0 {
+                    return Ok(());
+                }
+                continue;
+            }
+            match size {
+                Some(size) if got >= size && !full => {}
                 _ => return Ok(()),
             }
             n += match l.paging {
@@ -230,8 +256,8 @@ impl<P: FnMut(&str)> Walk<'_, P> {
         }
     }
 
-    /// One page's records.
-    async fn page(&mut self, l: &Listed, path: String) -> Result<Vec<Value>, Stop> {
+    /// One page's records, and the whole answer.
+    async fn page(&mut self, l: &Listed, path: String) -> Result<(Vec<Value>, Value), Stop> {
         self.requests += 1;
         let ex = match self.runner.send(&Request::new(Method::GET, &path)).await {
             Ok(ex) => ex,
@@ -246,11 +272,15 @@ impl<P: FnMut(&str)> Walk<'_, P> {
                 body: ex.raw,
             }));
         }
-        match (ex.status, ex.body.pointer(l.items)) {
-            (200..=299, Some(Value::Array(items))) => Ok(items.clone()),
-            (200..=299, Some(one @ Value::Object(_))) => Ok(vec![one.clone()]),
-            (200..=299, Some(Value::Null)) => Ok(Vec::new()),
-            _ => {
+        let items = match (ex.status, ex.body.pointer(l.items)) {
+            (200..=299, Some(Value::Array(items))) => Some(items.clone()),
+            (200..=299, Some(one @ Value::Object(_))) => Some(vec![one.clone()]),
+            (200..=299, Some(Value::Null)) => Some(Vec::new()),
+            _ => None,
+        };
+        match items {
+            Some(items) => Ok((items, ex.body)),
+            None => {
                 let err = SnapshotError::Failed {
                     collection: l.collection,
                     path,

@@ -26,6 +26,14 @@ pub enum Paging {
         /// The page size asked for (the documented maximum).
         size: u64,
     },
+    /// `?{limit}=L`, then `&{token}=T` with the token the answer gives at the JSON pointer
+    /// `next`; the walk ends when there is none.
+    Cursor {
+        token: &'static str,
+        next: &'static str,
+        limit: &'static str,
+        size: u64,
+    },
     /// `?{offset}=N&{limit}=L`; the walk ends at a short page.
     OffsetLimit {
         offset: &'static str,
@@ -41,13 +49,22 @@ pub enum Paging {
 pub struct Listed {
     /// The state document's collection it fills.
     pub collection: &'static str,
-    /// The list path below the surface root; with `within`, `{id}` stands for the parent's id.
+    /// The list path below the surface root; with `within`, `{name}` stands for the parent
+    /// record's field `name` (`/chats/{id}/messages`).
     pub path: &'static str,
     /// Where the page's records sit in the answer (a JSON pointer).
     pub items: &'static str,
     pub paging: Paging,
     /// Listed once per record of this collection (read before it), e.g. a chat's messages.
-    pub within: Option<&'static str>,
+    pub within: Option<Within>,
+}
+
+/// The parent of a nested list.
+#[derive(Debug, Clone, Copy)]
+pub struct Within {
+    pub parent: &'static str,
+    /// The field of each listed record set to the parent's id (`None`: the API gives it).
+    pub key: Option<&'static str>,
 }
 
 impl Listed {
@@ -67,12 +84,42 @@ impl Listed {
         }
     }
 
-    /// Listed once per record of `parent`: `{id}` in the path is the parent's `id`.
+    /// Listed once per record of `parent` (the records name their parent themselves).
     pub const fn within(self, parent: &'static str) -> Self {
         Self {
-            within: Some(parent),
+            within: Some(Within { parent, key: None }),
             ..self
         }
+    }
+
+    /// Listed once per record of `parent`; each record's `key` is set to the parent's id.
+    pub const fn within_as(self, parent: &'static str, key: &'static str) -> Self {
+        Self {
+            within: Some(Within {
+                parent,
+                key: Some(key),
+            }),
+            ..self
+        }
+    }
+
+    /// The path for one parent record: `{name}` replaced by its field `name` (`None` when the
+    /// parent has no such field).
+    pub fn path_for(&self, parent: &Value) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = self.path;
+        while let Some(start) = rest.find('{') {
+            out.push_str(&rest[..start]);
+            let end = rest[start..].find('}')? + start;
+            match parent.get(&rest[start + 1..end])? {
+                Value::String(v) => out.push_str(&crate::platform::pagination::encode(v)),
+                Value::Number(n) => out.push_str(&n.to_string()),
+                _ => return None,
+            }
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        Some(out)
     }
 }
 
@@ -208,9 +255,8 @@ impl Anonymizer {
             return true;
         }
         let words: Vec<&str> = fake.split(' ').collect();
-        (0..words.len()).any(|i| {
-            (i + 1..=words.len()).any(|j| self.originals.contains(&words[i..j].join(" ")))
-        })
+        (0..words.len())
+            .any(|i| (i + 1..=words.len()).any(|j| self.originals.contains(&words[i..j].join(" "))))
     }
 
     /// A stable number for (seed, kind, value, attempt): SHA-1, not the std hasher, whose

@@ -144,7 +144,9 @@ async fn instance_b(doc: &Value, seed: u64) -> (Server, tempfile::TempDir) {
 async fn round_trip_serves_the_same_reads() {
     let surfaces = snapshot_surfaces(&Server::start().await);
     assert!(
-        surfaces.contains(&"chative") && surfaces.contains(&"helpcrunch"),
+        surfaces.contains(&"chative")
+            && surfaces.contains(&"helpcrunch")
+            && surfaces.contains(&"hiver"),
         "{surfaces:?}"
     );
     for seed in [42, 7, 123_456] {

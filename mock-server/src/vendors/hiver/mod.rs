@@ -16,6 +16,7 @@ pub(crate) mod errors;
 pub(crate) mod official;
 pub(crate) mod rules;
 pub(crate) mod seed;
+pub(crate) mod snapshot;
 pub mod state;
 pub(crate) mod tutorial;
 pub(crate) mod views;
@@ -82,7 +83,7 @@ pub static OFFICIAL: Dialect = Dialect {
     openapi: include_str!("../../../../fixtures/schemas/hiver.openapi.json"),
     catalogue: catalogue::official,
     representative: catalogue::OFFICIAL_READS,
-    snapshot: None,
+    snapshot: Some(&snapshot::SPEC),
 };
 
 /// The surface of seed 001's third-party tutorial.
