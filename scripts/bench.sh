@@ -4,9 +4,10 @@
 # a warm-up and two measured rounds, each next to a round of the prebuilt-bytes baseline; the
 # report gives req/s, its ratio to those baseline rounds, p50/p99, start-up time, RSS, the same
 # GET over HTTPS against plain HTTP, a soak, a list page's cost as the collection grows, and the
-# cost of --state-dir (scripts/bench_durable.sh), and heavy searches against everything else
-# (scripts/bench_freeze.sh), and the cold build of a crate embedding mockdesk against one embedding
-# wiremock-rs (scripts/bench_build.sh; BENCH_BUILD=0 skips it).
+# cost of --state-dir (scripts/bench_durable.sh), heavy searches against everything else
+# (scripts/bench_freeze.sh), a snapshot of a large account (scripts/bench_snapshot.sh), and the
+# cold build of a crate embedding mockdesk against one embedding wiremock-rs
+# (scripts/bench_build.sh; BENCH_BUILD=0 skips it).
 #
 # BENCH_SECONDS (per round, default 4), BENCH_CONNECTIONS (50), BENCH_THREADS (2),
 # BENCH_PORT (4710), BENCH_SCALES ("100000 1000000"; empty to skip), BENCH_SOAK_SECONDS (a
@@ -208,6 +209,10 @@ bash scripts/bench_durable.sh
 # Heavy searches against everything else (its own table).
 echo
 bash scripts/bench_freeze.sh
+
+# What `mockdesk snapshot` costs on a large account (its own table).
+echo
+bash scripts/bench_snapshot.sh
 
 # What embedding mockdesk costs a user's crate next to wiremock-rs (cold builds; its own table).
 # BENCH_BUILD=0 skips it (it takes a few minutes and needs the crates.io registry).

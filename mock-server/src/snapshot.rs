@@ -272,14 +272,15 @@ impl<P: FnMut(&str)> Walk<'_, P> {
                 body: ex.raw,
             }));
         }
-        let items = match (ex.status, ex.body.pointer(l.items)) {
-            (200..=299, Some(Value::Array(items))) => Some(items.clone()),
-            (200..=299, Some(one @ Value::Object(_))) => Some(vec![one.clone()]),
+        let mut body = ex.body;
+        let items = match (ex.status, body.pointer_mut(l.items).map(Value::take)) {
+            (200..=299, Some(Value::Array(items))) => Some(items),
+            (200..=299, Some(one @ Value::Object(_))) => Some(vec![one]),
             (200..=299, Some(Value::Null)) => Some(Vec::new()),
             _ => None,
         };
         match items {
-            Some(items) => Ok((items, ex.body)),
+            Some(items) => Ok((items, body)),
             None => {
                 let err = SnapshotError::Failed {
                     collection: l.collection,
@@ -302,7 +303,15 @@ impl<P: FnMut(&str)> Walk<'_, P> {
 pub fn write(path: &Path, doc: &Value) -> Result<(), SnapshotError> {
     let fail = |e| SnapshotError::Write(path.display().to_string(), e);
     let tmp = path.with_extension("snapshot-tmp");
-    let text = serde_json::to_vec_pretty(doc).map_err(|e| fail(std::io::Error::other(e)))?;
-    std::fs::write(&tmp, text).map_err(fail)?;
+    let written = (|| {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        serde_json::to_writer_pretty(&mut out, doc)?;
+        std::io::Write::flush(&mut out)?;
+        out.get_ref().sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
     std::fs::rename(&tmp, path).map_err(fail)
 }
