@@ -99,6 +99,7 @@ pub async fn take(
                 .get(w.parent)
                 .into_iter()
                 .flatten()
+                .filter(|r| l.reads_for(r))
                 .filter_map(|r| Some((l.path_for(r)?, r.get("id").cloned())))
                 .collect(),
         };
@@ -135,8 +136,10 @@ pub async fn take(
     }
     summary.requests = walk.requests;
     for l in spec.listed {
-        let n = listed.get(l.collection).map_or(0, Vec::len);
-        summary.collections.push((l.collection, n));
+        if summary.collections.iter().all(|(c, _)| *c != l.collection) {
+            let n = listed.get(l.collection).map_or(0, Vec::len);
+            summary.collections.push((l.collection, n));
+        }
     }
     if options.anonymize {
         let mut a = Anonymizer::new(options.seed);

@@ -65,6 +65,8 @@ pub struct Within {
     pub parent: &'static str,
     /// The field of each listed record set to the parent's id (`None`: the API gives it).
     pub key: Option<&'static str>,
+    /// Only parents whose field (first) holds this string value (second).
+    pub only: Option<(&'static str, &'static str)>,
 }
 
 impl Listed {
@@ -87,7 +89,11 @@ impl Listed {
     /// Listed once per record of `parent` (the records name their parent themselves).
     pub const fn within(self, parent: &'static str) -> Self {
         Self {
-            within: Some(Within { parent, key: None }),
+            within: Some(Within {
+                parent,
+                key: None,
+                only: None,
+            }),
             ..self
         }
     }
@@ -98,22 +104,52 @@ impl Listed {
             within: Some(Within {
                 parent,
                 key: Some(key),
+                only: None,
             }),
             ..self
         }
     }
 
-    /// The path for one parent record: `{name}` replaced by its field `name` (`None` when the
-    /// parent has no such field).
+    /// Only parents whose `field` is the string `value` (`.within(…).only(…)`).
+    pub const fn only(self, field: &'static str, value: &'static str) -> Self {
+        match self.within {
+            Some(w) => Self {
+                within: Some(Within {
+                    only: Some((field, value)),
+                    ..w
+                }),
+                ..self
+            },
+            None => self,
+        }
+    }
+
+    /// Whether a parent record is one this list is read for.
+    pub fn reads_for(&self, parent: &Value) -> bool {
+        match self.within.and_then(|w| w.only) {
+            Some((field, value)) => parent.get(field).and_then(Value::as_str) == Some(value),
+            None => true,
+        }
+    }
+
+    /// The path for one parent record: `{name}` replaced by its field `name`, `{name|ymd}` by
+    /// the date of a timestamp field as path segments (`2023/03/31`); `None` when the parent
+    /// has no such field.
     pub fn path_for(&self, parent: &Value) -> Option<String> {
         let mut out = String::new();
         let mut rest = self.path;
         while let Some(start) = rest.find('{') {
             out.push_str(&rest[..start]);
             let end = rest[start..].find('}')? + start;
-            match parent.get(&rest[start + 1..end])? {
-                Value::String(v) => out.push_str(&crate::platform::pagination::encode(v)),
-                Value::Number(n) => out.push_str(&n.to_string()),
+            let (field, modifier) = match rest[start + 1..end].split_once('|') {
+                Some((f, m)) => (f, Some(m)),
+                None => (&rest[start + 1..end], None),
+            };
+            match (parent.get(field)?, modifier) {
+                (Value::String(v), Some("ymd")) => out.push_str(&v.get(..10)?.replace('-', "/")),
+                (_, Some(_)) => return None,
+                (Value::String(v), None) => out.push_str(&crate::platform::pagination::encode(v)),
+                (Value::Number(n), None) => out.push_str(&n.to_string()),
                 _ => return None,
             }
             rest = &rest[end + 1..];
@@ -336,11 +372,16 @@ impl Anonymizer {
     }
 }
 
-/// Whether a value of this kind holds anything personal: not a blank one, nor a URL that
-/// names only a site (`https://www.google.com/`).
+/// Whether a value of this kind holds anything personal: not a blank one, a URL that names
+/// only a site (`https://www.google.com/`) or a phone number too short to be more than an
+/// internal extension.
 pub fn is_personal(kind: Personal, value: &str) -> bool {
     if value.trim().is_empty() {
         return false;
+    }
+    if kind == Personal::Phone {
+        // Fewer than seven digits: an internal extension (`101`), not a person's number.
+        return value.chars().filter(char::is_ascii_digit).count() >= 7;
     }
     match (kind, value.split_once("://")) {
         (Personal::Url, Some((_, rest))) => rest

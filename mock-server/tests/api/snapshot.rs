@@ -74,13 +74,15 @@ async fn catalogue_reads(s: &Server, surface: &str) -> Vec<(&'static str, String
     settings.allow_writes = false;
     r = Runner::new(settings);
     let mut session = Session::new(&r, false);
+    let here = s.url("");
     let mut out = Vec::new();
     for case in (d.catalogue)()
         .iter()
         .filter(|c| !c.is_write() && c.expect < 300)
     {
         let seen = match session.run(case).await {
-            CaseRun::Answered(ex) => format!("{} {}", ex.status, ex.raw),
+            // Links name the server they came from (its port differs between A and B).
+            CaseRun::Answered(ex) => format!("{} {}", ex.status, ex.raw.replace(&here, "{server}")),
             CaseRun::Skipped(why) => format!("skipped: {why}"),
             CaseRun::Failed(e) => panic!("{surface} {}: {e}", case.name),
         };
@@ -146,7 +148,8 @@ async fn round_trip_serves_the_same_reads() {
     assert!(
         surfaces.contains(&"chative")
             && surfaces.contains(&"helpcrunch")
-            && surfaces.contains(&"hiver"),
+            && surfaces.contains(&"hiver")
+            && surfaces.contains(&"hipcall"),
         "{surfaces:?}"
     );
     for seed in [42, 7, 123_456] {
@@ -166,7 +169,11 @@ async fn round_trip_serves_the_same_reads() {
             let answered = ra.iter().filter(|(_, r)| !r.starts_with("skipped")).count();
             assert!(answered >= 2, "{surface}: {ra:?}");
             for ((case, x), (_, y)) in ra.iter().zip(&rb) {
-                assert_eq!(x, y, "{surface} {case} (seed {seed})");
+                assert!(
+                    x == y,
+                    "{surface} {case} (seed {seed}): {}",
+                    first_difference(x, y)
+                );
             }
             let (again, _) = take_of(&b, surface, &Options::default()).await.unwrap();
             assert_eq!(
@@ -175,6 +182,21 @@ async fn round_trip_serves_the_same_reads() {
             );
         }
     }
+}
+
+/// Where two texts part, with some context from both.
+fn first_difference(a: &str, b: &str) -> String {
+    let at = a
+        .char_indices()
+        .zip(b.chars())
+        .find(|((_, x), y)| x != y)
+        .map_or(a.len().min(b.len()), |((i, _), _)| i);
+    let around = |t: &str| {
+        let from = t.floor_char_boundary(at.saturating_sub(150));
+        let to = t.ceil_char_boundary((at + 150).min(t.len()));
+        t[from..to].to_string()
+    };
+    format!("at byte {at}:\n  A: {}\n  B: {}", around(a), around(b))
 }
 
 /// The values of one personal field path in a record (`*` for every value of an object).
@@ -262,7 +284,10 @@ async fn anonymized_snapshot_hides_every_personal_value() {
         let mut pairs = Vec::new();
         for f in spec.personal {
             let path: Vec<&str> = f.field.split('.').collect();
-            let records = original[f.collection].as_array().unwrap();
+            // A list read only to complete another (a CDR's own read) is no collection.
+            let Some(records) = original[f.collection].as_array() else {
+                continue;
+            };
             let fakes = snapped[f.collection].as_array().unwrap();
             for (r, s) in records.iter().zip(fakes) {
                 assert_eq!(r["id"], s["id"]);

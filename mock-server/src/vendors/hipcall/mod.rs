@@ -15,6 +15,7 @@ pub(crate) mod errors;
 pub(crate) mod legacy;
 pub(crate) mod rules;
 pub(crate) mod seed;
+pub(crate) mod snapshot;
 pub mod state;
 pub(crate) mod time;
 pub mod v3;
@@ -79,7 +80,7 @@ pub static LEGACY: Dialect = Dialect {
     openapi: include_str!("../../../../fixtures/schemas/hipcall.openapi.json"),
     catalogue: catalogue::legacy,
     representative: catalogue::LEGACY_READS,
-    snapshot: None,
+    snapshot: Some(&snapshot::LEGACY),
 };
 
 /// The current API, v3 (what the official `hipcall-sdk` calls).
