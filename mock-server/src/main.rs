@@ -320,6 +320,11 @@ async fn snapshot_main(args: SnapshotArgs, config: &Config) -> ExitCode {
     if let Err(e) = snapshot::write(&args.out, &doc) {
         return fail(&e);
     }
+    report(&summary, &args.out)
+}
+
+/// The summary on stderr; exit 3 when the snapshot is incomplete.
+fn report(summary: &mock_server::snapshot::Summary, out: &std::path::Path) -> ExitCode {
     for (c, n) in &summary.collections {
         eprintln!("{c}: {n} records");
     }
@@ -330,9 +335,9 @@ async fn snapshot_main(args: SnapshotArgs, config: &Config) -> ExitCode {
         "{} requests; {} personal values replaced; written to {}",
         summary.requests,
         summary.anonymized_values,
-        args.out.display()
+        out.display()
     );
-    match summary.incomplete {
+    match &summary.incomplete {
         Some(why) => {
             eprintln!("INCOMPLETE (marked in the file): {why}");
             ExitCode::from(3)

@@ -92,42 +92,7 @@ pub async fn take(
         progress: &mut progress,
     };
     for l in spec.listed {
-        // The path of each list to read, with the parent's id its records get.
-        let lists: Vec<(String, Option<Value>)> = match l.within {
-            None => vec![(l.path.to_string(), None)],
-            Some(w) => listed
-                .get(w.parent)
-                .into_iter()
-                .flatten()
-                .filter(|r| l.reads_for(r))
-                .filter_map(|r| Some((l.path_for(r)?, r.get("id").cloned())))
-                .collect(),
-        };
-        let mut records = Vec::new();
-        let mut stopped = None;
-        for (path, parent) in lists {
-            if options
-                .limit_per_collection
-                .is_some_and(|max| records.len() >= max)
-            {
-                break;
-            }
-            let from = records.len();
-            let read = walk.list(l, &path, &mut records).await;
-            if let (Some(key), Some(parent)) = (l.within.and_then(|w| w.key), parent) {
-                for r in records[from..].iter_mut().filter_map(Value::as_object_mut) {
-                    r.insert(key.to_string(), parent.clone());
-                }
-            }
-            match read {
-                Ok(()) => {}
-                Err(Stop::Fatal(e)) => return Err(e),
-                Err(Stop::Partial(e)) => {
-                    stopped = Some(e);
-                    break;
-                }
-            }
-        }
+        let (records, stopped) = walk.collection(l, lists_for(l, &listed)).await?;
         listed.entry(l.collection).or_default().extend(records);
         if let Some(e) = stopped {
             summary.incomplete = Some(e.to_string());
@@ -171,6 +136,20 @@ pub async fn take(
     Ok((doc, summary))
 }
 
+/// The path of each list `l` reads, with the id of the parent its records belong to.
+fn lists_for(l: &Listed, listed: &Listing) -> Vec<(String, Option<Value>)> {
+    match l.within {
+        None => vec![(l.path.to_string(), None)],
+        Some(w) => listed
+            .get(w.parent)
+            .into_iter()
+            .flatten()
+            .filter(|r| l.reads_for(r))
+            .filter_map(|r| Some((l.path_for(r)?, r.get("id").cloned())))
+            .collect(),
+    }
+}
+
 /// Why a collection's walk stopped early.
 enum Stop {
     /// The snapshot cannot go on.
@@ -189,6 +168,35 @@ struct Walk<'a, P: FnMut(&str)> {
 }
 
 impl<P: FnMut(&str)> Walk<'_, P> {
+    /// Every list of one declared collection (one, or one per parent record): the records,
+    /// and why the walk stopped early when it did (with `--allow-partial`).
+    async fn collection(
+        &mut self,
+        l: &Listed,
+        lists: Vec<(String, Option<Value>)>,
+    ) -> Result<(Vec<Value>, Option<SnapshotError>), SnapshotError> {
+        let mut records = Vec::new();
+        for (path, parent) in lists {
+            let max = self.options.limit_per_collection;
+            if max.is_some_and(|max| records.len() >= max) {
+                break;
+            }
+            let from = records.len();
+            let read = self.list(l, &path, &mut records).await;
+            if let (Some(key), Some(parent)) = (l.within.and_then(|w| w.key), parent) {
+                for r in records[from..].iter_mut().filter_map(Value::as_object_mut) {
+                    r.insert(key.to_string(), parent.clone());
+                }
+            }
+            match read {
+                Ok(()) => {}
+                Err(Stop::Fatal(e)) => return Err(e),
+                Err(Stop::Partial(e)) => return Ok((records, Some(e))),
+            }
+        }
+        Ok((records, None))
+    }
+
     /// Every page of one list at `path` into `records` (to the end or the limit).
     async fn list(&mut self, l: &Listed, path: &str, records: &mut Vec<Value>) -> Result<(), Stop> {
         let mut n = match l.paging {

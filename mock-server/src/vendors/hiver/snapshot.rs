@@ -80,24 +80,7 @@ fn assemble(mut listed: Listing) -> Result<Value, String> {
         take("conversations"),
         take(DETAILS),
     );
-    // Users, once each, and each inbox's members.
-    let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
-    let mut people = BTreeMap::new();
-    for u in users {
-        let id = id_of(&u)?;
-        if let Some(inbox) = int(&u["inbox_id"]) {
-            members.entry(inbox).or_default().push(id);
-        }
-        people.entry(id).or_insert(json!({
-            "id": id,
-            "alias": format!("usr_{id}"),
-            "first_name": u["first_name"],
-            "last_name": u["last_name"],
-            "email": u["email"],
-            "phone_number": u["phone_number"],
-            "is_joined": u["is_joined"],
-        }));
-    }
+    let (people, mut members) = people(users)?;
     let inboxes = inboxes
         .iter()
         .map(|i| {
@@ -132,11 +115,45 @@ fn assemble(mut listed: Listing) -> Result<Value, String> {
             }))
         })
         .collect::<Result<Vec<_>, String>>()?;
+    Ok(json!({
+        "inboxes": inboxes,
+        "users": people,
+        "tags": tags,
+        "conversations": threads(&conversations, &details)?,
+        "notes": [],
+        "drafts": [],
+    }))
+}
+
+/// Users once each (an inbox lists its own), and each inbox's members.
+fn people(users: Vec<Value>) -> Result<(Vec<Value>, HashMap<i64, Vec<i64>>), String> {
+    let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut people = BTreeMap::new();
+    for u in users {
+        let id = id_of(&u)?;
+        if let Some(inbox) = int(&u["inbox_id"]) {
+            members.entry(inbox).or_default().push(id);
+        }
+        people.entry(id).or_insert(json!({
+            "id": id,
+            "alias": format!("usr_{id}"),
+            "first_name": u["first_name"],
+            "last_name": u["last_name"],
+            "email": u["email"],
+            "phone_number": u["phone_number"],
+            "is_joined": u["is_joined"],
+        }));
+    }
+    Ok((people.into_values().collect(), members))
+}
+
+/// Conversations with the message ids their own reads showed.
+fn threads(conversations: &[Value], details: &[Value]) -> Result<Vec<Value>, String> {
     let mut messages: HashMap<i64, Value> = HashMap::new();
-    for d in &details {
+    for d in details {
         messages.insert(id_of(d)?, d["message_ids"].clone());
     }
-    let conversations = conversations
+    conversations
         .iter()
         .map(|c| {
             let id = id_of(c)?;
@@ -160,13 +177,5 @@ fn assemble(mut listed: Listing) -> Result<Value, String> {
                 "created_at": 0,
             }))
         })
-        .collect::<Result<Vec<_>, String>>()?;
-    Ok(json!({
-        "inboxes": inboxes,
-        "users": people.into_values().collect::<Vec<_>>(),
-        "tags": tags,
-        "conversations": conversations,
-        "notes": [],
-        "drafts": [],
-    }))
+        .collect()
 }
