@@ -5,7 +5,9 @@
 # report gives req/s, its ratio to those baseline rounds, p50/p99, start-up time, RSS, the same
 # GET over HTTPS against plain HTTP, a soak, a list page's cost as the collection grows, and the
 # cost of --state-dir (scripts/bench_durable.sh), heavy searches against everything else
-# (scripts/bench_freeze.sh), a snapshot of a large account (scripts/bench_snapshot.sh), and the
+# (scripts/bench_freeze.sh), per-test isolation with the embedded server
+# (mock-server/examples/isolation.rs), a snapshot of a large account (scripts/bench_snapshot.sh),
+# and the
 # cold build of a crate embedding mockdesk against one embedding wiremock-rs
 # (scripts/bench_build.sh; BENCH_BUILD=0 skips it).
 #
@@ -209,6 +211,10 @@ bash scripts/bench_durable.sh
 # Heavy searches against everything else (its own table).
 echo
 bash scripts/bench_freeze.sh
+
+# What an isolated test costs with the embedded server: start, reset, idle memory.
+echo
+cargo run --release -q -p mock-server --example isolation
 
 # What `mockdesk snapshot` costs on a large account (its own table).
 echo

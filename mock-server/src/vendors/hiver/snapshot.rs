@@ -125,9 +125,12 @@ fn assemble(mut listed: Listing) -> Result<Value, String> {
     }))
 }
 
+/// Inbox id → the ids of its users.
+type Members = HashMap<i64, Vec<i64>>;
+
 /// Users once each (an inbox lists its own), and each inbox's members.
-fn people(users: Vec<Value>) -> Result<(Vec<Value>, HashMap<i64, Vec<i64>>), String> {
-    let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
+fn people(users: Vec<Value>) -> Result<(Vec<Value>, Members), String> {
+    let mut members = Members::new();
     let mut people = BTreeMap::new();
     for u in users {
         let id = id_of(&u)?;
