@@ -7,8 +7,7 @@
 # cost of --state-dir (scripts/bench_durable.sh), heavy searches against everything else
 # (scripts/bench_freeze.sh), per-test isolation with the embedded server
 # (mock-server/examples/isolation.rs), a snapshot of a large account (scripts/bench_snapshot.sh),
-# and the
-# cold build of a crate embedding mockdesk against one embedding wiremock-rs
+# and the cold build of a crate embedding mockdesk against one embedding wiremock-rs
 # (scripts/bench_build.sh; BENCH_BUILD=0 skips it).
 #
 # BENCH_SECONDS (per round, default 4), BENCH_CONNECTIONS (50), BENCH_THREADS (2),

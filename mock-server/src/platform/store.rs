@@ -94,14 +94,19 @@ type OnChange<S> = Box<dyn Fn(Change<'_, S>) + Send + Sync>;
 /// an `.await`.
 pub struct Tenants<S> {
     seed: Box<dyn Fn() -> S + Send + Sync>,
+    /// The seed, made once: an account seeded (again, after a reset) gets a copy, which costs
+    /// a fraction of generating it (see `docs/performance.md`). Seeds read no clock, so the
+    /// copy is what the generator would make.
+    seeded: OnceLock<S>,
     states: RwLock<BTreeMap<String, Shared<S>>>,
     on_change: OnceLock<OnChange<S>>,
 }
 
-impl<S> Tenants<S> {
+impl<S: Clone> Tenants<S> {
     pub fn new(seed: impl Fn() -> S + Send + Sync + 'static) -> Self {
         Self {
             seed: Box::new(seed),
+            seeded: OnceLock::new(),
             states: RwLock::new(BTreeMap::new()),
             on_change: OnceLock::new(),
         }
@@ -124,7 +129,7 @@ impl<S> Tenants<S> {
         let mut states = self.states.write().unwrap_or_else(|p| p.into_inner());
         states
             .entry(account.to_string())
-            .or_insert_with(|| Slot::new((self.seed)()))
+            .or_insert_with(|| Slot::new(self.seeded.get_or_init(&self.seed).clone()))
             .clone()
     }
 
@@ -268,7 +273,7 @@ pub type Simulator<S> = fn(
     &str,
 ) -> Result<serde_json::Value, String>;
 
-impl<S> VendorState<S> {
+impl<S: Clone> VendorState<S> {
     pub fn new(
         vendor: &'static str,
         default_token: &'static str,
@@ -403,7 +408,7 @@ fn explain(vendor: &str, doc: &[u8]) -> ImportError {
     }
 }
 
-impl<S: Serialize + serde::de::DeserializeOwned + Send + Sync + 'static> Backend
+impl<S: Clone + Serialize + serde::de::DeserializeOwned + Send + Sync + 'static> Backend
     for VendorState<S>
 {
     fn vendor(&self) -> &'static str {
@@ -485,6 +490,27 @@ mod tests {
         assert_eq!(t.with("b", |s| s.clone()), vec![1, 3]);
         t.reset(None);
         assert_eq!(t.with("b", |s| s.clone()), vec![1]);
+    }
+
+    /// The seed is made once; every account seeded later (and again after a reset) starts from
+    /// a copy of it that its writes do not reach.
+    #[test]
+    fn the_seed_is_made_once_and_copied() {
+        let made = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = made.clone();
+        let t = Tenants::new(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+            vec![1]
+        });
+        t.with("a", |s| s.push(2));
+        t.reset(None);
+        assert_eq!(
+            t.read("a", |s| s.clone()),
+            vec![1],
+            "the copy, not the written state"
+        );
+        assert_eq!(t.read("b", |s| s.clone()), vec![1]);
+        assert_eq!(made.load(Ordering::Relaxed), 1);
     }
 
     /// A read in steps lets a waiting write in between steps and is told it came.
