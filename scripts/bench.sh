@@ -68,10 +68,12 @@ until curl -fs "http://127.0.0.1:${BARE_PORT}/static" >/dev/null 2>&1; do sleep 
 rss_start=$(rss_kb "$MPID")
 
 
-# One wrk round: "rps p50_us p99_us non2xx".
+# One wrk round: "rps p50_us p99_us non2xx". A fourth argument is a wrk Lua script that makes
+# the requests (url is then only where to connect).
 round() {
-  local url=$1 token=$2 secs=$3 out
-  out=$(wrk -t"$THREADS" -c"$CONN" -d"${secs}s" --latency -H "Authorization: Bearer $token" "$url")
+  local url=$1 token=$2 secs=$3 script=${4:-} out
+  out=$(wrk -t"$THREADS" -c"$CONN" -d"${secs}s" --latency -H "Authorization: Bearer $token" \
+    ${script:+-s "$script"} "$url")
   local rps p50 p99 bad
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -95,11 +97,11 @@ measure() {
 # measured once at the start would move every ratio with it. "mean_rps p50 worst_p99 non2xx
 # baseline_mean_rps".
 paired() {
-  local url=$1 token=$2 base_url=$3
-  round "$url" "$token" 1 >/dev/null
+  local url=$1 token=$2 base_url=$3 script=${4:-}
+  round "$url" "$token" 1 "$script" >/dev/null
   local b1 a b2 b
-  b1=$(round "$base_url" x "$S"); a=$(round "$url" "$token" "$S")
-  b2=$(round "$base_url" x "$S"); b=$(round "$url" "$token" "$S")
+  b1=$(round "$base_url" x "$S"); a=$(round "$url" "$token" "$S" "$script")
+  b2=$(round "$base_url" x "$S"); b=$(round "$url" "$token" "$S" "$script")
   awk -v a="$a" -v b="$b" -v b1="$b1" -v b2="$b2" 'BEGIN { split(a, x, " "); split(b, y, " ");
     split(b1, p, " "); split(b2, q, " ");
     printf "%.0f %.0f %.0f %s %.0f\n", (x[1] + y[1]) / 2, (x[2] + y[2]) / 2, (x[3] > y[3] ? x[3] : y[3]),
@@ -151,6 +153,40 @@ printf '%-44s %9s %9s %8s %9s %9s %7s
 ' "helpcrunch GET /customers/1 over HTTPS" "$t_rps" "$p_rps" "$(awk -v a="$t_rps" -v b="$p_rps" 'BEGIN { printf "%.0f%%", 100 * a / b }')" "$t_p50" "$t_p99" "$t_bad"
 echo "  (the 'bytes r/s' column here is the same GET over plain HTTP) HTTPS cost: ${cost}x plain per request (target <= 1.30)"
 rm -rf "$TLS_DIR"
+
+# Writes and mixed traffic: every surface's representative write (GET /__admin/surfaces) alone,
+# then as one write to four reads of what it wrote (the record and a page holding it, in turn),
+# each next to prebuilt-bytes rounds. A read right after a write renders afresh: this is what
+# an integration test's write-then-check does.
+LUA_DIR=$(mktemp -d)
+echo
+printf '%-44s %9s %9s %8s %9s %9s %7s\n' "writes (target >= 60%), mixed (>= 80%)" "req/s" "bytes r/s" "vs bytes" "p50 us" "p99 us" "non2xx"
+while IFS='|' read -r name token script; do
+  read -r rps p50 p99 bad base <<<"$(paired "$M" "$token" "$base_url" "$script")"
+  pct=$(awk -v a="$rps" -v b="$base" 'BEGIN { printf "%.0f%%", 100 * a / b }')
+  printf '%-44s %9s %9s %8s %9s %9s %7s\n' "$name" "$rps" "$base" "$pct" "$p50" "$p99" "$bad"
+  # Back to the seed, so later rounds read what every other run reads.
+  curl -fs -XPOST "$M/__admin/reset" >/dev/null
+done < <(curl -fs "$M/__admin/surfaces" | python3 -c '
+import json, os, sys
+out = sys.argv[1]
+for s in json.load(sys.stdin)["surfaces"]:
+    w, pre = s["representative"]["write"], s["prefix"]
+    head = "local h = {[\"Authorization\"] = \"Bearer %s\", [\"Content-Type\"] = \"application/json\"}\n" % s["default_token"]
+    head += "local w = wrk.format(\"%s\", \"%s%s\", h, [[%s]])\n" % (w["method"], pre, w["path"], w["body"])
+    reads = ", ".join("wrk.format(\"GET\", \"%s%s\", h)" % (pre, r) for r in w["reads"])
+    head += "local r = {%s}\nlocal i = 0\n" % reads
+    scripts = {
+        "write": "request = function() return w end\n",
+        "1 write : 4 reads": "request = function() i = i + 1; if i % 5 == 1 then return w end; return r[i % #r + 1] end\n",
+    }
+    for kind, body in scripts.items():
+        path = os.path.join(out, "%s-%d.lua" % (s["id"], len(kind)))
+        with open(path, "w") as f:
+            f.write(head + body)
+        print("%s %s (%s)|%s|%s" % (s["id"], kind, w["method"], s["default_token"], path))
+' "$LUA_DIR")
+rm -rf "$LUA_DIR"
 rss_load=$(rss_kb "$MPID")
 echo
 echo "start-up to first healthy answer: ${startup_ms} ms (best of 3)"

@@ -85,6 +85,21 @@ pub struct Representative {
     pub record: &'static str,
     /// List pages.
     pub pages: &'static [&'static str],
+    /// A write that stands for the surface's writes, and the reads of what it wrote: `make
+    /// bench`'s mixed traffic (one write, four reads) and write rounds.
+    pub write: Write,
+}
+
+/// A representative write: an update of a seeded record that leaves it valid for the next
+/// (the same body again and again).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Write {
+    pub method: &'static str,
+    pub path: &'static str,
+    /// The JSON body.
+    pub body: &'static str,
+    /// What is read back: the record, then a list page that holds it.
+    pub reads: &'static [&'static str],
 }
 
 /// What a path with a trailing slash gets.

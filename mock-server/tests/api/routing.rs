@@ -335,6 +335,35 @@ async fn representative_reads_answer_on_every_seed() {
                 let res = s.client.get(&url).bearer_auth(token).send().await.unwrap();
                 assert_eq!(res.status(), 200, "seed {seed}: {url}");
             }
+            // The representative write, twice (make bench repeats it), then its reads back.
+            let w = &r.write;
+            assert_eq!(l["representative"]["write"]["path"], w.path);
+            let method = reqwest::Method::from_bytes(w.method.as_bytes()).unwrap();
+            let url = s.url(&format!("{}{}", d.info().prefix(), w.path));
+            for _ in 0..2 {
+                let res = s
+                    .client
+                    .request(method.clone(), &url)
+                    .bearer_auth(token)
+                    .header("content-type", "application/json")
+                    .body(w.body)
+                    .send()
+                    .await
+                    .unwrap();
+                let st = res.status();
+                assert!(
+                    st.is_success(),
+                    "seed {seed}: {} {url}: {st} {}",
+                    w.method,
+                    res.text().await.unwrap()
+                );
+            }
+            assert!(!w.reads.is_empty());
+            for path in w.reads {
+                let url = s.url(&format!("{}{path}", d.info().prefix()));
+                let res = s.client.get(&url).bearer_auth(token).send().await.unwrap();
+                assert_eq!(res.status(), 200, "seed {seed}: {url}");
+            }
         }
     }
 }

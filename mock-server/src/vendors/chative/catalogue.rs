@@ -3,13 +3,22 @@
 //! undoes, so it runs against the emulator only).
 
 use crate::platform::catalogue::{Case, CaseAuth, Cleanup};
-use crate::platform::dialect::Representative;
+use crate::platform::dialect::{Representative, Write};
 
 /// The surface's representative reads (see `platform::dialect::Representative`): seeded
 /// records of every `--seed`.
 pub(crate) const READS: Representative = Representative {
     record: "/contacts/183ccf94-3111-480f-8b12-4d19d65d3c78",
     pages: &["/contacts?limit=10&page=2"],
+    write: Write {
+        method: "PATCH",
+        path: "/contacts/183ccf94-3111-480f-8b12-4d19d65d3c78",
+        body: r#"{"firstName": "Bench"}"#,
+        reads: &[
+            "/contacts/183ccf94-3111-480f-8b12-4d19d65d3c78",
+            "/contacts?limit=10&page=0",
+        ],
+    },
 };
 
 pub fn cases() -> Vec<Case> {

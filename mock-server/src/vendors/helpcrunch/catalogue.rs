@@ -4,13 +4,19 @@
 //! an agent), which run against the emulator only.
 
 use crate::platform::catalogue::{Case, CaseAuth, Cleanup};
-use crate::platform::dialect::Representative;
+use crate::platform::dialect::{Representative, Write};
 
 /// The surface's representative reads (see `platform::dialect::Representative`): seeded
 /// records of every `--seed`.
 pub(crate) const READS: Representative = Representative {
     record: "/customers/1",
     pages: &["/customers?limit=10&offset=100"],
+    write: Write {
+        method: "PATCH",
+        path: "/customers/1",
+        body: r#"{"company": "mockdesk"}"#,
+        reads: &["/customers/1", "/customers?limit=10"],
+    },
 };
 
 const CUSTOMER: Cleanup = Cleanup::OnCreated("createCustomer");

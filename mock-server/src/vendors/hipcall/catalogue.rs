@@ -4,13 +4,19 @@
 //! contact the API cannot list), which run against the emulator only.
 
 use crate::platform::catalogue::{Case, CaseAuth, Cleanup};
-use crate::platform::dialect::Representative;
+use crate::platform::dialect::{Representative, Write};
 
 /// The surface's representative reads (see `platform::dialect::Representative`): seeded
 /// records of every `--seed`.
 pub(crate) const LEGACY_READS: Representative = Representative {
     record: "/tasks/1",
     pages: &["/users?page=2&limit=10", "/cdrs?page=3&limit=10"],
+    write: Write {
+        method: "PUT",
+        path: "/users/2",
+        body: r#"{"default_number_id": 1}"#,
+        reads: &["/users/2", "/users?page=1&limit=10"],
+    },
 };
 
 const NO_DELETE: Cleanup = Cleanup::Lasting("v20211124 offers no way to delete it");

@@ -1,13 +1,19 @@
 //! The Hiver surfaces' operation catalogues.
 
 use crate::platform::catalogue::{Case, CaseAuth, Cleanup};
-use crate::platform::dialect::Representative;
+use crate::platform::dialect::{Representative, Write};
 
 /// The surface's representative reads (see `platform::dialect::Representative`): seeded
 /// records of every `--seed`.
 pub(crate) const TUTORIAL_READS: Representative = Representative {
     record: "/conversations/234232",
     pages: &["/conversations?limit=10"],
+    write: Write {
+        method: "PUT",
+        path: "/conversations/234232/status",
+        body: r#"{"status": "open"}"#,
+        reads: &["/conversations/234232", "/conversations?limit=10"],
+    },
 };
 
 /// The surface's representative reads (see `platform::dialect::Representative`): seeded
@@ -15,6 +21,15 @@ pub(crate) const TUTORIAL_READS: Representative = Representative {
 pub(crate) const OFFICIAL_READS: Representative = Representative {
     record: "/inboxes/102/conversations/234232",
     pages: &["/inboxes/102/conversations?limit=10"],
+    write: Write {
+        method: "PATCH",
+        path: "/inboxes/102/conversations/234232",
+        body: r#"{"status": {"name": "open"}}"#,
+        reads: &[
+            "/inboxes/102/conversations/234232",
+            "/inboxes/102/conversations?limit=10",
+        ],
+    },
 };
 
 const NO_DELETE: Cleanup = Cleanup::Lasting("Hiver offers no way to delete it");

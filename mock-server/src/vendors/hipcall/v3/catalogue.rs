@@ -5,13 +5,19 @@
 //! writes are allowed (the emulator).
 
 use crate::platform::catalogue::{Case, CaseAuth, Cleanup};
-use crate::platform::dialect::Representative;
+use crate::platform::dialect::{Representative, Write};
 
 /// The surface's representative reads (see `platform::dialect::Representative`): seeded
 /// records of every `--seed`.
 pub(crate) const READS: Representative = Representative {
     record: "/tasks/1",
     pages: &["/calls?limit=10"],
+    write: Write {
+        method: "PATCH",
+        path: "/tasks/1",
+        body: r#"{"done": true}"#,
+        reads: &["/tasks/1", "/tasks?limit=10"],
+    },
 };
 
 const LASTING: Cleanup = Cleanup::Lasting("Hipcall v3 offers no way to delete it");
