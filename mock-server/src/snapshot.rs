@@ -102,7 +102,7 @@ pub async fn take(
     summary.requests = walk.requests;
     for l in spec.listed {
         if summary.collections.iter().all(|(c, _)| *c != l.collection) {
-            let n = listed.get(l.collection).map_or(0, Vec::len);
+            let n = listed.get(l.collection).map_or(0, |r| distinct(r));
             summary.collections.push((l.collection, n));
         }
     }
@@ -134,6 +134,19 @@ pub async fn take(
         "accounts": {"default": state},
     });
     Ok((doc, summary))
+}
+
+/// How many records a collection holds: a record listed twice (a user of two inboxes, a user
+/// listed and read on its own) counts once, by its `id` (or `uuid`).
+fn distinct(records: &[Value]) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    records
+        .iter()
+        .filter(|r| match r.get("id").or_else(|| r.get("uuid")) {
+            Some(id) => seen.insert(id.to_string()),
+            None => true,
+        })
+        .count()
 }
 
 /// The path of each list `l` reads, with the id of the parent its records belong to.
@@ -230,6 +243,12 @@ impl<P: FnMut(&str)> Walk<'_, P> {
                         None,
                     ),
                 },
+                Paging::NextLink {
+                    size_param, size, ..
+                } => match &cursor {
+                    None => (format!("{path}{sep}{size_param}={size}"), None),
+                    Some(query) => (format!("{path}{sep}{query}"), None),
+                },
                 Paging::Whole => (path.to_string(), None),
             };
             let (items, body) = self.page(l, page_path).await?;
@@ -251,6 +270,18 @@ impl<P: FnMut(&str)> Walk<'_, P> {
                     .pointer(next)
                     .and_then(Value::as_str)
                     .map(str::to_string);
+                if cursor.is_none() || full || got == 0 {
+                    return Ok(());
+                }
+                continue;
+            }
+            if let Paging::NextLink { next, .. } = l.paging {
+                // The link's query, read again below the list's own path (the link names the
+                // host the server saw, which need not be the one this snapshot calls).
+                let link = body.pointer(next).and_then(Value::as_str);
+                cursor = link
+                    .and_then(|u| u.split_once('?'))
+                    .map(|(_, q)| q.to_string());
                 if cursor.is_none() || full || got == 0 {
                     return Ok(());
                 }

@@ -40,6 +40,14 @@ pub enum Paging {
         limit: &'static str,
         size: u64,
     },
+    /// `?{size_param}=L` first, then the query of the next page's link at the JSON pointer
+    /// `next` (Laravel's `links.next`), until there is none: the page size asked for may be
+    /// ignored (the parameter's name is not always documented) without losing a page.
+    NextLink {
+        next: &'static str,
+        size_param: &'static str,
+        size: u64,
+    },
     /// One answer holds every record (or the one record, when `items` points at an object).
     Whole,
 }

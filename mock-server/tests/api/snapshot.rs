@@ -347,6 +347,37 @@ async fn anonymized_snapshot_hides_every_personal_value() {
     }
 }
 
+/// Pages followed to the end: a Hipcall account of 250 listed users (pages of 100, each
+/// page's `links.next` followed) comes back whole, the owner with it.
+#[tokio::test]
+async fn every_page_is_followed() {
+    let a = instance_a(42, "hipcall").await;
+    let mut doc: Value = a.admin_get("/state/hipcall?account=default").await;
+    let users = doc["accounts"]["default"]["users"].as_array_mut().unwrap();
+    let template = users.iter().find(|u| u["owner"] == false).unwrap().clone();
+    for i in 0..(250 - (users.len() as i64 - 1)) {
+        let mut u = template.clone();
+        u["id"] = json!(10_000 + i);
+        u["email"] = json!(format!("user{i}@example.com"));
+        users.push(u);
+    }
+    let r = a
+        .admin(Method::PUT, "/state/hipcall?account=default", Some(doc))
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let (snap, summary) = take_of(&a, "hipcall", &Options::default()).await.unwrap();
+    let users = snap["accounts"]["default"]["users"].as_array().unwrap();
+    assert_eq!(users.len(), 251, "250 listed and the owner");
+    assert!(users.iter().any(|u| u["owner"] == true));
+    let listed = summary.collections.iter().find(|(c, _)| *c == "users");
+    assert_eq!(listed, Some(&("users", 251)));
+    let (b, _dir) = instance_b(&snap, 43).await;
+    assert_eq!(
+        catalogue_reads(&a, "hipcall").await,
+        catalogue_reads(&b, "hipcall").await
+    );
+}
+
 /// A dead target, a wrong token, a 429 storm, a page failing half-way, a limit.
 #[tokio::test]
 async fn failures_are_named_and_partial_snapshots_marked() {

@@ -1,8 +1,9 @@
 //! How `mockdesk snapshot` reads a Hipcall account through the v20211124 API: users,
-//! extensions, greetings, numbers, teams, tasks and CDRs (pages of 100 from page 1), each CDR's
-//! own read for its call flow, and each user an extension rings read on its own — the account
-//! owner is retrievable but not listed, so this is how it is found. The answers are already in
-//! the stored shape; only the call flow (absent from the list) and the owner are put back.
+//! extensions, greetings, numbers, teams, tasks and CDRs (pages of up to 100, each page's
+//! `links.next` followed), each CDR's own read for its call flow, and each user an extension
+//! rings read on its own — the account owner is retrievable but not listed, so this is how it
+//! is found. The answers are already in the stored shape; only the call flow (absent from the
+//! list) and the owner are put back.
 //!
 //! Not shown, so chosen (fidelity notes): a user read on its own has no `full_name` (its `name`)
 //! or `status` (`active`); an owner who has no extension is not found. Companies, contacts,
@@ -14,10 +15,11 @@ use serde_json::{json, Value};
 
 use crate::platform::snapshot::{Listed, Listing, Paging, Personal, PersonalField, SnapshotSpec};
 
-const PAGES: Paging = Paging::PageLimit {
-    page: "page",
-    limit: "per_page",
-    first: 1,
+/// Laravel pages: `per_page` asked for (its name is not documented), the next page's link
+/// followed, so a server that ignores it loses nothing.
+const PAGES: Paging = Paging::NextLink {
+    next: "/links/next",
+    size_param: "per_page",
     size: 100,
 };
 
