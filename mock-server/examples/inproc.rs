@@ -4,7 +4,8 @@
 //! `make bench` measures over real connections.
 //!
 //! Usage: `inproc [ROUNDS] [PATH-PART]` (default 200000 requests per endpoint; only the
-//! endpoints whose path contains PATH-PART).
+//! endpoints whose path contains PATH-PART). The endpoints are every registered surface's
+//! representative reads.
 
 use std::time::Instant;
 
@@ -20,43 +21,6 @@ use tower::{Service, ServiceExt};
 // (allocation counts per request are held by `tests/allocations.rs`).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-const ENDPOINTS: &[(&str, &str)] = &[
-    ("hipcall-test-token", "/hipcall/api/v20211124/tasks/1"),
-    ("hipcall-test-token", "/hipcall/api/v3/tasks/1"),
-    ("helpcrunch-test-token", "/helpcrunch/v1/customers/1"),
-    (
-        "chative-test-token",
-        "/chative/v1.0/contacts/183ccf94-3111-480f-8b12-4d19d65d3c78",
-    ),
-    (
-        "hiver-test-token",
-        "/hiver/v1/inboxes/102/conversations/234232",
-    ),
-    ("hiver-test-token", "/hiver/api/v1/conversations/234232"),
-    (
-        "hipcall-test-token",
-        "/hipcall/api/v20211124/users?page=2&limit=10",
-    ),
-    (
-        "hipcall-test-token",
-        "/hipcall/api/v20211124/cdrs?page=3&limit=10",
-    ),
-    ("hipcall-test-token", "/hipcall/api/v3/calls?limit=10"),
-    (
-        "helpcrunch-test-token",
-        "/helpcrunch/v1/customers?limit=10&offset=100",
-    ),
-    (
-        "chative-test-token",
-        "/chative/v1.0/contacts?limit=10&page=2",
-    ),
-    (
-        "hiver-test-token",
-        "/hiver/v1/inboxes/102/conversations?limit=10",
-    ),
-    ("hiver-test-token", "/hiver/api/v1/conversations?limit=10"),
-];
 
 async fn time<S>(svc: &S, token: &str, path: &str, rounds: u32) -> (f64, usize)
 where
@@ -108,7 +72,17 @@ async fn main() {
         "{:>9} ns  {:>6} B  baseline: prebuilt bytes",
         base as u64, 17
     );
-    for (token, path) in ENDPOINTS.iter().filter(|(_, p)| p.contains(&only)) {
+    // Every registered surface's representative reads (its catalogue declares them).
+    let mut endpoints = Vec::new();
+    for d in state.dialects.iter() {
+        let info = d.info();
+        let token = state.default_token(info.vendor).expect("a default token");
+        let r = &d.representative;
+        for read in std::iter::once(r.record).chain(r.pages.iter().copied()) {
+            endpoints.push((token, format!("{}{read}", info.prefix())));
+        }
+    }
+    for (token, path) in endpoints.iter().filter(|(_, p)| p.contains(&only)) {
         let (ns, size) = time(&svc, token, path, rounds).await;
         println!("{:>9} ns  {size:>6} B  {path}", ns as u64);
     }
