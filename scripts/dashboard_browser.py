@@ -257,6 +257,10 @@ def run(screenshot):
         driver.find_element(By.ID, "add-fault").click()
         refused = wait_for(lambda: "400" in driver.find_element(By.ID, "error").text and driver.find_element(By.ID, "error").text)
         check("a bad rule shows the server's reason", refused, refused)
+        # ... and keeps showing it while the live refreshes run (they used to clear it).
+        time.sleep(3.5)
+        kept = driver.find_element(By.ID, "error").text
+        check("the reason stays through the live refreshes", "400" in kept, kept)
         remove = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#stubs button.remove-stub"))
         if remove:
             click(driver, "#stubs button.remove-stub")
