@@ -132,6 +132,23 @@ impl fmt::Debug for Settings {
 }
 
 impl Settings {
+    /// A remote target (a vendor's API, a sandbox): reads only, unthrottled until `interval`
+    /// is set, 429s waited out (five times, at most a minute each; a second without
+    /// `Retry-After`), 30 s per request.
+    pub fn target(base_url: &str, token: &str, trust: Trust) -> Self {
+        Self {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+            interval: Duration::ZERO,
+            max_retries: 5,
+            max_wait: Duration::from_secs(60),
+            default_wait: Duration::from_secs(1),
+            allow_writes: false,
+            timeout: Duration::from_secs(30),
+            trust,
+        }
+    }
+
     /// Unthrottled, no 429 retries, writes allowed: for the emulator.
     pub fn emulator(base_url: &str, token: &str) -> Self {
         Self {

@@ -254,7 +254,6 @@ struct SnapshotArgs {
 }
 
 async fn snapshot_main(args: SnapshotArgs, config: &Config) -> ExitCode {
-    use mock_server::client::{Runner, Settings};
     use mock_server::snapshot;
     let fail = |e: &dyn std::fmt::Display| {
         eprintln!("mockdesk snapshot: {e}");
@@ -264,59 +263,25 @@ async fn snapshot_main(args: SnapshotArgs, config: &Config) -> ExitCode {
         Ok(t) => t,
         Err(e) => return fail(&format!("--ca-cert: {e}")),
     };
-    let state = match AppState::new(&Config::default()) {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
-    let supported: Vec<&str> = state
-        .dialects
-        .iter()
-        .filter(|d| d.snapshot.is_some())
-        .map(|d| d.info().id)
-        .collect();
-    let Some(dialect) = state
-        .dialects
-        .iter()
-        .find(|d| d.info().id == args.surface)
-        .copied()
-    else {
-        return fail(&format!(
-            "no surface {} (supported: {})",
-            args.surface,
-            supported.join(", ")
-        ));
-    };
-    let runner = Runner::new(Settings {
-        base_url: args.base_url.trim_end_matches('/').to_string(),
+    let target = snapshot::Target {
+        surface: args.surface,
+        base_url: args.base_url,
         token: resolve_token(&args.token),
-        interval: args
-            .min_interval_ms
-            .map(Duration::from_millis)
-            .unwrap_or_else(|| verify::spacing(&dialect.documented_policy())),
+        trust,
+        min_interval: args.min_interval_ms.map(Duration::from_millis),
         max_retries: args.max_retries,
         max_wait: Duration::from_secs(args.max_wait_secs),
-        default_wait: Duration::from_secs(1),
-        allow_writes: false,
-        timeout: Duration::from_secs(30),
-        trust,
-    });
+    };
     let options = snapshot::Options {
         anonymize: args.anonymize,
         seed: args.anonymize_seed,
         limit_per_collection: args.limit_per_collection,
         allow_partial: args.allow_partial,
     };
-    let (doc, summary) =
-        match snapshot::take(dialect, &runner, &options, |line| eprintln!("{line}")).await {
-            Ok(r) => r,
-            Err(snapshot::SnapshotError::Unsupported(s)) => {
-                return fail(&format!(
-                    "surface {s} cannot be snapshotted yet (supported: {})",
-                    supported.join(", ")
-                ))
-            }
-            Err(e) => return fail(&e),
-        };
+    let (doc, summary) = match snapshot::run(&target, &options, |l| eprintln!("{l}")).await {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
     if let Err(e) = snapshot::write(&args.out, &doc) {
         return fail(&e);
     }

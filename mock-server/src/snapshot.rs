@@ -9,14 +9,16 @@
 //! is not written unless asked (`--allow-partial`), and then says `"complete": false`.
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::client::{Request, Runner, SendError};
+use crate::client::{Request, Runner, SendError, Settings};
 use crate::platform::dialect::Dialect;
+use crate::platform::outbound::Trust;
 use crate::platform::snapshot::{Anonymizer, Listed, Listing, Paging};
+use crate::{AppState, Config};
 
 /// What to read and how.
 #[derive(Debug, Clone, Default)]
@@ -44,11 +46,65 @@ pub struct Summary {
     pub anonymized_values: usize,
 }
 
+/// Where a snapshot reads from and how fast.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The surface id (`helpcrunch`, …).
+    pub surface: String,
+    pub base_url: String,
+    pub token: String,
+    pub trust: Trust,
+    /// Between requests; `None`: just under the surface's documented limit.
+    pub min_interval: Option<Duration>,
+    /// How often a 429 is waited out (per `Retry-After`) before the snapshot fails.
+    pub max_retries: u32,
+    /// The longest wait for one `Retry-After`.
+    pub max_wait: Duration,
+}
+
+/// Reads the account behind `target`'s token: finds the surface, paces the runner by its
+/// documented limit (unless told otherwise), then [`take`].
+pub async fn run(
+    target: &Target,
+    options: &Options,
+    progress: impl FnMut(&str),
+) -> Result<(Value, Summary), SnapshotError> {
+    let state =
+        AppState::new(&Config::default()).map_err(|e| SnapshotError::Setup(e.to_string()))?;
+    let dialect = state
+        .dialects
+        .iter()
+        .find(|d| d.info().id == target.surface && d.snapshot.is_some())
+        .copied()
+        .ok_or_else(|| {
+            let supported: Vec<&str> = state
+                .dialects
+                .iter()
+                .filter(|d| d.snapshot.is_some())
+                .map(|d| d.info().id)
+                .collect();
+            SnapshotError::NotHere(target.surface.clone(), supported.join(", "))
+        })?;
+    let runner = Runner::new(Settings {
+        interval: target
+            .min_interval
+            .unwrap_or_else(|| crate::verify::spacing(&dialect.documented_policy())),
+        max_retries: target.max_retries,
+        max_wait: target.max_wait,
+        ..Settings::target(&target.base_url, &target.token, target.trust.clone())
+    });
+    take(dialect, &runner, options, progress).await
+}
+
 /// Why no snapshot was made.
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     #[error("surface {0} cannot be snapshotted yet")]
     Unsupported(String),
+    #[error("no surface {0} can be snapshotted (supported: {1})")]
+    NotHere(String, String),
+    #[error("{0}")]
+    Setup(String),
     #[error("the target did not answer: {0}")]
     Unreachable(String),
     #[error("the target refused the token (HTTP {status}): {body}")]

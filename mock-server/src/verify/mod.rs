@@ -215,17 +215,13 @@ pub async fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Repor
     let contract = Contract::parse(dialect.openapi()).map_err(VerifyError::Schema)?;
     let cases = dialect.catalogue();
     let settings = Settings {
-        base_url: opts.base_url.trim_end_matches('/').to_string(),
-        token: opts.token.clone(),
         interval: opts
             .min_interval
             .unwrap_or_else(|| spacing(&dialect.documented_policy())),
         max_retries: opts.max_retries,
         max_wait: opts.max_wait,
-        default_wait: Duration::from_secs(1),
         allow_writes: opts.allow_writes,
-        timeout: Duration::from_secs(30),
-        trust: opts.trust.clone(),
+        ..Settings::target(&opts.base_url, &opts.token, opts.trust.clone())
     };
     let total = cases.len();
     let line = |i: usize, c: &Case, o: &Outcome, on: &str| {
