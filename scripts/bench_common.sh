@@ -18,3 +18,17 @@ for i in range(1, n + 1):
 out.write(']}}}')
 PY
 }
+# Starts the release binary on PORT with rate limits off (its pid in `pid`; the caller's trap
+# kills it) and imports a HelpCrunch account of N customers as `default`, through WORK (a
+# scratch directory): serve_helpcrunch N PORT WORK.
+serve_helpcrunch() {
+  local n=$1 port=$2 work=$3
+  [ -x target/release/mockdesk ] || cargo build --release -q -p mock-server --bin mockdesk
+  target/release/mockdesk --listen "127.0.0.1:${port}" --rate-limits off >/dev/null 2>&1 &
+  pid=$!
+  until curl -fs "http://127.0.0.1:${port}/__admin/health" >/dev/null 2>&1; do sleep 0.01; done
+  helpcrunch_doc "$n" default >"$work/doc.json"
+  curl -fs -XPUT "http://127.0.0.1:${port}/__admin/state/helpcrunch?account=default" \
+    -H "content-type: application/json" --data-binary @"$work/doc.json" >/dev/null
+  rm -f "$work/doc.json"
+}

@@ -14,19 +14,11 @@ cd "$(dirname "$0")/.."
 N=${BENCH_SNAPSHOT_RECORDS:-100000}
 PORT=$(( ${BENCH_PORT:-4710} + 7 ))
 BIN=target/release/mockdesk
-[ -x "$BIN" ] || cargo build --release -q -p mock-server --bin mockdesk
 work=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-
-"$BIN" --listen "127.0.0.1:${PORT}" --rate-limits off >/dev/null 2>&1 &
-pid=$!
-until curl -fs "http://127.0.0.1:${PORT}/__admin/health" >/dev/null 2>&1; do sleep 0.01; done
-helpcrunch_doc "$N" default >"$work/doc.json"
-curl -fs -XPUT "http://127.0.0.1:${PORT}/__admin/state/helpcrunch?account=default" \
-  -H "content-type: application/json" --data-binary @"$work/doc.json" >/dev/null
-rm -f "$work/doc.json"
+serve_helpcrunch "$N" "$PORT" "$work"
 
 python3 - "$BIN" "$PORT" "$N" "$work" <<'PY'
 import json, os, subprocess, sys, time
