@@ -34,12 +34,18 @@ const ROUNDS: usize = 200;
 /// The allocator's counters are process-wide: the two tests take turns.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// The instance every budget is measured on: no rate limits, a small journal.
+fn measured_state() -> AppState {
+    let config = Config {
+        rate_limits: RateLimitMode::Off,
+        journal_capacity: 100,
+        ..Config::default()
+    };
+    AppState::new(&config).expect("state")
+}
+
 fn request(token: &str, path: &str) -> Request {
-    Request::get(path)
-        .header("host", "127.0.0.1:4000")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Body::empty())
-        .expect("request")
+    write_request(token, "GET", path, "")
 }
 
 /// Every endpoint stays within its allocation budget (after a warm-up that fills the
@@ -47,12 +53,7 @@ fn request(token: &str, path: &str) -> Request {
 #[tokio::test(flavor = "current_thread")]
 async fn allocations_per_request_stay_within_budget() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let config = Config {
-        rate_limits: RateLimitMode::Off,
-        journal_capacity: 100,
-        ..Config::default()
-    };
-    let state = AppState::new(&config).expect("state");
+    let state = measured_state();
     let svc = mock_server::service(&state);
     let mut over = Vec::new();
     let mut endpoints = Vec::new();
@@ -123,27 +124,25 @@ const WRITE_BUDGETS: &[(&str, usize, usize)] = &[
     ("hiver-tutorial", 56, 27),
 ];
 
+/// A request as a client sends it (a JSON body when there is one).
 fn write_request(token: &str, method: &str, path: &str, body: &'static str) -> Request {
-    Request::builder()
+    let r = Request::builder()
         .method(method)
         .uri(path)
         .header("host", "127.0.0.1:4000")
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/json")
-        .body(Body::from(body))
-        .expect("request")
+        .header("authorization", format!("Bearer {token}"));
+    let r = match body {
+        "" => r,
+        _ => r.header("content-type", "application/json"),
+    };
+    r.body(Body::from(body)).expect("request")
 }
 
 /// The write path and a read right after a write stay within their budgets.
 #[tokio::test(flavor = "current_thread")]
 async fn writes_and_reads_after_writes_stay_within_budget() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let config = Config {
-        rate_limits: RateLimitMode::Off,
-        journal_capacity: 100,
-        ..Config::default()
-    };
-    let state = AppState::new(&config).expect("state");
+    let state = measured_state();
     let svc = mock_server::service(&state);
     let mut over = Vec::new();
     for d in state.dialects.iter() {
