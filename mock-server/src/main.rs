@@ -154,7 +154,7 @@ async fn health_main(args: HealthArgs, config: &Config) -> ExitCode {
 
 #[derive(Debug, clap::Args)]
 struct VerifyArgs {
-    /// Surface id: hipcall, helpcrunch, hiver, hiver-tutorial or chative.
+    /// Surface id: hipcall, hipcall-v3, helpcrunch, hiver, hiver-tutorial or chative.
     #[arg(long, env = "MOCKDESK_VERIFY_SURFACE")]
     surface: String,
 
@@ -208,7 +208,7 @@ struct VerifyArgs {
 
 #[derive(Debug, clap::Args)]
 struct SnapshotArgs {
-    /// Surface id (one whose collections can be listed: see `mockdesk snapshot --help`).
+    /// Surface id: chative, helpcrunch, hiver, hipcall (v20211124) or hipcall-v3.
     #[arg(long)]
     surface: String,
 

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use crate::client::{Request, Runner, SendError, Settings};
 use crate::platform::dialect::Dialect;
 use crate::platform::outbound::Trust;
-use crate::platform::snapshot::{Anonymizer, Listed, Listing, Paging};
+use crate::platform::snapshot::{records_mut, Anonymizer, Listed, Listing, Paging, PersonalField};
 use crate::{AppState, Config};
 
 /// What to read and how.
@@ -162,21 +162,10 @@ pub async fn take(
             summary.collections.push((l.collection, n));
         }
     }
+    let mut state = (spec.assemble)(listed).map_err(SnapshotError::Assemble)?;
     if options.anonymize {
-        let mut a = Anonymizer::new(options.seed);
-        for (collection, records) in &listed {
-            for r in records {
-                a.learn(spec.personal, collection, r);
-            }
-        }
-        for (collection, records) in listed.iter_mut() {
-            for r in records.iter_mut() {
-                a.record(spec.personal, collection, r);
-            }
-        }
-        summary.anonymized_values = a.replaced().count();
+        summary.anonymized_values = anonymize(spec.personal, &mut state, options.seed);
     }
-    let state = (spec.assemble)(listed).map_err(SnapshotError::Assemble)?;
     let doc = json!({
         "vendor": info.vendor,
         "snapshot": {
@@ -192,17 +181,46 @@ pub async fn take(
     Ok((doc, summary))
 }
 
+/// Replaces the personal fields of an assembled account state (the file's shape: what a user
+/// reads is what is checked), every original learnt first so no fake is one; returns how many
+/// distinct values were replaced.
+fn anonymize(personal: &[PersonalField], state: &mut Value, seed: u64) -> usize {
+    let mut a = Anonymizer::new(seed);
+    let mut collections: Vec<&str> = Vec::new();
+    for f in personal {
+        if !collections.contains(&f.collection) {
+            collections.push(f.collection);
+        }
+    }
+    for c in &collections {
+        for r in records_mut(state, c) {
+            a.learn(personal, c, r);
+        }
+    }
+    for c in &collections {
+        for r in records_mut(state, c) {
+            a.record(personal, c, r);
+        }
+    }
+    a.replaced().count()
+}
+
 /// How many records a collection holds: a record listed twice (a user of two inboxes, a user
 /// listed and read on its own) counts once, by its `id` (or `uuid`).
 fn distinct(records: &[Value]) -> usize {
     let mut seen = std::collections::HashSet::new();
     records
         .iter()
-        .filter(|r| match r.get("id").or_else(|| r.get("uuid")) {
+        .filter(|r| match record_id(r) {
             Some(id) => seen.insert(id.to_string()),
             None => true,
         })
         .count()
+}
+
+/// A record's identity: its `id`, or its `uuid` (calls).
+fn record_id(r: &Value) -> Option<&Value> {
+    r.get("id").or_else(|| r.get("uuid"))
 }
 
 /// The path of each list `l` reads, with the id of the parent its records belong to.
@@ -214,7 +232,7 @@ fn lists_for(l: &Listed, listed: &Listing) -> Vec<(String, Option<Value>)> {
             .into_iter()
             .flatten()
             .filter(|r| l.reads_for(r))
-            .filter_map(|r| Some((l.path_for(r)?, r.get("id").cloned())))
+            .filter_map(|r| Some((l.path_for(r)?, record_id(r).cloned())))
             .collect(),
     }
 }

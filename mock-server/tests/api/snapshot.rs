@@ -9,7 +9,7 @@ use std::time::Duration;
 use mock_server::client::{CaseRun, Runner, Session, Settings};
 use mock_server::platform::clock::Clock;
 use mock_server::platform::dialect::Dialect;
-use mock_server::platform::snapshot::{is_personal, Personal};
+use mock_server::platform::snapshot::{is_personal, records_mut, Personal};
 use mock_server::snapshot::{self, Options, SnapshotError};
 use mock_server::Config;
 use reqwest::Method;
@@ -104,6 +104,23 @@ async fn instance_a(seed: u64, surface: &str) -> Server {
     for case in (dialect(&s, surface).catalogue)() {
         session.run(&case).await;
     }
+    if surface == "hipcall-v3" {
+        // The catalogue takes back the tags it puts on a task and a call: some stay here.
+        let c = s.surface(surface);
+        let (_, tags) = c.call(Method::GET, "/tags?limit=2", None).await;
+        let (_, tasks) = c.call(Method::GET, "/tasks?limit=1", None).await;
+        let (_, calls) = c.call(Method::GET, "/calls?limit=1", None).await;
+        let targets = [
+            format!("/tasks/{}/tags", tasks["data"][0]["id"]),
+            format!("/calls/{}/tags", calls["data"][0]["uuid"].as_str().unwrap()),
+        ];
+        for (target, tag) in targets.iter().zip(tags["data"].as_array().unwrap()) {
+            let (st, v) = c
+                .call(Method::POST, target, Some(json!({"tag_id": tag["id"]})))
+                .await;
+            assert_eq!(st, 200, "{v}");
+        }
+    }
     if surface == "chative" {
         let c = s.surface(surface);
         let (_, first) = c.call(Method::GET, "/contacts?page=0&limit=3", None).await;
@@ -149,7 +166,8 @@ async fn round_trip_serves_the_same_reads() {
         surfaces.contains(&"chative")
             && surfaces.contains(&"helpcrunch")
             && surfaces.contains(&"hiver")
-            && surfaces.contains(&"hipcall"),
+            && surfaces.contains(&"hipcall")
+            && surfaces.contains(&"hipcall-v3"),
         "{surfaces:?}"
     );
     for seed in [42, 7, 123_456] {
@@ -203,11 +221,11 @@ fn first_difference(a: &str, b: &str) -> String {
 fn at<'v>(v: &'v Value, path: &[&str], out: &mut Vec<&'v Value>) {
     match path.split_first() {
         None => out.push(v),
-        Some((&"*", rest)) => v
-            .as_object()
-            .into_iter()
-            .flat_map(|m| m.values())
-            .for_each(|i| at(i, rest, out)),
+        Some((&"*", rest)) => match v {
+            Value::Object(m) => m.values().for_each(|i| at(i, rest, out)),
+            Value::Array(items) => items.iter().for_each(|i| at(i, rest, out)),
+            _ => {}
+        },
         Some((k, rest)) => {
             if let Some(i) = v.get(*k) {
                 at(i, rest, out);
@@ -222,7 +240,7 @@ fn masked(doc: &Value, surface: &Dialect) -> Value {
     for (_, state) in doc.as_object_mut().unwrap() {
         for f in spec.personal {
             let path: Vec<&str> = f.field.split('.').collect();
-            for r in state[f.collection].as_array_mut().into_iter().flatten() {
+            for r in records_mut(state, f.collection) {
                 mask(r, &path);
             }
         }
@@ -234,11 +252,11 @@ fn mask(v: &mut Value, path: &[&str]) {
     match path.split_first() {
         None if v.is_string() => *v = json!("*"),
         None => {}
-        Some((&"*", rest)) => v
-            .as_object_mut()
-            .into_iter()
-            .flat_map(|m| m.values_mut())
-            .for_each(|i| mask(i, rest)),
+        Some((&"*", rest)) => match v {
+            Value::Object(m) => m.values_mut().for_each(|i| mask(i, rest)),
+            Value::Array(items) => items.iter_mut().for_each(|i| mask(i, rest)),
+            _ => {}
+        },
         Some((k, rest)) => {
             if let Some(i) = v.get_mut(*k) {
                 mask(i, rest);
@@ -284,13 +302,12 @@ async fn anonymized_snapshot_hides_every_personal_value() {
         let mut pairs = Vec::new();
         for f in spec.personal {
             let path: Vec<&str> = f.field.split('.').collect();
-            // A list read only to complete another (a CDR's own read) is no collection.
-            let Some(records) = original[f.collection].as_array() else {
-                continue;
-            };
-            let fakes = snapped[f.collection].as_array().unwrap();
-            for (r, s) in records.iter().zip(fakes) {
-                assert_eq!(r["id"], s["id"]);
+            let (mut original, mut snapped) = (original.clone(), snapped.clone());
+            let records = records_mut(&mut original, f.collection);
+            let fakes = records_mut(&mut snapped, f.collection);
+            assert_eq!(records.len(), fakes.len(), "{surface} {}", f.collection);
+            for (r, s) in records.into_iter().zip(fakes) {
+                assert_eq!(r.get("id"), s.get("id"));
                 let (mut before, mut after) = (Vec::new(), Vec::new());
                 at(r, &path, &mut before);
                 at(s, &path, &mut after);

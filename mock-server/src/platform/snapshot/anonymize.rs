@@ -148,13 +148,19 @@ impl Anonymizer {
     ) {
         match path.split_first() {
             None => visit(self, kind, v),
-            Some((&"*", rest)) => {
-                if let Value::Object(m) = v {
+            Some((&"*", rest)) => match v {
+                Value::Object(m) => {
                     for inner in m.values_mut() {
                         self.walk(rest, kind, inner, visit);
                     }
                 }
-            }
+                Value::Array(items) => {
+                    for inner in items {
+                        self.walk(rest, kind, inner, visit);
+                    }
+                }
+                _ => {}
+            },
             Some((key, rest)) => {
                 if let Some(inner) = v.get_mut(*key) {
                     self.walk(rest, kind, inner, visit);

@@ -187,9 +187,12 @@ pub enum Personal {
     Url,
 }
 
-/// A personal field of a collection's records: a path of keys separated by `.` (`device.ip`),
-/// where `*` stands for every value of an object (`customData.*`). Only string values are
-/// replaced.
+/// A personal field of the records of one collection of the assembled state document (the
+/// file's own shape, not the API's): `collection` is a key of the account's state, or a path
+/// of keys separated by `.` for a nested one (`v3.messages`), holding an array of records or
+/// an object of them; `field` is a path of keys separated by `.` (`device.ip`), where `*`
+/// stands for every value of an object or every item of an array (`customData.*`,
+/// `phones.*.number`). Only string values are replaced.
 #[derive(Debug, Clone, Copy)]
 pub struct PersonalField {
     pub collection: &'static str,
@@ -209,6 +212,17 @@ impl PersonalField {
 
 /// What a walk read: collection → records, in the order the API listed them.
 pub type Listing = BTreeMap<&'static str, Vec<Value>>;
+
+/// The records of one personal field's collection in an account's state: the items of an
+/// array, or the values of an object (records keyed by id).
+pub fn records_mut<'s>(state: &'s mut Value, collection: &str) -> Vec<&'s mut Value> {
+    let pointer: String = collection.split('.').map(|k| format!("/{k}")).collect();
+    match state.pointer_mut(&pointer) {
+        Some(Value::Array(items)) => items.iter_mut().collect(),
+        Some(Value::Object(m)) => m.values_mut().collect(),
+        _ => Vec::new(),
+    }
+}
 
 /// A surface's snapshot description.
 #[derive(Debug)]

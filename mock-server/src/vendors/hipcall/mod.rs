@@ -119,7 +119,7 @@ pub static V3: Dialect = Dialect {
     openapi: include_str!("../../../../fixtures/schemas/hipcall-v3.openapi.json"),
     catalogue: catalogue::v3,
     representative: v3::catalogue::READS,
-    snapshot: None,
+    snapshot: Some(&v3::snapshot::SPEC),
 };
 
 /// The vendor's backend and its mounted surfaces.

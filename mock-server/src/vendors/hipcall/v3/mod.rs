@@ -55,6 +55,7 @@ pub(crate) mod party_views;
 pub(crate) mod query;
 pub(crate) mod records;
 pub(crate) mod seed;
+pub(crate) mod snapshot;
 mod tasks;
 mod users;
 pub(crate) mod views;

@@ -18,9 +18,9 @@ fn enum_of(v: i64, names: &[&'static str]) -> Option<&'static str> {
 }
 
 pub(crate) const DIRECTIONS: &[&str] = &["inbound", "outbound", "internal"];
-const PARTY_TYPES: &[&str] = &["contact", "user", "greeting", "team"];
-const HANGUP_BY: &[&str] = &["user", "contact", "system"];
-const MISSING_REASONS: &[&str] = &[
+pub(crate) const PARTY_TYPES: &[&str] = &["contact", "user", "greeting", "team"];
+pub(crate) const HANGUP_BY: &[&str] = &["user", "contact", "system"];
+pub(crate) const MISSING_REASONS: &[&str] = &[
     "out_of_business_hours",
     "short_abandoned",
     "abandoned",
