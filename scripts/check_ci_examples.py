@@ -49,6 +49,9 @@ def https_get(tls_addr, ca_file, url, headers):
     u = urllib.parse.urlsplit(url)
     host, port = tls_addr.rsplit(":", 1)
     ctx = ssl.create_default_context(cafile=ca_file)
+    # Python 3.13's default on every Python: OpenSSL's strict X.509 checks (key identifiers,
+    # critical basic constraints) on the CA mockdesk makes and the leaves it issues.
+    ctx.verify_flags |= ssl.VERIFY_X509_STRICT
     conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10)
     sock = socket.create_connection((host, int(port)), timeout=10)
     conn.sock = ctx.wrap_socket(sock, server_hostname=u.hostname)

@@ -13,12 +13,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose,
-};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+mod x509;
+
+use x509::{KeyPair, Params, Signer};
 
 /// File names inside the TLS directory.
 pub const CA_CERT_FILE: &str = "ca.pem";
@@ -82,31 +82,16 @@ pub fn default_dir() -> PathBuf {
     PathBuf::from(".mockdesk/tls")
 }
 
-/// A CA kept in a directory: its certificate (PEM) and an issuer that signs leaves with its key.
+/// A CA kept in a directory: its certificate (PEM), and what signing a leaf takes — its key,
+/// and its name and key identifier exactly as its certificate holds them.
 pub struct LocalCa {
     pub cert_pem: String,
     /// Where the certificate is kept (`None` for a CA made in memory).
     pub cert_file: Option<PathBuf>,
-    issuer: Issuer<'static, KeyPair>,
-}
-
-fn ca_params() -> Result<CertificateParams, TlsSetupError> {
-    let mut p = CertificateParams::new(Vec::<String>::new())
-        .map_err(|e| TlsSetupError::Generate(e.to_string()))?;
-    let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, CA_COMMON_NAME);
-    dn.push(DnType::OrganizationName, CA_ORGANIZATION);
-    p.distinguished_name = dn;
-    p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    p.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let year = current_year();
-    p.not_before = rcgen::date_time_ymd(year - 1, 1, 1);
-    p.not_after = rcgen::date_time_ymd(year + 20, 1, 1);
-    Ok(p)
+    cert_der: CertificateDer<'static>,
+    name: Vec<u8>,
+    key_id: Vec<u8>,
+    key: KeyPair,
 }
 
 /// A certificate is checked against real time, not the emulated clock.
@@ -142,43 +127,64 @@ impl LocalCa {
         };
         let cert_pem = read(cert_file)?;
         let key_pem = read(key_file)?;
-        let key = KeyPair::from_pem(&key_pem)
-            .map_err(|e| TlsSetupError::File(shown(key_file), format!("not a key: {e}")))?;
+        let not_key = |e: String| TlsSetupError::File(shown(key_file), format!("not a key: {e}"));
+        let key_der = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+            .map_err(|e| not_key(e.to_string()))?;
         let cert = CertificateDer::from_pem_slice(cert_pem.as_bytes()).map_err(|e| {
             TlsSetupError::File(shown(cert_file), format!("not a certificate: {e}"))
         })?;
-        check_pair(
-            &[cert],
-            &PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
-                .map_err(|e| TlsSetupError::File(shown(key_file), format!("not a key: {e}")))?,
-        )
-        .map_err(|_| TlsSetupError::KeyMismatch {
-            cert: shown(cert_file),
-            key: shown(key_file),
+        check_pair(std::slice::from_ref(&cert), &key_der).map_err(|_| {
+            TlsSetupError::KeyMismatch {
+                cert: shown(cert_file),
+                key: shown(key_file),
+            }
+        })?;
+        let key = KeyPair::from_pkcs8(key_der.secret_der()).map_err(not_key)?;
+        let (name, key_id) = x509::subject_of(cert.as_ref()).ok_or_else(|| {
+            TlsSetupError::File(shown(cert_file), "not a readable certificate".into())
         })?;
         Ok(Self {
             cert_pem,
             cert_file: Some(cert_file.to_path_buf()),
-            issuer: Issuer::new(ca_params()?, key),
+            cert_der: cert,
+            name,
+            key_id: key_id.unwrap_or_else(|| key.key_id()),
+            key,
         })
     }
 
     /// A CA that lives in memory only (the embedded API: one per instance).
     pub fn in_memory() -> Result<Self, TlsSetupError> {
-        let gen = |e: rcgen::Error| TlsSetupError::Generate(e.to_string());
-        let key = KeyPair::generate().map_err(gen)?;
-        let params = ca_params()?;
-        let cert_pem = params.self_signed(&key).map_err(gen)?.pem();
+        let key = KeyPair::generate().map_err(TlsSetupError::Generate)?;
+        let name = x509::name(CA_COMMON_NAME, Some(CA_ORGANIZATION));
+        let key_id = key.key_id();
+        let year = current_year();
+        let params = Params {
+            subject: name.clone(),
+            ca: true,
+            names: &[],
+            from_year: year - 1,
+            until: (year + 20, 1, 1),
+        };
+        let signer = Signer {
+            name: &name,
+            key_id: &key_id,
+            key: &key,
+        };
+        let der = x509::certificate(&params, &key, &signer).map_err(TlsSetupError::Generate)?;
         Ok(Self {
-            cert_pem,
+            cert_pem: x509::pem("CERTIFICATE", &der),
             cert_file: None,
-            issuer: Issuer::new(params, key),
+            cert_der: CertificateDer::from(der),
+            name,
+            key_id,
+            key,
         })
     }
 
     fn create(cert_file: &Path, key_file: &Path) -> Result<Self, TlsSetupError> {
         let mut ca = Self::in_memory()?;
-        write_private(key_file, ca.issuer.key().serialize_pem().as_bytes())?;
+        write_private(key_file, ca.key.pem().as_bytes())?;
         std::fs::write(cert_file, &ca.cert_pem)
             .map_err(|e| TlsSetupError::File(shown(cert_file), e.to_string()))?;
         tracing::info!(ca = %cert_file.display(), "made a local CA for HTTPS");
@@ -192,28 +198,24 @@ impl LocalCa {
         &self,
         names: &[String],
     ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), TlsSetupError> {
-        let gen = |e: rcgen::Error| TlsSetupError::Generate(e.to_string());
-        let mut params = CertificateParams::new(names.to_vec()).map_err(gen)?;
-        let mut dn = DistinguishedName::new();
-        dn.push(DnType::CommonName, "mockdesk");
-        params.distinguished_name = dn;
-        params.is_ca = IsCa::ExplicitNoCa;
-        params.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        params.use_authority_key_identifier_extension = true;
+        let key = KeyPair::generate().map_err(TlsSetupError::Generate)?;
         let year = current_year();
-        params.not_before = rcgen::date_time_ymd(year - 1, 1, 1);
-        params.not_after = rcgen::date_time_ymd(year + 1, 12, 31);
-        let key = KeyPair::generate().map_err(gen)?;
-        let leaf = params.signed_by(&key, &self.issuer).map_err(gen)?;
-        let ca = CertificateDer::from_pem_slice(self.cert_pem.as_bytes())
+        let params = Params {
+            subject: x509::name("mockdesk", None),
+            ca: false,
+            names,
+            from_year: year - 1,
+            until: (year + 1, 12, 31),
+        };
+        let signer = Signer {
+            name: &self.name,
+            key_id: &self.key_id,
+            key: &self.key,
+        };
+        let leaf = x509::certificate(&params, &key, &signer).map_err(TlsSetupError::Generate)?;
+        let key = PrivateKeyDer::try_from(key.pkcs8_der().to_vec())
             .map_err(|e| TlsSetupError::Generate(e.to_string()))?;
-        let key = PrivateKeyDer::try_from(key.serialize_der())
-            .map_err(|e| TlsSetupError::Generate(e.to_string()))?;
-        Ok((vec![leaf.der().clone(), ca], key))
+        Ok((vec![CertificateDer::from(leaf), self.cert_der.clone()], key))
     }
 }
 
@@ -352,6 +354,26 @@ mod tests {
     use super::*;
     use rustls::client::danger::ServerCertVerifier as _;
 
+    /// Whether a rustls client trusting only `ca_pem` accepts `chain` for `name`.
+    fn trusted(ca_pem: &str, chain: &[CertificateDer<'static>], name: &str) -> Result<(), String> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap())
+            .unwrap();
+        let verifier = rustls::client::WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider(),
+        )
+        .build()
+        .unwrap();
+        let now = rustls::pki_types::UnixTime::now();
+        let server = rustls::pki_types::ServerName::try_from(name.to_string()).unwrap();
+        verifier
+            .verify_server_cert(&chain[0], &chain[1..], &server, &[], now)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
     /// A CA kept in a directory is the same after a reload, and leaves issued after the reload
     /// chain to it (a rustls client trusting only that CA accepts the leaf for each name).
     #[test]
@@ -362,27 +384,33 @@ mod tests {
         assert_eq!(first.cert_pem, again.cert_pem);
         let names = vec!["api.example.test".to_string(), "127.0.0.1".to_string()];
         let (chain, _key) = again.issue(&names).unwrap();
-        let mut roots = rustls::RootCertStore::empty();
-        roots
-            .add(CertificateDer::from_pem_slice(first.cert_pem.as_bytes()).unwrap())
-            .unwrap();
-        let verifier = rustls::client::WebPkiServerVerifier::builder_with_provider(
-            Arc::new(roots),
-            provider(),
-        )
-        .build()
-        .unwrap();
-        let now = rustls::pki_types::UnixTime::now();
         for name in ["api.example.test", "127.0.0.1"] {
-            let server = rustls::pki_types::ServerName::try_from(name.to_string()).unwrap();
-            verifier
-                .verify_server_cert(&chain[0], &chain[1..], &server, &[], now)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            trusted(&first.cert_pem, &chain, name).unwrap_or_else(|e| panic!("{name}: {e}"));
         }
-        let other = rustls::pki_types::ServerName::try_from("other.test").unwrap();
-        assert!(verifier
-            .verify_server_cert(&chain[0], &chain[1..], &other, &[], now)
-            .is_err());
+        assert!(trusted(&first.cert_pem, &chain, "other.test").is_err());
+        assert!(again.issue(&["bad name ü".to_string()]).is_err());
+    }
+
+    /// A CA directory made by an earlier mockdesk (rcgen wrote those: a PKCS#8 key, a subject
+    /// of common name and organization) is loaded as it is, and its leaves chain to it.
+    #[test]
+    fn a_ca_made_by_an_earlier_version_keeps_working() {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair as RcKey};
+        let key = RcKey::generate().unwrap();
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name
+            .push(DnType::CommonName, CA_COMMON_NAME);
+        p.distinguished_name
+            .push(DnType::OrganizationName, CA_ORGANIZATION);
+        p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        let pem = p.self_signed(&key).unwrap().pem();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CA_CERT_FILE), &pem).unwrap();
+        std::fs::write(dir.path().join(CA_KEY_FILE), key.serialize_pem()).unwrap();
+        let ca = LocalCa::load_or_create(dir.path()).unwrap();
+        assert_eq!(ca.cert_pem, pem, "kept as it is");
+        let (chain, _) = ca.issue(&["localhost".to_string()]).unwrap();
+        trusted(&pem, &chain, "localhost").unwrap();
     }
 
     /// Half a CA, a key that is not the certificate's, and a file with no certificate are
