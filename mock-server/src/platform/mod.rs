@@ -179,15 +179,15 @@ impl Platform {
     }
 
     /// [`Platform::flush`] off the async workers: a commit waits for the disk (and a write that
-    /// changed a whole large collection stores it whole), which must not stall other requests.
+    /// changed a whole large collection stores it whole), which must not stall other requests,
+    /// so the durable store's committer thread commits and this waits for it.
     pub async fn flush_off_workers(self: &Arc<Self>) -> Result<(), String> {
-        if self.durable.get().is_none() {
+        let Some(d) = self.durable.get() else {
             return Ok(());
-        }
-        let me = self.clone();
-        tokio::task::spawn_blocking(move || me.flush())
+        };
+        d.flush_async()
             .await
-            .map_err(|e| format!("storing state stopped: {e}"))?
+            .inspect_err(|e| tracing::error!(error = %e, "state could not be stored"))
     }
 
     /// The policy in force for a surface given its documented one.

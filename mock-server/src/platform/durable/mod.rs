@@ -7,17 +7,21 @@
 //! document and only the rows it changed, so its cost does not grow with the account.
 //!
 //! Every change is recorded, in the order it was applied, under the lock that ordered it
-//! ([`Durable::record`]), and [`Durable::flush`] commits everything recorded so far in one
-//! transaction (redb commits are durable) before the answer to the request that made the
-//! change goes out: no answer leaves before its own write and every earlier one is on disk,
-//! and concurrent writers share commits. A failed commit keeps its changes for the next one.
+//! ([`Durable::record`]), and a commit stores everything recorded so far in one transaction
+//! (redb commits are durable) before the answer to the request that made the change goes
+//! out: no answer leaves before its own write and every earlier one is on disk. Requests wait
+//! for one committer thread ([`Durable::flush_async`]): while it commits, the changes of the
+//! requests that came meanwhile pile up and go in its next commit together (group commit), so
+//! a busy server pays one disk wait for many writes. A failed commit keeps its changes for the
+//! next one.
 //! A directory written by another format version, or a file that is not a readable database,
 //! is refused at start-up with the reason — never reset.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
+use std::time::Duration;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde_json::Value;
@@ -48,6 +52,83 @@ pub struct Durable {
     degraded: Mutex<Option<String>>,
     /// Commits to fail on purpose (tests of the storage-fault path).
     fail_next: AtomicUsize,
+    /// The committer thread's side, made on the first [`Durable::flush_async`].
+    committer: OnceLock<Arc<Committer>>,
+    /// Commits that stored something (tests check that requests share them).
+    commits: std::sync::atomic::AtomicU64,
+}
+
+/// What the committer thread has done, for the requests waiting on it.
+#[derive(Debug, Clone, Default)]
+struct Progress {
+    /// Every change numbered up to this is on disk.
+    committed: u64,
+    /// The last change the latest attempt took.
+    attempted: u64,
+    /// Why the latest attempt failed (`None`: it succeeded).
+    error: Option<String>,
+}
+
+/// The committer thread and the requests that wait on it: a request asks (counting up
+/// `asks`), the thread wakes, commits everything recorded so far and publishes its progress.
+struct Committer {
+    /// Asks so far, and whether the database is gone (the thread ends).
+    asks: Mutex<(u64, bool)>,
+    wake: Condvar,
+    progress: tokio::sync::watch::Sender<Progress>,
+}
+
+impl Committer {
+    fn ask(&self) {
+        let mut asks = self.asks.lock().unwrap_or_else(|p| p.into_inner());
+        asks.0 += 1;
+        self.wake.notify_one();
+    }
+
+    /// The thread: between asks it holds no reference to the database, so dropping the last
+    /// handle closes the file (a restart in the same process opens it again).
+    fn run(me: Arc<Committer>, durable: Weak<Durable>) {
+        let mut seen = 0;
+        loop {
+            {
+                let mut asks = me.asks.lock().unwrap_or_else(|p| p.into_inner());
+                while asks.0 == seen && !asks.1 {
+                    asks = me
+                        .wake
+                        .wait_timeout(asks, Duration::from_millis(500))
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                    if durable.strong_count() == 0 {
+                        return;
+                    }
+                }
+                if asks.1 {
+                    return;
+                }
+                seen = asks.0;
+            }
+            let Some(d) = durable.upgrade() else {
+                return;
+            };
+            let (attempted, result) = d.commit_pending();
+            let committed = d.lock().committed;
+            drop(d);
+            me.progress.send_replace(Progress {
+                committed,
+                attempted,
+                error: result.err(),
+            });
+        }
+    }
+}
+
+impl Drop for Durable {
+    fn drop(&mut self) {
+        if let Some(c) = self.committer.get() {
+            c.asks.lock().unwrap_or_else(|p| p.into_inner()).1 = true;
+            c.wake.notify_one();
+        }
+    }
 }
 
 struct Store {
@@ -199,6 +280,8 @@ impl Durable {
             path,
             degraded: Mutex::new(None),
             fail_next: AtomicUsize::new(0),
+            committer: OnceLock::new(),
+            commits: std::sync::atomic::AtomicU64::new(0),
         };
         match me.meta("format")? {
             None => {
@@ -341,17 +424,65 @@ impl Durable {
     /// Commits every change recorded before this call (and any recorded meanwhile), unless
     /// another flush already did. Ok means they are on disk.
     pub fn flush(&self) -> Result<(), String> {
+        self.commit_pending().1
+    }
+
+    /// [`Durable::flush`] for a request: waits (without holding a thread) for the committer
+    /// thread to store every change recorded before this call. Err when the commit that took
+    /// them failed.
+    pub async fn flush_async(self: &Arc<Self>) -> Result<(), String> {
+        let target = self.pending().last;
+        let committer = self.committer.get_or_init(|| {
+            let c = Arc::new(Committer {
+                asks: Mutex::new((0, false)),
+                wake: Condvar::new(),
+                progress: tokio::sync::watch::Sender::new(Progress::default()),
+            });
+            let (thread_side, durable) = (c.clone(), Arc::downgrade(self));
+            let spawned = std::thread::Builder::new()
+                .name("mockdesk-commit".into())
+                .spawn(move || Committer::run(thread_side, durable));
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "the committer thread did not start");
+            }
+            c
+        });
+        let mut progress = committer.progress.subscribe();
+        if progress.borrow().committed >= target {
+            return Ok(());
+        }
+        committer.ask();
+        loop {
+            {
+                let p = progress.borrow_and_update();
+                if p.committed >= target {
+                    return Ok(());
+                }
+                if let Some(e) = p.error.as_ref().filter(|_| p.attempted >= target) {
+                    return Err(e.clone());
+                }
+            }
+            if progress.changed().await.is_err() {
+                return Err("storing state stopped".into());
+            }
+        }
+    }
+
+    /// Commits what is recorded: the number of the last change the commit took (or found
+    /// already committed), and how it went.
+    fn commit_pending(&self) -> (u64, Result<(), String>) {
         let target = self.pending().last;
         let mut store = self.lock();
         if store.committed >= target {
-            return Ok(());
+            return (store.committed, Ok(()));
         }
         let ops: Vec<(u64, Op)> = self.pending().ops.drain(..).collect();
         let last = ops.last().map_or(store.committed, |(n, _)| *n);
         match self.commit(&mut store, |txn| apply(txn, &ops)) {
             Ok(()) => {
                 store.committed = last;
-                Ok(())
+                self.commits.fetch_add(1, Ordering::Relaxed);
+                (last, Ok(()))
             }
             Err(e) => {
                 // Back in front of what was recorded meanwhile, for the next commit.
@@ -361,7 +492,7 @@ impl Durable {
                         pending.ops.push_front(op);
                     }
                 }
-                Err(e)
+                (last, Err(e))
             }
         }
     }

@@ -53,6 +53,10 @@ impl Durable {
         match self.0 {}
     }
 
+    pub async fn flush_async(self: &std::sync::Arc<Self>) -> Result<(), String> {
+        match self.0 {}
+    }
+
     pub fn load(&self) -> Result<Vec<Stored>, String> {
         match self.0 {}
     }

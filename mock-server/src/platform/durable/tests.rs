@@ -275,3 +275,49 @@ fn a_failed_commit_is_retried_by_the_next() {
     let back = reload(dir.path()).remove(0).1;
     assert_eq!((back.note.as_str(), back.rows.len()), ("later", 4));
 }
+
+/// Requests wait for the committer thread, and those that arrive while it is busy share its
+/// next commit: ten writes recorded while a commit holds the store go to disk in one. A
+/// failed commit fails the requests whose changes it took; the next request's commit stores
+/// those changes too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// Holding the store across the wait is the point: it stands for a commit in progress.
+#[allow(clippy::await_holding_lock)]
+async fn requests_share_commits_and_see_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Arc::new(Durable::open(dir.path()).unwrap());
+    let t = tenants(&d);
+    let busy = d.lock();
+    let mut waiting = Vec::new();
+    for id in 10..20 {
+        t.with("default", |s| s.rows.insert(id, row(id, "shared")));
+        let d = d.clone();
+        waiting.push(tokio::spawn(async move { d.flush_async().await }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(
+        waiting.iter().all(|w| !w.is_finished()),
+        "nothing is on disk yet"
+    );
+    drop(busy);
+    for w in waiting {
+        w.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        d.commits.load(Ordering::Relaxed),
+        1,
+        "one commit for ten writes"
+    );
+
+    d.inject_failures(1);
+    t.with("default", |s| s.note = "while the disk is full".into());
+    let e = d.flush_async().await.unwrap_err();
+    assert!(e.contains("No space left"), "{e}");
+    t.with("default", |s| s.rows.insert(30, row(30, "after")));
+    d.flush_async().await.unwrap();
+    drop(t);
+    drop(d);
+    let back = reload(dir.path()).remove(0).1;
+    assert_eq!(back.note, "while the disk is full");
+    assert_eq!(back.rows.len(), 3 + 10 + 1);
+}
