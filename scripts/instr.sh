@@ -8,6 +8,8 @@
 #
 # Usage: scripts/instr.sh PATH [TOKEN]     e.g. scripts/instr.sh /hipcall/api/v20211124/tasks/1 hipcall-test-token
 #        scripts/instr.sh --bare           the bare-axum baseline (prebuilt bytes)
+#        INSTR_SCRIPT=patch.lua scripts/instr.sh PATH TOKEN   requests made by a wrk Lua script
+#                                                        (writes: the script sets method and body)
 # INSTR_SECONDS (default 3), INSTR_PORT (4799).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,9 +38,11 @@ for _ in $(seq 300); do
   curl -fs -o /dev/null -H "Authorization: Bearer $token" "$url" && break
   sleep 0.1
 done
-wrk -t1 -c4 -d1s -H "Authorization: Bearer $token" "$url" >/dev/null
+script=()
+[ -n "${INSTR_SCRIPT:-}" ] && script=(-s "$INSTR_SCRIPT")
+wrk -t1 -c4 -d1s "${script[@]}" -H "Authorization: Bearer $token" "$url" >/dev/null
 callgrind_control -z "$vg" >/dev/null
-n=$(wrk -t1 -c4 -d"${S}s" -H "Authorization: Bearer $token" "$url" | awk '/requests in/ {print $1}')
+n=$(wrk -t1 -c4 -d"${S}s" "${script[@]}" -H "Authorization: Bearer $token" "$url" | awk '/requests in/ {print $1}')
 callgrind_control -d "$vg" >/dev/null
 sleep 0.5
 # The dump after zeroing is the highest-numbered part file.

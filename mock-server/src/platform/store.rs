@@ -328,6 +328,12 @@ impl<S: Clone> VendorState<S> {
     pub fn emit(&self, account: &str, event: &str, data: serde_json::Value) {
         self.bus.emit(self.vendor, account, event, data);
     }
+
+    /// Whether any webhook subscription listens to `account` now (payloads nobody would
+    /// receive need not be built).
+    pub fn listening(&self, account: &str) -> bool {
+        self.bus.listening(self.vendor, account)
+    }
 }
 
 /// Why a state document was refused: the JSON pointer of the first problem and what it is.

@@ -423,12 +423,20 @@ impl Webhooks {
         inner.subs.len() != before
     }
 
+    /// Whether any active subscription listens to `vendor`'s `account`: a write with nobody
+    /// listening skips building its events' payloads.
+    pub fn listening(&self, vendor: &str, account: &str) -> bool {
+        self.lock()
+            .subs
+            .iter()
+            .any(|s| s.active && s.vendor == vendor && s.account == account)
+    }
+
     /// Queues `event` for every active matching subscription of `vendor` and `account`.
     pub fn emit(&self, vendor: &str, account: &str, event: &str, data: Value) {
         let now = self.clock.now_ms();
         let mut inner = self.lock();
         inner.next_event += 1;
-        let event_id = event_uuid(inner.next_event, now);
         let targets: Vec<String> = inner
             .subs
             .iter()
@@ -439,6 +447,7 @@ impl Webhooks {
         if targets.is_empty() {
             return;
         }
+        let event_id = event_uuid(inner.next_event, now);
         for id in targets {
             let p = Pending::new(event_id.clone(), event.into(), data.clone(), now);
             let limit = self.queue_limit();

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::Chative;
 use crate::platform::auth::Account;
-use crate::platform::error::ApiResult;
+use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::extract::{JsonObject, QueryPairs};
 use crate::platform::pagination::{slice, PageLimit, PageLimitRules};
 use crate::platform::view::{json, list, Envelope};
@@ -62,13 +62,17 @@ async fn patch_contact(
     JsonObject(body): JsonObject,
 ) -> Answer {
     let now = ch.clock.now_ms();
-    let c = ch.write(&account, |s| s.patch(&id, &body, now))?;
-    ch.emit(
-        &account.id,
-        "contact.updated",
-        super::webhooks::contact_data(&c),
-    );
-    json(&c)
+    // The answer and (when someone listens) the event's payload, straight from the record.
+    let listening = ch.listening(&account.id);
+    let (answer, event) = ch.write(&account, |s| {
+        let c = s.patch(&id, &body, now)?;
+        let event = listening.then(|| super::webhooks::contact_data(c));
+        Ok::<_, ApiError>((json(c)?, event))
+    })?;
+    if let Some(data) = event {
+        ch.emit(&account.id, "contact.updated", data);
+    }
+    Ok(answer)
 }
 
 async fn delete_contact(State(ch): Ch, account: Account, Path(id): Path<String>) -> Answer {

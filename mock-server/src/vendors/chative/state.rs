@@ -165,7 +165,7 @@ impl ChativeState {
         id: &str,
         body: &Map<String, Value>,
         now_ms: i64,
-    ) -> ApiResult<Contact> {
+    ) -> ApiResult<&Contact> {
         self.contact(id)?;
         let mut errors = Vec::new();
         let mut changes = Vec::new();
@@ -203,9 +203,9 @@ impl ChativeState {
         };
         c.apply(changes);
         c.updated_at = now_ms;
-        let out = c.clone();
-        debug_assert_eq!(self.contact_problems(&out), Vec::<String>::new());
-        Ok(out)
+        let c = self.contact(id)?;
+        debug_assert_eq!(self.contact_problems(c), Vec::<String>::new());
+        Ok(c)
     }
 
     /// `DELETE /contacts/{id}`.

@@ -115,8 +115,30 @@ pub(crate) fn message_data(s: &HelpCrunchState, m: &Message) -> Value {
     })
 }
 
+/// What a customer's change events compare, taken before a write: a write keeps only these
+/// (not a copy of the whole record, whose custom data and strings a copy would allocate
+/// again on every write).
+#[derive(Debug, Clone)]
+pub(crate) struct Watched {
+    email: Option<String>,
+    tags: Vec<String>,
+    unsubscribed: bool,
+    blocked: bool,
+}
+
+impl Watched {
+    pub(crate) fn of(c: &Customer) -> Self {
+        Self {
+            email: c.email.clone(),
+            tags: c.tags.clone(),
+            unsubscribed: c.unsubscribed,
+            blocked: c.blocked,
+        }
+    }
+}
+
 /// The customer events a change from `before` (none: created) to `after` fires.
-pub(crate) fn customer_events(before: Option<&Customer>, after: &Customer) -> Vec<&'static str> {
+pub(crate) fn customer_events(before: Option<&Watched>, after: &Customer) -> Vec<&'static str> {
     let Some(b) = before else {
         return vec!["customer.new"];
     };
@@ -183,7 +205,7 @@ pub(crate) fn message_event(m: &Message) -> &'static str {
 /// Events a write produced, with their data, to emit once it has been committed.
 pub(crate) type Fired = Vec<(&'static str, Value)>;
 
-pub(crate) fn customer_fired(before: Option<&Customer>, after: &Customer) -> Fired {
+pub(crate) fn customer_fired(before: Option<&Watched>, after: &Customer) -> Fired {
     customer_events(before, after)
         .into_iter()
         .map(|e| (e, customer_data(after)))
@@ -283,7 +305,7 @@ mod tests {
         d.tags = vec!["vip".into()];
         d.blocked = true;
         assert_eq!(
-            customer_events(Some(&c), &d),
+            customer_events(Some(&Watched::of(&c)), &d),
             [
                 "customer.email_updated",
                 "customer.tags_changed",

@@ -160,13 +160,16 @@ async fn set_status(
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Answer {
+    let listening = hv.listening(&account.id);
     let (res, fired) = hv.write(&account, |s| {
-        let before = s.conversation(&id, None)?.clone();
+        let before = s.conversation(&id, None)?;
+        let before = listening.then(|| before.clone());
         let c = s.set_status(&id, body.get("status").and_then(Value::as_str))?;
-        Ok::<_, ApiError>((
-            json(&s.tutorial_conversation(&c))?,
-            conversation_fired(s, &before, &c),
-        ))
+        let fired = match before {
+            Some(before) => conversation_fired(s, &before, &c),
+            None => Default::default(),
+        };
+        Ok::<_, ApiError>((json(&s.tutorial_conversation(&c))?, fired))
     })?;
     hv.fire(&account.id, fired);
     Ok(res)

@@ -16,7 +16,7 @@ use super::routes::{
 use super::search::{parse_search, Scan, CUSTOMER_FIELDS, CUSTOMER_SORTS};
 use super::state::{Customer, HelpCrunchState};
 use super::views::event_view;
-use super::webhooks::{customer_data, customer_fired, Fired};
+use super::webhooks::{customer_data, customer_fired, Fired, Watched};
 use super::HelpCrunch;
 use crate::platform::auth::Account;
 use crate::platform::error::ApiError;
@@ -113,11 +113,12 @@ fn write_customer(
         StatusCode::OK
     };
     let r = hc.write(account, |s| {
-        let before = id.and_then(|i| s.customers.get(&i).cloned());
-        let c = s.write_customer(id, body, mode, now)?;
+        let before = id.and_then(|i| s.customers.get(&i)).map(Watched::of);
+        let id = s.write_customer(id, body, mode, now)?;
+        let c = s.customer(id)?;
         Ok((
-            json_with(status, &s.customer_view(&c))?,
-            customer_fired(before.as_ref(), &c),
+            json_with(status, &s.customer_view(c))?,
+            customer_fired(before.as_ref(), c),
         ))
     });
     committed(hc, account, r)
@@ -160,11 +161,16 @@ async fn batch_update(State(hc): Hc, account: Account, body: axum::body::Bytes) 
         })?
     };
     let r = hc.write(&account, |s| {
-        let before: Vec<Customer> = s.customers.values().cloned().collect();
+        let before: Vec<(i64, Watched)> = s
+            .customers
+            .values()
+            .map(|c| (c.id, Watched::of(c)))
+            .collect();
         let updated = s.batch_update(&items)?;
         let mut fired = Fired::new();
         for c in &updated {
-            fired.extend(customer_fired(before.iter().find(|b| b.id == c.id), c));
+            let was = before.iter().find(|(id, _)| *id == c.id).map(|(_, w)| w);
+            fired.extend(customer_fired(was, c));
         }
         let views: Vec<_> = updated.iter().map(|c| s.customer_view(c)).collect();
         Ok((json(&views)?, fired))
@@ -194,7 +200,7 @@ fn tags(
 ) -> Answer {
     let id = path_id("Customer", id)?;
     let r = hc.write(account, |s| {
-        let before = s.customers.get(&id).cloned();
+        let before = s.customers.get(&id).map(Watched::of);
         let c = s.tag_customer(id, body, add)?;
         Ok((
             json(&s.customer_view(&c))?,

@@ -111,7 +111,7 @@ impl HelpCrunchState {
         body: &Map<String, Value>,
         mode: Write,
         now: i64,
-    ) -> ApiResult<Customer> {
+    ) -> ApiResult<i64> {
         let mut existing = match id {
             Some(id) => Some(self.customer(id)?.clone()),
             None => None,
@@ -135,8 +135,9 @@ impl HelpCrunchState {
             .into()
         });
         self.apply_customer(&mut c, input, mode);
-        self.customers.insert(c.id, c.clone());
-        Ok(c)
+        let id = c.id;
+        self.customers.insert(id, c);
+        Ok(id)
     }
 
     /// `PUT /customers/batch`: 1–10 items, each `{customer: id, …fields}`, merged; all or

@@ -188,8 +188,12 @@ async fn remove_tag(hc: &Hipcall, account: &Account, t: Target, tag: &str) -> An
     no_content()
 }
 
-/// After a committed write to a contact, company or task: its `*_updated` webhook.
+/// After a committed write to a contact, company or task: its `*_updated` webhook (no
+/// payload is built when nobody listens).
 fn target_changed(hc: &Hipcall, account: &Account, t: &Target) {
+    if !hc.listening(&account.id) {
+        return;
+    }
     let fired = hc.read(account, |s| match t {
         Target::Party(kind, id) => s
             .parties(*kind)
@@ -208,6 +212,9 @@ fn target_changed(hc: &Hipcall, account: &Account, t: &Target) {
 
 /// Emits a new call's `call_init`, `call_bridged`, `call_hangup`.
 fn call_placed(hc: &Hipcall, account: &Account, uuid: &str) {
+    if !hc.listening(&account.id) {
+        return;
+    }
     let fired = hc.read(account, |s| {
         s.call(uuid).map(|c| call_events(s, c)).unwrap_or_default()
     });

@@ -64,12 +64,18 @@ async fn patch_conversation(
     Path((inbox_id, conversation_id)): Path<(String, String)>,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
+    // The record before the change is kept only for a listener's events.
+    let listening = hv.listening(&account.id);
     let fired = hv.write(&account, |s| {
         let inbox = s.inbox(&inbox_id)?.id;
-        let before = s.conversation(&conversation_id, Some(inbox))?.clone();
+        let before = s.conversation(&conversation_id, Some(inbox))?;
+        let before = listening.then(|| before.clone());
         s.patch_conversation(inbox, &conversation_id, &body)?;
-        let after = s.conversation(&conversation_id, Some(inbox))?.clone();
-        Ok::<_, ApiError>(conversation_fired(s, &before, &after))
+        let after = s.conversation(&conversation_id, Some(inbox))?;
+        Ok::<_, ApiError>(match before {
+            Some(before) => conversation_fired(s, &before, after),
+            None => Default::default(),
+        })
     })?;
     hv.fire(&account.id, fired);
     Ok(StatusCode::NO_CONTENT.into_response())
