@@ -570,11 +570,21 @@ fn apply(txn: &redb::WriteTransaction, ops: &[(u64, Op)]) -> Result<(), String> 
             rows.retain_in((k, from, i64::MIN)..=(k, to, i64::MAX), |_, _| false)
                 .map_err(text)
         };
-    for (_, op) in ops {
+    // An account saved again later in the same commit needs only its last document (its
+    // row changes all apply, in order): a busy commit holds many saves of one account.
+    let mut last_save: HashMap<&str, usize> = HashMap::new();
+    for (i, (_, op)) in ops.iter().enumerate() {
+        if let Op::Save { key: k, .. } = op {
+            last_save.insert(k.as_str(), i);
+        }
+    }
+    for (i, (_, op)) in ops.iter().enumerate() {
         match op {
             Op::Save { key: k, split } => {
                 let k = k.as_str();
-                state.insert(k, split.document.as_slice()).map_err(text)?;
+                if last_save.get(k) == Some(&i) {
+                    state.insert(k, split.document.as_slice()).map_err(text)?;
+                }
                 for change in &split.rows {
                     match change {
                         RowChange::Clear(n) => drop_rows(&mut rows, k, *n, *n)?,

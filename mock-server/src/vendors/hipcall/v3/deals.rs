@@ -52,7 +52,7 @@ async fn add_deal_comment(
 
 async fn list_procedures(State(hc): Hc, account: Account) -> Answer {
     hc.read(&account, |s| {
-        let all: Vec<_> = s.v3.procedures.iter().collect();
+        let all: Vec<_> = s.v3.procedures.values().collect();
         json(&list(&all, Envelope::Data, |p| procedure(p, false)))
     })
 }
@@ -61,8 +61,7 @@ async fn get_procedure(State(hc): Hc, account: Account, Path(uuid): Path<String>
     hc.read(&account, |s| {
         let p =
             s.v3.procedures
-                .iter()
-                .find(|p| p.uuid == uuid)
+                .get(&uuid)
                 .ok_or_else(|| ApiError::not_found("Procedure", &uuid))?;
         json(&Data(procedure(p, true)))
     })

@@ -27,7 +27,7 @@ macro_rules! attribute_list {
         async fn $name(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
             let lq = parse(&q, &ListSpec::simple())?;
             hc.read(&account, |s| {
-                let all = named_search(s.v3.$field.iter(), &lq, |a| &a.name, |a| a.id);
+                let all = named_search(s.v3.$field.values(), &lq, |a| &a.name, |a| a.id);
                 page(&all, &lq, v::attribute)
             })
         }
@@ -41,8 +41,8 @@ attribute_list!(sources, sources);
 async fn contact_center_attributes(State(hc): Hc, account: Account) -> Answer {
     hc.read(&account, |s| {
         let group = |items: Vec<Value>| json!({"count": items.len(), "truncated": false, "data": items});
-        let attrs = |list: &[super::records::Attribute]| {
-            group(list.iter().map(|a| json!({"id": a.id, "name": a.name})).collect())
+        let attrs = |list: &crate::platform::store::Collection<i64, super::records::Attribute>| {
+            group(list.values().map(|a| json!({"id": a.id, "name": a.name})).collect())
         };
         json(&Data(json!({
             "employee_sizes": group(super::records::EMPLOYEE_SIZES.iter().map(|(v, l)| json!({"value": v, "label": l})).collect()),

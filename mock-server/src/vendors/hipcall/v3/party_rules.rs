@@ -218,18 +218,14 @@ impl HipcallState {
         }
         if input.present("life_cycle_id") {
             d.life_cycle_id = self.check_ref(input, "life_cycle_id", |s, id| {
-                s.v3.life_cycles.iter().any(|a| a.id == id)
+                s.v3.life_cycles.contains(&id)
             });
         }
         if input.present("sector_id") {
-            d.sector_id = self.check_ref(input, "sector_id", |s, id| {
-                s.v3.sectors.iter().any(|a| a.id == id)
-            });
+            d.sector_id = self.check_ref(input, "sector_id", |s, id| s.v3.sectors.contains(&id));
         }
         if input.present("source_id") {
-            d.source_id = self.check_ref(input, "source_id", |s, id| {
-                s.v3.sources.iter().any(|a| a.id == id)
-            });
+            d.source_id = self.check_ref(input, "source_id", |s, id| s.v3.sources.contains(&id));
         }
         if let Some(ext) = d.external_id.as_deref() {
             let taken = self

@@ -133,12 +133,14 @@ pub struct DealView<'a> {
 }
 
 impl HipcallState {
-    fn attribute<'a>(list: &'a [Attribute], id: Option<i64>) -> Option<Named<'a>> {
-        id.and_then(|id| list.iter().find(|a| a.id == id))
-            .map(|a| Named {
-                id: a.id,
-                name: &a.name,
-            })
+    fn attribute<'a>(
+        list: &'a crate::platform::store::Collection<i64, Attribute>,
+        id: Option<i64>,
+    ) -> Option<Named<'a>> {
+        id.and_then(|id| list.get(&id)).map(|a| Named {
+            id: a.id,
+            name: &a.name,
+        })
     }
 
     pub fn v3_contact<'a>(&'a self, p: &'a Party) -> ContactView<'a> {

@@ -263,14 +263,16 @@ pub struct V3State {
     pub call_cards: BTreeMap<String, Vec<Vec<Map<String, Value>>>>,
     pub consents: Collection<i64, Consent>,
     pub custom_fields: Vec<CustomFieldDef>,
-    pub life_cycles: Vec<Attribute>,
-    pub sectors: Vec<Attribute>,
-    pub sources: Vec<Attribute>,
+    // Collections rather than lists (the same JSON list): with `--state-dir` a write then
+    // stores only the records it changed, not these again.
+    pub life_cycles: Collection<i64, Attribute>,
+    pub sectors: Collection<i64, Attribute>,
+    pub sources: Collection<i64, Attribute>,
     pub inboxes: Collection<String, Inbox>,
     pub conversations: Collection<String, Conversation>,
     pub messages: Collection<String, Message>,
     pub template_messages: Collection<String, TemplateMessage>,
-    pub procedures: Vec<Procedure>,
+    pub procedures: Collection<String, Procedure>,
     pub devices: Collection<String, MobileDevice>,
     pub push_tokens: BTreeMap<i64, PushToken>,
     pub sip_tokens: Vec<SipToken>,
@@ -352,4 +354,6 @@ crate::keyed!(
     Message => id: String,
     TemplateMessage => id: String,
     MobileDevice => device_id: String,
+    Attribute => id: i64,
+    Procedure => uuid: String,
 );

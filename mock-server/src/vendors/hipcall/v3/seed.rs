@@ -19,6 +19,7 @@ use super::records::{
     Attribute, Conversation, CustomFieldDef, Disposition, Inbox, Message, Procedure, ProcedureStep,
     Voicemail,
 };
+use crate::platform::store::Collection;
 
 fn epoch() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2023-03-31T08:41:58Z")
@@ -26,16 +27,20 @@ fn epoch() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-fn attributes(names: &[&str]) -> Vec<Attribute> {
-    names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| Attribute {
-            id: i as i64 + 1,
-            name: n.to_string(),
-            order: i as i64 + 1,
-        })
-        .collect()
+fn attributes(names: &[&str]) -> Collection<i64, Attribute> {
+    let mut out = Collection::default();
+    for (i, n) in names.iter().enumerate() {
+        let id = i as i64 + 1;
+        out.insert(
+            id,
+            Attribute {
+                id,
+                name: n.to_string(),
+                order: id,
+            },
+        );
+    }
+    out
 }
 
 fn slugify(s: &str) -> String {
@@ -399,26 +404,30 @@ fn seed_procedures(s: &mut HipcallState) {
     {
         let n = i as i64 + 1;
         let slug = slugify(name);
-        s.v3.procedures.push(Procedure {
-            uuid: format!("7c0d6a{n:02}-0000-4000-8000-0000000000{n:02}"),
-            name: name.into(),
-            slug: slug.clone(),
-            status: "published".into(),
-            description: format!("How agents handle a {}.", name.to_lowercase()),
-            category: (n, category.into(), slugify(category)),
-            body: format!("Follow these steps for a {}.", name.to_lowercase()),
-            version: n,
-            published_at: format_ts(epoch() - Duration::days(30 * n)),
-            steps: (1..=3)
-                .map(|k| ProcedureStep {
-                    uuid: format!("7c0d6a{n:02}-0000-4000-8000-0000000{k:02}{n:03}"),
-                    title: format!("Step {k}"),
-                    body: format!("Do part {k} of the {slug} procedure."),
-                    step_type: if k == 3 { "end" } else { "instruction" }.into(),
-                    order: k,
-                })
-                .collect(),
-        });
+        let uuid = format!("7c0d6a{n:02}-0000-4000-8000-0000000000{n:02}");
+        s.v3.procedures.insert(
+            uuid.clone(),
+            Procedure {
+                uuid,
+                name: name.into(),
+                slug: slug.clone(),
+                status: "published".into(),
+                description: format!("How agents handle a {}.", name.to_lowercase()),
+                category: (n, category.into(), slugify(category)),
+                body: format!("Follow these steps for a {}.", name.to_lowercase()),
+                version: n,
+                published_at: format_ts(epoch() - Duration::days(30 * n)),
+                steps: (1..=3)
+                    .map(|k| ProcedureStep {
+                        uuid: format!("7c0d6a{n:02}-0000-4000-8000-0000000{k:02}{n:03}"),
+                        title: format!("Step {k}"),
+                        body: format!("Do part {k} of the {slug} procedure."),
+                        step_type: if k == 3 { "end" } else { "instruction" }.into(),
+                        order: k,
+                    })
+                    .collect(),
+            },
+        );
     }
 }
 
