@@ -148,6 +148,10 @@ pub(crate) static SPEC: SnapshotSpec = SnapshotSpec {
         PersonalField::new("v3.consents", "evidence.*", Personal::Text),
         PersonalField::new("v3.conversations", "last_message_preview", Personal::Text),
         PersonalField::new("v3.messages", "payload.text", Personal::Text),
+        PersonalField::new("v3.messages", "payload.variables.*", Personal::Text),
+        // Each call's cards, each card a list of rows (CRM lookups: names, links).
+        PersonalField::new("v3.call_cards", "*.*.text", Personal::Text),
+        PersonalField::new("v3.call_cards", "*.*.link", Personal::Url),
     ],
     assemble,
 };
