@@ -29,7 +29,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tower::{Service, ServiceExt};
-use tower_http::timeout::TimeoutBody;
+
+mod deadline;
+use deadline::Deadline;
 
 /// How long clients may take, and how many may be connected at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -340,7 +342,7 @@ where
                 if hyper::body::Body::is_end_stream(&b) {
                     Body::empty()
                 } else {
-                    Body::new(TimeoutBody::new(body_timeout, b))
+                    Body::new(Deadline::new(body_timeout, b))
                 }
             });
             let answer = svc.clone().oneshot(req);
