@@ -52,10 +52,14 @@ pub struct Durable {
     degraded: Mutex<Option<String>>,
     /// Commits to fail on purpose (tests of the storage-fault path).
     fail_next: AtomicUsize,
-    /// The committer thread's side, made on the first [`Durable::flush_async`].
-    committer: OnceLock<Arc<Committer>>,
+    /// The committer thread's side, made on the first [`Durable::flush_async`] (`None`: the
+    /// thread could not start, and requests commit on the blocking pool as before).
+    committer: OnceLock<Option<Arc<Committer>>>,
     /// Commits that stored something (tests check that requests share them).
     commits: std::sync::atomic::AtomicU64,
+    /// Tests: behave as if the committer thread could not start.
+    #[cfg(test)]
+    no_thread: std::sync::atomic::AtomicBool,
 }
 
 /// What the committer thread has done, for the requests waiting on it.
@@ -124,7 +128,7 @@ impl Committer {
 
 impl Drop for Durable {
     fn drop(&mut self) {
-        if let Some(c) = self.committer.get() {
+        if let Some(Some(c)) = self.committer.get() {
             c.asks.lock().unwrap_or_else(|p| p.into_inner()).1 = true;
             c.wake.notify_one();
         }
@@ -282,6 +286,8 @@ impl Durable {
             fail_next: AtomicUsize::new(0),
             committer: OnceLock::new(),
             commits: std::sync::atomic::AtomicU64::new(0),
+            #[cfg(test)]
+            no_thread: std::sync::atomic::AtomicBool::new(false),
         };
         match me.meta("format")? {
             None => {
@@ -439,14 +445,27 @@ impl Durable {
                 progress: tokio::sync::watch::Sender::new(Progress::default()),
             });
             let (thread_side, durable) = (c.clone(), Arc::downgrade(self));
+            #[cfg(test)]
+            if self.no_thread.load(Ordering::Relaxed) {
+                return None;
+            }
             let spawned = std::thread::Builder::new()
                 .name("mockdesk-commit".into())
                 .spawn(move || Committer::run(thread_side, durable));
-            if let Err(e) = spawned {
-                tracing::error!(error = %e, "the committer thread did not start");
+            match spawned {
+                Ok(_) => Some(c),
+                Err(e) => {
+                    tracing::error!(error = %e, "the committer thread did not start; committing per request");
+                    None
+                }
             }
-            c
         });
+        let Some(committer) = committer else {
+            let me = self.clone();
+            return tokio::task::spawn_blocking(move || me.flush())
+                .await
+                .map_err(|e| format!("storing state stopped: {e}"))?;
+        };
         let mut progress = committer.progress.subscribe();
         if progress.borrow().committed >= target {
             return Ok(());

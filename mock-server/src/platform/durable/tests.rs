@@ -321,3 +321,24 @@ async fn requests_share_commits_and_see_failures() {
     assert_eq!(back.note, "while the disk is full");
     assert_eq!(back.rows.len(), 3 + 10 + 1);
 }
+
+/// Without a committer thread (it could not start), each request commits on the blocking
+/// pool: its write is on disk when the wait ends, and a failure still reaches it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_committer_requests_commit_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Arc::new(Durable::open(dir.path()).unwrap());
+    d.no_thread.store(true, Ordering::Relaxed);
+    let t = tenants(&d);
+    t.with("default", |s| s.rows.insert(40, row(40, "alone")));
+    d.flush_async().await.unwrap();
+    d.inject_failures(1);
+    t.with("default", |s| s.note = "full disk".into());
+    assert!(d.flush_async().await.unwrap_err().contains("No space left"));
+    d.flush_async().await.unwrap();
+    assert_eq!(d.commits.load(Ordering::Relaxed), 2);
+    drop(t);
+    drop(d);
+    let back = reload(dir.path()).remove(0).1;
+    assert_eq!((back.note.as_str(), back.rows.len()), ("full disk", 4));
+}
