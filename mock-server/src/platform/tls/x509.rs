@@ -82,23 +82,30 @@ fn unsigned(bytes: &[u8]) -> Vec<u8> {
     tlv(INTEGER, &[pad, trimmed].concat())
 }
 
+/// The first element of `der`: the length of its header (tag and length bytes) and its whole
+/// length, when `der` holds all of it.
+fn first(der: &[u8]) -> Option<(usize, usize)> {
+    let (head, len) = match *der.get(1)? {
+        n if n < 0x80 => (2, usize::from(n)),
+        n => {
+            let k = usize::from(n & 0x7f);
+            let len = der
+                .get(2..2 + k)?
+                .iter()
+                .fold(0usize, |a, b| (a << 8) | usize::from(*b));
+            (2 + k, len)
+        }
+    };
+    let end = head.checked_add(len)?;
+    (end <= der.len()).then_some((head, end))
+}
+
 /// The elements of a constructed element's content, each whole (tag and length included).
 fn elements(mut der: &[u8]) -> Option<Vec<&[u8]>> {
     let mut out = Vec::new();
     while !der.is_empty() {
-        let (head, len) = match *der.get(1)? {
-            n if n < 0x80 => (2, usize::from(n)),
-            n => {
-                let k = usize::from(n & 0x7f);
-                let len = der
-                    .get(2..2 + k)?
-                    .iter()
-                    .fold(0usize, |a, b| (a << 8) | usize::from(*b));
-                (2 + k, len)
-            }
-        };
-        let end = head.checked_add(len)?;
-        out.push(der.get(..end)?);
+        let (_, end) = first(der)?;
+        out.push(&der[..end]);
         der = &der[end..];
     }
     Some(out)
@@ -106,16 +113,8 @@ fn elements(mut der: &[u8]) -> Option<Vec<&[u8]>> {
 
 /// The content of one whole element.
 fn content(element: &[u8]) -> Option<&[u8]> {
-    let head = header_len(element)?;
-    let whole = *elements(element)?.first()?;
-    whole.get(head..)
-}
-
-fn header_len(element: &[u8]) -> Option<usize> {
-    match *element.get(1)? {
-        n if n < 0x80 => Some(2),
-        n => Some(2 + usize::from(n & 0x7f)),
-    }
+    let (head, end) = first(element)?;
+    element.get(head..end)
 }
 
 // ---- certificates ---------------------------------------------------------------------------

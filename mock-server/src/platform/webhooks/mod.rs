@@ -96,6 +96,14 @@ pub struct Subscription {
     pub inactive_reason: Option<String>,
 }
 
+impl Subscription {
+    /// Whether this subscription receives `vendor`'s `account`'s events now (any event: see
+    /// `events` for which).
+    fn hears(&self, vendor: &str, account: &str) -> bool {
+        self.active && self.vendor == vendor && self.account == account
+    }
+}
+
 /// One attempt, as the delivery log keeps it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Delivery {
@@ -426,10 +434,7 @@ impl Webhooks {
     /// Whether any active subscription listens to `vendor`'s `account`: a write with nobody
     /// listening skips building its events' payloads.
     pub fn listening(&self, vendor: &str, account: &str) -> bool {
-        self.lock()
-            .subs
-            .iter()
-            .any(|s| s.active && s.vendor == vendor && s.account == account)
+        self.lock().subs.iter().any(|s| s.hears(vendor, account))
     }
 
     /// Queues `event` for every active matching subscription of `vendor` and `account`.
@@ -440,7 +445,7 @@ impl Webhooks {
         let targets: Vec<String> = inner
             .subs
             .iter()
-            .filter(|s| s.active && s.vendor == vendor && s.account == account)
+            .filter(|s| s.hears(vendor, account))
             .filter(|s| s.events.is_empty() || s.events.iter().any(|e| e == event))
             .map(|s| s.id.clone())
             .collect();

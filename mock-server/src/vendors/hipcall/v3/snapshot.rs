@@ -306,65 +306,54 @@ fn comment(c: &Value, kind: &str, parent: &str) -> Value {
            "updated_at": c["inserted_at"]})
 }
 
-/// `{"email": …}` and `{"id", "number", "country"}` items back to the stored lists.
-fn contact_points(p: &Value) -> (Value, Value) {
+/// A contact or company as stored, from v3's view of it: what both kinds show in the same
+/// shape (contact points, attributes, custom fields, owner, tags) turned back, plus `own`,
+/// the kind's fields v3 shows as stored.
+fn party(p: &Value, name: &Value, tags: Option<&Vec<Value>>, own: &[&str]) -> Value {
     let emails = p["emails"].as_array().into_iter().flatten();
     let phones = p["phones"].as_array().into_iter().flatten();
-    (
-        emails.map(|e| e["email"].clone()).collect(),
-        phones
+    let mut details = json!({
+        "external_id": p["external_id"], "custom_url": p["custom_url"],
+        "linkedin_url": p["linkedin_url"],
+        "life_cycle_id": id_of(&p["life_cycle"]), "sector_id": id_of(&p["sector"]),
+        "source_id": id_of(&p["source"]),
+        "emails": emails.map(|e| e["email"].clone()).collect::<Vec<_>>(),
+        "phones": phones
             .map(|x| json!({"id": x["id"], "number": x["number"], "country": x["country"]}))
-            .collect(),
-    )
+            .collect::<Vec<_>>(),
+        "custom_fields": p["custom_fields"],
+    });
+    for field in own {
+        details[*field] = p[*field].clone();
+    }
+    json!({"id": p["id"], "name": name, "owner_id": id_of(&p["user"]),
+           "tag_ids": tag_ids(tags), "details": details})
 }
 
 /// Companies, contacts (with tags and consents) and deals.
 fn parties(take: &mut impl FnMut(&str) -> Vec<Value>, state: &mut Value, v3: &mut Value) {
     let company_tags = by_parent(take("company_tags"));
     let contact_tags = by_parent(take("contact_tags"));
-    let party = |p: &Value, name: &Value, tags: Option<&Vec<Value>>, details: Value| {
-        json!({"id": p["id"], "name": name, "owner_id": id_of(&p["user"]),
-               "tag_ids": tag_ids(tags), "details": details})
-    };
     let companies: Vec<Value> = take("companies")
         .iter()
         .map(|c| {
-            let (emails, phones) = contact_points(c);
-            let details = json!({
-                "description": c["description"], "external_id": c["external_id"],
-                "custom_url": c["custom_url"], "linkedin_url": c["linkedin_url"],
-                "website_url": c["website_url"], "employee_size": c["employee_size"],
-                "life_cycle_id": id_of(&c["life_cycle"]), "sector_id": id_of(&c["sector"]),
-                "source_id": id_of(&c["source"]), "emails": emails, "phones": phones,
-                "custom_fields": c["custom_fields"],
-            });
-            party(
-                c,
-                &c["name"],
-                company_tags.get(&c["id"].to_string()),
-                details,
-            )
+            let tags = company_tags.get(&c["id"].to_string());
+            let own = ["description", "website_url", "employee_size"];
+            party(c, &c["name"], tags, &own)
         })
         .collect();
     let contacts: Vec<Value> = take("contacts")
         .iter()
         .map(|c| {
-            let (emails, phones) = contact_points(c);
-            let details = json!({
-                "first_name": c["first_name"], "last_name": c["last_name"],
-                "job_title": c["job_title"], "external_id": c["external_id"],
-                "custom_url": c["custom_url"], "linkedin_url": c["linkedin_url"],
-                "company_id": id_of(&c["company"]),
-                "life_cycle_id": id_of(&c["life_cycle"]), "sector_id": id_of(&c["sector"]),
-                "source_id": id_of(&c["source"]), "emails": emails, "phones": phones,
-                "custom_fields": c["custom_fields"],
-            });
-            party(
+            let tags = contact_tags.get(&c["id"].to_string());
+            let mut p = party(
                 c,
                 &c["full_name"],
-                contact_tags.get(&c["id"].to_string()),
-                details,
-            )
+                tags,
+                &["first_name", "last_name", "job_title"],
+            );
+            p["details"]["company_id"] = id_of(&c["company"]);
+            p
         })
         .collect();
     let deals: Vec<Value> = take("deals")
