@@ -189,7 +189,7 @@ pub enum Personal {
 
 /// A personal field of the records of one collection of the assembled state document (the
 /// file's own shape, not the API's): `collection` is a key of the account's state, or a path
-/// of keys separated by `.` for a nested one (`v3.messages`), holding an array of records or
+/// of keys separated by `.` for a nested one (`extra.messages`), holding an array of records or
 /// an object of them; `field` is a path of keys separated by `.` (`device.ip`), where `*`
 /// stands for every value of an object or every item of an array (`customData.*`,
 /// `phones.*.number`). Only string values are replaced.
