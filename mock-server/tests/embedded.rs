@@ -315,6 +315,33 @@ async fn lean_build_refuses_a_state_dir() {
     assert!(err.to_string().contains("`durable` feature"), "{err}");
 }
 
+/// Built without the `tls` feature, HTTPS is refused at start with the reason, and a
+/// delivery to an https receiver is logged as failed with the reason (http ones are sent).
+#[cfg(not(feature = "tls"))]
+#[tokio::test]
+async fn lean_build_refuses_https_with_the_reason() {
+    let err = MockDesk::builder().tls(true).try_start().await.unwrap_err();
+    assert!(err.to_string().contains("`tls` feature"), "{err}");
+    let desk = MockDesk::builder().rate_limits(false).start().await;
+    let sub = desk
+        .subscribe_webhook("helpcrunch", "https://127.0.0.1:9/hook", &[])
+        .await
+        .unwrap();
+    assert_eq!(client_for(&desk).create_customer("secure").await.0, 201);
+    let mut log = Vec::new();
+    for _ in 0..200 {
+        log = desk.webhook_deliveries();
+        if !log.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let first = log.first().expect("an attempt is logged");
+    assert_eq!((first.subscription.as_str(), first.status), (sub.id.as_str(), None));
+    let error = first.error.as_deref().unwrap_or("");
+    assert!(error.contains("`tls` feature"), "{error}");
+}
+
 /// The rest of the admin API on the handle (`mock_server::ADMIN_OPERATIONS` lists a method for
 /// every admin operation), each checked by its effect.
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! operation as the Python and Node kits do; [`ADMIN_OPERATIONS`] names the method for each
 //! operation of `GET /__admin/openapi`, and a test keeps the two in step.
 
+use axum::http::Method;
 use serde_json::{json, Value};
 
 use super::{DeskError, MockDesk};
@@ -48,7 +49,7 @@ pub const ADMIN_OPERATIONS: &[(&str, &str)] = &[
 impl MockDesk {
     /// `GET /__admin/health`: `{"status": "ok" | "degraded", …}`.
     pub async fn health(&self) -> Result<Value, DeskError> {
-        self.admin(reqwest::Method::GET, "/health", Value::Null)
+        self.admin(Method::GET, "/health", Value::Null)
             .await
     }
 
@@ -60,7 +61,7 @@ impl MockDesk {
     /// A surface's OpenAPI document.
     pub async fn openapi(&self, surface: &str) -> Result<Value, DeskError> {
         self.admin(
-            reqwest::Method::GET,
+            Method::GET,
             &format!("/openapi/{surface}"),
             Value::Null,
         )
@@ -70,7 +71,7 @@ impl MockDesk {
     /// Replaces accounts with a state document (`{"accounts": {name: state}}`), checked whole
     /// first: a bad one is [`DeskError::Admin`] with the JSON pointer of the first problem.
     pub async fn put_state(&self, vendor: &str, document: Value) -> Result<(), DeskError> {
-        self.admin(reqwest::Method::PUT, &format!("/state/{vendor}"), document)
+        self.admin(Method::PUT, &format!("/state/{vendor}"), document)
             .await
             .map(drop)
     }
@@ -78,7 +79,7 @@ impl MockDesk {
     /// The tokens accepted and their accounts (`[{"vendor", "token", "account"}]`).
     pub async fn accounts(&self) -> Result<Value, DeskError> {
         let v = self
-            .admin(reqwest::Method::GET, "/accounts", Value::Null)
+            .admin(Method::GET, "/accounts", Value::Null)
             .await?;
         Ok(v["accounts"].clone())
     }
@@ -92,7 +93,7 @@ impl MockDesk {
         account: Option<&str>,
     ) -> Result<(), DeskError> {
         let body = json!({"vendor": vendor, "token": token, "account": account});
-        self.admin(reqwest::Method::POST, "/accounts", body)
+        self.admin(Method::POST, "/accounts", body)
             .await
             .map(drop)
     }
@@ -122,7 +123,7 @@ impl MockDesk {
     /// Each surface's documented, override and effective rate limit, and what the `default`
     /// account has left.
     pub async fn rate_limits(&self) -> Result<Value, DeskError> {
-        self.admin(reqwest::Method::GET, "/rate-limits", Value::Null)
+        self.admin(Method::GET, "/rate-limits", Value::Null)
             .await
     }
 
@@ -130,7 +131,7 @@ impl MockDesk {
     /// (no override) or `json!({"mode": "custom", "windows": [{"limit": 5, "seconds": 60}]})`.
     pub async fn set_rate_limit(&self, surface: &str, change: Value) -> Result<(), DeskError> {
         self.admin(
-            reqwest::Method::PUT,
+            Method::PUT,
             &format!("/rate-limits/{surface}"),
             change,
         )

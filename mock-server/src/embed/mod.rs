@@ -43,6 +43,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::http::Method;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
@@ -50,6 +51,7 @@ use crate::config::{ExtraToken, SurfaceWebhook};
 use crate::platform::clock::Clock;
 use crate::platform::journal::{Entry, Filter};
 use crate::platform::webhooks::{Delivery, Subscription};
+use crate::platform::surface::ADMIN_PREFIX;
 use crate::platform::RateLimitMode;
 use crate::{AppState, Config};
 
@@ -70,8 +72,9 @@ pub enum DeskError {
     Bind(std::io::Error),
     #[error("admin API answered {status}: {body}")]
     Admin { status: u16, body: String },
+    /// The admin API's answer could not be read (it is called in process, so this is rare).
     #[error("admin API unreachable: {0}")]
-    Http(#[from] reqwest::Error),
+    Http(String),
     #[error("no surface or vendor named {0}")]
     Unknown(String),
 }
@@ -190,13 +193,13 @@ impl MockDeskBuilder {
         Ok(MockDesk {
             addr,
             tls_addr,
+            admin_api: crate::app(&state),
             state,
             tokens: config
                 .tokens
                 .iter()
                 .map(|t| (t.vendor.clone(), t.token.clone()))
                 .collect(),
-            http: reqwest::Client::new(),
             stop: Some(stop),
             expected: expect::Expectations::default(),
         })
@@ -237,7 +240,8 @@ pub struct MockDesk {
     tls_addr: Option<SocketAddr>,
     state: AppState,
     tokens: Vec<(String, String)>,
-    http: reqwest::Client,
+    /// The admin API, called in process (no socket, no HTTP client).
+    admin_api: axum::Router,
     stop: Option<tokio::sync::watch::Sender<bool>>,
     expected: expect::Expectations,
 }
@@ -368,35 +372,57 @@ impl MockDesk {
 
     async fn admin(
         &self,
-        method: reqwest::Method,
+        method: Method,
         path: &str,
         body: Value,
     ) -> Result<Value, DeskError> {
-        let r = self
-            .http
-            .request(method, format!("{}/__admin{path}", self.url()))
-            .json(&body)
-            .send()
-            .await?;
-        let status = r.status().as_u16();
-        let text = r.text().await?;
-        if status >= 400 {
-            return Err(DeskError::Admin { status, body: text });
+        use http_body_util::BodyExt as _;
+        use tower::ServiceExt as _;
+        let mut req = axum::http::Request::builder()
+            .method(method)
+            .uri(format!("{ADMIN_PREFIX}{path}"))
+            .header(axum::http::header::HOST, self.addr.to_string());
+        if let Some(token) = self.state.admin_token.as_deref() {
+            req = req.header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"));
         }
-        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+        let body = if body.is_null() {
+            axum::body::Body::empty()
+        } else {
+            req = req.header(axum::http::header::CONTENT_TYPE, "application/json");
+            axum::body::Body::from(body.to_string())
+        };
+        let req = req.body(body).map_err(|e| DeskError::Http(e.to_string()))?;
+        let r = match self.admin_api.clone().oneshot(req).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+        let status = r.status().as_u16();
+        let bytes = r
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| DeskError::Http(e.to_string()))?
+            .to_bytes();
+        if status >= 400 {
+            return Err(DeskError::Admin {
+                status,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            });
+        }
+        Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
 
     /// Every vendor back to its seed, rate-limit budgets restored (the journal, faults and
     /// webhook subscriptions stay; see [`MockDesk::clear_requests`], [`MockDesk::clear_faults`]).
     pub async fn reset(&self) -> Result<(), DeskError> {
-        self.admin(reqwest::Method::POST, "/reset", json!({}))
+        self.admin(Method::POST, "/reset", json!({}))
             .await
             .map(drop)
     }
 
     /// One vendor back to its seed.
     pub async fn reset_vendor(&self, vendor: &str) -> Result<(), DeskError> {
-        self.admin(reqwest::Method::POST, "/reset", json!({"vendor": vendor}))
+        self.admin(Method::POST, "/reset", json!({"vendor": vendor}))
             .await
             .map(drop)
     }
@@ -464,7 +490,7 @@ impl MockDesk {
     /// Adds a fault rule; returns its id.
     pub async fn fault(&self, fault: Fault) -> Result<String, DeskError> {
         let v = self
-            .admin(reqwest::Method::POST, "/faults", fault.body())
+            .admin(Method::POST, "/faults", fault.body())
             .await?;
         Ok(v["id"].as_str().unwrap_or_default().to_string())
     }
@@ -488,7 +514,7 @@ impl MockDesk {
     /// # }
     /// ```
     pub async fn stub(&self, stub: serde_json::Value) -> Result<String, DeskError> {
-        let v = self.admin(reqwest::Method::POST, "/stubs", stub).await?;
+        let v = self.admin(Method::POST, "/stubs", stub).await?;
         Ok(v["id"].as_str().unwrap_or_default().to_string())
     }
 
@@ -532,7 +558,7 @@ impl MockDesk {
         let account = self.account(vendor);
         let v = self
             .admin(
-                reqwest::Method::POST,
+                Method::POST,
                 "/webhooks",
                 json!({"surface": surface, "url": url, "events": events, "account": account}),
             )
@@ -555,7 +581,7 @@ impl MockDesk {
     ) -> Result<Value, DeskError> {
         let v = self
             .admin(
-                reqwest::Method::POST,
+                Method::POST,
                 &format!("/simulate/{surface}/{scenario}"),
                 params,
             )

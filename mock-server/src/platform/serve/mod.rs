@@ -68,7 +68,7 @@ pub enum Transport {
     #[default]
     Plain,
     /// HTTPS (HTTP/1.1 and HTTP/2 through ALPN).
-    Tls(Arc<rustls::ServerConfig>),
+    Tls(Arc<super::tls::ServerConfig>),
 }
 
 /// One open connection as the accept loop tracks it.
@@ -196,7 +196,7 @@ where
         .keep_alive_interval(Some(limits.idle_timeout));
     let acceptor = match &transport {
         Transport::Plain => None,
-        Transport::Tls(config) => Some(tokio_rustls::TlsAcceptor::from(config.clone())),
+        Transport::Tls(config) => Some(super::tls::acceptor(config)),
     };
     let cap = limits.max_connections.max(1);
     tokio::pin!(shutdown);
@@ -276,7 +276,7 @@ where
     async fn run(
         self,
         stream: TcpStream,
-        acceptor: Option<tokio_rustls::TlsAcceptor>,
+        acceptor: Option<super::tls::Acceptor>,
         builder: auto::Builder<TokioExecutor>,
         stop: watch::Receiver<bool>,
     ) {
@@ -296,7 +296,7 @@ where
             }
             Some(acceptor) => {
                 let tls = tokio::select! {
-                    t = tls_handshake(&acceptor, stream, header_timeout) => t,
+                    t = super::tls::accept(&acceptor, stream, header_timeout) => t,
                     _ = self.conn.kill.notified() => return,
                 };
                 if let Some(tls) = tls {
@@ -426,46 +426,3 @@ fn authority_as_host<B>(req: &mut Request<B>) {
 }
 
 const FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
-
-/// The first byte of every TLS connection: a handshake record.
-const TLS_HANDSHAKE_RECORD: u8 = 0x16;
-
-/// What a plain-HTTP client gets on the TLS port: a readable refusal instead of a hang or a
-/// handshake error it cannot show.
-const PLAIN_ON_TLS_PORT: &[u8] = b"HTTP/1.1 400 Bad Request\r\n\
-content-type: text/plain; charset=utf-8\r\n\
-connection: close\r\n\
-content-length: 66\r\n\
-\r\n\
-This port speaks HTTPS: use an https:// URL (plain HTTP was sent)\n";
-
-/// Completes the TLS handshake within `timeout`. A client that sends plain HTTP gets a 400 in
-/// plain text; a silent or failing client is dropped.
-async fn tls_handshake(
-    acceptor: &tokio_rustls::TlsAcceptor,
-    stream: tokio::net::TcpStream,
-    timeout: Duration,
-) -> Option<tokio_rustls::server::TlsStream<tokio::net::TcpStream>> {
-    use tokio::io::AsyncWriteExt as _;
-    let work = async {
-        let mut first = [0u8; 1];
-        let n = stream.peek(&mut first).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        if first[0] != TLS_HANDSHAKE_RECORD {
-            let mut stream = stream;
-            let _ = stream.write_all(PLAIN_ON_TLS_PORT).await;
-            let _ = stream.shutdown().await;
-            return None;
-        }
-        match acceptor.accept(stream).await {
-            Ok(tls) => Some(tls),
-            Err(e) => {
-                tracing::debug!(error = %e, "TLS handshake failed");
-                None
-            }
-        }
-    };
-    tokio::time::timeout(timeout, work).await.ok().flatten()
-}

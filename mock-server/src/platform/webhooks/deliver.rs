@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::send::Sender;
 use super::*;
 
 impl Webhooks {
@@ -17,13 +18,9 @@ impl Webhooks {
         let bus = self.clone();
         tokio::spawn(async move {
             let trust = bus.trust.lock().map(|t| t.clone()).unwrap_or_default();
-            let client = trust
-                .client_builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default();
+            let sender = Arc::new(Sender::new(&trust));
             while !bus.stopped.load(Ordering::SeqCst) {
-                bus.dispatch(&client);
+                bus.dispatch(&sender);
                 tokio::select! {
                     _ = bus.notify.notified() => {}
                     _ = tokio::time::sleep(Duration::from_millis(50)) => {}
@@ -39,7 +36,7 @@ impl Webhooks {
     }
 
     /// Starts an attempt for every subscription whose next delivery is due and not in flight.
-    fn dispatch(self: &Arc<Self>, client: &reqwest::Client) {
+    fn dispatch(self: &Arc<Self>, sender: &Arc<Sender>) {
         let now = self.clock.now_ms();
         let mut ready = Vec::new();
         {
@@ -66,34 +63,25 @@ impl Webhooks {
         }
         for (sub, head, spec) in ready {
             let bus = self.clone();
-            let client = client.clone();
-            tokio::spawn(async move { bus.attempt(&client, sub, head, spec).await });
+            let sender = sender.clone();
+            tokio::spawn(async move { bus.attempt(&sender, sub, head, spec).await });
         }
     }
 
     async fn attempt(
         self: Arc<Self>,
-        client: &reqwest::Client,
+        sender: &Sender,
         sub: Subscription,
         p: Pending,
         spec: &'static WebhookSpec,
     ) {
         let at = self.clock.now_ms();
         let (headers, raw) = request(spec, &sub, &p);
-        let mut req = client
-            .post(&sub.url)
-            .timeout(Duration::from_millis(spec.timeout_ms))
-            .body(raw.clone());
-        for (k, v) in &headers {
-            req = req.header(k, v);
-        }
         let started = std::time::Instant::now();
-        let (status, error) = match req.send().await {
-            Ok(r) => (Some(r.status().as_u16()), None),
-            Err(e) => (
-                None,
-                Some(crate::platform::outbound::explain(&e).to_string()),
-            ),
+        let timeout = Duration::from_millis(spec.timeout_ms);
+        let (status, error) = match sender.post(&sub.url, &headers, raw.clone(), timeout).await {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(e)),
         };
         let ok = status.is_some_and(|s| match spec.delivered_status {
             Some(only) => s == only,

@@ -21,6 +21,7 @@ use sha1::Sha1;
 use super::clock::Clock;
 
 mod deliver;
+mod send;
 
 /// What a vendor's envelope renderer gets for one attempt.
 #[derive(Debug, Clone)]
@@ -281,11 +282,13 @@ impl Webhooks {
     }
 
     /// Whether `url` names one of this mockdesk's own listeners (a delivery would call it).
-    fn calls_itself(&self, url: &reqwest::Url) -> Option<std::net::SocketAddr> {
+    fn calls_itself(&self, url: &axum::http::Uri) -> Option<std::net::SocketAddr> {
         use std::net::IpAddr;
-        let port = url.port_or_known_default()?;
+        let port = url
+            .port_u16()
+            .unwrap_or(if url.scheme_str() == Some("https") { 443 } else { 80 });
         let host = url
-            .host_str()?
+            .host()?
             .trim_start_matches('[')
             .trim_end_matches(']');
         let ip: Option<IpAddr> = host.parse().ok();
@@ -340,9 +343,12 @@ impl Webhooks {
         let spec = self.spec(vendor).ok_or_else(|| {
             SubscribeError::Invalid(format!("surface {surface} sends no webhooks"))
         })?;
-        let parsed = reqwest::Url::parse(url)
+        let parsed = url
+            .parse::<axum::http::Uri>()
             .map_err(|e| SubscribeError::Invalid(format!("url is not a URL: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        if !matches!(parsed.scheme_str(), Some("http" | "https"))
+            || parsed.host().is_none_or(str::is_empty)
+        {
             return Err(SubscribeError::Invalid(
                 "url must be an http or https URL with a host".into(),
             ));

@@ -1,19 +1,11 @@
-//! Every HTTP request mockdesk itself sends (`verify`, the contract suite's target, `health`,
-//! webhook deliveries) goes through a client built here, so they trust the same roots and
-//! explain their failures the same way.
-//!
-//! - **Trust**: rustls with the platform's roots (`SSL_CERT_FILE`/`SSL_CERT_DIR` honoured, as
-//!   rustls-native-certs reads them), Mozilla's bundled roots (an image without a system store
-//!   still reaches the vendors), and every extra CA file ([`Trust`]: `--ca-cert`,
-//!   `MOCKDESK_CA_CERT`).
-//! - **Causes**: [`explain`] walks a failed request's `source()` chain and names what went wrong
-//!   — connection refused, DNS, timeout, an untrusted/mismatched/expired certificate, a TLS
-//!   handshake that failed, a body cut off — instead of reqwest's "error sending request".
+//! The https-capable client (the `tls` feature): rustls with the platform's and Mozilla's
+//! roots plus every `--ca-cert`, and the causes its failures name.
 
-use std::error::Error as StdError;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+
+use super::{cause_chain, chain, io_cause, text_cause, Cause, Failure};
 
 /// The environment variable holding extra CA files (comma-separated), as `--ca-cert` does.
 pub const CA_CERT_ENV: &str = "MOCKDESK_CA_CERT";
@@ -42,7 +34,7 @@ impl Trust {
     pub fn with_files(files: &[PathBuf]) -> Result<Self, String> {
         let mut certs = Vec::new();
         for f in files {
-            let ders = super::tls::read_certs(f).map_err(|e| e.to_string())?;
+            let ders = crate::platform::tls::read_certs(f).map_err(|e| e.to_string())?;
             for der in ders {
                 let cert = reqwest::Certificate::from_der(der.as_ref())
                     .map_err(|e| format!("{}: {}", f.display(), cause_chain(&e)))?;
@@ -87,117 +79,6 @@ pub fn split_files(list: &str) -> Vec<PathBuf> {
         .collect()
 }
 
-/// What kind of failure a request met.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cause {
-    ConnectionRefused,
-    Dns,
-    Timeout,
-    /// The certificate's issuer is not among the trusted roots.
-    UntrustedCertificate,
-    /// The certificate is not valid for the host name asked for.
-    CertificateNameMismatch,
-    CertificateExpired,
-    /// Any other certificate problem (not yet valid, revoked, bad signature, wrong usage …).
-    CertificateInvalid,
-    /// The peer answered, but not in TLS (an https URL for a plain-http port).
-    NotTls,
-    /// The TLS handshake failed for another reason (an alert, a protocol mismatch).
-    TlsHandshake,
-    ConnectionReset,
-    /// The answer stopped before its end.
-    BodyCutOff,
-    /// The URL could not be used (bad scheme, no host …).
-    BadUrl,
-    Other,
-}
-
-impl Cause {
-    /// A short phrase a person reads first.
-    pub fn phrase(self) -> &'static str {
-        match self {
-            Cause::ConnectionRefused => "connection refused (nothing listens there)",
-            Cause::Dns => "DNS lookup failed (unknown host name)",
-            Cause::Timeout => "timed out",
-            Cause::UntrustedCertificate => {
-                "certificate not trusted: unknown issuer (trust its CA with --ca-cert FILE or MOCKDESK_CA_CERT)"
-            }
-            Cause::CertificateNameMismatch => {
-                "certificate not valid for this host name (name mismatch)"
-            }
-            Cause::CertificateExpired => "certificate expired",
-            Cause::CertificateInvalid => "certificate rejected",
-            Cause::NotTls => {
-                "TLS handshake failed: the server did not answer in TLS (a plain-http port? try http://)"
-            }
-            Cause::TlsHandshake => "TLS handshake failed",
-            Cause::ConnectionReset => "connection reset or closed by the server",
-            Cause::BodyCutOff => "the answer was cut off before its end",
-            Cause::BadUrl => "the URL cannot be requested",
-            Cause::Other => "request failed",
-        }
-    }
-}
-
-/// A failed request: its cause and the whole chain of messages behind it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    pub cause: Cause,
-    /// Every distinct message of the error's `source()` chain, outermost first.
-    pub chain: String,
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.cause.phrase(), self.chain)
-    }
-}
-
-/// The messages of an error and its sources, joined by ": " (each once, URLs left out).
-pub fn cause_chain(err: &(dyn StdError + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for e in chain(err) {
-        let text = match e.downcast_ref::<reqwest::Error>() {
-            Some(r) if r.url().is_some() => {
-                // reqwest prints the URL; the caller already shows it (and it may hold a token).
-                let mut s = r.to_string();
-                if let Some(i) = s.find(" for url (") {
-                    s.truncate(i);
-                }
-                s
-            }
-            _ => e.to_string(),
-        };
-        // An io::Error shows its inner error's text; skip repeats.
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-    }
-    parts.join(": ")
-}
-
-/// The error and every source below it. An `io::Error` wrapping another error shows that
-/// error's text but returns that error's *source* as its own, so the wrapped error is
-/// visited explicitly.
-fn chain<'a>(err: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 'static)> {
-    let mut out = Vec::new();
-    let mut next = Some(err);
-    while let Some(e) = next {
-        out.push(e);
-        // Walk into a wrapped error itself (its own chain follows from it), else the source.
-        let wrapped = e
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .map(|inner| inner as &(dyn StdError + 'static));
-        next = wrapped.or_else(|| e.source());
-        if out.len() > 32 {
-            break;
-        }
-    }
-    out
-}
-
 /// Names the cause of a failed request.
 pub fn explain(err: &reqwest::Error) -> Failure {
     Failure {
@@ -213,27 +94,15 @@ fn classify(err: &reqwest::Error) -> Cause {
             return tls_cause(tls);
         }
     }
-    for e in &links {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => return Cause::ConnectionRefused,
-                std::io::ErrorKind::TimedOut => return Cause::Timeout,
-                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
-                    return Cause::ConnectionReset
-                }
-                _ => {}
-            }
-        }
+    if let Some(c) = io_cause(&links) {
+        return c;
     }
     let text = cause_chain(err).to_ascii_lowercase();
-    if err.is_timeout() || text.contains("timed out") || text.contains("deadline") {
+    if err.is_timeout() {
         return Cause::Timeout;
     }
-    if text.contains("dns error")
-        || text.contains("failed to lookup address")
-        || text.contains("name or service not known")
-    {
-        return Cause::Dns;
+    if let Some(c) = text_cause(&text) {
+        return c;
     }
     if err.is_builder() || text.contains("url scheme is not allowed") {
         return Cause::BadUrl;
