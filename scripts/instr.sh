@@ -10,6 +10,7 @@
 #        scripts/instr.sh --bare           the bare-axum baseline (prebuilt bytes)
 #        INSTR_SCRIPT=patch.lua scripts/instr.sh PATH TOKEN   requests made by a wrk Lua script
 #                                                        (writes: the script sets method and body)
+#        INSTR_ARGS="--state-dir DIR" scripts/instr.sh …        more arguments for the server
 # INSTR_SECONDS (default 3), INSTR_PORT (4799).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,8 @@ if [ "${1:-}" = --bare ]; then
   cmd=(target/prof/release/examples/bare "127.0.0.1:${PORT}")
   url="http://127.0.0.1:${PORT}/static"; token=x
 else
-  cmd=(target/prof/release/mockdesk --listen "127.0.0.1:${PORT}" --rate-limits off)
+  # shellcheck disable=SC2206 # INSTR_ARGS is split into words on purpose
+  cmd=(target/prof/release/mockdesk --listen "127.0.0.1:${PORT}" --rate-limits off ${INSTR_ARGS:-})
   url="http://127.0.0.1:${PORT}${1:?usage: scripts/instr.sh PATH [TOKEN] | --bare}"; token=${2:-}
 fi
 out=$(mktemp -d)/callgrind.out

@@ -337,7 +337,10 @@ async fn lean_build_refuses_https_with_the_reason() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let first = log.first().expect("an attempt is logged");
-    assert_eq!((first.subscription.as_str(), first.status), (sub.id.as_str(), None));
+    assert_eq!(
+        (first.subscription.as_str(), first.status),
+        (sub.id.as_str(), None)
+    );
     let error = first.error.as_deref().unwrap_or("");
     assert!(error.contains("`tls` feature"), "{error}");
 }

@@ -49,8 +49,7 @@ pub const ADMIN_OPERATIONS: &[(&str, &str)] = &[
 impl MockDesk {
     /// `GET /__admin/health`: `{"status": "ok" | "degraded", …}`.
     pub async fn health(&self) -> Result<Value, DeskError> {
-        self.admin(Method::GET, "/health", Value::Null)
-            .await
+        self.admin(Method::GET, "/health", Value::Null).await
     }
 
     /// The admin API's own OpenAPI document.
@@ -60,12 +59,8 @@ impl MockDesk {
 
     /// A surface's OpenAPI document.
     pub async fn openapi(&self, surface: &str) -> Result<Value, DeskError> {
-        self.admin(
-            Method::GET,
-            &format!("/openapi/{surface}"),
-            Value::Null,
-        )
-        .await
+        self.admin(Method::GET, &format!("/openapi/{surface}"), Value::Null)
+            .await
     }
 
     /// Replaces accounts with a state document (`{"accounts": {name: state}}`), checked whole
@@ -78,9 +73,7 @@ impl MockDesk {
 
     /// The tokens accepted and their accounts (`[{"vendor", "token", "account"}]`).
     pub async fn accounts(&self) -> Result<Value, DeskError> {
-        let v = self
-            .admin(Method::GET, "/accounts", Value::Null)
-            .await?;
+        let v = self.admin(Method::GET, "/accounts", Value::Null).await?;
         Ok(v["accounts"].clone())
     }
 
@@ -93,9 +86,7 @@ impl MockDesk {
         account: Option<&str>,
     ) -> Result<(), DeskError> {
         let body = json!({"vendor": vendor, "token": token, "account": account});
-        self.admin(Method::POST, "/accounts", body)
-            .await
-            .map(drop)
+        self.admin(Method::POST, "/accounts", body).await.map(drop)
     }
 
     /// The fault rules in force (with their ids and hits), as `GET /__admin/faults` lists them.
@@ -123,20 +114,15 @@ impl MockDesk {
     /// Each surface's documented, override and effective rate limit, and what the `default`
     /// account has left.
     pub async fn rate_limits(&self) -> Result<Value, DeskError> {
-        self.admin(Method::GET, "/rate-limits", Value::Null)
-            .await
+        self.admin(Method::GET, "/rate-limits", Value::Null).await
     }
 
     /// Overrides a surface's rate limit: `json!({"mode": "off"})`, `"documented"`, `"default"`
     /// (no override) or `json!({"mode": "custom", "windows": [{"limit": 5, "seconds": 60}]})`.
     pub async fn set_rate_limit(&self, surface: &str, change: Value) -> Result<(), DeskError> {
-        self.admin(
-            Method::PUT,
-            &format!("/rate-limits/{surface}"),
-            change,
-        )
-        .await
-        .map(drop)
+        self.admin(Method::PUT, &format!("/rate-limits/{surface}"), change)
+            .await
+            .map(drop)
     }
 
     /// The webhook subscriptions.

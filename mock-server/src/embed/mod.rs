@@ -50,8 +50,8 @@ use tokio::net::TcpListener;
 use crate::config::{ExtraToken, SurfaceWebhook};
 use crate::platform::clock::Clock;
 use crate::platform::journal::{Entry, Filter};
-use crate::platform::webhooks::{Delivery, Subscription};
 use crate::platform::surface::ADMIN_PREFIX;
+use crate::platform::webhooks::{Delivery, Subscription};
 use crate::platform::RateLimitMode;
 use crate::{AppState, Config};
 
@@ -370,12 +370,7 @@ impl MockDesk {
         }
     }
 
-    async fn admin(
-        &self,
-        method: Method,
-        path: &str,
-        body: Value,
-    ) -> Result<Value, DeskError> {
+    async fn admin(&self, method: Method, path: &str, body: Value) -> Result<Value, DeskError> {
         use http_body_util::BodyExt as _;
         use tower::ServiceExt as _;
         let mut req = axum::http::Request::builder()
@@ -489,9 +484,7 @@ impl MockDesk {
 
     /// Adds a fault rule; returns its id.
     pub async fn fault(&self, fault: Fault) -> Result<String, DeskError> {
-        let v = self
-            .admin(Method::POST, "/faults", fault.body())
-            .await?;
+        let v = self.admin(Method::POST, "/faults", fault.body()).await?;
         Ok(v["id"].as_str().unwrap_or_default().to_string())
     }
 

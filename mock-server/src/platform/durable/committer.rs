@@ -23,8 +23,9 @@ pub(super) struct Progress {
 /// The committer thread and the requests that wait on it: a request asks (counting up
 /// `asks`), the thread wakes, commits everything recorded so far and publishes its progress.
 pub(super) struct Committer {
-    /// Asks so far, and whether the database is gone (the thread ends).
-    asks: Mutex<(u64, bool)>,
+    /// Asks so far, whether the database is gone (the thread ends), and whether the thread
+    /// waits for an ask (only then does an ask wake it: a wake is a system call).
+    asks: Mutex<(u64, bool, bool)>,
     wake: Condvar,
     progress: tokio::sync::watch::Sender<Progress>,
 }
@@ -33,7 +34,9 @@ impl Committer {
     fn ask(&self) {
         let mut asks = self.asks.lock().unwrap_or_else(|p| p.into_inner());
         asks.0 += 1;
-        self.wake.notify_one();
+        if asks.2 {
+            self.wake.notify_one();
+        }
     }
 
     /// The thread: between asks it holds no reference to the database, so dropping the last
@@ -44,6 +47,7 @@ impl Committer {
             {
                 let mut asks = me.asks.lock().unwrap_or_else(|p| p.into_inner());
                 while asks.0 == seen && !asks.1 {
+                    asks.2 = true;
                     asks = me
                         .wake
                         .wait_timeout(asks, Duration::from_millis(500))
@@ -53,6 +57,7 @@ impl Committer {
                         return;
                     }
                 }
+                asks.2 = false;
                 if asks.1 {
                     return;
                 }
@@ -90,7 +95,7 @@ impl Durable {
         let target = self.pending().last;
         let committer = self.committer.get_or_init(|| {
             let c = Arc::new(Committer {
-                asks: Mutex::new((0, false)),
+                asks: Mutex::new((0, false, false)),
                 wake: Condvar::new(),
                 progress: tokio::sync::watch::Sender::new(Progress::default()),
             });

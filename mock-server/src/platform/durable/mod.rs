@@ -107,9 +107,19 @@ impl Pending {
         *floor = (*floor).max(generation);
     }
 
+    /// Whether a change of `generation` is newer than the last reset of the vendor and of the
+    /// account (checked on every write: one key buffer, no formatting).
     fn current(&self, vendor: &str, account: &str, generation: u64) -> bool {
-        let floor = |k: &str| self.since.get(k).copied().unwrap_or(0);
-        generation >= floor(&key(vendor, "")).max(floor(&key(vendor, account)))
+        if self.since.is_empty() {
+            return true;
+        }
+        let mut k = String::with_capacity(vendor.len() + 1 + account.len());
+        k.push_str(vendor);
+        k.push('/');
+        let whole = self.since.get(&k).copied().unwrap_or(0);
+        k.push_str(account);
+        let this = self.since.get(&k).copied().unwrap_or(0);
+        generation >= whole.max(this)
     }
 }
 

@@ -107,7 +107,10 @@ pub fn cause_chain(err: &(dyn StdError + 'static)) -> String {
 /// and it may hold a token).
 fn shown(e: &(dyn StdError + 'static)) -> String {
     #[cfg(feature = "tls")]
-    if let Some(r) = e.downcast_ref::<reqwest::Error>().filter(|r| r.url().is_some()) {
+    if let Some(r) = e
+        .downcast_ref::<reqwest::Error>()
+        .filter(|r| r.url().is_some())
+    {
         let mut s = r.to_string();
         if let Some(i) = s.find(" for url (") {
             s.truncate(i);

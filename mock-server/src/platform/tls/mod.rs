@@ -86,7 +86,6 @@ pub fn default_dir() -> PathBuf {
     PathBuf::from(".mockdesk/tls")
 }
 
-
 /// Where the certificate comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CertSource {
@@ -99,4 +98,3 @@ pub enum CertSource {
     /// The user's own chain and key (PEM files).
     Files { cert: PathBuf, key: PathBuf },
 }
-

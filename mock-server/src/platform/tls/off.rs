@@ -33,6 +33,7 @@ pub async fn accept(
 /// Refuses: HTTPS was asked for, and this build cannot serve it.
 pub fn setup(_source: &CertSource) -> Result<ServerTls, TlsSetupError> {
     Err(TlsSetupError::Config(
-        "this mockdesk was built without HTTPS: enable the mock-server crate's `tls` feature".into(),
+        "this mockdesk was built without HTTPS: enable the mock-server crate's `tls` feature"
+            .into(),
     ))
 }

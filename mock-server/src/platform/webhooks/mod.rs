@@ -286,11 +286,12 @@ impl Webhooks {
         use std::net::IpAddr;
         let port = url
             .port_u16()
-            .unwrap_or(if url.scheme_str() == Some("https") { 443 } else { 80 });
-        let host = url
-            .host()?
-            .trim_start_matches('[')
-            .trim_end_matches(']');
+            .unwrap_or(if url.scheme_str() == Some("https") {
+                443
+            } else {
+                80
+            });
+        let host = url.host()?.trim_start_matches('[').trim_end_matches(']');
         let ip: Option<IpAddr> = host.parse().ok();
         let loopback_name = host.eq_ignore_ascii_case("localhost");
         let own = self.own.lock().ok()?;

@@ -76,9 +76,11 @@ impl Sender {
         _body: Vec<u8>,
         _timeout: Duration,
     ) -> Result<u16, String> {
-        Err("https receivers need the mock-server crate's `tls` feature (this build sends \
+        Err(
+            "https receivers need the mock-server crate's `tls` feature (this build sends \
              webhooks to http:// receivers only)"
-            .into())
+                .into(),
+        )
     }
 }
 
@@ -130,7 +132,10 @@ async fn post_http(
     };
     match tokio::time::timeout(timeout, exchange).await {
         Ok(r) => r,
-        Err(_) => Err(format!("timed out: no answer within {} ms", timeout.as_millis())),
+        Err(_) => Err(format!(
+            "timed out: no answer within {} ms",
+            timeout.as_millis()
+        )),
     }
 }
 
@@ -166,7 +171,9 @@ mod tests {
 
     #[tokio::test]
     async fn the_status_is_the_receivers() {
-        let url = receiver(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+        let url =
+            receiver(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .await;
         let headers = [("x-sig".to_string(), "abc".to_string())];
         let got = sender().post(&url, &headers, b"{}".to_vec(), SECOND).await;
         assert_eq!(got, Ok(202));
@@ -177,13 +184,22 @@ mod tests {
         let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/", free.local_addr().unwrap());
         drop(free);
-        let e = sender().post(&url, &[], Vec::new(), SECOND).await.unwrap_err();
+        let e = sender()
+            .post(&url, &[], Vec::new(), SECOND)
+            .await
+            .unwrap_err();
         assert!(e.starts_with("connection refused"), "{e}");
         let silent = receiver(b"").await;
         let quiet = Duration::from_millis(200);
-        let e = sender().post(&silent, &[], Vec::new(), quiet).await.unwrap_err();
+        let e = sender()
+            .post(&silent, &[], Vec::new(), quiet)
+            .await
+            .unwrap_err();
         assert!(e.starts_with("timed out"), "{e}");
-        let e = sender().post("ftp://x/", &[], Vec::new(), SECOND).await.unwrap_err();
+        let e = sender()
+            .post("ftp://x/", &[], Vec::new(), SECOND)
+            .await
+            .unwrap_err();
         assert!(e.contains("not an http or https URL"), "{e}");
     }
 }
