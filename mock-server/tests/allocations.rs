@@ -112,14 +112,15 @@ async fn allocations_per_request_stay_within_budget() {
 /// Allocations allowed for each surface's representative write (`Representative::write`) and
 /// for the read of the written record right after it (rendered afresh: a write empties the
 /// account's memo), per request: what an integration test's write-then-check costs. Set about
-/// a tenth above what the code needed when they were set (debug build: writes 37-58, reads
+/// a tenth above what the code needed when they were set (debug build: writes 36-42, reads
 /// after a write 22-24 — as few as a kept read, the views being written straight from the
 /// records). With no webhook subscription, a write builds no event payload and keeps no copy
-/// of the record as it was (before that: 42-101).
+/// of the record as it was (before that: 42-101); HelpCrunch and Hipcall v3 change the stored
+/// record in place of a copy (58 -> 36 and 46 -> 37).
 const WRITE_BUDGETS: &[(&str, usize, usize)] = &[
     ("hipcall", 46, 25),
-    ("hipcall-v3", 51, 25),
-    ("helpcrunch", 64, 25),
+    ("hipcall-v3", 41, 25),
+    ("helpcrunch", 40, 25),
     ("chative", 41, 26),
     ("hiver", 41, 27),
     ("hiver-tutorial", 47, 27),

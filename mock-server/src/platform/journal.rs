@@ -69,43 +69,37 @@ fn names_a_secret(name: &[u8]) -> bool {
 }
 
 /// A request's headers as the journal keeps them: one `name: value` line each, credentials
-/// redacted, in one allocation.
+/// redacted, in one allocation (sized for the longest each line can be, so each header is
+/// looked at once; shrinking to the exact length stays within the block).
 pub fn header_text(headers: &axum::http::HeaderMap) -> Box<str> {
-    let value = |name: &str, v: &axum::http::HeaderValue| -> &'static str {
-        if secret_header(name) {
-            REDACTED
-        } else if v.to_str().is_err() {
-            "[not text]"
-        } else {
-            ""
-        }
-    };
-    // The exact length, so the text is one allocation that needs no shrinking.
-    let len: usize = headers
+    let room: usize = headers
         .iter()
-        .map(|(n, v)| {
-            let shown = value(n.as_str(), v);
-            n.as_str().len()
-                + 3
-                + if shown.is_empty() {
-                    v.len()
-                } else {
-                    shown.len()
-                }
-        })
+        .map(|(n, v)| n.as_str().len() + 3 + v.len().max(LONGEST_STAND_IN))
         .sum();
-    let mut out = String::with_capacity(len);
+    let mut out = String::with_capacity(room);
     for (n, v) in headers {
-        out.push_str(n.as_str());
+        let name = n.as_str();
+        out.push_str(name);
         out.push_str(": ");
-        match value(n.as_str(), v) {
-            "" => out.push_str(v.to_str().unwrap_or_default()),
-            shown => out.push_str(shown),
+        if secret_header(name) {
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(v.to_str().unwrap_or(NOT_TEXT));
         }
         out.push('\n');
     }
     out.into_boxed_str()
 }
+
+/// What the journal shows for a header value that is not text.
+const NOT_TEXT: &str = "[not text]";
+
+/// The longer of the two stand-ins for a value.
+const LONGEST_STAND_IN: usize = if REDACTED.len() > NOT_TEXT.len() {
+    REDACTED.len()
+} else {
+    NOT_TEXT.len()
+};
 
 /// Bytes of a body the journal keeps.
 pub const BODY_LIMIT: usize = 8 * 1024;

@@ -5,9 +5,27 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
-/// Timestamps as the seed prints them: `2023-03-31T08:41:58+0000`.
+/// Timestamps as the seed prints them: `2023-03-31T08:41:58+0000`. Digits are placed by hand
+/// for years 0..=9999 (every write stamps `updated_at`; chrono parses its format string on each
+/// call), through chrono otherwise.
 pub(crate) fn format_ts(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S+0000").to_string()
+    use crate::platform::view::{put_digits, utc_fields};
+    let f = utc_fields(t.timestamp_millis());
+    let Some(year) = u32::try_from(f.year).ok().filter(|y| *y <= 9999) else {
+        return t.format("%Y-%m-%dT%H:%M:%S+0000").to_string();
+    };
+    let mut text = *b"0000-00-00T00:00:00+0000";
+    for (range, n) in [
+        (0..4, year),
+        (5..7, f.month),
+        (8..10, f.day),
+        (11..13, f.hour),
+        (14..16, f.minute),
+        (17..19, f.second),
+    ] {
+        put_digits(&mut text[range], n);
+    }
+    String::from_utf8_lossy(&text).into_owned()
 }
 
 /// Parses the date inputs the docs and Laravel's `date` rule accept: the docs' own
@@ -156,6 +174,16 @@ mod tests {
                 .map(|t| t.and_utc());
             assert_eq!(quick_utc(text).is_some(), valid, "{text}");
             assert_eq!(quick_utc(text), chrono, "{text}");
+        }
+    }
+
+    proptest! {
+        /// The hand-placed digits print what chrono's format string prints, for any second
+        /// from year -5000 to 20000 (outside 0..=9999 chrono prints it).
+        #[test]
+        fn format_ts_agrees_with_chrono(secs in -219_999_999_999i64..569_999_999_999i64) {
+            let t = DateTime::from_timestamp(secs, 0).unwrap();
+            prop_assert_eq!(format_ts(t), t.format("%Y-%m-%dT%H:%M:%S+0000").to_string());
         }
     }
 

@@ -112,10 +112,9 @@ impl HelpCrunchState {
         mode: Write,
         now: i64,
     ) -> ApiResult<i64> {
-        let mut existing = match id {
-            Some(id) => Some(self.customer(id)?.clone()),
-            None => None,
-        };
+        if let Some(id) = id {
+            self.customer(id)?;
+        }
         let mut errors = Vec::new();
         let input = input::customer(body, &mut errors);
         if let Some(uid) = input.user_id() {
@@ -126,14 +125,17 @@ impl HelpCrunchState {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let mut c = existing.take().unwrap_or_else(|| {
-            CustomerRecord {
+        // An existing record is taken out of its place (an empty one stands there meanwhile)
+        // rather than copied: applying the input needs the account too (its tag table).
+        let mut c = match id.and_then(|id| self.customers.get_mut(&id)) {
+            Some(slot) => std::mem::take(slot),
+            None => CustomerRecord {
                 first_seen: Some(now),
                 created_from: Some("api".into()),
                 ..CustomerRecord::blank(self.customers.next_id(), now)
             }
-            .into()
-        });
+            .into(),
+        };
         self.apply_customer(&mut c, input, mode);
         let id = c.id;
         self.customers.insert(id, c);

@@ -54,8 +54,8 @@ async fn update_task(
     let id = path_id("Task", &id)?;
     let now = hc.clock.now();
     let res = hc.write(&account, |s| {
-        let t = s.v3_update_task(id, &b, now)?;
-        json(&Data(s.v3_task(&t)))
+        s.v3_update_task(id, &b, now)?;
+        json(&Data(s.v3_task(s.tasks.find(&id, "Task")?)))
     })?;
     target_changed(&hc, &account, &Target::Task(id));
     Ok(res)
@@ -212,7 +212,7 @@ impl HipcallState {
         id: i64,
         body: &Map<String, Value>,
         now: DateTime<Utc>,
-    ) -> ApiResult<Task> {
+    ) -> ApiResult<()> {
         let mut task = self.tasks.find(&id, "Task")?.clone();
         let mut links = self.task_links.get(&id).cloned().unwrap_or_default();
         let mut input = Input::new(body);
@@ -302,9 +302,9 @@ impl HipcallState {
         }
         input.finish()?;
         task.updated_at = format_ts(now);
-        self.tasks.insert(id, task.clone());
+        self.tasks.insert(id, task);
         self.task_links.insert(id, TaskLinks { ..links });
-        Ok(task)
+        Ok(())
     }
 }
 
