@@ -29,7 +29,10 @@ async fn list_calls(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
         .read(&account.id, |s| s.cdrs.len() >= LARGE_COLLECTION);
     off_workers_if(heavy, move || {
         hc.read_memo(&account, |s, memo| {
-            page(&s.v3_calls(&lq, memo), &lq, |c| memo.show::<KeptCall>(s, c))
+            let picked = s.v3_calls(&lq, memo);
+            picked_page(picked.count, &picked.page, &lq, |c| {
+                memo.show::<KeptCall>(s, c)
+            })
         })
     })
     .await
@@ -201,10 +204,10 @@ pub(crate) fn call_field(c: &Cdr, field: &str) -> FieldValue {
 
 impl HipcallState {
     /// Calls matching a list query, in its order.
-    pub fn v3_calls<'r>(&'r self, q: &ListQuery, memo: Rendered<'r>) -> Vec<&'r Cdr> {
+    pub fn v3_calls<'r>(&'r self, q: &ListQuery, memo: Rendered<'r>) -> Picked<'r, Cdr> {
         let needle = q.q.as_deref().map(digits).filter(|d| !d.is_empty());
         // Ties keep the stored order (newest first).
-        q.pick_in_kept_order(
+        q.page_in_kept_order(
             memo,
             "hipcall.v3.calls.order",
             &self.cdrs,

@@ -75,7 +75,8 @@ async fn list_conversations(State(hc): Hc, account: Account, q: QueryPairs) -> A
     let heavy = hc.read(&account, |s| s.v3.conversations.len() >= LARGE_COLLECTION);
     off_workers_if(heavy, move || {
         hc.read_memo(&account, |s, memo| {
-            page(&s.v3_conversations(&lq, memo), &lq, |c| {
+            let picked = s.v3_conversations(&lq, memo);
+            picked_page(picked.count, &picked.page, &lq, |c| {
                 memo.show::<KeptConversation>(s, c)
             })
         })
@@ -187,8 +188,8 @@ impl HipcallState {
         &'r self,
         q: &ListQuery,
         memo: Rendered<'r>,
-    ) -> Vec<&'r Conversation> {
-        q.pick_in_kept_order(
+    ) -> Picked<'r, Conversation> {
+        q.page_in_kept_order(
             memo,
             "hipcall.v3.conversations.order",
             &self.v3.conversations,

@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use self::party_rules::{COMPANIES, CONTACTS, DEALS};
-use self::query::{contains, ListQuery, ListSpec};
+use self::query::{contains, ListQuery, ListSpec, Picked};
 use self::query::{digits, filter, FieldValue, Kind, Op};
 use self::records::{
     Actor, Attribution, CallDisposition, CallRequest, Consent, Conversation, Inbox, Message,
@@ -86,12 +86,20 @@ const TAG_LIST: ListSpec = ListSpec {
 
 /// `{"data": [...], "meta": {count, limit, offset}}` around one page of `all`.
 fn page<'a, T, V: Serialize>(all: &[&'a T], q: &ListQuery, view: impl Fn(&'a T) -> V) -> Answer {
-    let meta = json!({"count": all.len(), "limit": q.limit, "offset": q.offset});
-    json(&list(
-        slice(all, q.window()),
-        Envelope::DataMeta { meta },
-        |t: &&'a T| view(t),
-    ))
+    picked_page(all.len(), slice(all, q.window()), q, view)
+}
+
+/// A page already cut from `count` kept records ([`query::Picked`]).
+fn picked_page<'a, T, V: Serialize>(
+    count: usize,
+    window: &[&'a T],
+    q: &ListQuery,
+    view: impl Fn(&'a T) -> V,
+) -> Answer {
+    let meta = json!({"count": count, "limit": q.limit, "offset": q.offset});
+    json(&list(window, Envelope::DataMeta { meta }, |t: &&'a T| {
+        view(t)
+    }))
 }
 
 /// `{"data": [...], "meta": {"count": n}}` around every record.

@@ -81,6 +81,14 @@ pub struct Filter {
     pub values: Vec<FieldValue>,
 }
 
+/// What a list request picked: how many records it keeps, and the page of them its window
+/// shows.
+#[derive(Debug)]
+pub struct Picked<'r, T> {
+    pub count: usize,
+    pub page: Vec<&'r T>,
+}
+
 /// A parsed list request.
 #[derive(Debug, Clone)]
 pub struct ListQuery {
@@ -235,7 +243,26 @@ impl ListQuery {
     where
         K: std::hash::Hash + Eq + Clone + RecordId,
     {
-        let order = memo.derived(
+        self.kept_order(memo, name, stored, value)
+            .positions
+            .iter()
+            .filter_map(|&i| stored.at(i))
+            .filter(|t| keep(t))
+            .collect()
+    }
+
+    /// The collection's order for this request's sort, kept in the account's memo.
+    fn kept_order<'r, K, T>(
+        &self,
+        memo: Rendered<'r>,
+        name: &'static str,
+        stored: &'r Collection<K, T>,
+        value: impl Fn(&T, &str) -> FieldValue,
+    ) -> std::sync::Arc<KeptOrder>
+    where
+        K: std::hash::Hash + Eq + Clone + RecordId,
+    {
+        memo.derived(
             name,
             |o: &KeptOrder| o.sort == self.sort,
             || {
@@ -251,13 +278,49 @@ impl ListQuery {
                     positions: v.iter().map(|(i, _)| *i as usize).collect(),
                 }
             },
+        )
+    }
+
+    /// Whether the request narrows the list (filters or a search); without either, every
+    /// record is kept.
+    pub fn narrows(&self) -> bool {
+        !self.filters.is_empty() || self.q.is_some()
+    }
+
+    /// As [`ListQuery::pick_in_kept_order`], for one page: how many records are kept and the
+    /// window of them. A request that does not narrow the list keeps every record, so only
+    /// the window's records are visited (not the whole collection): `keep` must test only what
+    /// the request's filters and search ask (every caller's does), so it holds for every
+    /// record then (checked on the window in debug builds).
+    pub fn page_in_kept_order<'r, K, T>(
+        &self,
+        memo: Rendered<'r>,
+        name: &'static str,
+        stored: &'r Collection<K, T>,
+        keep: impl Fn(&T) -> bool,
+        value: impl Fn(&T, &str) -> FieldValue,
+    ) -> Picked<'r, T>
+    where
+        K: std::hash::Hash + Eq + Clone + RecordId,
+    {
+        if self.narrows() {
+            let all = self.pick_in_kept_order(memo, name, stored, keep, value);
+            return Picked {
+                count: all.len(),
+                page: crate::platform::pagination::slice(&all, self.window()).to_vec(),
+            };
+        }
+        let order = self.kept_order(memo, name, stored, value);
+        let window = crate::platform::pagination::slice(&order.positions, self.window());
+        let page: Vec<&T> = window.iter().filter_map(|&i| stored.at(i)).collect();
+        debug_assert!(
+            page.iter().all(|t| keep(t)),
+            "keep narrowed an unnarrowed list"
         );
-        order
-            .positions
-            .iter()
-            .filter_map(|&i| stored.at(i))
-            .filter(|t| keep(t))
-            .collect()
+        Picked {
+            count: order.positions.len(),
+            page,
+        }
     }
 
     /// Orders records by the sort keys, ties by `id` ascending. Each record's keys are read
