@@ -250,6 +250,13 @@ pub enum Envelope {
     },
     /// `{"data": [...], "meta": {...}}` with any meta object (e.g. `{count, limit, offset}`).
     DataMeta { meta: Value },
+    /// `{"data": [...], "meta": {"count": n}}`, with `"limit"` and `"offset"` after the count
+    /// when a window is given: [`Envelope::DataMeta`]'s common case without building a
+    /// `Value` per page.
+    DataCount {
+        count: usize,
+        window: Option<super::pagination::Window>,
+    },
     /// `{"data": [...], "links": {...}, "meta": {...}}` (Laravel resource collections; see
     /// [`super::pagination::LaravelPage::links_and_meta`]).
     Laravel {
@@ -284,6 +291,21 @@ where
 }
 
 struct Total(usize);
+
+/// `{"count": n}`, then `"limit"` and `"offset"` when a window is given.
+struct Counted(usize, Option<super::pagination::Window>);
+
+impl Serialize for Counted {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(if self.1.is_some() { 3 } else { 1 }))?;
+        m.serialize_entry("count", &self.0)?;
+        if let Some(w) = self.1 {
+            m.serialize_entry("limit", &w.limit)?;
+            m.serialize_entry("offset", &w.offset)?;
+        }
+        m.end()
+    }
+}
 
 impl Serialize for Total {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -341,6 +363,10 @@ where
             Envelope::DataMeta { meta } => {
                 m.serialize_entry("data", &self.items)?;
                 m.serialize_entry("meta", meta)?;
+            }
+            Envelope::DataCount { count, window } => {
+                m.serialize_entry("data", &self.items)?;
+                m.serialize_entry("meta", &Counted(*count, *window))?;
             }
             Envelope::Laravel { links, meta } => {
                 m.serialize_entry("data", &self.items)?;

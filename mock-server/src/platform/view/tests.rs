@@ -189,6 +189,26 @@ fn envelopes() {
         }),
         json!({"things": data})
     );
+    assert_eq!(
+        render(Envelope::DataCount {
+            count: 9,
+            window: None
+        }),
+        json!({"data": data, "meta": {"count": 9}})
+    );
+    let counted = render(Envelope::DataCount {
+        count: 9,
+        window: Some(crate::platform::pagination::Window {
+            offset: 4,
+            limit: 2,
+        }),
+    });
+    assert_eq!(
+        counted,
+        json!({"data": data, "meta": {"count": 9, "limit": 2, "offset": 4}})
+    );
+    let meta_keys: Vec<&String> = counted["meta"].as_object().unwrap().keys().collect();
+    assert_eq!(meta_keys, ["count", "limit", "offset"]);
     let keys: Vec<String> = render(Envelope::DataTotal { total: 1 })
         .as_object()
         .unwrap()

@@ -96,16 +96,20 @@ fn picked_page<'a, T, V: Serialize>(
     q: &ListQuery,
     view: impl Fn(&'a T) -> V,
 ) -> Answer {
-    let meta = json!({"count": count, "limit": q.limit, "offset": q.offset});
-    json(&list(window, Envelope::DataMeta { meta }, |t: &&'a T| {
-        view(t)
-    }))
+    let envelope = Envelope::DataCount {
+        count,
+        window: Some(q.window()),
+    };
+    json(&list(window, envelope, |t: &&'a T| view(t)))
 }
 
 /// `{"data": [...], "meta": {"count": n}}` around every record.
 fn counted<'a, T, V: Serialize>(all: &[&'a T], view: impl Fn(&'a T) -> V) -> Answer {
-    let meta = json!({ "count": all.len() });
-    json(&list(all, Envelope::DataMeta { meta }, |t: &&'a T| view(t)))
+    let envelope = Envelope::DataCount {
+        count: all.len(),
+        window: None,
+    };
+    json(&list(all, envelope, |t: &&'a T| view(t)))
 }
 
 fn created(view: &impl Serialize) -> Answer {
