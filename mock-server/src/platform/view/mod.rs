@@ -66,6 +66,26 @@ pub fn put_digits(slot: &mut [u8], mut n: u32) {
     }
 }
 
+/// `YYYY-MM-DDTHH:MM:SS` of a Unix instant (UTC) for years 0..=9999, digits placed by hand
+/// (chrono parses its format string on every call); `None` for other years. Callers append
+/// their fraction and offset.
+pub fn iso_seconds(unix_ms: i64) -> Option<[u8; 19]> {
+    let t = utc_fields(unix_ms);
+    let year = u32::try_from(t.year).ok().filter(|y| *y <= 9999)?;
+    let mut text = *b"0000-00-00T00:00:00";
+    for (range, n) in [
+        (0..4, year),
+        (5..7, t.month),
+        (8..10, t.day),
+        (11..13, t.hour),
+        (14..16, t.minute),
+        (17..19, t.second),
+    ] {
+        put_digits(&mut text[range], n);
+    }
+    Some(text)
+}
+
 /// A Unix instant's UTC calendar fields (proleptic Gregorian, as chrono counts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UtcFields {

@@ -5,7 +5,7 @@
 
 use serde::{Serialize, Serializer};
 
-use super::{int_str, placed_str, put_digits, utc_fields};
+use super::{int_str, iso_seconds, placed_str, put_digits};
 
 /// `"1603885746"`, or null: Unix seconds as a JSON string.
 pub struct SecondsText(pub Option<i64>);
@@ -45,20 +45,9 @@ impl IsoMicros {
     /// The text for years 0..=9999, digits placed by hand: chrono's format strings are parsed
     /// on every call, and `{:02}` pads through `fmt` (list pages print many timestamps).
     fn quick(&self) -> Option<[u8; 27]> {
-        let t = utc_fields(self.0);
-        let year = u32::try_from(t.year).ok().filter(|y| *y <= 9999)?;
         let mut text = *b"0000-00-00T00:00:00.000000Z";
-        for (range, n) in [
-            (0..4, year),
-            (5..7, t.month),
-            (8..10, t.day),
-            (11..13, t.hour),
-            (14..16, t.minute),
-            (17..19, t.second),
-            (20..26, t.millisecond * 1000),
-        ] {
-            put_digits(&mut text[range], n);
-        }
+        text[..19].copy_from_slice(&iso_seconds(self.0)?);
+        put_digits(&mut text[20..26], self.0.rem_euclid(1000) as u32 * 1000);
         Some(text)
     }
 }

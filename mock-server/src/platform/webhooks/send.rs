@@ -50,7 +50,8 @@ impl Sender {
         }
     }
 
-    #[cfg(feature = "tls")]
+    /// An https receiver: through the outbound client that trusts `--ca-cert`, or refused
+    /// with the reason in a build without `tls`.
     async fn post_https(
         &self,
         url: &str,
@@ -58,29 +59,26 @@ impl Sender {
         body: Vec<u8>,
         timeout: Duration,
     ) -> Result<u16, String> {
-        let mut req = self.https.post(url).timeout(timeout).body(body);
-        for (k, v) in headers {
-            req = req.header(k, v);
+        #[cfg(feature = "tls")]
+        {
+            let mut req = self.https.post(url).timeout(timeout).body(body);
+            for (k, v) in headers {
+                req = req.header(k, v);
+            }
+            match req.send().await {
+                Ok(r) => Ok(r.status().as_u16()),
+                Err(e) => Err(crate::platform::outbound::explain(&e).to_string()),
+            }
         }
-        match req.send().await {
-            Ok(r) => Ok(r.status().as_u16()),
-            Err(e) => Err(crate::platform::outbound::explain(&e).to_string()),
+        #[cfg(not(feature = "tls"))]
+        {
+            let _ = (url, headers, body, timeout);
+            Err(
+                "https receivers need the mock-server crate's `tls` feature (this build sends \
+                 webhooks to http:// receivers only)"
+                    .into(),
+            )
         }
-    }
-
-    #[cfg(not(feature = "tls"))]
-    async fn post_https(
-        &self,
-        _url: &str,
-        _headers: &[(String, String)],
-        _body: Vec<u8>,
-        _timeout: Duration,
-    ) -> Result<u16, String> {
-        Err(
-            "https receivers need the mock-server crate's `tls` feature (this build sends \
-             webhooks to http:// receivers only)"
-                .into(),
-        )
     }
 }
 

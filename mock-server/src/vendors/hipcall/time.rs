@@ -9,23 +9,15 @@ use serde::Serialize;
 /// for years 0..=9999 (every write stamps `updated_at`; chrono parses its format string on each
 /// call), through chrono otherwise.
 pub(crate) fn format_ts(t: DateTime<Utc>) -> String {
-    use crate::platform::view::{put_digits, utc_fields};
-    let f = utc_fields(t.timestamp_millis());
-    let Some(year) = u32::try_from(f.year).ok().filter(|y| *y <= 9999) else {
-        return t.format("%Y-%m-%dT%H:%M:%S+0000").to_string();
-    };
-    let mut text = *b"0000-00-00T00:00:00+0000";
-    for (range, n) in [
-        (0..4, year),
-        (5..7, f.month),
-        (8..10, f.day),
-        (11..13, f.hour),
-        (14..16, f.minute),
-        (17..19, f.second),
-    ] {
-        put_digits(&mut text[range], n);
+    match crate::platform::view::iso_seconds(t.timestamp_millis()) {
+        Some(base) => {
+            let mut text = String::with_capacity(24);
+            text.push_str(std::str::from_utf8(&base).unwrap_or_default());
+            text.push_str("+0000");
+            text
+        }
+        None => t.format("%Y-%m-%dT%H:%M:%S+0000").to_string(),
     }
-    String::from_utf8_lossy(&text).into_owned()
 }
 
 /// Parses the date inputs the docs and Laravel's `date` rule accept: the docs' own

@@ -1,4 +1,5 @@
 use super::*;
+use crate::platform::store::Collection;
 use proptest::prelude::*;
 
 fn sorted_by_f(descending: bool, nulls_first: bool) -> ListQuery {
