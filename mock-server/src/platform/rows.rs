@@ -18,11 +18,13 @@ use std::cell::RefCell;
 /// reported under the lock that orders it: a write under the account's lock, a replace or a
 /// reset under the lock of the map of accounts.
 pub enum Change<'a, S> {
-    /// A write ran on the state of `generation` (`state` is the state after it).
+    /// A write ran on the state of `generation`. Storage reads `state` again when it commits
+    /// (under the state's lock), so the writes of one account between two commits are
+    /// serialized once, off the writing request's path.
     Wrote {
         account: &'a str,
         generation: u64,
-        state: &'a S,
+        state: &'a std::sync::Arc<dyn Unsaved>,
     },
     /// `state`, of `generation`, was put in place of the account's state.
     Replaced {
@@ -36,6 +38,12 @@ pub enum Change<'a, S> {
         account: Option<&'a str>,
         generation: u64,
     },
+}
+
+/// A written state, for storage to serialize when it commits (see [`Change::Wrote`]).
+pub trait Unsaved: Send + Sync {
+    /// [`split`] of the state as it is now, read under the lock that orders its writes.
+    fn split_now(&self) -> Result<Split, String>;
 }
 
 /// One change to the stored rows of one collection (`n` is the collection's place).

@@ -87,7 +87,14 @@ pub trait Backend: Send + Sync + 'static {
     }
 }
 
-type OnChange<S> = Box<dyn Fn(Change<'_, S>) + Send + Sync>;
+type Report<S> = Box<dyn Fn(Change<'_, S>) + Send + Sync>;
+
+/// Where changes are reported, and how a written state is handed over for storage to read
+/// again (made where `S` is known to serialize).
+struct OnChange<S> {
+    report: Report<S>,
+    unsaved: fn(Shared<S>) -> Arc<dyn super::rows::Unsaved>,
+}
 
 /// One state per account, seeded lazily. Lock discipline: the map lock is held only to find or
 /// create an account's handle; the account lock only inside [`Tenants::with`], never across
@@ -102,6 +109,12 @@ pub struct Tenants<S> {
     on_change: OnceLock<OnChange<S>>,
 }
 
+impl<S: Serialize + Send + Sync> super::rows::Unsaved for Slot<S> {
+    fn split_now(&self) -> Result<super::rows::Split, String> {
+        super::rows::split(&*self.state.read())
+    }
+}
+
 impl<S: Clone> Tenants<S> {
     pub fn new(seed: impl Fn() -> S + Send + Sync + 'static) -> Self {
         Self {
@@ -113,8 +126,14 @@ impl<S: Clone> Tenants<S> {
     }
 
     /// Reports every later change to `f` (storage: `--state-dir`). Set once.
-    pub fn on_change(&self, f: impl Fn(Change<'_, S>) + Send + Sync + 'static) {
-        let _ = self.on_change.set(Box::new(f));
+    pub fn on_change(&self, f: impl Fn(Change<'_, S>) + Send + Sync + 'static)
+    where
+        S: Serialize + Send + Sync + 'static,
+    {
+        let _ = self.on_change.set(OnChange {
+            report: Box::new(f),
+            unsaved: |slot| slot,
+        });
     }
 
     fn handle(&self, account: &str) -> Shared<S> {
@@ -142,11 +161,12 @@ impl<S: Clone> Tenants<S> {
         h.memo.forget();
         h.writes.fetch_add(1, Ordering::Relaxed);
         let out = f(&mut guard);
-        if let Some(report) = self.on_change.get() {
-            report(Change::Wrote {
+        if let Some(on) = self.on_change.get() {
+            let unsaved = (on.unsaved)(h.clone());
+            (on.report)(Change::Wrote {
                 account,
                 generation: h.generation,
-                state: &guard,
+                state: &unsaved,
             });
         }
         out
@@ -211,8 +231,8 @@ impl<S: Clone> Tenants<S> {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(account.to_string(), slot.clone());
-        if let Some(report) = self.on_change.get() {
-            report(Change::Replaced {
+        if let Some(on) = self.on_change.get() {
+            (on.report)(Change::Replaced {
                 account,
                 generation: slot.generation,
                 state: &guard,
@@ -223,8 +243,8 @@ impl<S: Clone> Tenants<S> {
     /// Drops one account's state (or all): the next use reseeds it.
     pub fn reset(&self, account: Option<&str>) {
         let mut states = self.states.write().unwrap_or_else(|p| p.into_inner());
-        if let Some(report) = self.on_change.get() {
-            report(Change::Dropped {
+        if let Some(on) = self.on_change.get() {
+            (on.report)(Change::Dropped {
                 account,
                 generation: next_generation(),
             });

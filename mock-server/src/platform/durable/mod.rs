@@ -7,7 +7,12 @@
 //! document and only the rows it changed, so its cost does not grow with the account.
 //!
 //! Every change is recorded, in the order it was applied, under the lock that ordered it
-//! ([`Durable::record`]), and a commit stores everything recorded so far in one transaction
+//! ([`Durable::record`]). A write is recorded as a handle to the account's state, not as its
+//! serialized form: the commit that stores it splits the state then, under the state's read
+//! lock, once for all the writes of that state it holds (the split carries every row changed
+//! since the last one). The writing request serializes nothing, and a busy account is
+//! serialized once per commit instead of once per write. A commit stores everything recorded
+//! so far in one transaction
 //! (redb commits are durable) before the answer to the request that made the change goes
 //! out: no answer leaves before its own write and every earlier one is on disk. Requests wait
 //! for one committer thread ([`Durable::flush_async`]): while it commits, the changes of the
@@ -28,7 +33,7 @@ use serde_json::Value;
 mod committer;
 
 use super::rows::Change;
-use super::rows::{RowChange, RowSource, Split};
+use super::rows::{RowChange, RowSource, Split, Unsaved};
 use committer::Committer;
 
 /// Account (`vendor/account`) -> its document, collections as placeholders.
@@ -76,6 +81,12 @@ enum Op {
     Save {
         key: String,
         split: Split,
+    },
+    /// A write: the state is split when the commit that stores it runs (once for all the
+    /// writes of that state the commit holds).
+    Later {
+        key: String,
+        state: Arc<dyn Unsaved>,
     },
     Forget {
         vendor: String,
@@ -313,30 +324,18 @@ impl Durable {
     /// caller holds the lock that orders it: see [`Change`]). Nothing is written until
     /// [`Durable::flush`].
     pub fn record<S: serde::Serialize>(&self, vendor: &str, change: Change<'_, S>) {
-        let save = |account: &str, state: &S| match super::rows::split(state) {
-            Ok(split) => Op::Save {
-                key: key(vendor, account),
-                split,
-            },
-            Err(e) => {
-                tracing::error!(vendor, account, error = %e, "state failed to serialize");
-                Op::Broken(format!("{vendor}/{account} failed to serialize: {e}"))
-            }
-        };
         match change {
             Change::Wrote {
                 account,
                 generation,
                 state,
             } => {
-                if !self.pending().current(vendor, account, generation) {
-                    return;
-                }
-                let op = save(account, state);
                 let mut pending = self.pending();
-                // Checked again: the state may have been dropped while it was serialized.
                 if pending.current(vendor, account, generation) {
-                    pending.push(op);
+                    pending.push(Op::Later {
+                        key: key(vendor, account),
+                        state: state.clone(),
+                    });
                 }
             }
             Change::Replaced {
@@ -344,7 +343,13 @@ impl Durable {
                 generation,
                 state,
             } => {
-                let op = save(account, state);
+                let op = match super::rows::split(state) {
+                    Ok(split) => Op::Save {
+                        key: key(vendor, account),
+                        split,
+                    },
+                    Err(e) => broken(&key(vendor, account), e),
+                };
                 let mut pending = self.pending();
                 // A reset that came in between has the last word.
                 if pending.current(vendor, account, generation) {
@@ -382,6 +387,7 @@ impl Durable {
         }
         let ops: Vec<(u64, Op)> = self.pending().ops.drain(..).collect();
         let last = ops.last().map_or(store.committed, |(n, _)| *n);
+        let ops = split_written(ops);
         match self.commit(&mut store, |txn| apply(txn, &ops)) {
             Ok(()) => {
                 store.committed = last;
@@ -465,6 +471,37 @@ impl Durable {
     }
 }
 
+/// A state that failed to serialize: the commit that meets it fails (once).
+fn broken(key: &str, e: String) -> Op {
+    tracing::error!(account = key, error = %e, "state failed to serialize");
+    Op::Broken(format!("{key} failed to serialize: {e}"))
+}
+
+/// Splits each written state once, at its last write in `ops`: a split takes every row changed
+/// since the state was last stored, so it carries the earlier writes' rows too (and no write
+/// of a state comes after a reset or replacement of it: see [`Pending::current`]).
+fn split_written(ops: Vec<(u64, Op)>) -> Vec<(u64, Op)> {
+    let mut done = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(ops.len());
+    for (n, op) in ops.into_iter().rev() {
+        let op = match op {
+            Op::Later { key, state } => {
+                if !done.insert(Arc::as_ptr(&state).cast::<()>()) {
+                    continue;
+                }
+                match state.split_now() {
+                    Ok(split) => Op::Save { key, split },
+                    Err(e) => broken(&key, e),
+                }
+            }
+            other => other,
+        };
+        out.push((n, op));
+    }
+    out.reverse();
+    out
+}
+
 /// Writes recorded changes, in order, into one transaction.
 fn apply(txn: &redb::WriteTransaction, ops: &[(u64, Op)]) -> Result<(), String> {
     let mut state = txn.open_table(STATE).map_err(text)?;
@@ -525,6 +562,7 @@ fn apply(txn: &redb::WriteTransaction, ops: &[(u64, Op)]) -> Result<(), String> 
                 }
             }
             Op::Broken(e) => return Err(e.clone()),
+            Op::Later { key, .. } => return Err(format!("{key} was not serialized")),
         }
     }
     Ok(())

@@ -101,6 +101,76 @@ fn writes_are_stored_in_the_order_applied() {
     );
 }
 
+/// A state storage reads again when it commits, as it is (no lock orders its writes here).
+struct Fixed(St);
+
+impl Unsaved for Fixed {
+    fn split_now(&self) -> Result<Split, String> {
+        super::super::rows::split(&self.0)
+    }
+}
+
+/// A state behind a lock that counts how often storage splits it.
+#[derive(Default)]
+struct Counted {
+    state: std::sync::Mutex<St>,
+    splits: AtomicUsize,
+}
+
+impl Unsaved for Counted {
+    fn split_now(&self) -> Result<Split, String> {
+        self.splits.fetch_add(1, Ordering::Relaxed);
+        super::super::rows::split(&*self.state.lock().unwrap())
+    }
+}
+
+/// The writes of one state that one commit holds are serialized once, when it commits, and
+/// what is stored is the last state with every write's rows (a write's own rows are not lost
+/// because a later write's split carries them).
+#[test]
+fn a_commit_splits_each_written_state_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Durable::open(dir.path()).unwrap();
+    let (a, b) = (Arc::new(Counted::default()), Arc::new(Counted::default()));
+    let handles: [Arc<dyn Unsaved>; 2] = [a.clone(), b.clone()];
+    for id in 1..=5 {
+        for (account, (state, handle)) in [("a", (&a, &handles[0])), ("b", (&b, &handles[1]))] {
+            let mut s = state.state.lock().unwrap();
+            s.rows.insert(id, row(id, account));
+            s.note = format!("{account} {id}");
+            drop(s);
+            let wrote = Change::Wrote::<St> {
+                account,
+                generation: 1,
+                state: handle,
+            };
+            d.record("acme", wrote);
+        }
+    }
+    assert_eq!(
+        a.splits.load(Ordering::Relaxed),
+        0,
+        "nothing is split before the commit"
+    );
+    d.flush().unwrap();
+    assert_eq!(
+        (
+            a.splits.load(Ordering::Relaxed),
+            b.splits.load(Ordering::Relaxed)
+        ),
+        (1, 1)
+    );
+    let back = read_back(&d);
+    for (account, st) in &back {
+        assert_eq!(st.note, format!("{account} 5"));
+        assert_eq!(
+            texts(st),
+            (1..=5).map(|id| (id, account.clone())).collect::<Vec<_>>()
+        );
+    }
+    assert_eq!(back.len(), 2);
+}
+
 /// After a reset or a replace, a late write to the state that was dropped is not stored
 /// (it would resurrect records the reset removed); the replacing state is.
 #[test]
@@ -115,9 +185,10 @@ fn writes_to_a_dropped_state_are_not_stored() {
         ..Default::default()
     };
     t.reset(Some("default"));
+    let old: Arc<dyn Unsaved> = Arc::new(Fixed(old));
     d.record(
         "acme",
-        Change::Wrote {
+        Change::Wrote::<St> {
             account: "default",
             generation: 1,
             state: &old,
