@@ -76,6 +76,8 @@ use std::sync::{Arc, RwLock};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
+use super::collection::Collection;
+
 /// What one account's memo may hold: rendered text plus [`ENTRY_BYTES`] per record.
 pub const MAX_BYTES: usize = 8 << 20;
 
@@ -188,6 +190,42 @@ impl<'r> Rendered<'r> {
         self.show::<AsStored<T>>(&(), record)
     }
 
+    /// [`Rendered::show`] for a view of the record alone, `record` being one of `collection`'s:
+    /// kept beside the record, so it outlasts writes that leave the record alone (see
+    /// [`super::collection`]'s `kept`). A record found elsewhere is kept in the memo as by
+    /// `show`.
+    pub fn show_in<V: KeptView<State = ()>, K: std::hash::Hash + Eq>(
+        self,
+        collection: &'r Collection<K, V::Record>,
+        record: &'r V::Record,
+    ) -> Shown<V::Out<'r>> {
+        let Some(slot) = collection.kept_slot(record) else {
+            return self.show::<V>(&(), record);
+        };
+        let view = TypeId::of::<V>();
+        if let Some(text) = slot.get(view) {
+            return Shown::Kept(Fragment(text));
+        }
+        let v = V::render(&(), record);
+        match text_of(&v) {
+            Some(text) => {
+                slot.put(view, &text);
+                Shown::Kept(Fragment(text))
+            }
+            None => Shown::Fresh(v),
+        }
+    }
+
+    /// [`Rendered::stored`] for one of `collection`'s records, kept as by
+    /// [`Rendered::show_in`].
+    pub fn stored_in<T: Serialize + 'static, K: std::hash::Hash + Eq>(
+        self,
+        collection: &'r Collection<K, T>,
+        record: &'r T,
+    ) -> Shown<&'r T> {
+        self.show_in::<AsStored<T>, K>(collection, record)
+    }
+
     fn keep<T, V: Serialize>(
         self,
         view: TypeId,
@@ -212,15 +250,10 @@ impl<'r> Rendered<'r> {
             // Full: written straight into the answer, as without a memo.
             return Shown::Fresh(v);
         }
-        let mut text = Vec::with_capacity(1024);
-        // On a failure the view is written again by the answer's own encoder, which reports it.
-        if super::json::write(&mut text, &v).is_err() {
-            return Shown::Fresh(v);
-        }
-        let Ok(text) = String::from_utf8(text) else {
+        let Some(text) = text_of(&v) else {
             return Shown::Fresh(v);
         };
-        let f = Fragment(Arc::from(text));
+        let f = Fragment(text);
         let cost = f.0.len() + ENTRY_BYTES;
         if memo.bytes.fetch_add(cost, Ordering::Relaxed) + cost <= MAX_BYTES {
             let earlier = memo
@@ -270,6 +303,14 @@ impl Rendered<'_> {
         }
         d
     }
+}
+
+/// `view` as JSON text (`None` when it fails: the answer's own encoder then writes it again
+/// and reports the failure).
+fn text_of(view: &impl Serialize) -> Option<Arc<str>> {
+    let mut text = Vec::with_capacity(1024);
+    super::json::write(&mut text, view).ok()?;
+    String::from_utf8(text).ok().map(Arc::from)
 }
 
 /// A record's view: kept JSON text, or the view itself when it could not be rendered apart.

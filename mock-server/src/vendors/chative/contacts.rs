@@ -46,13 +46,15 @@ async fn list_contacts(State(ch): Ch, account: Account, q: QueryPairs) -> Answer
             limit: p.limit,
         };
         json(&list(slice(&all, p.window(PAGE_RULES)), envelope, |c| {
-            memo.stored(*c)
+            memo.stored_in(&s.contacts, *c)
         }))
     })
 }
 
 async fn get_contact(State(ch): Ch, account: Account, Path(id): Path<String>) -> Answer {
-    ch.read_memo(&account, |s, memo| json(&memo.stored(s.contact(&id)?)))
+    ch.read_memo(&account, |s, memo| {
+        json(&memo.stored_in(&s.contacts, s.contact(&id)?))
+    })
 }
 
 async fn patch_contact(

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::platform::memo::Rendered;
 use crate::platform::routes::{delete, get, post, Path, Routes};
+use crate::platform::store::Collection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -56,17 +57,20 @@ pub(crate) fn router(backend: Arc<Hipcall>) -> Routes {
         .with_state(backend)
 }
 
-/// Renders one page of `items` (each serialized as stored, kept in the account's memo until
-/// its next write) in the Laravel envelope of `style`.
-fn page<'r, T: Serialize + 'static>(
+/// Renders one page of `items`, records of `collection` (each serialized as stored, kept
+/// beside its record until the record changes), in the Laravel envelope of `style`.
+fn page<'r, T: Serialize + 'static, K: std::hash::Hash + Eq>(
     items: &[&'r T],
     memo: Rendered<'r>,
+    collection: &'r Collection<K, T>,
     query: &QueryPairs,
     base: &ClientBase,
     resource: &str,
     style: LaravelPaginator,
 ) -> Answer {
-    page_with(items, query, base, resource, style, |t| memo.stored(t))
+    page_with(items, query, base, resource, style, |t| {
+        memo.stored_in(collection, t)
+    })
 }
 
 /// Like [`page`], with a list-item view; only the records on the page are rendered.
@@ -101,7 +105,7 @@ async fn list_cdrs(State(hc): Hc, account: Account, q: QueryPairs, base: ClientB
     hc.read_memo(&account, |s, memo| {
         let items: Vec<_> = s.cdrs.values().collect();
         page_with(&items, &q, &base, "cdrs", LaravelPaginator::Simple, |c| {
-            memo.show::<views::KeptCdrRow>(&(), c)
+            memo.show_in::<views::KeptCdrRow, _>(&s.cdrs, c)
         })
     })
 }
@@ -206,7 +210,15 @@ macro_rules! list_and_get {
         async fn $list(State(hc): Hc, account: Account, q: QueryPairs, base: ClientBase) -> Answer {
             hc.read_memo(&account, |s, memo| {
                 let items: Vec<_> = s.$field.values().collect();
-                page(&items, memo, &q, &base, $resource, LaravelPaginator::Full)
+                page(
+                    &items,
+                    memo,
+                    &s.$field,
+                    &q,
+                    &base,
+                    $resource,
+                    LaravelPaginator::Full,
+                )
             })
         }
 
@@ -237,6 +249,7 @@ async fn list_extensions(
         page(
             &s.listed_extensions(),
             memo,
+            &s.extensions,
             &q,
             &base,
             "extensions",
@@ -282,6 +295,7 @@ async fn list_users(State(hc): Hc, account: Account, q: QueryPairs, base: Client
         page(
             &s.listed_users(),
             memo,
+            &s.users,
             &q,
             &base,
             "users",
@@ -293,7 +307,7 @@ async fn list_users(State(hc): Hc, account: Account, q: QueryPairs, base: Client
 async fn get_user(State(hc): Hc, account: Account, Path(id): Path<String>) -> Answer {
     let id = path_id("User", &id)?;
     hc.read_memo(&account, |s, memo| match s.users.get(&id) {
-        Some(u) => json(&Data(memo.show::<views::KeptUserDetail>(&(), u))),
+        Some(u) => json(&Data(memo.show_in::<views::KeptUserDetail, _>(&s.users, u))),
         None => Err(ApiError::not_found("User", id)),
     })
 }

@@ -42,7 +42,9 @@ async fn list_conversations(
             .filter(|c| c.inbox_id == inbox.id)
             .collect();
         let (page, next) = token_page(items, &pq, |c, _| SortKey::Int(c.id), |c| c.id);
-        results(&page, next, |c| memo.show::<KeptConversationRow>(&(), c))
+        results(&page, next, |c| {
+            memo.show_in::<KeptConversationRow, _>(&s.conversations, c)
+        })
     })
 }
 
@@ -54,7 +56,9 @@ async fn get_conversation(
     hv.read_memo(&account, |s, memo| {
         let inbox = s.inbox(&inbox_id)?.id;
         let c = s.conversation(&conversation_id, Some(inbox))?;
-        json(&Data([memo.show::<KeptConversationSingle>(&(), c)]))
+        json(&Data([
+            memo.show_in::<KeptConversationSingle, _>(&s.conversations, c)
+        ]))
     })
 }
 

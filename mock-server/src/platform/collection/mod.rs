@@ -2,12 +2,15 @@
 //! remembers which of its records changed since it was last stored (see [`super::rows`]).
 
 use std::hash::Hash;
+use std::sync::atomic::AtomicUsize;
 use std::sync::Mutex;
 
 use indexmap::IndexMap;
 use serde::{Serialize, Serializer};
 
 use super::rows::RowChange;
+
+mod kept;
 
 type Hasher = foldhash::fast::RandomState;
 
@@ -22,6 +25,18 @@ struct Entry<T> {
     /// above every other, records put in front stamps below every other.
     stamp: i64,
     item: T,
+    /// A view of the record alone, rendered, kept until the record changes (see [`kept`]).
+    kept: kept::Kept,
+}
+
+impl<T> Entry<T> {
+    fn new(stamp: i64, item: T) -> Self {
+        Entry {
+            stamp,
+            item,
+            kept: kept::Kept::default(),
+        }
+    }
 }
 
 /// How many changed records a collection remembers one by one; past that the next store
@@ -62,6 +77,8 @@ pub struct Collection<K: Hash + Eq, T> {
     first: i64,
     last: i64,
     changes: Mutex<Changes<K>>,
+    /// The bytes of rendered views its records keep (see [`kept`]).
+    kept_bytes: AtomicUsize,
 }
 
 impl<K: Hash + Eq, T> Default for Collection<K, T> {
@@ -72,6 +89,7 @@ impl<K: Hash + Eq, T> Default for Collection<K, T> {
             first: 0,
             last: 0,
             changes: Mutex::default(),
+            kept_bytes: AtomicUsize::new(0),
         }
     }
 }
@@ -85,6 +103,8 @@ impl<K: Hash + Eq + Clone, T: Clone> Clone for Collection<K, T> {
             first: self.first,
             last: self.last,
             changes: Mutex::default(),
+            // Entries copy without their kept views.
+            kept_bytes: AtomicUsize::new(0),
         }
     }
 }
@@ -172,11 +192,14 @@ impl<K: Hash + Eq + Clone + RecordId, T> Collection<K, T> {
         self.note(&id);
         self.touched(&id);
         match self.items.get_mut(&id) {
-            Some(e) => e.item = item,
+            Some(e) => {
+                e.kept.forget(&mut self.kept_bytes);
+                e.item = item;
+            }
             None => {
                 self.last += 1;
                 let stamp = self.last;
-                self.items.insert(id, Entry { stamp, item });
+                self.items.insert(id, Entry::new(stamp, item));
             }
         }
     }
@@ -187,7 +210,8 @@ impl<K: Hash + Eq + Clone + RecordId, T> Collection<K, T> {
         self.touched(&id);
         self.first -= 1;
         let stamp = self.first;
-        if let Some(old) = self.items.shift_insert(0, id, Entry { stamp, item }) {
+        if let Some(mut old) = self.items.shift_insert(0, id, Entry::new(stamp, item)) {
+            old.kept.forget(&mut self.kept_bytes);
             self.dropped(old.stamp);
         }
     }
@@ -211,7 +235,9 @@ impl<K: Hash + Eq + Clone + RecordId, T> Collection<K, T> {
         if self.items.contains_key(id) {
             self.touched(id);
         }
-        self.items.get_mut(id).map(|e| &mut e.item)
+        let e = self.items.get_mut(id)?;
+        e.kept.forget(&mut self.kept_bytes);
+        Some(&mut e.item)
     }
 
     /// The record, or the vendor's not-found error naming `resource` and the id.
@@ -238,7 +264,8 @@ impl<K: Hash + Eq + Clone + RecordId, T> Collection<K, T> {
 
     /// Removes a record keeping the order of the rest.
     pub fn remove(&mut self, id: &K) -> Option<T> {
-        let e = self.items.shift_remove(id)?;
+        let mut e = self.items.shift_remove(id)?;
+        e.kept.forget(&mut self.kept_bytes);
         self.dropped(e.stamp);
         Some(e.item)
     }
@@ -277,7 +304,11 @@ impl<K: Hash + Eq + Clone + RecordId, T> Collection<K, T> {
         K: Clone,
     {
         self.changes().whole = true;
-        self.items.iter_mut().map(|(k, e)| (k.clone(), &mut e.item))
+        let bytes = &mut self.kept_bytes;
+        self.items.iter_mut().map(move |(k, e)| {
+            e.kept.forget(bytes);
+            (k.clone(), &mut e.item)
+        })
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&K, &T)> {
@@ -303,7 +334,7 @@ impl<K: Hash + Eq + Clone + RecordId, T> Collection<K, T> {
         self.note(&id);
         self.first = self.first.min(stamp);
         self.last = self.last.max(stamp);
-        self.items.insert(id, Entry { stamp, item });
+        self.items.insert(id, Entry::new(stamp, item));
     }
 }
 
@@ -508,87 +539,4 @@ impl<K, T: Serialize> Serialize for Records<'_, K, T> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Removal keeps the order of the remaining records.
-    #[test]
-    fn collection_keeps_order() {
-        let mut c = Collection::new();
-        for i in [3, 1, 2] {
-            c.insert(i, i * 10);
-        }
-        c.remove(&1);
-        assert_eq!(c.values().copied().collect::<Vec<_>>(), vec![30, 20]);
-        assert_eq!(c.next_id(), 4);
-    }
-
-    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-    struct Row {
-        id: i64,
-    }
-    crate::keyed!(Row => id: i64);
-
-    /// The id counter outlives deletes and travels with the state document only when it
-    /// is ahead of the records (the plain list form stays the common case).
-    #[test]
-    fn counter_survives_deletes_and_round_trips() {
-        let mut c: Collection<i64, Row> = Collection::new();
-        for id in [1, 2, 3] {
-            c.insert(id, Row { id });
-        }
-        assert_eq!(
-            serde_json::to_value(&c).unwrap(),
-            serde_json::json!([{"id": 1}, {"id": 2}, {"id": 3}])
-        );
-        c.remove(&3);
-        assert_eq!(c.next_id(), 4);
-        let doc = serde_json::to_value(&c).unwrap();
-        assert_eq!(
-            doc,
-            serde_json::json!({"next_id": 4, "records": [{"id": 1}, {"id": 2}]})
-        );
-        let back: Collection<i64, Row> = serde_json::from_value(doc).unwrap();
-        assert_eq!((back.next_id(), back.len()), (4, 2));
-        let listed: Collection<i64, Row> =
-            serde_json::from_value(serde_json::json!([{"id": 7}])).unwrap();
-        assert_eq!(listed.next_id_from(3), 8);
-        let err = serde_json::from_value::<Collection<i64, Row>>(
-            serde_json::json!({"next_id": 2, "rows": []}),
-        );
-        assert!(err
-            .unwrap_err()
-            .to_string()
-            .contains("unknown field `rows`"));
-    }
-
-    /// A placeholder for stored rows means nothing in a document a client sends.
-    #[test]
-    fn a_placeholder_outside_storage_is_refused() {
-        let err = serde_json::from_value::<Collection<i64, Row>>(serde_json::json!({"$rows": 0}))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("refers to rows of a state directory"), "{err}");
-    }
-
-    /// Changes are tracked one by one up to a limit, then the collection is marked whole.
-    #[test]
-    fn many_changes_mark_the_collection_whole() {
-        let mut c: Collection<i64, Row> = Collection::new();
-        for id in 1..=10 {
-            c.insert(id, Row { id });
-        }
-        c.changes().whole = false;
-        c.changes().home = Some(0);
-        c.get_mut(&3);
-        c.remove(&4);
-        assert_eq!(
-            (c.changes().changed.len(), c.changes().removed.clone()),
-            (1, vec![4])
-        );
-        for n in 0..REMEMBERED as i64 {
-            c.insert(100 + n, Row { id: 100 + n });
-        }
-        assert!(c.changes().whole && c.changes().changed.is_empty());
-    }
-}
+mod tests;
