@@ -1,4 +1,6 @@
-//! Rendered records, kept per account until the account's next write.
+//! Rendered records, kept per account until the account's next write — or, for a view of
+//! a record alone, beside the record until the record itself changes ([`Rendered::show_in`];
+//! see `collection/kept.rs` for why that is safe).
 //!
 //! A list page spends most of its time writing each record's view as JSON; between two writes
 //! to an account the same record always renders to the same bytes, so the bytes can be kept
@@ -76,7 +78,7 @@ use std::sync::{Arc, RwLock};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-use super::collection::Collection;
+use super::collection::{Collection, StatePart};
 
 /// What one account's memo may hold: rendered text plus [`ENTRY_BYTES`] per record.
 pub const MAX_BYTES: usize = 8 << 20;
@@ -199,17 +201,35 @@ impl<'r> Rendered<'r> {
         collection: &'r Collection<K, V::Record>,
         record: &'r V::Record,
     ) -> Shown<V::Out<'r>> {
+        self.show_beside::<V, K>(&(), collection, record)
+    }
+
+    /// [`Rendered::show_in`] for a view that also reads `state`, a part of the account's state
+    /// that tells its changes apart ([`StatePart`]: a [`super::collection::Tracked`] value): what
+    /// is kept is used while the record and that part are unchanged.
+    pub fn show_beside<V: KeptView, K: std::hash::Hash + Eq>(
+        self,
+        state: &'r V::State,
+        collection: &'r Collection<K, V::Record>,
+        record: &'r V::Record,
+    ) -> Shown<V::Out<'r>>
+    where
+        V::State: StatePart,
+    {
+        use super::collection::Found;
+        let (view, version) = (TypeId::of::<V>(), state.version());
         let Some(slot) = collection.kept_slot(record) else {
-            return self.show::<V>(&(), record);
+            return self.show::<V>(state, record);
         };
-        let view = TypeId::of::<V>();
-        if let Some(text) = slot.get(view) {
-            return Shown::Kept(Fragment(text));
+        match slot.get(view, version) {
+            Found::Text(text) => return Shown::Kept(Fragment(text)),
+            Found::Taken => return self.show::<V>(state, record),
+            Found::Missing => {}
         }
-        let v = V::render(&(), record);
+        let v = V::render(state, record);
         match text_of(&v) {
             Some(text) => {
-                slot.put(view, &text);
+                slot.put(view, version, &text);
                 Shown::Kept(Fragment(text))
             }
             None => Shown::Fresh(v),

@@ -11,6 +11,8 @@ use serde::{Serialize, Serializer};
 use super::rows::RowChange;
 
 mod kept;
+pub(crate) use kept::Found;
+pub use kept::{StatePart, Tracked};
 
 type Hasher = foldhash::fast::RandomState;
 

@@ -3,6 +3,7 @@
 //! customer / agent / department references.
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
@@ -140,36 +141,7 @@ impl HelpCrunchState {
     }
 
     pub fn customer_view<'a>(&'a self, c: &'a Customer) -> CustomerView<'a> {
-        CustomerView {
-            id: c.id,
-            user_id: &c.user_id,
-            name: &c.name,
-            email: &c.email,
-            phone: &c.phone,
-            company: &c.company,
-            first_seen: Ts(c.first_seen),
-            last_seen: Ts(c.last_seen),
-            location: &c.location,
-            device: &c.device,
-            unsubscribed: c.unsubscribed,
-            blocked: c.blocked,
-            source: &c.source,
-            referer: &c.referer,
-            last_page: &c.last_page,
-            locale: &c.locale,
-            created_from: &c.created_from,
-            integration_id: &c.integration_id,
-            notes: &c.notes,
-            tags: c
-                .tags
-                .iter()
-                .map(|t| TagView {
-                    name: t,
-                    color: self.tags.get(t).map_or(DEFAULT_TAG_COLOR, String::as_str),
-                })
-                .collect(),
-            custom_data: &c.custom_data,
-        }
+        customer_view(&self.tags, c)
     }
 
     pub fn chat_view<'a>(&'a self, c: &'a Chat) -> ChatView<'a> {
@@ -237,6 +209,43 @@ pub(crate) fn event_view(e: &Event) -> EventView<'_> {
         name: &e.name,
         data: &e.data,
         created_at: Ts(Some(e.created_at)),
+    }
+}
+
+/// A customer as the API shows it: the record and the account's tag colours (`tags`).
+pub(crate) fn customer_view<'a>(
+    tags: &'a BTreeMap<String, String>,
+    c: &'a Customer,
+) -> CustomerView<'a> {
+    CustomerView {
+        id: c.id,
+        user_id: &c.user_id,
+        name: &c.name,
+        email: &c.email,
+        phone: &c.phone,
+        company: &c.company,
+        first_seen: Ts(c.first_seen),
+        last_seen: Ts(c.last_seen),
+        location: &c.location,
+        device: &c.device,
+        unsubscribed: c.unsubscribed,
+        blocked: c.blocked,
+        source: &c.source,
+        referer: &c.referer,
+        last_page: &c.last_page,
+        locale: &c.locale,
+        created_from: &c.created_from,
+        integration_id: &c.integration_id,
+        notes: &c.notes,
+        tags: c
+            .tags
+            .iter()
+            .map(|t| TagView {
+                name: t,
+                color: tags.get(t).map_or(DEFAULT_TAG_COLOR, String::as_str),
+            })
+            .collect(),
+        custom_data: &c.custom_data,
     }
 }
 

@@ -14,17 +14,19 @@ use super::routes::{
     committed, data_total, ok_text, paged, path_id, query_sort, Answer, Hc, HcRoutes, PAGE_RULES,
 };
 use super::search::{parse_search, Scan, CUSTOMER_FIELDS, CUSTOMER_SORTS};
-use super::state::{Customer, HelpCrunchState};
+use super::state::Customer;
 use super::views::event_view;
 use super::webhooks::{customer_data, customer_fired, Fired, Watched};
 use super::HelpCrunch;
 use crate::platform::auth::Account;
+use crate::platform::collection::Tracked;
 use crate::platform::error::ApiError;
 use crate::platform::extract::{JsonObject, QueryPairs, RequiredJsonObject};
 use crate::platform::memo::KeptView;
 use crate::platform::off_workers;
 use crate::platform::pagination::{offset_limit, offset_limit_query};
 use crate::platform::view::{json, json_with, list};
+use std::collections::BTreeMap;
 
 pub(super) fn routes(r: HcRoutes) -> HcRoutes {
     r.route("/customers", get(list_customers).post(create_customer))
@@ -47,12 +49,12 @@ pub(super) fn routes(r: HcRoutes) -> HcRoutes {
 async fn list_customers(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
     let window = offset_limit_query(&q.0, PAGE_RULES)?;
     let (sort, desc) = query_sort(&q, CUSTOMER_SORTS)?;
-    // A customer's view reads only the account's state (the customer, the tag colours), so
-    // pages reuse it until the account's next write.
+    // A customer's view reads only the customer and the tag colours, so pages reuse it until
+    // either changes.
     let sorted = sort.is_some();
     let read = move || {
         hc.read_memo(&account, |s, memo| {
-            let view = |c| memo.show::<KeptCustomer>(s, c);
+            let view = |c| memo.show_beside::<KeptCustomer, _>(&s.tags, &s.customers, c);
             if sort.is_none() {
                 // Stored (id) order: only the page's records are visited.
                 let page = s.customers.page(window, desc);
@@ -83,7 +85,7 @@ async fn search_customers(State(hc): Hc, account: Account, JsonObject(body): Jso
             |s, memo, found, changed| {
                 let found = s.found_customers(&scan, &search, &found, changed);
                 paged(&found, window, data_total, |c| {
-                    memo.show::<KeptCustomer>(s, c)
+                    memo.show_beside::<KeptCustomer, _>(&s.tags, &s.customers, c)
                 })
             },
         )
@@ -95,7 +97,7 @@ async fn get_customer(State(hc): Hc, account: Account, Path(id): Path<String>) -
     let id = path_id("Customer", &id)?;
     hc.read_memo(&account, |s, memo| {
         let c = s.customer(id)?;
-        json(&memo.show::<KeptCustomer>(s, c))
+        json(&memo.show_beside::<KeptCustomer, _>(&s.tags, &s.customers, c))
     })
 }
 
@@ -238,14 +240,15 @@ async fn add_event(
     json(&event_view(&e))
 }
 
-/// A customer as the API shows it, tag colours included (kept in the account's memo until its next write; see `platform::memo`).
+/// A customer as the API shows it, tag colours included: kept beside the customer until it
+/// or the account's tag colours change (see `platform::memo`).
 pub(crate) struct KeptCustomer;
 
 impl KeptView for KeptCustomer {
-    type State = HelpCrunchState;
+    type State = Tracked<BTreeMap<String, String>>;
     type Record = Customer;
     type Out<'r> = super::views::CustomerView<'r>;
-    fn render<'r>(s: &'r HelpCrunchState, r: &'r Customer) -> Self::Out<'r> {
-        s.customer_view(r)
+    fn render<'r>(tags: &'r Self::State, r: &'r Customer) -> Self::Out<'r> {
+        super::views::customer_view(tags, r)
     }
 }

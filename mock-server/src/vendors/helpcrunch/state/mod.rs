@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::platform::collection::Tracked;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -210,8 +212,8 @@ pub struct HelpCrunchState {
     pub applications: Collection<i64, Application>,
     pub agents: Collection<i64, Agent>,
     pub departments: Collection<i64, Department>,
-    /// Tag name -> colour, account wide.
-    pub tags: BTreeMap<String, String>,
+    /// Tag name -> colour, account wide (tracked: a customer's kept view reads it).
+    pub tags: Tracked<BTreeMap<String, String>>,
     pub customers: Collection<i64, Customer>,
     pub chats: Collection<i64, Chat>,
     pub messages: Collection<i64, Message>,

@@ -21,7 +21,9 @@ async fn list_tasks(State(hc): Hc, account: Account, q: QueryPairs) -> Answer {
         .read(&account.id, |s| s.tasks.len() >= LARGE_COLLECTION);
     off_workers_if(heavy, move || {
         hc.read_memo(&account, |s, memo| {
-            page(&s.v3_tasks(&lq), &lq, |t| memo.show::<KeptTask>(s, t))
+            page(&s.v3_tasks(&lq), &lq, |t| {
+                memo.show_in::<KeptTask, _>(&s.tasks, t)
+            })
         })
     })
     .await
@@ -31,7 +33,10 @@ async fn create_task(State(hc): Hc, account: Account, JsonObject(b): JsonObject)
     let now = hc.clock.now();
     let (res, fired) = hc.write(&account, |s| {
         let t = s.v3_create_task(&b, now)?;
-        Ok::<_, ApiError>((created(&s.v3_task(&t))?, task_fired(s, "task_created", &t)))
+        Ok::<_, ApiError>((
+            created(&HipcallState::v3_task(&t))?,
+            task_fired(s, "task_created", &t),
+        ))
     })?;
     hc.fire(&account.id, fired);
     Ok(res)
@@ -55,7 +60,7 @@ async fn update_task(
     let now = hc.clock.now();
     let res = hc.write(&account, |s| {
         s.v3_update_task(id, &b, now)?;
-        json(&Data(s.v3_task(s.tasks.find(&id, "Task")?)))
+        json(&Data(HipcallState::v3_task(s.tasks.find(&id, "Task")?)))
     })?;
     target_changed(&hc, &account, &Target::Task(id));
     Ok(res)
@@ -308,15 +313,15 @@ impl HipcallState {
     }
 }
 
-/// A task as a list row (kept in the account's memo until its next write).
+/// A task as a list row, from the task alone (kept beside it until it changes).
 pub(crate) struct KeptTask;
 
 impl KeptView for KeptTask {
-    type State = HipcallState;
+    type State = ();
     type Record = Task;
     type Out<'r> = v::TaskView<'r>;
-    fn render<'r>(s: &'r HipcallState, r: &'r Task) -> Self::Out<'r> {
-        s.v3_task(r)
+    fn render<'r>(_: &'r (), r: &'r Task) -> Self::Out<'r> {
+        HipcallState::v3_task(r)
     }
 }
 
