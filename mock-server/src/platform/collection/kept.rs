@@ -243,6 +243,12 @@ mod tests {
     struct View;
     struct Other;
 
+    /// What every record pays for keeping nothing (the docs say 16 bytes).
+    #[test]
+    fn an_entry_keeping_nothing_costs_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<Kept>(), 16);
+    }
+
     #[test]
     fn a_record_is_found_by_its_place_and_only_its_own() {
         let mut c: Collection<i64, String> = Collection::new();
