@@ -12,7 +12,9 @@
 //! - **Invalidation.** Every change to an account's state goes through [`super::store::Tenants`]'
 //!   exclusive lock, which empties the account's memo before the change runs (and a replaced or
 //!   reset account gets a new, empty one). Readers fill the memo only while holding the shared
-//!   lock, so nothing rendered from the old state survives a write.
+//!   lock, so nothing in the memo survives a write. A view kept beside its record
+//!   ([`Rendered::show_in`]) lives in the record's collection entry instead, and goes when the
+//!   record changes or the state part it read takes a new version (`collection/kept.rs`).
 //! - **Keys.** A kept view is a type implementing [`KeptView`]: the type is the key (one
 //!   type, one view — two views cannot share a name by mistake), and its `render` is a plain
 //!   function of the account's state and the record. It takes no clock, no request and no
@@ -218,6 +220,7 @@ impl<'r> Rendered<'r> {
     {
         use super::collection::Found;
         let (view, version) = (TypeId::of::<V>(), state.version());
+        // Not one of the collection's records, or it keeps another view: the account's memo.
         let Some(slot) = collection.kept_slot(record) else {
             return self.show::<V>(state, record);
         };

@@ -16,8 +16,9 @@
 //! version it was rendered from and is used only while the part still has that version.
 //!
 //! Each entry keeps one view (the first rendered, replaced by a newer version of itself;
-//! another view of the same record goes through the account's memo as before), and a collection keeps at most [`MAX_KEPT_BYTES`]
-//! of text (counted with [`ENTRY_BYTES`] per view) — past that, views are rendered and not kept.
+//! another view of the same record goes through the account's memo as before), and a
+//! collection keeps at most [`MAX_KEPT_BYTES`] of text (counted with [`ENTRY_BYTES`] per
+//! view) — past that, views are rendered and not kept.
 
 use std::any::TypeId;
 use std::hash::Hash;
@@ -362,6 +363,16 @@ mod tests {
         loose: Rec,
     }
 
+    /// Records 1..=n named `r1`, `r2`, …
+    fn recs(n: i64) -> Collection<i64, Rec> {
+        let mut recs = Collection::new();
+        for id in 1..=n {
+            let name = format!("r{id}");
+            recs.insert(id, Rec { id, name });
+        }
+        recs
+    }
+
     static RENDERS: AtomicUsize = AtomicUsize::new(0);
 
     /// A record's name, counting its renders.
@@ -382,16 +393,7 @@ mod tests {
     #[test]
     fn views_beside_records_outlast_writes_to_other_records() {
         let tenants = crate::platform::store::Tenants::new(|| {
-            let mut recs = Collection::new();
-            for id in 1..=3 {
-                recs.insert(
-                    id,
-                    Rec {
-                        id,
-                        name: format!("r{id}"),
-                    },
-                );
-            }
+            let recs = recs(3);
             St {
                 recs,
                 loose: Rec {
@@ -458,16 +460,7 @@ mod tests {
             label: Tracked<String>,
         }
         let tenants = crate::platform::store::Tenants::new(|| {
-            let mut recs = Collection::new();
-            for id in 1..=2 {
-                recs.insert(
-                    id,
-                    Rec {
-                        id,
-                        name: format!("r{id}"),
-                    },
-                );
-            }
+            let recs = recs(2);
             Labels {
                 recs,
                 label: Tracked::new("a".into()),
