@@ -35,6 +35,20 @@ pub(super) async fn limit_declared_body(
 }
 
 /// `--admin-token`: every admin endpoint but `/health` wants `Authorization: Bearer TOKEN`.
+/// After any admin request that is not a read (accounts, state, clock, webhooks, faults,
+/// stubs, rate limits), the surfaces' kept GET answers are stale (`platform::answers`).
+pub(super) async fn mark_changes(req: Request, next: axum::middleware::Next) -> Response {
+    let read = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let res = next.run(req).await;
+    if !read {
+        crate::platform::answers::changed();
+    }
+    res
+}
+
 pub(super) async fn require_admin_token(
     State(st): State<AppState>,
     req: Request,

@@ -28,7 +28,9 @@ mod stubs;
 mod webhooks;
 
 pub(crate) use guards::too_large;
-use guards::{limit_declared_body, refuse_cross_site, refuse_foreign_host, require_admin_token};
+use guards::{
+    limit_declared_body, mark_changes, refuse_cross_site, refuse_foreign_host, require_admin_token,
+};
 
 /// An admin error.
 pub struct AdminError(StatusCode, &'static str, pub(crate) String);
@@ -159,6 +161,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tls/ca.pem", get(tls_ca))
         .fallback(unknown)
         .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn(mark_changes))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             require_admin_token,

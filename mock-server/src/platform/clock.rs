@@ -61,6 +61,8 @@ impl Clock {
     /// Now, within years 1 to 9999 however far the clock was moved (so every timestamp a
     /// vendor writes keeps four digits of year).
     pub fn now_ms(&self) -> i64 {
+        // An answer that shows the time is not kept for the next request.
+        super::answers::noted_clock_read();
         let t = match *self.lock() {
             Mode::Real { offset_ms } => wall_ms().saturating_add(offset_ms),
             Mode::Frozen { at_ms } => at_ms,
@@ -83,16 +85,19 @@ impl Clock {
                 at_ms: at_ms.saturating_add(delta_ms),
             },
         };
+        super::answers::changed();
     }
 
     /// Stops time at `at_ms` (unix milliseconds).
     pub fn freeze_at_ms(&self, at_ms: i64) {
         *self.lock() = Mode::Frozen { at_ms };
+        super::answers::changed();
     }
 
     /// Returns to the wall clock (offset cleared).
     pub fn unfreeze(&self) {
         *self.lock() = Mode::Real { offset_ms: 0 };
+        super::answers::changed();
     }
 
     pub fn is_frozen(&self) -> bool {

@@ -1,6 +1,7 @@
 //! Vendor-neutral machinery. Nothing in here knows a vendor's name: vendors describe
 //! themselves through [`dialect::Dialect`] (data) and [`store::Backend`].
 
+pub mod answers;
 pub mod arrival;
 pub mod auth;
 pub mod catalogue;
@@ -111,6 +112,9 @@ pub struct Platform {
     /// Where acknowledged writes go with `--state-dir`.
     pub durable: std::sync::OnceLock<Arc<durable::Durable>>,
     pub max_body_bytes: usize,
+    /// Every GET answered from a surface's kept answers also runs its handler and is compared
+    /// ([`answers`]); on in debug builds (so every test checks them), off in release builds.
+    pub check_answers: std::sync::atomic::AtomicBool,
     mode: RwLock<RateLimitMode>,
     overrides: RwLock<HashMap<String, RateOverride>>,
 }
@@ -135,6 +139,7 @@ impl Platform {
             journal: Journal::bounded(journal_capacity, journal_max_bytes),
 
             max_body_bytes,
+            check_answers: std::sync::atomic::AtomicBool::new(cfg!(debug_assertions)),
             mode: RwLock::new(mode),
             overrides: RwLock::new(HashMap::new()),
         }

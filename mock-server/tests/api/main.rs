@@ -1,6 +1,7 @@
 //! Integration tests of the `mockdesk` server over real HTTP on 127.0.0.1.
 
 mod admin;
+mod answers;
 mod chative;
 mod cli;
 mod common;

@@ -25,6 +25,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
+use super::answers::Looked;
 pub use super::arrival::Arrival;
 use super::auth::{credential, Account};
 use super::dialect::{Dialect, RateHeaders, SurfaceInfo, TrailingSlash};
@@ -34,6 +35,7 @@ use super::journal::{body_text, Paths, Recorded};
 use super::rate_limit::Decision;
 use super::routes::{Matched, Routes, Table};
 use super::Platform;
+use std::sync::atomic::Ordering;
 
 mod body;
 mod cors;
@@ -79,6 +81,8 @@ struct SurfaceCtx {
     prefix: Arc<str>,
     /// The vendor's routes.
     table: Table,
+    /// GET answers kept until anything changes.
+    answers: super::answers::Answers,
 }
 
 /// Set by a handler whose GET changes state (so `--state-dir` stores it).
@@ -99,6 +103,7 @@ pub fn mount(platform: Arc<Platform>, dialect: &'static Dialect, routes: Routes)
         dialect,
         prefix: Arc::from(dialect.info().prefix()),
         table: routes.table(),
+        answers: Default::default(),
     });
     Surface { ctx }
 }
@@ -139,6 +144,46 @@ async fn run_caught(route: Matched<'_>, mut req: Request) -> Response {
     }
 }
 
+/// What the client sent besides the head's first line: the body, and the headers as the
+/// journal keeps them (credentials redacted).
+#[derive(Clone, Copy)]
+struct Sent<'a> {
+    body: &'a Bytes,
+    headers: &'a str,
+}
+
+/// The route's answer: a GET without a body through the surface's kept answers (see
+/// [`super::answers`]), anything else from its handler.
+async fn answer_route(
+    ctx: &SurfaceCtx,
+    route: Matched<'_>,
+    req: Request,
+    account: &Account,
+    sent: Sent<'_>,
+) -> Response {
+    if req.method() != Method::GET || !sent.body.is_empty() {
+        return run_caught(route, req).await;
+    }
+    let base = req
+        .extensions()
+        .get::<Arrival>()
+        .and_then(|a| a.base.as_deref())
+        .unwrap_or("");
+    let looked = ctx.answers.look(&super::answers::Asked {
+        account: &account.id,
+        base,
+        uri: req.uri(),
+        headers: sent.headers,
+    });
+    match looked {
+        Looked::Kept(res) if ctx.platform.check_answers.load(Ordering::Relaxed) => {
+            super::answers::check(res, run_caught(route, req)).await
+        }
+        Looked::Kept(res) => res,
+        Looked::Missing(pending) => ctx.answers.make(pending, run_caught(route, req)).await,
+    }
+}
+
 fn route_not_found(method: &Method, uri: &Uri) -> ApiError {
     ApiError::RouteNotFound {
         method: method.to_string(),
@@ -176,8 +221,16 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
         Err(err) => return render(ctx.dialect, err.into_response(), &method, relative),
     };
     let req = rebuild(parts, &request_bytes).await;
-    let (res, account) = route(&ctx, req, &request_bytes, &method, &vendor_uri).await;
+    let sent = Sent {
+        body: &request_bytes,
+        headers: &request_headers,
+    };
+    let (res, account) = route(&ctx, req, sent, &method, &vendor_uri).await;
     let res = persist(&ctx, res, &method, account.is_some()).await;
+    if !matches!(method, Method::GET | Method::HEAD) {
+        // Whatever it changed, answers kept before it are stale (`super::answers`).
+        super::answers::changed();
+    }
     let (res, response_bytes) = finish(&ctx, res, &method, relative, origin.as_ref()).await;
     ctx.platform.journal.record(Recorded {
         at_ms: ctx.platform.clock.now_ms(),
@@ -268,19 +321,19 @@ fn answer_early(
 async fn route(
     ctx: &SurfaceCtx,
     req: Request,
-    request_bytes: &Bytes,
+    sent: Sent<'_>,
     method: &Method,
     vendor_uri: &Uri,
 ) -> (Response, Option<Account>) {
     match ctx.table.at(vendor_uri.path()) {
-        Some(route) => guard(ctx, req, Some(route), request_bytes).await,
+        Some(route) => guard(ctx, req, Some(route), sent).await,
         None if ctx.platform.stubs.may_match(
             ctx.dialect.info().id,
             method.as_str(),
             vendor_uri.path(),
         ) =>
         {
-            guard(ctx, req, None, request_bytes).await
+            guard(ctx, req, None, sent).await
         }
         None => (route_not_found(method, vendor_uri).into_response(), None),
     }
@@ -414,7 +467,7 @@ async fn guard(
     ctx: &SurfaceCtx,
     mut req: Request,
     route: Option<Matched<'_>>,
-    body: &Bytes,
+    sent: Sent<'_>,
 ) -> (Response, Option<Account>) {
     let info = ctx.dialect.info();
     let cred = credential(req.headers(), info.auth);
@@ -467,7 +520,7 @@ async fn guard(
                         method: req.method().as_str(),
                         path: req.uri().path(),
                         query: req.uri().query(),
-                        body,
+                        body: sent.body,
                         account: Some(&account.id),
                     });
                     match (stub, route) {
@@ -476,7 +529,7 @@ async fn guard(
                             res.extensions_mut().insert(StubAnswered(id));
                             res
                         }
-                        (None, Some(route)) => run_caught(route, req).await,
+                        (None, Some(route)) => answer_route(ctx, route, req, &account, sent).await,
                         (None, None) => route_not_found(req.method(), req.uri()).into_response(),
                     }
                 }

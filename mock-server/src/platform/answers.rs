@@ -1,0 +1,326 @@
+//! Answers kept between reads: a GET's answer, as its handler made it, kept per surface and
+//! handed out again for the same request until anything changes.
+//!
+//! What a handler's answer can depend on is the request (its URI, its headers, its body, the
+//! account it authenticated as and the prefix it came in by), the state of the vendor, the
+//! clock, and what the admin API set. A kept answer is keyed by all of the request (the
+//! headers byte for byte) and belongs to one **epoch**: a process-wide counter moved after
+//! every change of state ([`changed`]: every write of an account's state, a replace or a
+//! reset, every move of a clock, every request that is not a GET or HEAD, to a surface or to
+//! the admin API). An answer whose handler read the clock ([`Clock::now_ms`] notes it through
+//! [`noted_clock_read`]) is not kept, nor one that set anything beside its status, headers and
+//! body (a GET that wrote says so with an extension), nor one that is not a success, nor one
+//! made while the epoch moved. So a kept answer is one the handler would make again.
+//!
+//! What stays around it: authentication, rate limits and their headers, injected faults,
+//! stubs and the journal run for every request; only the handler is skipped. With
+//! [`Platform::check_answers`] (on in debug builds, so every test runs it) a request answered
+//! from here also runs its handler and compares: a difference is a 500 and an error line.
+//!
+//! Measured (`scripts/instr.sh`, `docs/performance.md`): a HelpCrunch customer GET 25.1k →
+//! 23.0k instructions per request, its list page 32.3k → 24.8k.
+//!
+//! [`Clock::now_ms`]: super::clock::Clock::now_ms
+//! [`Platform::check_answers`]: super::Platform::check_answers
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+
+/// Answers a surface keeps at most; when full it starts over.
+pub const MAX_ANSWERS: usize = 1024;
+/// Bytes of kept bodies and keys per surface at most.
+pub const MAX_BYTES: usize = 8 << 20;
+/// The largest body kept.
+pub const MAX_BODY: usize = 1 << 20;
+
+static EPOCH: AtomicU64 = AtomicU64::new(1);
+
+/// Something a handler could read has changed: every answer kept so far is stale. Called
+/// after the change is in place (so a read that saw the old state is not kept under the new
+/// epoch).
+pub fn changed() {
+    EPOCH.fetch_add(1, Ordering::SeqCst);
+}
+
+tokio::task_local! {
+    static CLOCK_READ: Cell<bool>;
+}
+
+/// Notes that the handler running now read the clock (its answer is not kept). Outside a
+/// handler run through [`Answers`] it does nothing.
+pub fn noted_clock_read() {
+    let _ = CLOCK_READ.try_with(|c| c.set(true));
+}
+
+/// The answer a handler made, once it is kept, with the request it answers.
+struct Kept {
+    hash: u64,
+    key: Box<[u8]>,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Kept {
+    fn response(&self) -> Response {
+        let mut res = Response::new(Body::from(self.body.clone()));
+        *res.status_mut() = self.status;
+        // Sized for the headers the layers add after the handler (as `view::json_with`
+        // sizes it), not cloned at its kept size and grown twice.
+        let headers = res.headers_mut();
+        headers.reserve(12);
+        for (name, value) in &self.headers {
+            headers.append(name.clone(), value.clone());
+        }
+        res
+    }
+}
+
+#[derive(Default)]
+struct Shelf {
+    epoch: u64,
+    bytes: usize,
+    answers: hashbrown::HashTable<Kept>,
+}
+
+/// One surface's kept answers.
+pub struct Answers {
+    shelf: parking_lot::RwLock<Shelf>,
+    hasher: foldhash::fast::RandomState,
+    /// The process's epoch ([`changed`] moves it); tests bring their own.
+    epoch: &'static AtomicU64,
+}
+
+impl Default for Answers {
+    fn default() -> Self {
+        Self {
+            shelf: Default::default(),
+            hasher: Default::default(),
+            epoch: &EPOCH,
+        }
+    }
+}
+
+impl std::fmt::Debug for Answers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answers").finish_non_exhaustive()
+    }
+}
+
+/// Everything of a request a handler can read besides state: the account, the prefix it came
+/// in by, the URI (path and query) below it, and the headers as the journal shows them
+/// ([`super::journal::header_text`]: every header in order, credentials redacted — a handler
+/// learns who is asking from the account, not from the credential).
+#[derive(Clone, Copy)]
+pub struct Asked<'a> {
+    pub account: &'a str,
+    pub base: &'a str,
+    pub uri: &'a Uri,
+    pub headers: &'a str,
+}
+
+impl Asked<'_> {
+    /// The request as a run of byte strings, in order. The account comes with its length;
+    /// prefixes and URIs hold no newline, and the headers come last: so no two requests make
+    /// the same run once it is joined.
+    fn pieces(&self, mut f: impl FnMut(&[u8])) {
+        f(&(self.account.len() as u64).to_le_bytes());
+        let path = self.uri.path_and_query().map_or("/", |p| p.as_str());
+        for part in [self.account, self.base, path] {
+            f(part.as_bytes());
+            f(b"\n");
+        }
+        f(self.headers.as_bytes());
+    }
+
+    /// The pieces joined: what a kept answer is stored under.
+    pub fn key(&self) -> Vec<u8> {
+        let mut room = 0;
+        self.pieces(|p| room += p.len());
+        let mut k = Vec::with_capacity(room);
+        self.pieces(|p| k.extend_from_slice(p));
+        k
+    }
+
+    /// Whether `key` is this request's (compared piece by piece, nothing joined).
+    fn is(&self, key: &[u8]) -> bool {
+        let mut rest = key;
+        let mut same = true;
+        self.pieces(|p| {
+            same = same
+                && match rest.strip_prefix(p) {
+                    Some(r) => {
+                        rest = r;
+                        true
+                    }
+                    None => false,
+                };
+        });
+        same && rest.is_empty()
+    }
+
+    /// Hashed by the account, the prefix and the URI alone (the headers are compared, not
+    /// hashed: they seldom tell two requests to one URI apart, and hashing them cost more than
+    /// the lookup saved).
+    fn hash(&self, with: &foldhash::fast::RandomState) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = with.build_hasher();
+        h.write(self.account.as_bytes());
+        h.write_u8(0xff);
+        h.write(self.base.as_bytes());
+        h.write_u8(0xff);
+        h.write(
+            self.uri
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .as_bytes(),
+        );
+        h.finish()
+    }
+}
+
+impl Answers {
+    fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// The answer kept for the request `asked` describes, or what it takes to keep the one
+    /// its handler is about to make ([`Answers::make`]).
+    pub fn look(&self, asked: &Asked<'_>) -> Looked {
+        let hash = asked.hash(&self.hasher);
+        if let Some(res) = self.find(hash, asked) {
+            return Looked::Kept(res);
+        }
+        Looked::Missing(Pending {
+            hash,
+            key: asked.key().into_boxed_slice(),
+            epoch: self.epoch(),
+        })
+    }
+
+    /// The handler's answer, kept when it may be (see the module notes).
+    pub async fn make<F>(&self, pending: Pending, handler: F) -> Response
+    where
+        F: std::future::Future<Output = Response>,
+    {
+        let (res, read_clock) = CLOCK_READ
+            .scope(Cell::new(false), async {
+                let res = handler.await;
+                (res, CLOCK_READ.with(Cell::get))
+            })
+            .await;
+        if read_clock || !res.status().is_success() || !res.extensions().is_empty() {
+            return res;
+        }
+        let (parts, body) = res.into_parts();
+        let body = whole(body).await;
+        if self.epoch() == pending.epoch && body.len() <= MAX_BODY {
+            self.keep(
+                pending.epoch,
+                Kept {
+                    hash: pending.hash,
+                    key: pending.key,
+                    status: parts.status,
+                    headers: parts.headers.clone(),
+                    body: body.clone(),
+                },
+            );
+        }
+        Response::from_parts(parts, Body::from(body))
+    }
+
+    fn find(&self, hash: u64, asked: &Asked<'_>) -> Option<Response> {
+        let shelf = self.shelf.read();
+        if shelf.epoch != self.epoch() {
+            return None;
+        }
+        shelf
+            .answers
+            .find(hash, |k| asked.is(&k.key))
+            .map(Kept::response)
+    }
+
+    fn keep(&self, at: u64, kept: Kept) {
+        let mut guard = self.shelf.write();
+        let shelf = &mut *guard;
+        if at < shelf.epoch {
+            return;
+        }
+        let size = kept.key.len() + kept.body.len();
+        if at > shelf.epoch || shelf.answers.len() >= MAX_ANSWERS || shelf.bytes + size > MAX_BYTES
+        {
+            shelf.answers.clear();
+            shelf.bytes = 0;
+            shelf.epoch = at;
+        }
+        // Two requests that arrive together both make and keep their answer: the later one
+        // stays.
+        match shelf
+            .answers
+            .entry(kept.hash, |k| k.key == kept.key, |k| k.hash)
+        {
+            hashbrown::hash_table::Entry::Occupied(mut o) => *o.get_mut() = kept,
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(kept);
+                shelf.bytes += size;
+            }
+        }
+    }
+}
+
+/// A handler's body, whole (an error reading it is an empty body, as the edge treats it).
+async fn whole(body: Body) -> Bytes {
+    use http_body_util::BodyExt;
+    body.collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default()
+}
+
+/// What [`Answers::look`] found.
+pub enum Looked {
+    Kept(Response),
+    Missing(Pending),
+}
+
+/// A request whose answer is not kept: where the handler's answer would go.
+pub struct Pending {
+    hash: u64,
+    key: Box<[u8]>,
+    /// The epoch before the handler ran: the answer is kept if it has not moved after.
+    epoch: u64,
+}
+
+/// A kept answer against the one its handler makes now: the same status, headers and body,
+/// or a 500 naming the difference (a kept answer that went stale is a bug).
+pub async fn check<F>(kept: Response, handler: F) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
+    let fresh = handler.await;
+    let (kp, kb) = kept.into_parts();
+    let (fp, fb) = fresh.into_parts();
+    let (kb, fb) = (whole(kb).await, whole(fb).await);
+    if kp.status == fp.status && kp.headers == fp.headers && kb == fb {
+        return Response::from_parts(kp, Body::from(kb));
+    }
+    let message = format!(
+        "a kept answer differs from its handler's: kept {} {:?}, made {} {:?}",
+        kp.status,
+        String::from_utf8_lossy(&kb),
+        fp.status,
+        String::from_utf8_lossy(&fb)
+    );
+    tracing::error!("{message}");
+    eprintln!("{message}");
+    let mut res = Response::new(Body::from(message));
+    *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    res
+}
+
+#[cfg(test)]
+mod tests;
