@@ -175,12 +175,17 @@ async fn answer_route(
         uri: req.uri(),
         headers: sent.headers,
     });
+    // Making and checking are boxed: inline, their futures (the handler's plus the body
+    // collected) would triple this one's size, and every request's chain of futures is moved
+    // whole at each level (`docs/performance.md`).
     match looked {
         Looked::Kept(res) if ctx.platform.check_answers.load(Ordering::Relaxed) => {
-            super::answers::check(res, run_caught(route, req)).await
+            Box::pin(super::answers::check(res, run_caught(route, req))).await
         }
         Looked::Kept(res) => res,
-        Looked::Missing(pending) => ctx.answers.make(pending, run_caught(route, req)).await,
+        Looked::Missing(pending) => {
+            Box::pin(ctx.answers.make(pending, run_caught(route, req))).await
+        }
     }
 }
 
