@@ -3,14 +3,18 @@
 //!
 //! What a handler's answer can depend on is the request (its URI, its headers, its body, the
 //! account it authenticated as and the prefix it came in by), the state of the vendor, the
-//! clock, and what the admin API set. A kept answer is keyed by all of the request (the
-//! headers byte for byte) and belongs to one **epoch**: a process-wide counter moved after
-//! every change of state ([`changed`]: every write of an account's state, a replace or a
-//! reset, every move of a clock, every request that is not a GET or HEAD, to a surface or to
-//! the admin API). An answer whose handler read the clock ([`Clock::now_ms`] notes it through
-//! [`noted_clock_read`]) is not kept, nor one that set anything beside its status, headers and
-//! body (a GET that wrote says so with an extension), nor one that is not a success, nor one
-//! made while the epoch moved. So a kept answer is one the handler would make again.
+//! clock, and what the admin API set. A kept answer is keyed by all of the request (its
+//! headers as the journal shows them) and belongs to two **epochs**: its account's, a counter
+//! moved after every change of that account's state ([`changed_for`]: a write, a replace, a
+//! reset of it, a request to a surface as it that is not a GET or HEAD), and the process's,
+//! moved after every change that can reach every account ([`changed`]: a move of a clock, a
+//! reset of every account, every admin request that is not a read). Accounts are the unit
+//! of isolation (a handler reads its own account's state alone), so tests that share an
+//! instance, each in its own account, keep each other's answers. An answer whose handler
+//! read the clock ([`Clock::now_ms`] notes it through [`noted_clock_read`]) is not kept, nor
+//! one that set anything beside its status, headers and body (a GET that wrote says so with
+//! an extension), nor one that is not a success, nor one made while either epoch moved. So a
+//! kept answer is one the handler would make again.
 //!
 //! What stays around it: authentication, rate limits and their headers, injected faults,
 //! stubs and the journal run for every request; only the handler is skipped. With
@@ -24,6 +28,7 @@
 //! [`Platform::check_answers`]: super::Platform::check_answers
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::{Body, Bytes};
@@ -37,13 +42,49 @@ pub const MAX_BYTES: usize = 8 << 20;
 /// The largest body kept.
 pub const MAX_BODY: usize = 1 << 20;
 
-static EPOCH: AtomicU64 = AtomicU64::new(1);
+/// The counters kept answers are checked against: one for everything, one per account.
+#[derive(Default)]
+pub struct Epochs {
+    all: AtomicU64,
+    /// An account's counter, from its first change on (0 before).
+    accounts: parking_lot::RwLock<HashMap<Box<str>, u64, foldhash::fast::RandomState>>,
+}
 
-/// Something a handler could read has changed: every answer kept so far is stale. Called
-/// after the change is in place (so a read that saw the old state is not kept under the new
-/// epoch).
+impl Epochs {
+    fn bump_all(&self) {
+        self.all.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn bump(&self, account: &str) {
+        let mut accounts = self.accounts.write();
+        match accounts.get_mut(account) {
+            Some(n) => *n += 1,
+            None => {
+                accounts.insert(account.into(), 1);
+            }
+        }
+    }
+
+    /// Both epochs of `account`, as they stand.
+    fn of(&self, account: &str) -> (u64, u64) {
+        let all = self.all.load(Ordering::SeqCst);
+        (all, self.accounts.read().get(account).copied().unwrap_or(0))
+    }
+}
+
+static EPOCHS: std::sync::LazyLock<Epochs> = std::sync::LazyLock::new(Epochs::default);
+
+/// Something every account's answers could show has changed: every answer kept so far is
+/// stale. Called after the change is in place (so a read that saw the old state is not kept
+/// under the new epoch).
 pub fn changed() {
-    EPOCH.fetch_add(1, Ordering::SeqCst);
+    EPOCHS.bump_all();
+}
+
+/// `account`'s state has changed: its kept answers are stale (called after the change is in
+/// place, as [`changed`]).
+pub fn changed_for(account: &str) {
+    EPOCHS.bump(account);
 }
 
 tokio::task_local! {
@@ -60,6 +101,8 @@ pub fn noted_clock_read() {
 struct Kept {
     hash: u64,
     key: Box<[u8]>,
+    /// The account's epoch it was made in.
+    account_epoch: u64,
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
@@ -91,8 +134,8 @@ struct Shelf {
 pub struct Answers {
     shelf: parking_lot::RwLock<Shelf>,
     hasher: foldhash::fast::RandomState,
-    /// The process's epoch ([`changed`] moves it); tests bring their own.
-    epoch: &'static AtomicU64,
+    /// The process's epochs ([`changed`], [`changed_for`]); tests bring their own.
+    epochs: &'static Epochs,
 }
 
 impl Default for Answers {
@@ -100,7 +143,7 @@ impl Default for Answers {
         Self {
             shelf: Default::default(),
             hasher: Default::default(),
-            epoch: &EPOCH,
+            epochs: &EPOCHS,
         }
     }
 }
@@ -184,21 +227,18 @@ impl Asked<'_> {
 }
 
 impl Answers {
-    fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::SeqCst)
-    }
-
     /// The answer kept for the request `asked` describes, or what it takes to keep the one
     /// its handler is about to make ([`Answers::make`]).
     pub fn look(&self, asked: &Asked<'_>) -> Looked {
         let hash = asked.hash(&self.hasher);
-        if let Some(res) = self.find(hash, asked) {
+        let epochs = self.epochs.of(asked.account);
+        if let Some(res) = self.find(hash, asked, epochs) {
             return Looked::Kept(res);
         }
         Looked::Missing(Pending {
             hash,
             key: asked.key().into_boxed_slice(),
-            epoch: self.epoch(),
+            epochs,
         })
     }
 
@@ -218,12 +258,13 @@ impl Answers {
         }
         let (parts, body) = res.into_parts();
         let body = whole(body).await;
-        if self.epoch() == pending.epoch && body.len() <= MAX_BODY {
+        if self.epochs.of(pending.account()) == pending.epochs && body.len() <= MAX_BODY {
             self.keep(
-                pending.epoch,
+                pending.epochs.0,
                 Kept {
                     hash: pending.hash,
                     key: pending.key,
+                    account_epoch: pending.epochs.1,
                     status: parts.status,
                     headers: parts.headers.clone(),
                     body: body.clone(),
@@ -233,14 +274,15 @@ impl Answers {
         Response::from_parts(parts, Body::from(body))
     }
 
-    fn find(&self, hash: u64, asked: &Asked<'_>) -> Option<Response> {
+    fn find(&self, hash: u64, asked: &Asked<'_>, (all, account): (u64, u64)) -> Option<Response> {
         let shelf = self.shelf.read();
-        if shelf.epoch != self.epoch() {
+        if shelf.epoch != all {
             return None;
         }
         shelf
             .answers
             .find(hash, |k| asked.is(&k.key))
+            .filter(|k| k.account_epoch == account)
             .map(Kept::response)
     }
 
@@ -291,8 +333,24 @@ pub enum Looked {
 pub struct Pending {
     hash: u64,
     key: Box<[u8]>,
-    /// The epoch before the handler ran: the answer is kept if it has not moved after.
-    epoch: u64,
+    /// The epochs before the handler ran: the answer is kept if neither has moved after.
+    epochs: (u64, u64),
+}
+
+impl Pending {
+    /// The account, read back from the key ([`Asked::pieces`]: its length, then its bytes).
+    fn account(&self) -> &str {
+        let len = self
+            .key
+            .get(..8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map_or(0, u64::from_le_bytes);
+        usize::try_from(len)
+            .ok()
+            .and_then(|n| self.key.get(8..8 + n))
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+    }
 }
 
 /// A kept answer against the one its handler makes now: the same status, headers and body,

@@ -161,7 +161,7 @@ impl<S: Clone> Tenants<S> {
         h.memo.forget();
         h.writes.fetch_add(1, Ordering::Relaxed);
         let out = f(&mut guard);
-        super::answers::changed();
+        super::answers::changed_for(account);
         if let Some(on) = self.on_change.get() {
             let unsaved = (on.unsaved)(h.clone());
             (on.report)(Change::Wrote {
@@ -232,7 +232,7 @@ impl<S: Clone> Tenants<S> {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(account.to_string(), slot.clone());
-        super::answers::changed();
+        super::answers::changed_for(account);
         if let Some(on) = self.on_change.get() {
             (on.report)(Change::Replaced {
                 account,
@@ -257,7 +257,10 @@ impl<S: Clone> Tenants<S> {
             }
             None => states.clear(),
         }
-        super::answers::changed();
+        match account {
+            Some(a) => super::answers::changed_for(a),
+            None => super::answers::changed(),
+        }
     }
 
     /// Accounts that currently hold state.

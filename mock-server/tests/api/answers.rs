@@ -128,3 +128,44 @@ async fn answers_that_name_the_host_are_kept_per_host() {
     assert_eq!(seen[0], seen[2]);
     assert_eq!(seen[1], seen[3]);
 }
+
+/// Two accounts on one instance (two tests sharing a service container): one account's writes
+/// leave the other's reads as they were, and its own reads show them.
+#[tokio::test]
+async fn each_account_sees_its_own_writes_and_only_those() {
+    let mut config = config();
+    config.tokens.push(mock_server::config::ExtraToken {
+        vendor: "helpcrunch".into(),
+        token: "second-team-token".into(),
+        account: Some("second-team".into()),
+    });
+    let s = Server::start_with(config, mock_server::platform::clock::Clock::frozen_at_ms(0)).await;
+    let prefix = s.surface("helpcrunch").prefix;
+    let read = |token: &'static str| {
+        let s = &s;
+        let path = format!("{prefix}/customers/1");
+        async move {
+            let mut last = Value::Null;
+            for _ in 0..2 {
+                let (st, _, v) = s.call(Some(token), Method::GET, &path, None).await;
+                assert_eq!(st, 200, "{v}");
+                last = v;
+            }
+            last
+        }
+    };
+    let first = read("helpcrunch-test-token").await;
+    let second = read("second-team-token").await;
+    assert_eq!(first, second, "both accounts start from the seed");
+    let (st, _, _) = s
+        .call(
+            Some("second-team-token"),
+            Method::PATCH,
+            &format!("{prefix}/customers/1"),
+            Some(json!({"company": "Second Team"})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(read("helpcrunch-test-token").await, first);
+    assert_eq!(read("second-team-token").await["company"], "Second Team");
+}

@@ -4,15 +4,15 @@ use axum::http::HeaderValue;
 
 use super::*;
 
-/// A shelf with an epoch of its own: other tests in the process move the global one.
-fn answers() -> (Answers, &'static AtomicU64) {
-    let epoch: &'static AtomicU64 = Box::leak(Box::new(AtomicU64::new(1)));
+/// A shelf with epochs of its own: other tests in the process move the global ones.
+fn answers() -> (Answers, &'static Epochs) {
+    let epochs: &'static Epochs = Box::leak(Box::default());
     let a = Answers {
         shelf: Default::default(),
         hasher: Default::default(),
-        epoch,
+        epochs,
     };
-    (a, epoch)
+    (a, epochs)
 }
 
 impl Answers {
@@ -75,7 +75,7 @@ async fn a_kept_answer_is_handed_out_until_the_epoch_moves() {
     a.answer(k("two"), false, made(&runs, StatusCode::OK, "{}"))
         .await;
     assert_eq!(runs.load(Ordering::SeqCst), 2);
-    epoch.fetch_add(1, Ordering::SeqCst);
+    epoch.bump_all();
     let res = a
         .answer(k("one"), false, made(&runs, StatusCode::OK, "{\"n\":2}"))
         .await;
@@ -117,7 +117,14 @@ async fn answers_that_could_differ_next_time_are_not_kept() {
         (
             "moved",
             Box::new(|| {
-                epoch.fetch_add(1, Ordering::SeqCst);
+                epoch.bump_all();
+                Response::new(Body::from("during"))
+            }),
+        ),
+        (
+            "own account moved",
+            Box::new(|| {
+                epoch.bump("own account moved");
                 Response::new(Body::from("during"))
             }),
         ),
@@ -134,6 +141,33 @@ async fn answers_that_could_differ_next_time_are_not_kept() {
     assert_eq!(runs.load(Ordering::SeqCst), 2 * cases.len(), "none kept");
     // The clock read outside a handler notes nothing (and does not fail).
     clock.now_ms();
+}
+
+/// An account's change makes its own answers stale, not another account's; a change for
+/// every account makes them all stale.
+#[tokio::test]
+async fn an_account_keeps_its_answers_through_another_accounts_writes() {
+    let (a, epochs) = answers();
+    let runs = AtomicUsize::new(0);
+    let read = |account| a.answer(account, false, made(&runs, StatusCode::OK, "x"));
+    read("alice").await;
+    read("bob").await;
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    epochs.bump("bob");
+    read("alice").await;
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        2,
+        "alice's answer is still kept"
+    );
+    read("bob").await;
+    assert_eq!(runs.load(Ordering::SeqCst), 3, "bob's is made again");
+    read("bob").await;
+    assert_eq!(runs.load(Ordering::SeqCst), 3, "and kept again");
+    epochs.bump_all();
+    read("alice").await;
+    read("bob").await;
+    assert_eq!(runs.load(Ordering::SeqCst), 5, "both made again");
 }
 
 #[tokio::test]

@@ -232,9 +232,10 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
     };
     let (res, account) = route(&ctx, req, sent, &method, &vendor_uri).await;
     let res = persist(&ctx, res, &method, account.is_some()).await;
-    if !matches!(method, Method::GET | Method::HEAD) {
-        // Whatever it changed, answers kept before it are stale (`super::answers`).
-        super::answers::changed();
+    if let (false, Some(account)) = (matches!(method, Method::GET | Method::HEAD), &account) {
+        // Whatever it changed of its account, the account's kept answers are stale
+        // (`super::answers`).
+        super::answers::changed_for(&account.id);
     }
     let (res, response_bytes) = finish(&ctx, res, &method, relative, origin.as_ref()).await;
     ctx.platform.journal.record(Recorded {
