@@ -28,6 +28,9 @@ pub struct Arrival {
     pub account: Option<Account>,
     /// The routed path's parameters, for [`Path`].
     pub params: Option<Params>,
+    /// The request body the edge read (a non-empty one), for the platform's body extractors:
+    /// they take it from here instead of collecting the request's body again.
+    pub(crate) body: Option<axum::body::Bytes>,
 }
 
 impl Arrival {

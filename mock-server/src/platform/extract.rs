@@ -24,8 +24,16 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     }
 }
 
-/// The request body, or the neutral error for one too large or unreadable.
+/// The request body (as the edge read it, when it did), or the neutral error for one too
+/// large or unreadable.
 async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    if let Some(read) = req
+        .extensions()
+        .get::<super::arrival::Arrival>()
+        .and_then(|a| a.body.clone())
+    {
+        return Ok(read);
+    }
     Bytes::from_request(req, state).await.map_err(|rej| {
         if rej.into_response().status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge { limit: 0 }

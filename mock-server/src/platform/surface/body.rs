@@ -35,15 +35,24 @@ pub(super) async fn read_body(max_body_bytes: usize, body: Body) -> Result<Bytes
     }
 }
 
-/// The request again, with the body read.
+/// axum's own body limit for its extractors (`DefaultBodyLimit`'s default, 2 MiB).
+const AXUM_DEFAULT_LIMIT: usize = 2 << 20;
+
+/// The request again, with the body read: in the request for axum's extractors (multipart,
+/// raw bytes) and in its `Arrival` for the platform's own (JSON objects, forms), which take it
+/// from there without collecting it again.
 pub(super) async fn rebuild(parts: axum::http::request::Parts, bytes: &Bytes) -> Request {
     if bytes.is_empty() {
-        Request::from_parts(parts, Body::empty())
-    } else {
-        // The edge has held the body to the limit already; axum's extractors would hold it
-        // to their own default (2 MB) again unless told otherwise.
-        with_extractors_unlimited(Request::from_parts(parts, Body::from(bytes.clone()))).await
+        return Request::from_parts(parts, Body::empty());
     }
+    let mut req = Request::from_parts(parts, Body::from(bytes.clone()));
+    super::Arrival::of(&mut req).body = Some(bytes.clone());
+    if bytes.len() <= AXUM_DEFAULT_LIMIT {
+        return req;
+    }
+    // The edge has held the body to the limit already; axum's extractors would hold it to
+    // their own default again unless told otherwise.
+    with_extractors_unlimited(req).await
 }
 
 /// `req` with axum's body limit for extractors lifted (through axum's own layer, which is the
