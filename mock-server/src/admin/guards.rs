@@ -34,7 +34,6 @@ pub(super) async fn limit_declared_body(
     next.run(req).await
 }
 
-/// `--admin-token`: every admin endpoint but `/health` wants `Authorization: Bearer TOKEN`.
 /// After any admin request that is not a read (accounts, state, clock, webhooks, faults,
 /// stubs, rate limits), the surfaces' kept GET answers are stale (`platform::answers`).
 pub(super) async fn mark_changes(req: Request, next: axum::middleware::Next) -> Response {
@@ -49,6 +48,7 @@ pub(super) async fn mark_changes(req: Request, next: axum::middleware::Next) -> 
     res
 }
 
+/// `--admin-token`: every admin endpoint but `/health` wants `Authorization: Bearer TOKEN`.
 pub(super) async fn require_admin_token(
     State(st): State<AppState>,
     req: Request,

@@ -176,8 +176,8 @@ async fn answer_route(
         headers: sent.headers,
     });
     // Making and checking are boxed: inline, their futures (the handler's plus the body
-    // collected) would triple this one's size, and every request's chain of futures is moved
-    // whole at each level (`docs/performance.md`).
+    // collected) would double this one's size, and the edge's future that holds it is copied
+    // whole into its box on every request (`docs/performance.md`).
     match looked {
         Looked::Kept(res) if ctx.platform.check_answers.load(Ordering::Relaxed) => {
             Box::pin(super::answers::check(res, run_caught(route, req))).await
