@@ -233,7 +233,7 @@ impl Answers {
         let hash = asked.hash(&self.hasher);
         let epochs = self.epochs.of(asked.account);
         if let Some(res) = self.find(hash, asked, epochs) {
-            return Looked::Kept(res);
+            return Looked::Kept(res, Stamp(epochs));
         }
         Looked::Missing(Pending {
             hash,
@@ -325,9 +325,14 @@ async fn whole(body: Body) -> Bytes {
 
 /// What [`Answers::look`] found.
 pub enum Looked {
-    Kept(Response),
+    /// The kept answer, with the epochs it was found in (for [`Answers::check`]).
+    Kept(Response, Stamp),
     Missing(Pending),
 }
+
+/// The epochs a kept answer was found in.
+#[derive(Clone, Copy)]
+pub struct Stamp((u64, u64));
 
 /// A request whose answer is not kept: where the handler's answer would go.
 pub struct Pending {
@@ -353,13 +358,30 @@ impl Pending {
     }
 }
 
-/// A kept answer against the one its handler makes now: the same status, headers and body,
-/// or a 500 naming the difference (a kept answer that went stale is a bug).
-pub async fn check<F>(kept: Response, handler: F) -> Response
-where
-    F: std::future::Future<Output = Response>,
-{
-    let fresh = handler.await;
+impl Answers {
+    /// A kept answer against the one its handler makes now: the same status, headers and
+    /// body, or a 500 naming the difference (a kept answer that went stale is a bug). When
+    /// `account`'s epochs moved since the kept answer was found (a write ran alongside),
+    /// the two may rightly differ: the handler's answer goes out, uncompared.
+    pub async fn check<F>(
+        &self,
+        kept: Response,
+        found: Stamp,
+        account: &str,
+        handler: F,
+    ) -> Response
+    where
+        F: std::future::Future<Output = Response>,
+    {
+        let fresh = handler.await;
+        if self.epochs.of(account) != found.0 {
+            return fresh;
+        }
+        compare(kept, fresh).await
+    }
+}
+
+async fn compare(kept: Response, fresh: Response) -> Response {
     let (kp, kb) = kept.into_parts();
     let (fp, fb) = fresh.into_parts();
     let (kb, fb) = (whole(kb).await, whole(fb).await);

@@ -179,10 +179,13 @@ async fn answer_route(
     // collected) would double this one's size, and the edge's future that holds it is copied
     // whole into its box on every request (`docs/performance.md`).
     match looked {
-        Looked::Kept(res) if ctx.platform.check_answers.load(Ordering::Relaxed) => {
-            Box::pin(super::answers::check(res, run_caught(route, req))).await
+        Looked::Kept(res, found) if ctx.platform.check_answers.load(Ordering::Relaxed) => {
+            let check = ctx
+                .answers
+                .check(res, found, &account.id, run_caught(route, req));
+            Box::pin(check).await
         }
-        Looked::Kept(res) => res,
+        Looked::Kept(res, _) => res,
         Looked::Missing(pending) => {
             Box::pin(ctx.answers.make(pending, run_caught(route, req))).await
         }
