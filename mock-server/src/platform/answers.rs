@@ -242,8 +242,9 @@ impl Answers {
         })
     }
 
-    /// The handler's answer, kept when it may be (see the module notes).
-    pub async fn make<F>(&self, pending: Pending, handler: F) -> Response
+    /// The handler's answer to `account`'s request, kept when it may be (see the module
+    /// notes).
+    pub async fn make<F>(&self, pending: Pending, account: &str, handler: F) -> Response
     where
         F: std::future::Future<Output = Response>,
     {
@@ -257,8 +258,8 @@ impl Answers {
             return res;
         }
         let (parts, body) = res.into_parts();
-        let body = whole(body).await;
-        if self.epochs.of(pending.account()) == pending.epochs && body.len() <= MAX_BODY {
+        let body = super::view::body_bytes(body).await;
+        if self.epochs.of(account) == pending.epochs && body.len() <= MAX_BODY {
             self.keep(
                 pending.epochs.0,
                 Kept {
@@ -314,15 +315,6 @@ impl Answers {
     }
 }
 
-/// A handler's body, whole (an error reading it is an empty body, as the edge treats it).
-async fn whole(body: Body) -> Bytes {
-    use http_body_util::BodyExt;
-    body.collect()
-        .await
-        .map(|c| c.to_bytes())
-        .unwrap_or_default()
-}
-
 /// What [`Answers::look`] found.
 pub enum Looked {
     /// The kept answer, with the epochs it was found in (for [`Answers::check`]).
@@ -340,22 +332,6 @@ pub struct Pending {
     key: Box<[u8]>,
     /// The epochs before the handler ran: the answer is kept if neither has moved after.
     epochs: (u64, u64),
-}
-
-impl Pending {
-    /// The account, read back from the key ([`Asked::pieces`]: its length, then its bytes).
-    fn account(&self) -> &str {
-        let len = self
-            .key
-            .get(..8)
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-            .map_or(0, u64::from_le_bytes);
-        usize::try_from(len)
-            .ok()
-            .and_then(|n| self.key.get(8..8 + n))
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .unwrap_or("")
-    }
 }
 
 impl Answers {
@@ -384,7 +360,10 @@ impl Answers {
 async fn compare(kept: Response, fresh: Response) -> Response {
     let (kp, kb) = kept.into_parts();
     let (fp, fb) = fresh.into_parts();
-    let (kb, fb) = (whole(kb).await, whole(fb).await);
+    let (kb, fb) = (
+        super::view::body_bytes(kb).await,
+        super::view::body_bytes(fb).await,
+    );
     if kp.status == fp.status && kp.headers == fp.headers && kb == fb {
         return Response::from_parts(kp, Body::from(kb));
     }

@@ -34,7 +34,7 @@ impl Answers {
         match self.look(&asked) {
             Looked::Kept(res, found) if checked => self.check(res, found, account, handler).await,
             Looked::Kept(res, _) => res,
-            Looked::Missing(p) => self.make(p, handler).await,
+            Looked::Missing(p) => self.make(p, account, handler).await,
         }
     }
 }
@@ -51,7 +51,7 @@ async fn made(runs: &AtomicUsize, status: StatusCode, body: &'static str) -> Res
 
 async fn text(res: Response) -> (StatusCode, String) {
     let (parts, body) = res.into_parts();
-    let bytes = whole(body).await;
+    let bytes = crate::platform::view::body_bytes(body).await;
     (parts.status, String::from_utf8_lossy(&bytes).into_owned())
 }
 

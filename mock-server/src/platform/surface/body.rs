@@ -64,29 +64,3 @@ async fn with_extractors_unlimited(req: Request) -> Request {
         Err(never) => match never {},
     }
 }
-
-/// A response body, whole (empty if it fails). The bodies handlers build are one frame,
-/// which is handed back as it is: no copy, no list of chunks.
-pub(super) async fn body_bytes(mut body: Body) -> Bytes {
-    use http_body_util::BodyExt;
-    let mut first = Bytes::new();
-    let mut more: Option<bytes::BytesMut> = None;
-    while let Some(frame) = body.frame().await {
-        let Ok(frame) = frame else {
-            return Bytes::new();
-        };
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        match &mut more {
-            Some(all) => all.extend_from_slice(&data),
-            None if first.is_empty() => first = data,
-            None => {
-                let mut all = bytes::BytesMut::from(&first[..]);
-                all.extend_from_slice(&data);
-                more = Some(all);
-            }
-        }
-    }
-    more.map_or(first, bytes::BytesMut::freeze)
-}

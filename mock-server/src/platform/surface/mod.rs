@@ -42,7 +42,8 @@ mod cors;
 mod host;
 mod inject;
 
-use body::{body_bytes, read_body, rebuild};
+use super::view::body_bytes;
+use body::{read_body, rebuild};
 use cors::{allow_origin, preflight, EXPOSED};
 pub use host::{route_by_host, route_to_surface, Route, ADMIN_PREFIX};
 use inject::{inject, Dropped};
@@ -67,11 +68,15 @@ fn client_base_of(parts: &Parts) -> ClientBase {
 }
 
 fn client_base_for(headers: &HeaderMap, extensions: &axum::http::Extensions) -> ClientBase {
-    let prefix = extensions
+    ClientBase(client_base(headers, prefix_used(extensions)))
+}
+
+/// The path prefix the client reached the surface by (`Arrival::base`; empty when none).
+fn prefix_used(extensions: &axum::http::Extensions) -> &str {
+    extensions
         .get::<Arrival>()
         .and_then(|a| a.base.as_deref())
-        .unwrap_or("");
-    ClientBase(client_base(headers, prefix))
+        .unwrap_or("")
 }
 
 struct SurfaceCtx {
@@ -164,14 +169,9 @@ async fn answer_route(
     if req.method() != Method::GET || !sent.body.is_empty() {
         return run_caught(route, req).await;
     }
-    let base = req
-        .extensions()
-        .get::<Arrival>()
-        .and_then(|a| a.base.as_deref())
-        .unwrap_or("");
     let looked = ctx.answers.look(&super::answers::Asked {
         account: &account.id,
-        base,
+        base: prefix_used(req.extensions()),
         uri: req.uri(),
         headers: sent.headers,
     });
@@ -187,7 +187,10 @@ async fn answer_route(
         }
         Looked::Kept(res, _) => res,
         Looked::Missing(pending) => {
-            Box::pin(ctx.answers.make(pending, run_caught(route, req))).await
+            let make = ctx
+                .answers
+                .make(pending, &account.id, run_caught(route, req));
+            Box::pin(make).await
         }
     }
 }

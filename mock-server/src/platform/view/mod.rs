@@ -211,6 +211,33 @@ pub fn json_with(status: StatusCode, view: &impl Serialize) -> ApiResult<Respons
     }
 }
 
+/// A response body, whole (empty if it fails): the edge's copy for the journal, a kept
+/// answer's. The bodies handlers build are one frame, which is handed back as it is: no
+/// copy, no list of chunks.
+pub async fn body_bytes(mut body: axum::body::Body) -> axum::body::Bytes {
+    use http_body_util::BodyExt;
+    let mut first = axum::body::Bytes::new();
+    let mut more: Option<bytes::BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return axum::body::Bytes::new();
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        match &mut more {
+            Some(all) => all.extend_from_slice(&data),
+            None if first.is_empty() => first = data,
+            None => {
+                let mut all = bytes::BytesMut::from(&first[..]);
+                all.extend_from_slice(&data);
+                more = Some(all);
+            }
+        }
+    }
+    more.map_or(first, bytes::BytesMut::freeze)
+}
+
 /// A 200 JSON response whose body is `view` serialized.
 pub fn json(view: &impl Serialize) -> ApiResult<Response> {
     json_with(StatusCode::OK, view)
