@@ -128,7 +128,7 @@ async fn allocations_per_request_stay_within_budget() {
 /// record, read next (debug build: 30-54; a page's other records keep their views beside them
 /// across the write, so only the written one is rendered — Hiver's tutorial surface, whose
 /// rows read several collections, renders all ten: 69). A read after a write is not kept yet:
-/// its handler runs, boxed, and its answer is kept for the next read (28-31 and 36-75). The
+/// its handler runs, boxed, and its answer is kept for the next read (27-30 and 35-74). The
 /// writes' own budgets were lowered when handlers began taking the body the edge read instead
 /// of collecting it again (34-40, from 36-42).
 const WRITE_BUDGETS: &[(&str, usize, usize, usize)] = &[
