@@ -177,9 +177,12 @@ struct Dispatch {
     traced: bool,
 }
 
-/// A surface's answer, or the rest of the app's.
+/// A surface's answer (kept, or made), or the rest of the app's.
 type Answering = futures_util::future::Either<
-    <Surface as tower::Service<Request>>::Future,
+    futures_util::future::Either<
+        std::future::Ready<Result<axum::response::Response, std::convert::Infallible>>,
+        <Surface as tower::Service<Request>>::Future,
+    >,
     axum::routing::future::RouteFuture<std::convert::Infallible>,
 >;
 
@@ -265,6 +268,9 @@ impl Dispatch {
             return Either::Right(self.app.call(req));
         };
         let rest = &path[prefix.len()..];
+        if let Some(res) = surface.kept_answer(&req, rest) {
+            return Either::Left(Either::Left(std::future::ready(Ok(res))));
+        }
         let query = req.uri().query();
         let mut stripped = String::with_capacity(rest.len() + 2 + query.map_or(0, |q| q.len()));
         stripped.push_str(if rest.is_empty() { "/" } else { rest });
@@ -279,7 +285,7 @@ impl Dispatch {
         platform::surface::Arrival::of(&mut req)
             .original
             .get_or_insert(original);
-        Either::Left(surface.answer(req))
+        Either::Left(Either::Right(surface.answer(req)))
     }
 }
 

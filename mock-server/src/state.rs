@@ -172,6 +172,16 @@ impl AppState {
         self.backends.iter().find(|b| b.vendor() == vendor)
     }
 
+    /// How many requests surface `id`'s kept lane has answered (`platform::surface::kept`);
+    /// `None` for a surface that does not exist.
+    pub fn kept_lane_answers(&self, id: &str) -> Option<u64> {
+        self.dialects
+            .iter()
+            .zip(self.routers.iter())
+            .find(|(d, _)| d.info().id == id)
+            .map(|(_, r)| r.kept_lane_answers())
+    }
+
     pub fn surfaces(&self) -> Vec<&SurfaceInfo> {
         self.dialects.iter().map(|d| d.info()).collect()
     }

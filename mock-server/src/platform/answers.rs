@@ -32,8 +32,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+
+use super::journal::{body_text, BodyText};
 
 /// Answers a surface keeps at most; when full it starts over.
 pub const MAX_ANSWERS: usize = 1024;
@@ -106,6 +108,8 @@ struct Kept {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    /// The body as the journal keeps it, cut and copied once.
+    journal: Option<BodyText>,
 }
 
 impl Kept {
@@ -155,14 +159,16 @@ impl std::fmt::Debug for Answers {
 }
 
 /// Everything of a request a handler can read besides state: the account, the prefix it came
-/// in by, the URI (path and query) below it, and the headers as the journal shows them
+/// in by, the path and query below it, and the headers as the journal shows them
 /// ([`super::journal::header_text`]: every header in order, credentials redacted — a handler
 /// learns who is asking from the account, not from the credential).
 #[derive(Clone, Copy)]
 pub struct Asked<'a> {
     pub account: &'a str,
     pub base: &'a str,
-    pub uri: &'a Uri,
+    /// The path below the prefix (`/` at the surface's root).
+    pub path: &'a str,
+    pub query: Option<&'a str>,
     pub headers: &'a str,
 }
 
@@ -172,11 +178,17 @@ impl Asked<'_> {
     /// the same run once it is joined.
     fn pieces(&self, mut f: impl FnMut(&[u8])) {
         f(&(self.account.len() as u64).to_le_bytes());
-        let path = self.uri.path_and_query().map_or("/", |p| p.as_str());
-        for part in [self.account, self.base, path] {
+        for part in [self.account, self.base] {
             f(part.as_bytes());
             f(b"\n");
         }
+        // A path holds no `?`: the query's mark keeps the two apart.
+        f(self.path.as_bytes());
+        if let Some(q) = self.query {
+            f(b"?");
+            f(q.as_bytes());
+        }
+        f(b"\n");
         f(self.headers.as_bytes());
     }
 
@@ -216,12 +228,11 @@ impl Asked<'_> {
         h.write_u8(0xff);
         h.write(self.base.as_bytes());
         h.write_u8(0xff);
-        h.write(
-            self.uri
-                .path_and_query()
-                .map_or("/", |p| p.as_str())
-                .as_bytes(),
-        );
+        h.write(self.path.as_bytes());
+        if let Some(q) = self.query {
+            h.write_u8(b'?');
+            h.write(q.as_bytes());
+        }
         h.finish()
     }
 }
@@ -232,7 +243,7 @@ impl Answers {
     pub fn look(&self, asked: &Asked<'_>) -> Looked {
         let hash = asked.hash(&self.hasher);
         let epochs = self.epochs.of(asked.account);
-        if let Some(res) = self.find(hash, asked, epochs) {
+        if let Some(res) = self.find(hash, asked, epochs, Kept::response) {
             return Looked::Kept(res, Stamp(epochs));
         }
         Looked::Missing(Pending {
@@ -268,6 +279,7 @@ impl Answers {
                     account_epoch: pending.epochs.1,
                     status: parts.status,
                     headers: parts.headers.clone(),
+                    journal: body_text(&body),
                     body: body.clone(),
                 },
             );
@@ -275,7 +287,22 @@ impl Answers {
         Response::from_parts(parts, Body::from(body))
     }
 
-    fn find(&self, hash: u64, asked: &Asked<'_>, (all, account): (u64, u64)) -> Option<Response> {
+    /// The kept answer to `asked`, if any, with its body as the journal keeps it: for a
+    /// request answered without its handler ever being asked (the kept lane,
+    /// `surface::kept`).
+    pub fn kept(&self, asked: &Asked<'_>) -> Option<(Response, Option<BodyText>)> {
+        let hash = asked.hash(&self.hasher);
+        let epochs = self.epochs.of(asked.account);
+        self.find(hash, asked, epochs, |k| (k.response(), k.journal.clone()))
+    }
+
+    fn find<T>(
+        &self,
+        hash: u64,
+        asked: &Asked<'_>,
+        (all, account): (u64, u64),
+        out: impl FnOnce(&Kept) -> T,
+    ) -> Option<T> {
         let shelf = self.shelf.read();
         if shelf.epoch != all {
             return None;
@@ -284,7 +311,7 @@ impl Answers {
             .answers
             .find(hash, |k| asked.is(&k.key))
             .filter(|k| k.account_epoch == account)
-            .map(Kept::response)
+            .map(out)
     }
 
     fn keep(&self, at: u64, kept: Kept) {
@@ -293,7 +320,8 @@ impl Answers {
         if at < shelf.epoch {
             return;
         }
-        let size = kept.key.len() + kept.body.len();
+        let size =
+            kept.key.len() + kept.body.len() + kept.journal.as_ref().map_or(0, BodyText::len);
         if at > shelf.epoch || shelf.answers.len() >= MAX_ANSWERS || shelf.bytes + size > MAX_BYTES
         {
             shelf.answers.clear();

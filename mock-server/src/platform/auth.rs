@@ -41,11 +41,13 @@ pub fn credential(headers: &HeaderMap, scheme: AuthScheme) -> Credential<'_> {
             else {
                 return Credential::Missing;
             };
-            let value = value.trim();
+            // `to_str` let through visible ASCII, spaces and tabs only: the ASCII trim is
+            // the whole trim.
+            let value = value.trim_ascii();
             let Some((kind, token)) = value.split_once(' ') else {
                 return Credential::Missing;
             };
-            let token = token.trim();
+            let token = token.trim_ascii();
             if !kind.eq_ignore_ascii_case("bearer") || token.is_empty() {
                 return Credential::Missing;
             }

@@ -268,6 +268,11 @@ impl Faults {
         Ok(rule)
     }
 
+    /// Whether no rule is in force.
+    pub fn is_empty(&self) -> bool {
+        self.lock().0.is_empty()
+    }
+
     pub fn list(&self) -> Vec<Rule> {
         self.lock().0.clone()
     }

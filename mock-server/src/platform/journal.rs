@@ -113,6 +113,16 @@ pub struct BodyText {
 }
 
 impl BodyText {
+    /// Bytes kept.
+    pub fn len(&self) -> usize {
+        self.kept.len()
+    }
+
+    /// Whether nothing is kept (never, for a body [`body_text`] made).
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
     /// The text a reader sees: lossy UTF-8, with a mark when the body was longer.
     pub fn text(&self) -> String {
         let mut text = String::from_utf8_lossy(&self.kept).into_owned();
@@ -245,8 +255,15 @@ pub struct Paths {
 
 impl Paths {
     pub fn new(client: &Uri, vendor: &Uri) -> Self {
-        let sent = client.path_and_query().map_or("/", |pq| pq.as_str());
-        let own = vendor.path().trim_start_matches('/');
+        Self::of(
+            client.path_and_query().map_or("/", |pq| pq.as_str()),
+            vendor.path(),
+        )
+    }
+
+    /// From the client's path and query (`sent`) and the vendor's own path.
+    pub fn of(sent: &str, vendor_path: &str) -> Self {
+        let own = vendor_path.trim_start_matches('/');
         let mut text = String::with_capacity(sent.len() + 1 + own.len());
         text.push_str(sent);
         text.push('/');

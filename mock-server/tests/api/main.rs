@@ -14,6 +14,7 @@ mod helpcrunch;
 mod hipcall;
 mod hipcall_v3;
 mod hiver;
+mod kept_lane;
 mod reliability;
 mod robustness;
 mod routing;

@@ -37,12 +37,15 @@ use super::routes::{Matched, Routes, Table};
 use super::Platform;
 use std::sync::atomic::Ordering;
 
+mod admit;
 mod body;
 mod cors;
 mod host;
 mod inject;
+mod kept;
 
 use super::view::body_bytes;
+use admit::{authenticate, decide, rate_headers};
 use body::{read_body, rebuild};
 use cors::{allow_origin, preflight, EXPOSED};
 pub use host::{route_by_host, route_to_surface, Route, ADMIN_PREFIX};
@@ -88,6 +91,8 @@ struct SurfaceCtx {
     table: Table,
     /// GET answers kept until anything changes.
     answers: super::answers::Answers,
+    /// Requests the kept lane answered ([`Surface::kept_lane_answers`]).
+    lane: std::sync::atomic::AtomicU64,
 }
 
 /// Set by a handler whose GET changes state (so `--state-dir` stores it).
@@ -109,6 +114,7 @@ pub fn mount(platform: Arc<Platform>, dialect: &'static Dialect, routes: Routes)
         prefix: Arc::from(dialect.info().prefix()),
         table: routes.table(),
         answers: Default::default(),
+        lane: Default::default(),
     });
     Surface { ctx }
 }
@@ -172,7 +178,8 @@ async fn answer_route(
     let looked = ctx.answers.look(&super::answers::Asked {
         account: &account.id,
         base: prefix_used(req.extensions()),
-        uri: req.uri(),
+        path: req.uri().path(),
+        query: req.uri().query(),
         headers: sent.headers,
     });
     // Making and checking are boxed: inline, their futures (the handler's plus the body
@@ -384,16 +391,7 @@ async fn finish(
         } else {
             render(ctx.dialect, res, method, relative)
         };
-        let headers = res.headers_mut();
-        for (name, value) in ctx.dialect.info().framework.headers {
-            headers
-                .entry(*name)
-                .or_insert(HeaderValue::from_static(value));
-        }
-        // Origins are mirrored (CORS), so caches must key on it.
-        headers
-            .entry(axum::http::header::VARY)
-            .or_insert(HeaderValue::from_static("Origin"));
+        frame(ctx, res.headers_mut());
         let (parts, body) = res.into_parts();
         let bytes = body_bytes(body).await;
         (
@@ -401,13 +399,30 @@ async fn finish(
             bytes,
         )
     };
-    // CORS answers go to CORS requests (browsers always send `Origin` with those).
-    if let Some(origin) = origin {
-        allow_origin(origin, res.headers_mut());
-        res.headers_mut()
-            .insert(axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED);
-    }
+    cors(origin, res.headers_mut());
     (res, bytes)
+}
+
+/// The headers every answer the surface renders goes out with: the framework's, and `Vary:
+/// Origin`.
+fn frame(ctx: &SurfaceCtx, headers: &mut HeaderMap) {
+    for (name, value) in ctx.dialect.info().framework.headers {
+        headers
+            .entry(*name)
+            .or_insert(HeaderValue::from_static(value));
+    }
+    // Origins are mirrored (CORS), so caches must key on it.
+    headers
+        .entry(axum::http::header::VARY)
+        .or_insert(HeaderValue::from_static("Origin"));
+}
+
+/// CORS answers go to CORS requests (browsers always send `Origin` with those).
+fn cors(origin: Option<&HeaderValue>, headers: &mut HeaderMap) {
+    if let Some(origin) = origin {
+        allow_origin(origin, headers);
+        headers.insert(axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED);
+    }
 }
 
 /// `scheme://host{path_prefix}` from the request headers.
@@ -482,28 +497,11 @@ async fn guard(
     sent: Sent<'_>,
 ) -> (Response, Option<Account>) {
     let info = ctx.dialect.info();
-    let cred = credential(req.headers(), info.auth);
-    let account = match ctx.platform.accounts.authenticate(info.vendor, &cred) {
+    let account = match authenticate(ctx, req.headers()) {
         Ok(a) => a,
         Err(e) => return (e.into_response(), None),
     };
-    let documented = ctx.dialect.documented;
-    let windows = ctx.platform.windows_in_force(info.id, documented);
-    let decision = if windows.is_empty() {
-        // Limits are off: report the documented budget as untouched.
-        documented.iter().min_by_key(|w| w.limit).map(|w| Decision {
-            allowed: true,
-            limit: w.limit,
-            remaining: w.limit,
-            reset_after: w.seconds,
-        })
-    } else {
-        Some(
-            ctx.platform
-                .limiter
-                .check(&ctx.platform.clock, info.budget, &account.id, &windows),
-        )
-    };
+    let decision = decide(ctx, &account);
     let mut res = match decision {
         Some(d) if !d.allowed => ApiError::RateLimited {
             retry_after: d.reset_after,
@@ -562,36 +560,6 @@ async fn guard(
         rate_headers(info, &ctx.platform, &d, res.headers_mut());
     }
     (res, Some(account))
-}
-
-/// A number as a header value; the small ones (every documented per-minute budget) come from
-/// a table built once, so the rate-limit headers cost no allocation.
-fn number_header(n: u64) -> HeaderValue {
-    static SMALL: std::sync::LazyLock<Vec<HeaderValue>> =
-        std::sync::LazyLock::new(|| (0..=1024u64).map(HeaderValue::from).collect());
-    usize::try_from(n)
-        .ok()
-        .and_then(|i| SMALL.get(i))
-        .cloned()
-        .unwrap_or_else(|| HeaderValue::from(n))
-}
-
-fn rate_headers(info: &SurfaceInfo, platform: &Platform, d: &Decision, headers: &mut HeaderMap) {
-    // Checked once, at compile time (`from_static` in a const), not on every answer.
-    const LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
-    const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
-    const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
-    match info.rate_headers {
-        RateHeaders::RetryAfterOnly => {}
-        RateHeaders::XRateLimit => {
-            headers.insert(LIMIT, number_header(u64::from(d.limit)));
-            headers.insert(REMAINING, number_header(u64::from(d.remaining)));
-            if !d.allowed {
-                let reset = platform.clock.now_ms() / 1000 + d.reset_after as i64;
-                headers.insert(RESET, HeaderValue::from(reset));
-            }
-        }
-    }
 }
 
 #[cfg(test)]
