@@ -32,7 +32,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 
 use super::journal::{body_text, BodyText};
@@ -107,6 +107,9 @@ struct Kept {
     account_epoch: u64,
     status: StatusCode,
     headers: HeaderMap,
+    /// `headers` with the surface's framing headers ([`Answers::framed_by`]), as the kept
+    /// lane sends them, with room for the headers added per request.
+    framed: HeaderMap,
     body: Bytes,
     /// The body as the journal keeps it, cut and copied once.
     journal: Option<BodyText>,
@@ -125,7 +128,20 @@ impl Kept {
         }
         res
     }
+
+    /// The answer as the kept lane sends it: framed, before the per-request headers.
+    fn framed(&self) -> Response {
+        let mut res = Response::new(Body::from(self.body.clone()));
+        *res.status_mut() = self.status;
+        *res.headers_mut() = self.framed.clone();
+        res
+    }
 }
+
+/// Headers a request's answer may gain after its surface frames it: the rate limit's two
+/// and CORS's three. A framed map is sized for them (its clone keeps the index's size, so
+/// they are added without growing it).
+const PER_REQUEST_HEADERS: usize = 5;
 
 #[derive(Default)]
 struct Shelf {
@@ -140,15 +156,38 @@ pub struct Answers {
     hasher: foldhash::fast::RandomState,
     /// The process's epochs ([`changed`], [`changed_for`]); tests bring their own.
     epochs: &'static Epochs,
+    /// Headers every answer of the surface goes out with, each unless the answer has it.
+    framing: Box<[(HeaderName, HeaderValue)]>,
 }
 
 impl Default for Answers {
     fn default() -> Self {
+        Self::framed_by(Box::default())
+    }
+}
+
+impl Answers {
+    /// A surface's kept answers, framed (for the kept lane) by `framing`: headers each answer
+    /// goes out with unless it has its own.
+    pub fn framed_by(framing: Box<[(HeaderName, HeaderValue)]>) -> Self {
         Self {
             shelf: Default::default(),
             hasher: Default::default(),
             epochs: &EPOCHS,
+            framing,
         }
+    }
+
+    fn frame(&self, headers: &HeaderMap) -> HeaderMap {
+        let mut framed =
+            HeaderMap::with_capacity(headers.len() + self.framing.len() + PER_REQUEST_HEADERS);
+        for (name, value) in headers {
+            framed.append(name.clone(), value.clone());
+        }
+        for (name, value) in self.framing.iter() {
+            framed.entry(name).or_insert_with(|| value.clone());
+        }
+        framed
     }
 }
 
@@ -201,19 +240,29 @@ impl Asked<'_> {
         k
     }
 
-    /// Whether `key` is this request's (compared piece by piece, nothing joined).
+    /// Whether `key` is this request's (compared piece by piece, nothing joined; the
+    /// one-byte marks without a call to `memcmp`).
     fn is(&self, key: &[u8]) -> bool {
+        // Requests to one URI with other headers (another client) share the hash: most differ
+        // in length, told apart without a comparison.
+        let mut len = 0;
+        self.pieces(|p| len += p.len());
+        if key.len() != len {
+            return false;
+        }
         let mut rest = key;
         let mut same = true;
         self.pieces(|p| {
-            same = same
-                && match rest.strip_prefix(p) {
-                    Some(r) => {
-                        rest = r;
-                        true
-                    }
-                    None => false,
-                };
+            if !same {
+                return;
+            }
+            same = match (p, rest) {
+                ([mark], [first, ..]) => mark == first,
+                _ => rest.len() >= p.len() && rest[..p.len()] == *p,
+            };
+            if same {
+                rest = &rest[p.len()..];
+            }
         });
         same && rest.is_empty()
     }
@@ -278,6 +327,7 @@ impl Answers {
                     key: pending.key,
                     account_epoch: pending.epochs.1,
                     status: parts.status,
+                    framed: self.frame(&parts.headers),
                     headers: parts.headers.clone(),
                     journal: body_text(&body),
                     body: body.clone(),
@@ -293,7 +343,7 @@ impl Answers {
     pub fn kept(&self, asked: &Asked<'_>) -> Option<(Response, Option<BodyText>)> {
         let hash = asked.hash(&self.hasher);
         let epochs = self.epochs.of(asked.account);
-        self.find(hash, asked, epochs, |k| (k.response(), k.journal.clone()))
+        self.find(hash, asked, epochs, |k| (k.framed(), k.journal.clone()))
     }
 
     fn find<T>(

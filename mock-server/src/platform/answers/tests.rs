@@ -11,6 +11,7 @@ fn answers() -> (Answers, &'static Epochs) {
         shelf: Default::default(),
         hasher: Default::default(),
         epochs,
+        framing: Box::default(),
     };
     (a, epochs)
 }

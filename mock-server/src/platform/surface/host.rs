@@ -95,24 +95,30 @@ pub fn route_by_host(mut req: Request, table: &[Route]) -> Request {
     if platform_path(req.uri().path()) {
         return req;
     }
-    let host =
-        header_str(req.headers(), HOST).map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name));
-    let Some(host) = host else { return req };
-    let serves = |r: &&Route| r.hosts.iter().any(|h| h.eq_ignore_ascii_case(host));
+    let Some(host) = header_str(req.headers(), HOST) else {
+        return req;
+    };
+    // The port is ignored (a name holds no `:`; an IPv6 literal never names a vendor).
+    let host = host.rfind(':').map_or(host, |i| &host[..i]);
     let path = req.uri().path();
-    // The longest matching real path wins (two surfaces may share a host).
-    let found = table
-        .iter()
-        .filter(serves)
-        .filter(|r| {
-            path.strip_prefix(r.real_path)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        })
-        .max_by_key(|r| r.real_path.len())
-        .or_else(|| table.iter().find(serves))
-        .cloned();
-    if let Some(route) = found {
-        prepend(&mut req, &route);
+    // One pass: the route under whose real path the request falls, the longest such path
+    // winning (two surfaces may share a host; the last of equals, as before); failing that,
+    // the first route serving the host.
+    let (mut under, mut first): (Option<&Route>, Option<&Route>) = (None, None);
+    for r in table {
+        if !r.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+            continue;
+        }
+        first = first.or(Some(r));
+        let falls_under = path
+            .strip_prefix(r.real_path)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        if falls_under && under.is_none_or(|u| r.real_path.len() >= u.real_path.len()) {
+            under = Some(r);
+        }
+    }
+    if let Some(route) = under.or(first) {
+        prepend(&mut req, route);
     }
     trim_slash(&mut req, table);
     req

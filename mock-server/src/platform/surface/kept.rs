@@ -51,15 +51,15 @@ impl Surface {
         if decision.is_some_and(|d| !d.allowed) {
             return None;
         }
+        // Framed when kept; then as `edge` finishes an answer: CORS, the rate limit's headers.
         let info = ctx.dialect.info();
-        if let Some(d) = decision {
-            rate_headers(info, platform, &d, res.headers_mut());
-        }
-        frame(ctx, res.headers_mut());
         cors(
             req.headers().get(axum::http::header::ORIGIN),
             res.headers_mut(),
         );
+        if let Some(d) = decision {
+            rate_headers(info, platform, &d, res.headers_mut());
+        }
         platform.journal.record(Recorded {
             at_ms: platform.clock.now_ms(),
             surface: info.id,

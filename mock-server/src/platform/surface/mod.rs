@@ -89,7 +89,10 @@ struct SurfaceCtx {
     prefix: Arc<str>,
     /// The vendor's routes.
     table: Table,
-    /// GET answers kept until anything changes.
+    /// Headers every answer the surface renders goes out with, each unless the answer has
+    /// its own: the framework's, and `Vary: Origin`.
+    framing: Box<[(HeaderName, HeaderValue)]>,
+    /// GET answers kept until anything changes (framed alike, for the kept lane).
     answers: super::answers::Answers,
     /// Requests the kept lane answered ([`Surface::kept_lane_answers`]).
     lane: std::sync::atomic::AtomicU64,
@@ -108,12 +111,27 @@ pub struct Surface {
 
 /// Wraps a vendor's routes with the shared layers.
 pub fn mount(platform: Arc<Platform>, dialect: &'static Dialect, routes: Routes) -> Surface {
+    let framing: Box<[(HeaderName, HeaderValue)]> = dialect
+        .info()
+        .framework
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            )
+        })
+        // Origins are mirrored (CORS), so caches must key on it.
+        .chain([(axum::http::header::VARY, HeaderValue::from_static("Origin"))])
+        .collect();
     let ctx = Arc::new(SurfaceCtx {
         platform,
         dialect,
         prefix: Arc::from(dialect.info().prefix()),
         table: routes.table(),
-        answers: Default::default(),
+        answers: super::answers::Answers::framed_by(framing.clone()),
+        framing,
         lane: Default::default(),
     });
     Surface { ctx }
@@ -243,14 +261,17 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
         body: &request_bytes,
         headers: &request_headers,
     };
-    let (res, account) = route(&ctx, req, sent, &method, &vendor_uri).await;
+    let (res, account, decision) = route(&ctx, req, sent, &method, &vendor_uri).await;
     let res = persist(&ctx, res, &method, account.is_some()).await;
     if let (false, Some(account)) = (matches!(method, Method::GET | Method::HEAD), &account) {
         // Whatever it changed of its account, the account's kept answers are stale
         // (`super::answers`).
         super::answers::changed_for(&account.id);
     }
-    let (res, response_bytes) = finish(&ctx, res, &method, relative, origin.as_ref()).await;
+    let (mut res, response_bytes) = finish(&ctx, res, &method, relative, origin.as_ref()).await;
+    if let Some(d) = decision {
+        rate_headers(ctx.dialect.info(), &ctx.platform, &d, res.headers_mut());
+    }
     ctx.platform.journal.record(Recorded {
         at_ms: ctx.platform.clock.now_ms(),
         surface: ctx.dialect.info().id,
@@ -343,7 +364,7 @@ async fn route(
     sent: Sent<'_>,
     method: &Method,
     vendor_uri: &Uri,
-) -> (Response, Option<Account>) {
+) -> Guarded {
     match ctx.table.at(vendor_uri.path()) {
         Some(route) => guard(ctx, req, Some(route), sent).await,
         None if ctx.platform.stubs.may_match(
@@ -354,7 +375,11 @@ async fn route(
         {
             guard(ctx, req, None, sent).await
         }
-        None => (route_not_found(method, vendor_uri).into_response(), None),
+        None => (
+            route_not_found(method, vendor_uri).into_response(),
+            None,
+            None,
+        ),
     }
 }
 
@@ -403,18 +428,11 @@ async fn finish(
     (res, bytes)
 }
 
-/// The headers every answer the surface renders goes out with: the framework's, and `Vary:
-/// Origin`.
+/// The headers every answer the surface renders goes out with ([`SurfaceCtx::framing`]).
 fn frame(ctx: &SurfaceCtx, headers: &mut HeaderMap) {
-    for (name, value) in ctx.dialect.info().framework.headers {
-        headers
-            .entry(*name)
-            .or_insert(HeaderValue::from_static(value));
+    for (name, value) in ctx.framing.iter() {
+        headers.entry(name).or_insert_with(|| value.clone());
     }
-    // Origins are mirrored (CORS), so caches must key on it.
-    headers
-        .entry(axum::http::header::VARY)
-        .or_insert(HeaderValue::from_static("Origin"));
 }
 
 /// CORS answers go to CORS requests (browsers always send `Origin` with those).
@@ -495,14 +513,14 @@ async fn guard(
     mut req: Request,
     route: Option<Matched<'_>>,
     sent: Sent<'_>,
-) -> (Response, Option<Account>) {
+) -> Guarded {
     let info = ctx.dialect.info();
     let account = match authenticate(ctx, req.headers()) {
         Ok(a) => a,
-        Err(e) => return (e.into_response(), None),
+        Err(e) => return (e.into_response(), None, None),
     };
     let decision = decide(ctx, &account);
-    let mut res = match decision {
+    let res = match decision {
         Some(d) if !d.allowed => ApiError::RateLimited {
             retry_after: d.reset_after,
         }
@@ -546,7 +564,7 @@ async fn guard(
             }
         }
     };
-    if let Some(mut d) = decision {
+    let decision = decision.map(|mut d| {
         // An injected 429 carries the throttle's headers with the throttle's meaning: none
         // left, and the reset its Retry-After names.
         if let (Some(_), Some(PendingError(ApiError::RateLimited { retry_after }))) = (
@@ -557,10 +575,14 @@ async fn guard(
             d.remaining = 0;
             d.reset_after = *retry_after;
         }
-        rate_headers(info, &ctx.platform, &d, res.headers_mut());
-    }
-    (res, Some(account))
+        d
+    });
+    (res, Some(account), decision)
 }
+
+/// What the guard hands back: the answer, the account it was given to, and the rate
+/// limit's decision (its headers go on last, as the answer leaves: `edge`).
+type Guarded = (Response, Option<Account>, Option<Decision>);
 
 #[cfg(test)]
 mod tests;
