@@ -36,14 +36,18 @@ pub(super) async fn limit_declared_body(
 
 /// After any admin request that is not a read (accounts, state, clock, webhooks, faults,
 /// stubs, rate limits), the surfaces' kept GET answers are stale (`platform::answers`).
-pub(super) async fn mark_changes(req: Request, next: axum::middleware::Next) -> Response {
+pub(super) async fn mark_changes(
+    State(st): State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
     let read = matches!(
         *req.method(),
         axum::http::Method::GET | axum::http::Method::HEAD
     );
     let res = next.run(req).await;
     if !read {
-        crate::platform::answers::changed();
+        st.platform.clock.changes().changed();
     }
     res
 }

@@ -161,7 +161,10 @@ pub fn router(state: AppState) -> Router {
         .route("/tls/ca.pem", get(tls_ca))
         .fallback(unknown)
         .method_not_allowed_fallback(wrong_method)
-        .layer(axum::middleware::from_fn(mark_changes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            mark_changes,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             require_admin_token,

@@ -4,11 +4,14 @@
 //! What a handler's answer can depend on is the request (its URI, its headers, its body, the
 //! account it authenticated as and the prefix it came in by), the state of the vendor, the
 //! clock, and what the admin API set. A kept answer is keyed by all of the request (its
-//! headers as the journal shows them) and belongs to two **epochs**: its account's, a counter
-//! moved after every change of that account's state ([`changed_for`]: a write, a replace, a
-//! reset of it, a request to a surface as it that is not a GET or HEAD), and the process's,
-//! moved after every change that can reach every account ([`changed`]: a move of a clock, a
-//! reset of every account, every admin request that is not a read). Accounts are the unit
+//! headers as the journal shows them) and belongs to two **epochs** of its instance's
+//! [`Epochs`] (one per instance, carried by its clock, which every part of an instance
+//! shares): its account's, a counter moved after every change of that account's state
+//! ([`Epochs::changed_for`]: a write, a replace, a reset of it, a request to a surface as it
+//! that is not a GET or HEAD), and the instance's, moved after every change that can reach
+//! every account ([`Epochs::changed`]: a move of the clock, a reset of every account, every
+//! admin request that is not a read). Instances in one process (an embedding test suite's)
+//! keep each other's answers. Accounts are the unit
 //! of isolation (a handler reads its own account's state alone), so tests that share an
 //! instance, each in its own account, keep each other's answers. An answer whose handler
 //! read the clock ([`Clock::now_ms`] notes it through [`noted_clock_read`]) is not kept, nor
@@ -49,7 +52,8 @@ pub const MAX_BYTES: usize = 8 << 20;
 /// The largest body kept.
 pub const MAX_BODY: usize = 1 << 20;
 
-/// The counters kept answers are checked against: one for everything, one per account.
+/// The counters kept answers are checked against: one for everything, one per account (one
+/// set per instance: see the module notes).
 #[derive(Default)]
 pub struct Epochs {
     all: AtomicU64,
@@ -57,12 +61,25 @@ pub struct Epochs {
     accounts: parking_lot::RwLock<HashMap<Box<str>, u64, foldhash::fast::RandomState>>,
 }
 
+impl std::fmt::Debug for Epochs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Epochs")
+            .field("all", &self.all.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
 impl Epochs {
-    fn bump_all(&self) {
+    /// Something every account's answers could show has changed: every answer kept so far
+    /// is stale. Called after the change is in place (so a read that saw the old state is
+    /// not kept under the new epoch).
+    pub fn changed(&self) {
         self.all.fetch_add(1, Ordering::SeqCst);
     }
 
-    fn bump(&self, account: &str) {
+    /// `account`'s state has changed: its kept answers are stale (called after the change
+    /// is in place, as [`Epochs::changed`]).
+    pub fn changed_for(&self, account: &str) {
         let mut accounts = self.accounts.write();
         match accounts.get_mut(account) {
             Some(n) => *n += 1,
@@ -77,21 +94,6 @@ impl Epochs {
         let all = self.all.load(Ordering::SeqCst);
         (all, self.accounts.read().get(account).copied().unwrap_or(0))
     }
-}
-
-static EPOCHS: std::sync::LazyLock<Epochs> = std::sync::LazyLock::new(Epochs::default);
-
-/// Something every account's answers could show has changed: every answer kept so far is
-/// stale. Called after the change is in place (so a read that saw the old state is not kept
-/// under the new epoch).
-pub fn changed() {
-    EPOCHS.bump_all();
-}
-
-/// `account`'s state has changed: its kept answers are stale (called after the change is in
-/// place, as [`changed`]).
-pub fn changed_for(account: &str) {
-    EPOCHS.bump(account);
 }
 
 tokio::task_local! {
@@ -112,7 +114,7 @@ struct Kept {
     account_epoch: u64,
     status: StatusCode,
     headers: HeaderMap,
-    /// `headers` with the surface's framing headers ([`Answers::framed_by`]), as the kept
+    /// `headers` with the surface's framing headers ([`Answers::new`]), as the kept
     /// lane sends them, with room for the headers added per request.
     framed: HeaderMap,
     body: Bytes,
@@ -159,26 +161,20 @@ struct Shelf {
 pub struct Answers {
     shelf: parking_lot::RwLock<Shelf>,
     hasher: foldhash::fast::RandomState,
-    /// The process's epochs ([`changed`], [`changed_for`]); tests bring their own.
-    epochs: &'static Epochs,
+    /// The instance's epochs.
+    epochs: std::sync::Arc<Epochs>,
     /// Headers every answer of the surface goes out with, each unless the answer has it.
     framing: Box<[(HeaderName, HeaderValue)]>,
 }
 
-impl Default for Answers {
-    fn default() -> Self {
-        Self::framed_by(Box::default())
-    }
-}
-
 impl Answers {
-    /// A surface's kept answers, framed (for the kept lane) by `framing`: headers each answer
-    /// goes out with unless it has its own.
-    pub fn framed_by(framing: Box<[(HeaderName, HeaderValue)]>) -> Self {
+    /// A surface's kept answers, checked against the instance's `epochs`, framed (for the
+    /// kept lane) by `framing`: headers each answer goes out with unless it has its own.
+    pub fn new(epochs: std::sync::Arc<Epochs>, framing: Box<[(HeaderName, HeaderValue)]>) -> Self {
         Self {
             shelf: Default::default(),
             hasher: Default::default(),
-            epochs: &EPOCHS,
+            epochs,
             framing,
         }
     }

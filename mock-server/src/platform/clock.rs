@@ -20,10 +20,12 @@ pub const MAX_MS: i64 = 253_402_300_799_999;
 /// The earliest: the start of year 1.
 pub const MIN_MS: i64 = -62_135_596_800_000;
 
-/// A cheap, cloneable handle to the shared clock.
+/// A cheap, cloneable handle to the shared clock. Every part of an instance holds its
+/// clock, so it also carries the instance's change counters ([`Clock::changes`]).
 #[derive(Debug, Clone)]
 pub struct Clock {
     mode: Arc<Mutex<Mode>>,
+    changes: Arc<super::answers::Epochs>,
 }
 
 impl Default for Clock {
@@ -44,13 +46,21 @@ impl Clock {
     pub fn real() -> Self {
         Self {
             mode: Arc::new(Mutex::new(Mode::Real { offset_ms: 0 })),
+            changes: Default::default(),
         }
     }
 
     pub fn frozen_at_ms(at_ms: i64) -> Self {
         Self {
             mode: Arc::new(Mutex::new(Mode::Frozen { at_ms })),
+            changes: Default::default(),
         }
+    }
+
+    /// The instance's change counters: what its surfaces' kept answers are checked against
+    /// (`super::answers`). Moving this clock moves them.
+    pub fn changes(&self) -> &Arc<super::answers::Epochs> {
+        &self.changes
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Mode> {
@@ -85,19 +95,19 @@ impl Clock {
                 at_ms: at_ms.saturating_add(delta_ms),
             },
         };
-        super::answers::changed();
+        self.changes.changed();
     }
 
     /// Stops time at `at_ms` (unix milliseconds).
     pub fn freeze_at_ms(&self, at_ms: i64) {
         *self.lock() = Mode::Frozen { at_ms };
-        super::answers::changed();
+        self.changes.changed();
     }
 
     /// Returns to the wall clock (offset cleared).
     pub fn unfreeze(&self) {
         *self.lock() = Mode::Real { offset_ms: 0 };
-        super::answers::changed();
+        self.changes.changed();
     }
 
     pub fn is_frozen(&self) -> bool {

@@ -107,6 +107,9 @@ pub struct Tenants<S> {
     seeded: OnceLock<S>,
     states: RwLock<BTreeMap<String, Shared<S>>>,
     on_change: OnceLock<OnChange<S>>,
+    /// Told of every change, after it is in place (the instance's kept answers go stale:
+    /// `super::answers`).
+    changes: std::sync::Arc<super::answers::Epochs>,
 }
 
 impl<S: Serialize + Send + Sync> super::rows::Unsaved for Slot<S> {
@@ -122,7 +125,15 @@ impl<S: Clone> Tenants<S> {
             seeded: OnceLock::new(),
             states: RwLock::new(BTreeMap::new()),
             on_change: OnceLock::new(),
+            changes: Default::default(),
         }
+    }
+
+    /// Reports its changes to `changes` (an instance's, which its clock carries) instead of
+    /// counters of its own.
+    pub fn reporting_to(mut self, changes: std::sync::Arc<super::answers::Epochs>) -> Self {
+        self.changes = changes;
+        self
     }
 
     /// Reports every later change to `f` (storage: `--state-dir`). Set once.
@@ -161,7 +172,7 @@ impl<S: Clone> Tenants<S> {
         h.memo.forget();
         h.writes.fetch_add(1, Ordering::Relaxed);
         let out = f(&mut guard);
-        super::answers::changed_for(account);
+        self.changes.changed_for(account);
         if let Some(on) = self.on_change.get() {
             let unsaved = (on.unsaved)(h.clone());
             (on.report)(Change::Wrote {
@@ -232,7 +243,7 @@ impl<S: Clone> Tenants<S> {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(account.to_string(), slot.clone());
-        super::answers::changed_for(account);
+        self.changes.changed_for(account);
         if let Some(on) = self.on_change.get() {
             (on.report)(Change::Replaced {
                 account,
@@ -258,8 +269,8 @@ impl<S: Clone> Tenants<S> {
             None => states.clear(),
         }
         match account {
-            Some(a) => super::answers::changed_for(a),
-            None => super::answers::changed(),
+            Some(a) => self.changes.changed_for(a),
+            None => self.changes.changed(),
         }
     }
 
@@ -310,7 +321,7 @@ impl<S: Clone> VendorState<S> {
         Self {
             vendor,
             default_token,
-            tenants: Tenants::new(seed),
+            tenants: Tenants::new(seed).reporting_to(clock.changes().clone()),
             clock,
             bus,
             simulator: None,

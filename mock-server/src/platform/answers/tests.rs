@@ -4,13 +4,13 @@ use axum::http::{HeaderValue, Uri};
 
 use super::*;
 
-/// A shelf with epochs of its own: other tests in the process move the global ones.
-fn answers() -> (Answers, &'static Epochs) {
-    let epochs: &'static Epochs = Box::leak(Box::default());
+/// A shelf with epochs of its own.
+fn answers() -> (Answers, std::sync::Arc<Epochs>) {
+    let epochs = std::sync::Arc::new(Epochs::default());
     let a = Answers {
         shelf: Default::default(),
         hasher: Default::default(),
-        epochs,
+        epochs: epochs.clone(),
         framing: Box::default(),
     };
     (a, epochs)
@@ -77,7 +77,7 @@ async fn a_kept_answer_is_handed_out_until_the_epoch_moves() {
     a.answer(k("two"), false, made(&runs, StatusCode::OK, "{}"))
         .await;
     assert_eq!(runs.load(Ordering::SeqCst), 2);
-    epoch.bump_all();
+    epoch.changed();
     let res = a
         .answer(k("one"), false, made(&runs, StatusCode::OK, "{\"n\":2}"))
         .await;
@@ -119,14 +119,14 @@ async fn answers_that_could_differ_next_time_are_not_kept() {
         (
             "moved",
             Box::new(|| {
-                epoch.bump_all();
+                epoch.changed();
                 Response::new(Body::from("during"))
             }),
         ),
         (
             "own account moved",
             Box::new(|| {
-                epoch.bump("own account moved");
+                epoch.changed_for("own account moved");
                 Response::new(Body::from("during"))
             }),
         ),
@@ -155,7 +155,7 @@ async fn an_account_keeps_its_answers_through_another_accounts_writes() {
     read("alice").await;
     read("bob").await;
     assert_eq!(runs.load(Ordering::SeqCst), 2);
-    epochs.bump("bob");
+    epochs.changed_for("bob");
     read("alice").await;
     assert_eq!(
         runs.load(Ordering::SeqCst),
@@ -166,7 +166,7 @@ async fn an_account_keeps_its_answers_through_another_accounts_writes() {
     assert_eq!(runs.load(Ordering::SeqCst), 3, "bob's is made again");
     read("bob").await;
     assert_eq!(runs.load(Ordering::SeqCst), 3, "and kept again");
-    epochs.bump_all();
+    epochs.changed();
     read("alice").await;
     read("bob").await;
     assert_eq!(runs.load(Ordering::SeqCst), 5, "both made again");
@@ -205,7 +205,7 @@ async fn a_check_that_a_write_overtook_hands_out_the_new_answer() {
         .await;
     let res = a
         .answer("r", true, async {
-            epochs.bump("r");
+            epochs.changed_for("r");
             made(&runs, StatusCode::OK, "new").await
         })
         .await;

@@ -77,13 +77,13 @@ impl Surface {
             stub: None,
             latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
         });
-        ctx.lane.fetch_add(1, Ordering::Relaxed);
+        ctx.lane.0.fetch_add(1, Ordering::Relaxed);
         Some(res)
     }
 
     /// How many requests the kept lane has answered (for tests and diagnostics: which way a
     /// request went is otherwise invisible by design).
     pub fn kept_lane_answers(&self) -> u64 {
-        self.ctx.lane.load(Ordering::Relaxed)
+        self.ctx.lane.0.load(Ordering::Relaxed)
     }
 }

@@ -95,8 +95,14 @@ struct SurfaceCtx {
     /// GET answers kept until anything changes (framed alike, for the kept lane).
     answers: super::answers::Answers,
     /// Requests the kept lane answered ([`Surface::kept_lane_answers`]).
-    lane: std::sync::atomic::AtomicU64,
+    lane: LaneCount,
 }
+
+/// A counter on a cache line of its own: every request the lane answers adds to it, from
+/// every worker, and the fields beside it are read by every request.
+#[derive(Default)]
+#[repr(align(64))]
+struct LaneCount(std::sync::atomic::AtomicU64);
 
 /// Set by a handler whose GET changes state (so `--state-dir` stores it).
 #[derive(Debug, Clone, Copy)]
@@ -125,12 +131,13 @@ pub fn mount(platform: Arc<Platform>, dialect: &'static Dialect, routes: Routes)
         // Origins are mirrored (CORS), so caches must key on it.
         .chain([(axum::http::header::VARY, HeaderValue::from_static("Origin"))])
         .collect();
+    let changes = platform.clock.changes().clone();
     let ctx = Arc::new(SurfaceCtx {
         platform,
         dialect,
         prefix: Arc::from(dialect.info().prefix()),
         table: routes.table(),
-        answers: super::answers::Answers::framed_by(framing.clone()),
+        answers: super::answers::Answers::new(changes, framing.clone()),
         framing,
         lane: Default::default(),
     });
@@ -266,7 +273,7 @@ async fn edge(ctx: Arc<SurfaceCtx>, mut req: Request) -> Response {
     if let (false, Some(account)) = (matches!(method, Method::GET | Method::HEAD), &account) {
         // Whatever it changed of its account, the account's kept answers are stale
         // (`super::answers`).
-        super::answers::changed_for(&account.id);
+        ctx.platform.clock.changes().changed_for(&account.id);
     }
     let (mut res, response_bytes) = finish(&ctx, res, &method, relative, origin.as_ref()).await;
     if let Some(d) = decision {
