@@ -113,9 +113,9 @@ struct Kept {
     /// The account's epoch it was made in.
     account_epoch: u64,
     status: StatusCode,
-    headers: HeaderMap,
-    /// `headers` with the surface's framing headers ([`Answers::new`]), as the kept
-    /// lane sends them, with room for the headers added per request.
+    /// The handler's headers with the surface's framing headers ([`Answers::new`]) after
+    /// them, as the surface sends them (framing them again changes nothing), with room for
+    /// the headers added per request.
     framed: HeaderMap,
     body: Bytes,
     /// The body as the journal keeps it, cut and copied once.
@@ -123,21 +123,8 @@ struct Kept {
 }
 
 impl Kept {
+    /// The answer, framed, before the per-request headers.
     fn response(&self) -> Response {
-        let mut res = Response::new(Body::from(self.body.clone()));
-        *res.status_mut() = self.status;
-        // Sized for the headers the layers add after the handler (as `view::json_with`
-        // sizes it), not cloned at its kept size and grown twice.
-        let headers = res.headers_mut();
-        headers.reserve(12);
-        for (name, value) in &self.headers {
-            headers.append(name.clone(), value.clone());
-        }
-        res
-    }
-
-    /// The answer as the kept lane sends it: framed, before the per-request headers.
-    fn framed(&self) -> Response {
         let mut res = Response::new(Body::from(self.body.clone()));
         *res.status_mut() = self.status;
         *res.headers_mut() = self.framed.clone();
@@ -329,7 +316,6 @@ impl Answers {
                     account_epoch: pending.epochs.1,
                     status: parts.status,
                     framed: self.frame(&parts.headers),
-                    headers: parts.headers.clone(),
                     journal: body_text(&body),
                     body: body.clone(),
                 },
@@ -344,7 +330,7 @@ impl Answers {
     pub fn kept(&self, asked: &Asked<'_>) -> Option<(Response, Option<BodyText>)> {
         let hash = asked.hash(&self.hasher);
         let epochs = self.epochs.of(asked.account);
-        self.find(hash, asked, epochs, |k| (k.framed(), k.journal.clone()))
+        self.find(hash, asked, epochs, |k| (k.response(), k.journal.clone()))
     }
 
     fn find<T>(
@@ -432,32 +418,35 @@ impl Answers {
         if self.epochs.of(account) != found.0 {
             return fresh;
         }
-        compare(kept, fresh).await
+        self.compare(kept, fresh).await
     }
 }
 
-async fn compare(kept: Response, fresh: Response) -> Response {
-    let (kp, kb) = kept.into_parts();
-    let (fp, fb) = fresh.into_parts();
-    let (kb, fb) = (
-        super::view::body_bytes(kb).await,
-        super::view::body_bytes(fb).await,
-    );
-    if kp.status == fp.status && kp.headers == fp.headers && kb == fb {
-        return Response::from_parts(kp, Body::from(kb));
+impl Answers {
+    /// A kept answer (framed) against its handler's (framed here alike).
+    async fn compare(&self, kept: Response, fresh: Response) -> Response {
+        let (kp, kb) = kept.into_parts();
+        let (fp, fb) = fresh.into_parts();
+        let (kb, fb) = (
+            super::view::body_bytes(kb).await,
+            super::view::body_bytes(fb).await,
+        );
+        if kp.status == fp.status && kp.headers == self.frame(&fp.headers) && kb == fb {
+            return Response::from_parts(kp, Body::from(kb));
+        }
+        let message = format!(
+            "a kept answer differs from its handler's: kept {} {:?}, made {} {:?}",
+            kp.status,
+            String::from_utf8_lossy(&kb),
+            fp.status,
+            String::from_utf8_lossy(&fb)
+        );
+        tracing::error!("{message}");
+        eprintln!("{message}");
+        let mut res = Response::new(Body::from(message));
+        *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        res
     }
-    let message = format!(
-        "a kept answer differs from its handler's: kept {} {:?}, made {} {:?}",
-        kp.status,
-        String::from_utf8_lossy(&kb),
-        fp.status,
-        String::from_utf8_lossy(&fb)
-    );
-    tracing::error!("{message}");
-    eprintln!("{message}");
-    let mut res = Response::new(Body::from(message));
-    *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-    res
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Request};
 use tower::{Layer, ServiceExt};
 
+use super::super::view::{body_within, Unread};
 use super::ApiError;
 
 /// The request body, read here (within the body limit) so the journal can keep it; too large
@@ -15,24 +16,16 @@ pub(super) async fn read_body(max_body_bytes: usize, body: Body) -> Result<Bytes
     if axum::body::HttpBody::is_end_stream(&body) {
         return Ok(Bytes::new());
     }
-    match Box::pin(axum::body::to_bytes(body, max_body_bytes)).await {
-        Ok(b) => Ok(b),
-        Err(e) => {
-            let too_large = e
-                .into_inner()
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some();
-            Err(if too_large {
-                ApiError::PayloadTooLarge {
-                    limit: max_body_bytes,
-                }
-            } else {
-                ApiError::BadRequest {
-                    message: "The request body could not be read in time.".into(),
-                }
-            })
-        }
-    }
+    body_within(body, max_body_bytes)
+        .await
+        .map_err(|unread| match unread {
+            Unread::TooLarge => ApiError::PayloadTooLarge {
+                limit: max_body_bytes,
+            },
+            Unread::Failed => ApiError::BadRequest {
+                message: "The request body could not be read in time.".into(),
+            },
+        })
 }
 
 /// axum's own body limit for its extractors (`DefaultBodyLimit`'s default, 2 MiB).

@@ -214,17 +214,40 @@ pub fn json_with(status: StatusCode, view: &impl Serialize) -> ApiResult<Respons
 /// A response body, whole (empty if it fails): the edge's copy for the journal, a kept
 /// answer's. The bodies handlers build are one frame, which is handed back as it is: no
 /// copy, no list of chunks.
-pub async fn body_bytes(mut body: axum::body::Body) -> axum::body::Bytes {
+pub async fn body_bytes(body: axum::body::Body) -> axum::body::Bytes {
+    body_within(body, usize::MAX).await.unwrap_or_default()
+}
+
+/// Why a body was not read whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unread {
+    /// It ran past the limit.
+    TooLarge,
+    /// Its stream failed (a client that went away, or stalled past its deadline).
+    Failed,
+}
+
+/// A body, whole, if it stays within `limit` bytes: the edge's read of a request body, and
+/// [`body_bytes`]. A body of one frame (most requests, every answer a handler builds) is
+/// handed back as it came; more frames are joined once. (axum's `to_bytes` wraps the body
+/// in a limit and a collector: about 2.5k instructions for a 30-byte JSON body.)
+pub async fn body_within(
+    mut body: axum::body::Body,
+    limit: usize,
+) -> Result<axum::body::Bytes, Unread> {
     use http_body_util::BodyExt;
     let mut first = axum::body::Bytes::new();
     let mut more: Option<bytes::BytesMut> = None;
+    let mut total = 0usize;
     while let Some(frame) = body.frame().await {
-        let Ok(frame) = frame else {
-            return axum::body::Bytes::new();
-        };
+        let frame = frame.map_err(|_| Unread::Failed)?;
         let Ok(data) = frame.into_data() else {
             continue;
         };
+        total = total.saturating_add(data.len());
+        if total > limit {
+            return Err(Unread::TooLarge);
+        }
         match &mut more {
             Some(all) => all.extend_from_slice(&data),
             None if first.is_empty() => first = data,
@@ -235,7 +258,7 @@ pub async fn body_bytes(mut body: axum::body::Body) -> axum::body::Bytes {
             }
         }
     }
-    more.map_or(first, bytes::BytesMut::freeze)
+    Ok(more.map_or(first, bytes::BytesMut::freeze))
 }
 
 /// A 200 JSON response whose body is `view` serialized.
