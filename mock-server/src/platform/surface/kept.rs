@@ -12,7 +12,9 @@
 //! refuses again), and the debug builds' check of kept answers (`Platform::check_answers`),
 //! which needs the handler to run.
 //!
-//! Measured (`docs/performance.md`): see the kept lane's section.
+//! Measured (`scripts/instr.sh`, `docs/performance.md`): a HelpCrunch customer GET 23.4k →
+//! 17.0k instructions per request, its list page 24.6k → 17.0k (bare axum answering prebuilt
+//! bytes: 14.3k); 6 allocations per steady read, from 15.
 
 use super::super::answers::Asked;
 use super::*;
