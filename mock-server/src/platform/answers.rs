@@ -11,9 +11,9 @@
 //! that is not a GET or HEAD), and the instance's, moved after every change that can reach
 //! every account ([`Epochs::changed`]: a move of the clock, a reset of every account, every
 //! admin request that is not a read). Instances in one process (an embedding test suite's)
-//! keep each other's answers. Accounts are the unit
-//! of isolation (a handler reads its own account's state alone), so tests that share an
-//! instance, each in its own account, keep each other's answers. An answer whose handler
+//! keep each other's answers. Accounts are the unit of isolation (a handler reads its own
+//! account's state alone), so tests that share an instance, each in its own account, keep
+//! each other's answers. An answer whose handler
 //! read the clock ([`Clock::now_ms`] notes it through [`noted_clock_read`]) is not kept, nor
 //! one that set anything beside its status, headers and body (a GET that wrote says so with
 //! an extension), nor one that is not a success, nor one made while either epoch moved. So a
@@ -113,9 +113,8 @@ struct Kept {
     /// The account's epoch it was made in.
     account_epoch: u64,
     status: StatusCode,
-    /// The handler's headers with the surface's framing headers ([`Answers::new`]) after
-    /// them, as the surface sends them (framing them again changes nothing), with room for
-    /// the headers added per request.
+    /// The handler's headers with the surface's [`Framing`] after them, as the surface sends
+    /// them (framing them again changes nothing).
     framed: HeaderMap,
     body: Bytes,
     /// The body as the journal keeps it, cut and copied once.
@@ -133,9 +132,24 @@ impl Kept {
 }
 
 /// Headers a request's answer may gain after its surface frames it: the rate limit's two
-/// and CORS's three. A framed map is sized for them (its clone keeps the index's size, so
-/// they are added without growing it).
+/// and CORS's three. A framed map's index is sized for them (a clone keeps the index's size,
+/// so adding them never rehashes; its list of entries is cloned at its length, and grows).
 const PER_REQUEST_HEADERS: usize = 5;
+
+/// Headers every answer a surface renders goes out with, each unless the answer has its own
+/// (the framework's, `Vary`): the surface's edge frames what it sends with them, and kept
+/// answers are kept framed with the same list.
+#[derive(Debug, Default)]
+pub struct Framing(pub Box<[(HeaderName, HeaderValue)]>);
+
+impl Framing {
+    /// Adds each framing header `headers` does not have.
+    pub fn apply(&self, headers: &mut HeaderMap) {
+        for (name, value) in self.0.iter() {
+            headers.entry(name).or_insert_with(|| value.clone());
+        }
+    }
+}
 
 #[derive(Default)]
 struct Shelf {
@@ -150,14 +164,14 @@ pub struct Answers {
     hasher: foldhash::fast::RandomState,
     /// The instance's epochs.
     epochs: std::sync::Arc<Epochs>,
-    /// Headers every answer of the surface goes out with, each unless the answer has it.
-    framing: Box<[(HeaderName, HeaderValue)]>,
+    /// The surface's framing, which kept answers are kept with.
+    framing: Framing,
 }
 
 impl Answers {
-    /// A surface's kept answers, checked against the instance's `epochs`, framed (for the
-    /// kept lane) by `framing`: headers each answer goes out with unless it has its own.
-    pub fn new(epochs: std::sync::Arc<Epochs>, framing: Box<[(HeaderName, HeaderValue)]>) -> Self {
+    /// A surface's kept answers, checked against the instance's `epochs`, kept framed by the
+    /// surface's `framing`.
+    pub fn new(epochs: std::sync::Arc<Epochs>, framing: Framing) -> Self {
         Self {
             shelf: Default::default(),
             hasher: Default::default(),
@@ -166,15 +180,19 @@ impl Answers {
         }
     }
 
+    /// The surface's framing (its edge frames every answer it renders with it).
+    pub fn framing(&self) -> &Framing {
+        &self.framing
+    }
+
+    /// `headers` framed, in a map with room for the per-request headers.
     fn frame(&self, headers: &HeaderMap) -> HeaderMap {
         let mut framed =
-            HeaderMap::with_capacity(headers.len() + self.framing.len() + PER_REQUEST_HEADERS);
+            HeaderMap::with_capacity(headers.len() + self.framing.0.len() + PER_REQUEST_HEADERS);
         for (name, value) in headers {
             framed.append(name.clone(), value.clone());
         }
-        for (name, value) in self.framing.iter() {
-            framed.entry(name).or_insert_with(|| value.clone());
-        }
+        self.framing.apply(&mut framed);
         framed
     }
 }
@@ -420,9 +438,7 @@ impl Answers {
         }
         self.compare(kept, fresh).await
     }
-}
 
-impl Answers {
     /// A kept answer (framed) against its handler's (framed here alike).
     async fn compare(&self, kept: Response, fresh: Response) -> Response {
         let (kp, kb) = kept.into_parts();

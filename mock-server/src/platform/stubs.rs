@@ -233,11 +233,6 @@ impl Stubs {
         g.0.len() != before
     }
 
-    /// Whether no stub is in force.
-    pub fn is_empty(&self) -> bool {
-        self.lock().0.is_empty()
-    }
-
     pub fn clear(&self) {
         self.lock().0.clear();
     }

@@ -238,3 +238,33 @@ async fn one_instance_s_changes_leave_another_s_answers_kept() {
     get(&b, &url, "helpcrunch-test-token", &[]).await;
     assert_eq!(lane_count(&b, "helpcrunch"), before + 1, "made again");
 }
+
+/// Stubs leave the lane open: a stub in force when an answer was kept did not match it, and
+/// one added later (an admin write) makes the kept answers stale, so the stub answers next.
+#[tokio::test]
+async fn stubs_in_force_leave_the_lane_open_and_new_ones_answer() {
+    let s = Server::start().await;
+    lane_open(&s);
+    let add_stub = |path: &'static str, company: &'static str| {
+        let s = &s;
+        async move {
+            let stub = json!({
+                "match": {"surface": "helpcrunch", "method": "GET", "path": path},
+                "response": {"status": 200, "json": {"id": 1, "company": company}},
+            });
+            let r = s.admin(Method::POST, "/stubs", Some(stub)).await;
+            assert_eq!(r.status(), 201);
+        }
+    };
+    add_stub("/customers/2", "elsewhere").await;
+    let hc = s.surface("helpcrunch").prefix;
+    let url = s.url(&format!("{hc}/customers/1"));
+    made_then_kept(&s, "helpcrunch", &url, &[]).await;
+    add_stub("/customers/1", "stubbed").await;
+    let before = lane_count(&s, "helpcrunch");
+    let (st, _, body) = get(&s, &url, "helpcrunch-test-token", &[]).await;
+    assert_eq!(st, 200);
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["company"], "stubbed");
+    assert_eq!(lane_count(&s, "helpcrunch"), before, "the stub answered");
+}

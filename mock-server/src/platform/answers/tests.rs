@@ -11,7 +11,7 @@ fn answers() -> (Answers, std::sync::Arc<Epochs>) {
         shelf: Default::default(),
         hasher: Default::default(),
         epochs: epochs.clone(),
-        framing: Box::default(),
+        framing: Framing::default(),
     };
     (a, epochs)
 }

@@ -6,11 +6,14 @@
 //! headers, the framework's headers, CORS, the journal. What it skips cannot apply: a kept
 //! answer's key (every header and the whole target) passed the edge's early answers when it
 //! was made, and its answer is a success without extensions (nothing to render, store or
-//! mark). Whatever would change the outcome sends the request the usual way instead, before
-//! anything is counted: a body, a credential that opens nothing, injected faults or stubs in
-//! force (they count their hits), a refusal by the rate limit (it counts nothing, so the guard
-//! refuses again), and the debug builds' check of kept answers (`Platform::check_answers`),
-//! which needs the handler to run.
+//! mark). Nor can a stub: one matches by what the key holds (surface, method, path, query,
+//! body, account), so a stub in force when the answer was made did not match it (it would
+//! have answered instead), and adding one moves the instance's epoch. Whatever would change
+//! the outcome sends the request the usual way instead, before anything is counted: a body, a
+//! credential that opens nothing, injected faults in force (a rule may draw per request), a
+//! refusal by the rate limit (it counts nothing, so the guard refuses again), and the debug
+//! builds' check of kept answers (`Platform::check_answers`), which needs the handler to
+//! run.
 //!
 //! Measured (`scripts/instr.sh`, `docs/performance.md`): a HelpCrunch customer GET 23.4k →
 //! 17.0k instructions per request, its list page 24.6k → 17.0k (bare axum answering prebuilt
@@ -30,7 +33,6 @@ impl Surface {
             || !axum::body::HttpBody::is_end_stream(req.body())
             || platform.check_answers.load(Ordering::Relaxed)
             || !platform.faults.is_empty()
-            || !platform.stubs.is_empty()
         {
             return None;
         }
@@ -40,11 +42,7 @@ impl Surface {
         let path = if below.is_empty() { "/" } else { below };
         let (mut res, response_body) = ctx.answers.kept(&Asked {
             account: &account.id,
-            base: req
-                .extensions()
-                .get::<Arrival>()
-                .and_then(|a| a.base.as_deref())
-                .unwrap_or(&ctx.prefix),
+            base: key_base(ctx, req.extensions()),
             path,
             query: req.uri().query(),
             headers: &request_headers,

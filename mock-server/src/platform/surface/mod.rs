@@ -74,6 +74,16 @@ fn client_base_for(headers: &HeaderMap, extensions: &axum::http::Extensions) -> 
     ClientBase(client_base(headers, prefix_used(extensions)))
 }
 
+/// The prefix a kept answer's key names: the one the client came in by, or the surface's
+/// own when routing set none (as the edge's `arrive` records it). The kept lane and the
+/// usual way key answers through this one reading.
+fn key_base<'a>(ctx: &'a SurfaceCtx, extensions: &'a axum::http::Extensions) -> &'a str {
+    extensions
+        .get::<Arrival>()
+        .and_then(|a| a.base.as_deref())
+        .unwrap_or(&ctx.prefix)
+}
+
 /// The path prefix the client reached the surface by (`Arrival::base`; empty when none).
 fn prefix_used(extensions: &axum::http::Extensions) -> &str {
     extensions
@@ -89,10 +99,8 @@ struct SurfaceCtx {
     prefix: Arc<str>,
     /// The vendor's routes.
     table: Table,
-    /// Headers every answer the surface renders goes out with, each unless the answer has
-    /// its own: the framework's, and `Vary: Origin`.
-    framing: Box<[(HeaderName, HeaderValue)]>,
-    /// GET answers kept until anything changes (framed alike, for the kept lane).
+    /// GET answers kept until anything changes; they hold the surface's framing headers
+    /// ([`frame`]).
     answers: super::answers::Answers,
     /// Requests the kept lane answered ([`Surface::kept_lane_answers`]).
     lane: LaneCount,
@@ -117,7 +125,7 @@ pub struct Surface {
 
 /// Wraps a vendor's routes with the shared layers.
 pub fn mount(platform: Arc<Platform>, dialect: &'static Dialect, routes: Routes) -> Surface {
-    let framing: Box<[(HeaderName, HeaderValue)]> = dialect
+    let framing = dialect
         .info()
         .framework
         .headers
@@ -131,14 +139,14 @@ pub fn mount(platform: Arc<Platform>, dialect: &'static Dialect, routes: Routes)
         // Origins are mirrored (CORS), so caches must key on it.
         .chain([(axum::http::header::VARY, HeaderValue::from_static("Origin"))])
         .collect();
+    let framing = super::answers::Framing(framing);
     let changes = platform.clock.changes().clone();
     let ctx = Arc::new(SurfaceCtx {
         platform,
         dialect,
         prefix: Arc::from(dialect.info().prefix()),
         table: routes.table(),
-        answers: super::answers::Answers::new(changes, framing.clone()),
-        framing,
+        answers: super::answers::Answers::new(changes, framing),
         lane: Default::default(),
     });
     Surface { ctx }
@@ -202,7 +210,7 @@ async fn answer_route(
     }
     let looked = ctx.answers.look(&super::answers::Asked {
         account: &account.id,
-        base: prefix_used(req.extensions()),
+        base: key_base(ctx, req.extensions()),
         path: req.uri().path(),
         query: req.uri().query(),
         headers: sent.headers,
@@ -435,11 +443,10 @@ async fn finish(
     (res, bytes)
 }
 
-/// The headers every answer the surface renders goes out with ([`SurfaceCtx::framing`]).
+/// The headers every answer the surface renders goes out with: the framework's, and `Vary:
+/// Origin` (the surface's [`super::answers::Framing`], kept with its answers).
 fn frame(ctx: &SurfaceCtx, headers: &mut HeaderMap) {
-    for (name, value) in ctx.framing.iter() {
-        headers.entry(name).or_insert_with(|| value.clone());
-    }
+    ctx.answers.framing().apply(headers);
 }
 
 /// CORS answers go to CORS requests (browsers always send `Origin` with those).
